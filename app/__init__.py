@@ -1,0 +1,56 @@
+"""Rekomstat: create_app(config) builds the Flask app with FAB, the database, mail and views."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.models.sqla.base import SQLA
+from flask_mail import Mail
+from flask_migrate import Migrate
+
+from . import models  # noqa: F401  (registers every table on the metadata Alembic reads)
+
+db = SQLA()
+mail = Mail()
+migrate = Migrate()
+appbuilder = None  # set per app in create_app; views reach it as current_app.appbuilder
+
+MIGRATIONS_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: object | dict | None = None) -> Flask:
+    """Build the app. ``config`` is a class/object of settings or a dict of overrides."""
+    app = Flask(__name__)
+    from config import Config
+
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # FAB narrates every start-up at INFO; keep its warnings and errors only.
+    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+
+    db.init_app(app)
+    mail.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+
+    with app.app_context():
+        from .views import RekomIndexView, register_views
+
+        ab = AppBuilder(indexview=RekomIndexView)
+        ab.init_app(app, db.session)
+        register_views(ab)
+
+        from .public import bp as public_bp
+
+        app.register_blueprint(public_bp)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

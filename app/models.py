@@ -1,0 +1,901 @@
+"""The relational schema of Rekomstat.
+
+Declarative SQLAlchemy 2 models on FAB's ``Model`` base (so they share the metadata of FAB's
+security tables and Alembic sees one schema). No behaviour here beyond small derived
+properties: the rules live in workflow.py, letters.py, workdays.py, reports.py.
+
+Enumerated columns are plain strings with CHECK constraints rather than database ENUM types:
+they migrate the same way on SQLite and PostgreSQL, and adding a value is one constraint change.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+
+def _in(column: str, values) -> str:
+    """SQL for `column IN (...)` over a fixed tuple of codes (codes are our own literals)."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+# --- Enumerations: stored code -> label shown to people ------------------------------------
+
+ID_DOC_TYPES = {
+    "ktp": _l("Identity card (KTP)"),
+    "sim": _l("Driving licence (SIM)"),
+    "paspor": _l("Passport"),
+    "lainnya": _l("Other"),
+}
+
+REQUEST_STATES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "in_review": _l("In review"),
+    "revision_requested": _l("Revision requested"),
+    "verified": _l("Verified"),
+    "letter_drafted": _l("Letter drafted"),
+    "issued": _l("Issued"),
+    "sent": _l("Sent"),
+    "closed": _l("Closed"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+CHANNELS = {"online": _l("Online"), "walk_in": _l("Walk-in")}
+
+ACTIVITY_KINDS = {
+    "survey": _l("Survey"),
+    "compilation": _l("Compilation of administrative data"),
+}
+
+REPETITIONS = {"one_off": _l("One-off"), "repeated": _l("Repeated")}
+
+FREQUENCIES = {
+    "daily": _l("Daily"),
+    "weekly": _l("Weekly"),
+    "monthly": _l("Monthly"),
+    "quarterly": _l("Quarterly"),
+    "semiannual": _l("Every six months"),
+    "yearly": _l("Yearly"),
+    "multi_year": _l("More than a year"),
+}
+
+COLLECTION_TYPES = {
+    "cross_section": _l("Cross-section"),
+    "longitudinal": _l("Longitudinal / panel"),
+}
+
+AREA_LEVELS = {
+    "national": _l("National"),
+    "province": _l("Province"),
+    "regency": _l("Regency/city"),
+    "district": _l("District"),
+    "village": _l("Village"),
+}
+
+COLLECTION_METHODS = {
+    "interview": _l("Interview"),
+    "self_administered": _l("Self-administered questionnaire"),
+    "observation": _l("Observation"),
+    "admin_records": _l("Administrative records"),
+    "other": _l("Other"),
+}
+
+COLLECTION_MEDIA = {
+    "paper": _l("Paper"),
+    "capi": _l("CAPI"),
+    "cati": _l("CATI"),
+    "cawi": _l("Web (CAWI)"),
+    "mail": _l("Mail"),
+    "other": _l("Other"),
+}
+
+COLLECTION_UNITS = {
+    "individual": _l("Individual"),
+    "household": _l("Household"),
+    "business": _l("Business"),
+    "institution": _l("Institution"),
+    "other": _l("Other"),
+}
+
+SAMPLE_STAGES = {"single": _l("Single-stage"), "multi": _l("Multi-stage")}
+SELECTION_METHODS = {
+    "probability": _l("Probability"),
+    "non_probability": _l("Non-probability"),
+}
+
+# The seven schedule stages of Block III, in the form's order.
+SCHEDULE_STAGES = {
+    "planning": _l("Planning"),
+    "design": _l("Design"),
+    "collection": _l("Data collection"),
+    "processing": _l("Processing"),
+    "analysis": _l("Analysis"),
+    "dissemination": _l("Dissemination"),
+    "evaluation": _l("Evaluation"),
+}
+
+ATTACHMENT_KINDS = {
+    "request_form": _l("Request form"),
+    "cover_letter": _l("Cover letter"),
+    "questionnaire": _l("Questionnaire"),
+    "other": _l("Other"),
+}
+
+REVIEW_OUTCOMES = {
+    "pending": _l("Pending"),
+    "pass": _l("Complete and clear"),
+    "revision": _l("Needs revision"),
+}
+
+LETTER_RESULTS = {"fit": _l("Fit to be carried out"), "not_fit": _l("Not yet fit")}
+
+COMPLAINT_CHANNELS = {
+    "box": _l("Suggestion box"),
+    "web": _l("Website"),
+    "email": _l("E-mail"),
+    "lapor": _l("SP4N-LAPOR!"),
+    "pengaduan_bps": _l("pengaduan.bps.go.id"),
+}
+
+COMPLAINT_STATES = {
+    "received": _l("Received"),
+    "in_progress": _l("In progress"),
+    "answered": _l("Answered"),
+    "closed": _l("Closed"),
+}
+
+QUEUE_STATES = {
+    "waiting": _l("Waiting"),
+    "called": _l("Called"),
+    "serving": _l("Being served"),
+    "done": _l("Done"),
+    "no_show": _l("No-show"),
+}
+
+DAY_KINDS = {
+    "cuti_bersama": _l("Collective leave (cuti bersama)"),
+    "local": _l("Local day off"),
+    "correction": _l("Correction of the national calendar"),
+}
+
+EMAIL_STATES = {"pending": _l("Pending"), "sent": _l("Sent"), "failed": _l("Failed")}
+
+CHECKLIST_SCOPES = {
+    "all": _l("All requests"),
+    "survey": _l("Surveys only"),
+    "compilation": _l("Compilations only"),
+}
+
+SKM_ELEMENTS = 9
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# --- Offices and people --------------------------------------------------------------------
+
+
+class Office(Model):
+    """A BPS office (regency/city or province). One deployment may serve many."""
+
+    __tablename__ = "office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    head_name: Mapped[str] = mapped_column(String(200), default="")
+    head_nip: Mapped[str] = mapped_column(String(30), default="")
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("office.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Optional["Office"]] = relationship(remote_side=[id])
+
+    __table_args__ = (CheckConstraint("code <> ''", name="ck_office_code_nonempty"),)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class OfficeSetting(Model):
+    """Per-office settings: letter numbering and text, who signs, service-level deadlines."""
+
+    __tablename__ = "office_setting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(
+        ForeignKey("office.id", ondelete="CASCADE"), unique=True
+    )
+    classification_code: Mapped[str] = mapped_column(String(30), default="VS.300")
+    # Placeholders: {seq} {office_code} {classification} {year} (domain.md: B-123/16740/VS.300/2024)
+    number_pattern: Mapped[str] = mapped_column(
+        String(200), default="B-{seq}/{office_code}0/{classification}/{year}"
+    )
+    letter_template: Mapped[str] = mapped_column(Text, default="")
+    signer_title: Mapped[str] = mapped_column(String(200), default="")
+    signer_role: Mapped[str] = mapped_column(String(64), default="Head")
+    sla_working_days: Mapped[int] = mapped_column(Integer, default=30)
+    complaint_ack_days: Mapped[int] = mapped_column(Integer, default=3)
+    complaint_answer_days: Mapped[int] = mapped_column(Integer, default=14)
+
+    office: Mapped[Office] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("sla_working_days > 0", name="ck_setting_sla_positive"),
+        CheckConstraint("complaint_ack_days > 0", name="ck_setting_ack_positive"),
+        CheckConstraint("complaint_answer_days > 0", name="ck_setting_answer_positive"),
+        CheckConstraint("number_pattern LIKE '%{seq}%'", name="ck_setting_pattern_has_seq"),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.office}"
+
+
+class RekomUser(User):
+    """FAB's user with the profile the service needs (FAB's documented way to extend it)."""
+
+    __tablename__ = "ab_user"
+
+    id_doc_type: Mapped[Optional[str]] = mapped_column(String(10))
+    id_doc_number: Mapped[Optional[str]] = mapped_column(String(50))
+    phone: Mapped[Optional[str]] = mapped_column(String(50))
+    agency: Mapped[Optional[str]] = mapped_column(String(200))
+    position: Mapped[Optional[str]] = mapped_column(String(200))
+    office_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("office.id", ondelete="SET NULL"), index=True
+    )
+
+    office: Mapped[Optional[Office]] = relationship(foreign_keys=[office_id])
+
+    __table_args__ = (
+        CheckConstraint(
+            "id_doc_type IS NULL OR " + _in("id_doc_type", ID_DOC_TYPES),
+            name="ck_user_id_doc_type",
+        ),
+        {"extend_existing": True},
+    )
+
+
+# --- Requests --------------------------------------------------------------------------------
+
+
+class ActivityRequest(Model):
+    """One request for a recommendation: the official form (FS3 / FP-KPA) and its progress."""
+
+    __tablename__ = "activity_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="RESTRICT"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="RESTRICT"))
+    officer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(10), default="online")
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    recommendation_code: Mapped[Optional[str]] = mapped_column(String(50), unique=True)
+
+    # Activity identity
+    title: Mapped[str] = mapped_column(String(500))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    kind: Mapped[str] = mapped_column(String(20), default="survey")
+    sector: Mapped[str] = mapped_column(String(200), default="")
+
+    # Block I: organiser
+    agency_name: Mapped[str] = mapped_column(String(300), default="")
+    agency_unit: Mapped[str] = mapped_column(String(300), default="")  # echelon-II unit
+    agency_head_title: Mapped[str] = mapped_column(String(300), default="")  # the addressee
+    agency_address: Mapped[str] = mapped_column(String(500), default="")
+    agency_phone: Mapped[str] = mapped_column(String(50), default="")
+    agency_fax: Mapped[str] = mapped_column(String(50), default="")
+    agency_email: Mapped[str] = mapped_column(String(200), default="")
+
+    # Block II: people in charge (responsible person, technical person)
+    resp_name: Mapped[str] = mapped_column(String(200), default="")
+    resp_position: Mapped[str] = mapped_column(String(200), default="")
+    resp_address: Mapped[str] = mapped_column(String(500), default="")
+    resp_phone: Mapped[str] = mapped_column(String(50), default="")
+    resp_email: Mapped[str] = mapped_column(String(200), default="")
+    tech_name: Mapped[str] = mapped_column(String(200), default="")
+    tech_position: Mapped[str] = mapped_column(String(200), default="")
+    tech_address: Mapped[str] = mapped_column(String(500), default="")
+    tech_phone: Mapped[str] = mapped_column(String(50), default="")
+    tech_email: Mapped[str] = mapped_column(String(200), default="")
+
+    # Block III: planning
+    background: Mapped[str] = mapped_column(Text, default="")
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    benefits: Mapped[str] = mapped_column(Text, default="")
+    funding_source: Mapped[str] = mapped_column(String(200), default="")
+    planning_start: Mapped[Optional[dt.date]] = mapped_column(Date)
+    planning_end: Mapped[Optional[dt.date]] = mapped_column(Date)
+    design_start: Mapped[Optional[dt.date]] = mapped_column(Date)
+    design_end: Mapped[Optional[dt.date]] = mapped_column(Date)
+    collection_start: Mapped[Optional[dt.date]] = mapped_column(Date)
+    collection_end: Mapped[Optional[dt.date]] = mapped_column(Date)
+    processing_start: Mapped[Optional[dt.date]] = mapped_column(Date)
+    processing_end: Mapped[Optional[dt.date]] = mapped_column(Date)
+    analysis_start: Mapped[Optional[dt.date]] = mapped_column(Date)
+    analysis_end: Mapped[Optional[dt.date]] = mapped_column(Date)
+    dissemination_start: Mapped[Optional[dt.date]] = mapped_column(Date)
+    dissemination_end: Mapped[Optional[dt.date]] = mapped_column(Date)
+    evaluation_start: Mapped[Optional[dt.date]] = mapped_column(Date)
+    evaluation_end: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    # Block IV: activity design. Multi-choice answers are comma-separated codes.
+    repetition: Mapped[Optional[str]] = mapped_column(String(20))
+    frequency: Mapped[Optional[str]] = mapped_column(String(20))
+    collection_type: Mapped[Optional[str]] = mapped_column(String(20))
+    coverage_area: Mapped[str] = mapped_column(String(500), default="")
+    coverage_level: Mapped[Optional[str]] = mapped_column(String(20))
+    presentation_level: Mapped[Optional[str]] = mapped_column(String(20))
+    collection_methods: Mapped[str] = mapped_column(String(200), default="")
+    collection_methods_other: Mapped[str] = mapped_column(String(200), default="")
+    collection_media: Mapped[str] = mapped_column(String(200), default="")
+    collection_media_other: Mapped[str] = mapped_column(String(200), default="")
+    collection_units: Mapped[str] = mapped_column(String(200), default="")
+    collection_units_other: Mapped[str] = mapped_column(String(200), default="")
+
+    # Block V: sample design (surveys)
+    is_census: Mapped[Optional[bool]] = mapped_column(Boolean)
+    sample_stages: Mapped[Optional[str]] = mapped_column(String(10))
+    selection_method: Mapped[Optional[str]] = mapped_column(String(20))
+    selection_method_name: Mapped[str] = mapped_column(String(200), default="")
+    sampling_frame: Mapped[str] = mapped_column(String(500), default="")
+    sample_size: Mapped[Optional[int]] = mapped_column(Integer)
+    sampling_error: Mapped[Optional[float]] = mapped_column(Numeric(6, 3))
+    sample_unit: Mapped[str] = mapped_column(String(200), default="")
+    observation_unit: Mapped[str] = mapped_column(String(200), default="")
+
+    # Block VI: data collection
+    pilot_test: Mapped[Optional[bool]] = mapped_column(Boolean)
+    quality_control: Mapped[str] = mapped_column(Text, default="")
+    nonresponse_adjustment: Mapped[str] = mapped_column(Text, default="")
+    field_staff_count: Mapped[Optional[int]] = mapped_column(Integer)
+    field_staff_education: Mapped[str] = mapped_column(String(200), default="")
+    field_staff_training: Mapped[str] = mapped_column(String(500), default="")
+
+    # Block VII: processing and analysis
+    processing_stages: Mapped[str] = mapped_column(String(200), default="")
+    analysis_method: Mapped[str] = mapped_column(Text, default="")
+    analysis_unit: Mapped[str] = mapped_column(String(200), default="")
+    result_level: Mapped[Optional[str]] = mapped_column(String(20))
+
+    # Block VIII: dissemination
+    dissemination_products: Mapped[str] = mapped_column(String(200), default="")
+    release_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    # Progress and the 30-working-day clock
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    complete_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    clock_paused_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    due_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    office: Mapped[Office] = relationship()
+    applicant: Mapped[RekomUser] = relationship(foreign_keys=[applicant_id])
+    officer: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[officer_id])
+    variables: Mapped[list["RequestVariable"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestVariable.position"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan"
+    )
+    reviews: Mapped[list["Review"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="Review.round"
+    )
+    letter: Mapped[Optional["Letter"]] = relationship(back_populates="request", uselist=False)
+    rating: Mapped[Optional["Rating"]] = relationship(back_populates="request", uselist=False)
+
+    __table_args__ = (
+        CheckConstraint(_in("state", REQUEST_STATES), name="ck_request_state"),
+        CheckConstraint(_in("channel", CHANNELS), name="ck_request_channel"),
+        CheckConstraint(_in("kind", ACTIVITY_KINDS), name="ck_request_kind"),
+        CheckConstraint("year BETWEEN 1945 AND 2200", name="ck_request_year"),
+        CheckConstraint(
+            "repetition IS NULL OR " + _in("repetition", REPETITIONS), name="ck_request_repetition"
+        ),
+        CheckConstraint(
+            "frequency IS NULL OR " + _in("frequency", FREQUENCIES), name="ck_request_frequency"
+        ),
+        CheckConstraint(
+            "collection_type IS NULL OR " + _in("collection_type", COLLECTION_TYPES),
+            name="ck_request_collection_type",
+        ),
+        CheckConstraint(
+            "coverage_level IS NULL OR " + _in("coverage_level", AREA_LEVELS),
+            name="ck_request_coverage_level",
+        ),
+        CheckConstraint(
+            "presentation_level IS NULL OR " + _in("presentation_level", AREA_LEVELS),
+            name="ck_request_presentation_level",
+        ),
+        CheckConstraint(
+            "result_level IS NULL OR " + _in("result_level", AREA_LEVELS),
+            name="ck_request_result_level",
+        ),
+        CheckConstraint(
+            "sample_stages IS NULL OR " + _in("sample_stages", SAMPLE_STAGES),
+            name="ck_request_sample_stages",
+        ),
+        CheckConstraint(
+            "selection_method IS NULL OR " + _in("selection_method", SELECTION_METHODS),
+            name="ck_request_selection_method",
+        ),
+        CheckConstraint("sample_size IS NULL OR sample_size > 0", name="ck_request_sample_size"),
+        CheckConstraint(
+            "field_staff_count IS NULL OR field_staff_count >= 0", name="ck_request_staff_count"
+        ),
+        *[
+            CheckConstraint(
+                f"{s}_start IS NULL OR {s}_end IS NULL OR {s}_end >= {s}_start",
+                name=f"ck_request_{s}_dates",
+            )
+            for s in SCHEDULE_STAGES
+        ],
+        Index("ix_request_office_state", "office_id", "state"),
+        Index("ix_request_applicant", "applicant_id"),
+        Index("ix_request_officer", "officer_id"),
+        Index("ix_request_office_created", "office_id", "created_at"),
+    )
+
+    @property
+    def state_label(self) -> str:
+        return str(REQUEST_STATES.get(self.state, self.state))
+
+    def __repr__(self) -> str:
+        return f"{self.tracking_code} {self.title}"
+
+
+class RequestVariable(Model):
+    """One variable the activity collects (the form's metadata table), one row each."""
+
+    __tablename__ = "request_variable"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("activity_request.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(300))
+    concept: Mapped[str] = mapped_column(Text, default="")
+    definition: Mapped[str] = mapped_column(Text, default="")
+    reference_period: Mapped[str] = mapped_column(String(200), default="")
+    questionnaire_item: Mapped[str] = mapped_column(String(100), default="")
+
+    request: Mapped[ActivityRequest] = relationship(back_populates="variables")
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "position", name="uq_variable_position"),
+        CheckConstraint("position > 0", name="ck_variable_position"),
+    )
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Attachment(Model):
+    """A document of a request. The file lives outside static/ under ``stored_name``."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_request.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+    request: Mapped[ActivityRequest] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[Optional[RekomUser]] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", ATTACHMENT_KINDS), name="ck_attachment_kind"),
+        CheckConstraint("size >= 0", name="ck_attachment_size"),
+    )
+
+    def __repr__(self) -> str:
+        return self.original_name
+
+
+# --- Checking, letters -----------------------------------------------------------------------
+
+
+class ChecklistItem(Model):
+    """One item of an office's review checklist (domain.md's defaults, editable)."""
+
+    __tablename__ = "checklist_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    text: Mapped[str] = mapped_column(String(500))
+    applies_to: Mapped[str] = mapped_column(String(20), default="all")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    office: Mapped[Office] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("applies_to", CHECKLIST_SCOPES), name="ck_checklist_scope"),
+        Index("ix_checklist_office_position", "office_id", "position"),
+    )
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class Review(Model):
+    """One round of checking a request: the checklist results and notes for the applicant."""
+
+    __tablename__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("activity_request.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    officer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    # {checklist_item_id: {"ok": bool, "note": str}}
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(10), default="pending")
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    request: Mapped[ActivityRequest] = relationship(back_populates="reviews")
+    officer: Mapped[Optional[RekomUser]] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "round", name="uq_review_round"),
+        CheckConstraint(_in("outcome", REVIEW_OUTCOMES), name="ck_review_outcome"),
+        CheckConstraint("round > 0", name="ck_review_round"),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.request} #{self.round}"
+
+
+class Letter(Model):
+    """The recommendation letter. Number, date, text and PDF are frozen once issued."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_request.id", ondelete="RESTRICT"), unique=True
+    )
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="RESTRICT"))
+    number: Mapped[Optional[str]] = mapped_column(String(100), unique=True)
+    year: Mapped[Optional[int]] = mapped_column(SmallInteger)
+    sequence: Mapped[Optional[int]] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(String(10), default="fit")
+    suggestions: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    drafted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    letter_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    issued_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    drafted_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+    issued_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+    signer_name: Mapped[str] = mapped_column(String(200), default="")
+    signer_nip: Mapped[str] = mapped_column(String(30), default="")
+    pdf: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    verification_code: Mapped[str] = mapped_column(String(40), unique=True)
+
+    request: Mapped[ActivityRequest] = relationship(back_populates="letter")
+    office: Mapped[Office] = relationship()
+    drafted_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[drafted_by_id])
+    issued_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[issued_by_id])
+
+    __table_args__ = (
+        UniqueConstraint("office_id", "year", "sequence", name="uq_letter_office_year_seq"),
+        CheckConstraint(_in("result", LETTER_RESULTS), name="ck_letter_result"),
+        # Issued means numbered, dated and hashed, all together.
+        CheckConstraint(
+            "(issued_at IS NULL AND number IS NULL AND sequence IS NULL) OR "
+            "(issued_at IS NOT NULL AND number IS NOT NULL AND sequence IS NOT NULL "
+            "AND year IS NOT NULL AND letter_date IS NOT NULL AND sha256 IS NOT NULL)",
+            name="ck_letter_issued_complete",
+        ),
+        CheckConstraint("sequence IS NULL OR sequence > 0", name="ck_letter_sequence"),
+    )
+
+    @property
+    def is_issued(self) -> bool:
+        return self.issued_at is not None
+
+    def __repr__(self) -> str:
+        return self.number or f"draft {self.request}"
+
+
+class LetterCounter(Model):
+    """Last letter sequence used per office per year; locked row when numbering."""
+
+    __tablename__ = "letter_counter"
+
+    office_id: Mapped[int] = mapped_column(
+        ForeignKey("office.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+    office: Mapped[Office] = relationship()
+
+    __table_args__ = (CheckConstraint("last_sequence >= 0", name="ck_counter_nonnegative"),)
+
+    def __repr__(self) -> str:
+        return f"{self.office} {self.year}: {self.last_sequence}"
+
+
+# --- Complaints and ratings ------------------------------------------------------------------
+
+
+class Complaint(Model):
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="RESTRICT"))
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    reporter_name: Mapped[str] = mapped_column(String(200), default="")
+    reporter_email: Mapped[str] = mapped_column(String(200), default="")
+    reporter_phone: Mapped[str] = mapped_column(String(50), default="")
+    reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    request_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("activity_request.id", ondelete="SET NULL")
+    )
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="received")
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    ack_due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    acknowledged_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    answered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    office: Mapped[Office] = relationship()
+    reporter: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[reporter_id])
+    assignee: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[assignee_id])
+    request: Mapped[Optional[ActivityRequest]] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("channel", COMPLAINT_CHANNELS), name="ck_complaint_channel"),
+        CheckConstraint(_in("state", COMPLAINT_STATES), name="ck_complaint_state"),
+        Index("ix_complaint_office_state", "office_id", "state"),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.tracking_code} {self.subject}"
+
+
+class Rating(Model):
+    """The applicant's satisfaction survey (SKM, PermenPANRB 14/2017): one per request."""
+
+    __tablename__ = "rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_request.id", ondelete="CASCADE"), unique=True
+    )
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="RESTRICT"))
+    rater_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    e1: Mapped[int] = mapped_column(SmallInteger)
+    e2: Mapped[int] = mapped_column(SmallInteger)
+    e3: Mapped[int] = mapped_column(SmallInteger)
+    e4: Mapped[int] = mapped_column(SmallInteger)
+    e5: Mapped[int] = mapped_column(SmallInteger)
+    e6: Mapped[int] = mapped_column(SmallInteger)
+    e7: Mapped[int] = mapped_column(SmallInteger)
+    e8: Mapped[int] = mapped_column(SmallInteger)
+    e9: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+    request: Mapped[ActivityRequest] = relationship(back_populates="rating")
+    office: Mapped[Office] = relationship()
+    rater: Mapped[Optional[RekomUser]] = relationship()
+
+    __table_args__ = (
+        *[
+            CheckConstraint(f"e{i} BETWEEN 1 AND 4", name=f"ck_rating_e{i}")
+            for i in range(1, SKM_ELEMENTS + 1)
+        ],
+        Index("ix_rating_office_created", "office_id", "created_at"),
+    )
+
+    @property
+    def answers(self) -> tuple[int, ...]:
+        return tuple(getattr(self, f"e{i}") for i in range(1, SKM_ELEMENTS + 1))
+
+    def __repr__(self) -> str:
+        return f"{self.request}"
+
+
+# --- Front office ----------------------------------------------------------------------------
+
+
+class QueueTicket(Model):
+    __tablename__ = "queue_ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="waiting")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    served_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+
+    office: Mapped[Office] = relationship()
+    served_by: Mapped[Optional[RekomUser]] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("office_id", "service_date", "number", name="uq_ticket_office_day_number"),
+        CheckConstraint(_in("state", QUEUE_STATES), name="ck_ticket_state"),
+        CheckConstraint("number > 0", name="ck_ticket_number"),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.service_date} #{self.number}"
+
+
+class GuestBookEntry(Model):
+    __tablename__ = "guest_book_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    ticket_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("queue_ticket.id", ondelete="SET NULL")
+    )
+    request_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("activity_request.id", ondelete="SET NULL")
+    )
+    visited_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    name: Mapped[str] = mapped_column(String(200))
+    id_doc_type: Mapped[str] = mapped_column(String(10), default="ktp")
+    id_doc_number: Mapped[str] = mapped_column(String(50), default="")
+    agency: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+
+    office: Mapped[Office] = relationship()
+    ticket: Mapped[Optional[QueueTicket]] = relationship()
+    request: Mapped[Optional[ActivityRequest]] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("id_doc_type", ID_DOC_TYPES), name="ck_guest_id_doc_type"),
+        Index("ix_guest_office_visited", "office_id", "visited_at"),
+    )
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# --- Calendar, audit, outbox -----------------------------------------------------------------
+
+
+class NonWorkingDay(Model):
+    """A day the national calendar package does not know about, or a correction of it.
+
+    ``is_working_day`` true marks a day the package calls a holiday that is worked after all
+    (a changed decree). ``office_id`` empty: the day applies to every office.
+    """
+
+    __tablename__ = "non_working_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[Optional[int]] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="local")
+    is_working_day: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    office: Mapped[Optional[Office]] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("office_id", "day", name="uq_nonworking_office_day"),
+        CheckConstraint(_in("kind", DAY_KINDS), name="ck_nonworking_kind"),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.day} {self.name}"
+
+
+class AuditEvent(Model):
+    """Who did what to which object, when: the request timeline and the audit trail."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    office_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("office.id", ondelete="SET NULL"), index=True
+    )
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(50))
+    from_state: Mapped[Optional[str]] = mapped_column(String(20))
+    to_state: Mapped[Optional[str]] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[Optional[RekomUser]] = relationship()
+    office: Mapped[Optional[Office]] = relationship()
+
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id", "at"),)
+
+    def __repr__(self) -> str:
+        return f"{self.object_type}#{self.object_id} {self.action}"
+
+
+class OutboundEmail(Model):
+    """The outbox: written with the event that causes it, sent (and retried) afterwards."""
+
+    __tablename__ = "outbound_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[Optional[int]] = mapped_column(ForeignKey("office.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    letter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("letter.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    office: Mapped[Optional[Office]] = relationship()
+    letter: Mapped[Optional[Letter]] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("state", EMAIL_STATES), name="ck_email_state"),
+        CheckConstraint("attempts >= 0", name="ck_email_attempts"),
+        Index("ix_email_due", "state", "next_attempt_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.recipient}: {self.subject}"

@@ -1,0 +1,32 @@
+"""Public pages that need no account: the service page and the health check.
+
+The applicant portal (portal.py) grows beside this in the portal issue.
+"""
+from flask import Blueprint, current_app, render_template
+from sqlalchemy import select, text
+
+from .models import Office
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    session = current_app.appbuilder.session
+    office = session.scalars(
+        select(Office).where(Office.code == current_app.config["OFFICE_CODE"])
+    ).first()
+    return render_template("public/home.html", office=office, appbuilder=current_app.appbuilder)
+
+
+@bp.get("/health")
+def health():
+    """200 when the database answers, 503 otherwise (for load balancers and monitors)."""
+    session = current_app.appbuilder.session
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "not healthy", never a 500
+        session.rollback()
+        current_app.logger.warning("health check failed: %s", exc)
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}, 200

@@ -1,0 +1,225 @@
+"""Security: the manager subclass, the role/permission matrix, and office row scoping.
+
+Roles are defined here, in code, and written to FAB's role tables by ``sync_roles`` (run by
+``flask seed-roles`` and on first run), so an admin can read them in FAB's role screens while
+the code stays the single source of truth — the way Superset's security manager does it.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import g, has_request_context
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import false, or_
+from wtforms import SelectField
+from wtforms.validators import Optional as OptionalValidator
+
+from .models import ID_DOC_TYPES, ActivityRequest, RekomUser
+
+log = logging.getLogger(__name__)
+
+ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC = "Admin", "Officer", "Head", "Applicant", "Public"
+ROLES = (ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC)
+
+READ = frozenset({"can_list", "can_show"})
+WRITE = READ | {"can_add", "can_edit"}
+FULL = WRITE | {"can_delete"}
+
+# The officers' screens: view (FAB class_permission_name) -> permissions per role.
+# Admin holds every permission (FAB grants each new permission to the admin role).
+OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
+    "ActivityRequestView": {OFFICER: WRITE, HEAD: READ},
+    "RequestVariableView": {OFFICER: FULL, HEAD: READ},
+    "AttachmentView": {OFFICER: READ | {"can_add"}, HEAD: READ},
+    "ReviewView": {OFFICER: WRITE, HEAD: READ},
+    "LetterView": {OFFICER: READ | {"can_edit"}, HEAD: READ},
+    "ComplaintView": {OFFICER: WRITE, HEAD: READ},
+    "RatingView": {OFFICER: READ, HEAD: READ},
+    "QueueTicketView": {OFFICER: WRITE, HEAD: READ},
+    "GuestBookEntryView": {OFFICER: WRITE, HEAD: READ},
+    "OfficeView": {OFFICER: READ, HEAD: READ},
+    "ChecklistItemView": {OFFICER: READ, HEAD: READ},
+    "NonWorkingDayView": {OFFICER: READ, HEAD: READ},
+    "AuditEventView": {OFFICER: READ, HEAD: READ},
+    # Admin only: settings, numbering counters, the outbox.
+    "OfficeSettingView": {},
+    "LetterCounterView": {},
+    "OutboundEmailView": {},
+}
+
+# FAB's own "my profile" screens, for staff. Applicants get their profile in the portal.
+STAFF_SELF_SERVICE = (
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+)
+
+
+def role_permissions(role: str) -> set[tuple[str, str]]:
+    """The (permission, view) pairs a role holds on views, menus aside."""
+    pairs = {
+        (perm, view)
+        for view, by_role in OFFICE_VIEWS.items()
+        for perm in by_role.get(role, ())
+    }
+    if role in (OFFICER, HEAD):
+        pairs.update(STAFF_SELF_SERVICE)
+    return pairs
+
+
+def current_user_obj():
+    return getattr(g, "user", None) if has_request_context() else None
+
+
+def user_role_names(user) -> set[str]:
+    return {r.name for r in getattr(user, "roles", None) or ()}
+
+
+def is_admin(user) -> bool:
+    return ADMIN in user_role_names(user)
+
+
+class FilterOffice(BaseFilter):
+    """Rows of the current user's office only; admins see every office.
+
+    ``column_name`` is either an office foreign key (``office_id``), the office's own ``id``,
+    or ``request`` for rows that hang off a request. A user without an office sees nothing.
+    Not exposed to REST clients (no ``arg_name``).
+    """
+
+    name = _l("Office")
+
+    def apply(self, query, value):
+        user = current_user_obj()
+        if user is not None and is_admin(user):
+            return query
+        office_id = getattr(user, "office_id", None)
+        if office_id is None:
+            return query.filter(false())
+        if self.column_name == "request":
+            return query.filter(
+                self.model.request_id.in_(
+                    ActivityRequest.__table__.select()
+                    .with_only_columns(ActivityRequest.id)
+                    .where(ActivityRequest.office_id == office_id)
+                )
+            )
+        column = getattr(self.model, self.column_name)
+        if value == "or_null":
+            return query.filter(or_(column == office_id, column.is_(None)))
+        return query.filter(column == office_id)
+
+
+class RekomUserDBModelView(UserDBModelView):
+    """FAB's user screens with the service's profile fields."""
+
+    # Keep FAB's permission name, so FAB's own conventions and docs still apply.
+    class_permission_name = "UserDBModelView"
+
+    _profile = ["office", "agency", "position", "phone", "id_doc_type", "id_doc_number"]
+    list_columns = ["first_name", "last_name", "username", "email", "office", "roles", "active"]
+    show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"]}),
+        (_l("Profile"), {"fields": _profile}),
+        (
+            _l("Audit Info"),
+            {"fields": ["last_login", "fail_login_count", "created_on", "changed_on"]},
+        ),
+    ]
+    user_show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"]}),
+        (_l("Profile"), {"fields": _profile}),
+    ]
+    add_columns = UserDBModelView.add_columns + _profile
+    edit_columns = [
+        "first_name", "last_name", "username", "active", "email", "roles", "groups", *_profile
+    ]
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "office": _l("Office"),
+        "agency": _l("Agency"),
+        "position": _l("Position"),
+        "phone": _l("Phone"),
+        "id_doc_type": _l("Identity document"),
+        "id_doc_number": _l("Identity document number"),
+    }
+    _id_doc = SelectField(
+        _l("Identity document"),
+        choices=[("", "—")] + [(k, v) for k, v in ID_DOC_TYPES.items()],
+        validators=[OptionalValidator()],
+    )
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "id_doc_type": _id_doc}
+    edit_form_extra_fields = {"id_doc_type": _id_doc}
+
+    def _blank_to_none(self, item):
+        if not item.id_doc_type:
+            item.id_doc_type = None
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._blank_to_none(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self._blank_to_none(item)
+
+
+class RekomstatSecurityManager(SecurityManager):
+    user_model = RekomUser
+    userdbmodelview = RekomUserDBModelView
+
+    def sync_roles(self) -> None:
+        """Create every role and give it exactly the permissions of the matrix.
+
+        Permissions a role holds beyond the matrix are taken away, so a role edited by hand
+        in the UI is put back on the next sync (the matrix is the truth; tests hold it).
+        """
+        # Roles first: FAB hands every permission it registers to the admin role.
+        for role_name in ROLES:
+            self.add_role(role_name)
+        self.appbuilder.add_permissions(update_perms=True)
+        for role_name in ROLES:
+            role = self.find_role(role_name)
+            if role_name == ADMIN:
+                # Make sure the admin role holds everything registered, old databases included.
+                wanted = set(self.get_session.query(self.permissionview_model).all())
+            else:
+                wanted = self._wanted_permission_views(role_name)
+            current = set(role.permissions)
+            for pv in wanted - current:
+                role.permissions.append(pv)
+            for pv in current - wanted:
+                role.permissions.remove(pv)
+        self.get_session.commit()
+        log.info("roles synced: %s", ", ".join(ROLES))
+
+    @property
+    def get_session(self):
+        return self.appbuilder.session
+
+    def _wanted_permission_views(self, role_name: str) -> set:
+        pairs = role_permissions(role_name)
+        granted_views = {view for perm, view in pairs if perm == "can_list"}
+        # Menus: a role sees a menu entry (and its category) for each view it may list.
+        for category in self.appbuilder.menu.get_list():
+            for item in category.childs:
+                baseview = getattr(item, "baseview", None)
+                if baseview is not None and baseview.class_permission_name in granted_views:
+                    pairs.add(("menu_access", item.name))
+                    pairs.add(("menu_access", category.name))
+        wanted = set()
+        for perm, view in pairs:
+            pv = self.find_permission_view_menu(perm, view)
+            if pv is None:
+                raise RuntimeError(f"matrix names an unknown permission: {perm} on {view}")
+            wanted.add(pv)
+        return wanted

@@ -1,0 +1,795 @@
+"""The officers' and admins' FAB screens: ModelViews and menus.
+
+Row scoping: every office-bound view filters with ``FilterOffice`` (admins see all offices).
+Which role sees which view is the matrix in security.py; ``base_permissions`` here only names
+what each view offers at all.
+"""
+from __future__ import annotations
+
+from flask import g, redirect, url_for
+from flask_appbuilder import IndexView, ModelView, expose
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import DataRequired
+
+from . import codes
+from .models import (
+    ACTIVITY_KINDS,
+    ATTACHMENT_KINDS,
+    CHANNELS,
+    CHECKLIST_SCOPES,
+    COMPLAINT_CHANNELS,
+    COMPLAINT_STATES,
+    DAY_KINDS,
+    EMAIL_STATES,
+    ID_DOC_TYPES,
+    LETTER_RESULTS,
+    QUEUE_STATES,
+    REQUEST_STATES,
+    REVIEW_OUTCOMES,
+    ActivityRequest,
+    Attachment,
+    AuditEvent,
+    ChecklistItem,
+    Complaint,
+    GuestBookEntry,
+    Letter,
+    LetterCounter,
+    NonWorkingDay,
+    Office,
+    OfficeSetting,
+    OutboundEmail,
+    QueueTicket,
+    Rating,
+    RekomUser,
+    RequestVariable,
+    Review,
+)
+from .security import APPLICANT, FilterOffice, is_admin, user_role_names
+
+READ_ONLY = ["can_list", "can_show"]
+CRUD = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+
+
+def choice(label, mapping, required=True):
+    """A select for an enumerated string column, labels translated at render time."""
+    return SelectField(
+        label,
+        choices=[(k, v) for k, v in mapping.items()],
+        validators=[DataRequired()] if required else [],
+    )
+
+
+def labelled(mapping):
+    return lambda value: mapping.get(value, value)
+
+
+class RekomIndexView(IndexView):
+    """Staff home at /admin/; `/` is the public service page. Applicants go to their portal."""
+
+    route_base = "/admin"
+    index_template = "rekomstat/index.html"
+
+    @expose("/")
+    def index(self):
+        user = getattr(g, "user", None)
+        if user is not None and user.is_authenticated and user_role_names(user) == {APPLICANT}:
+            return redirect(url_for("public.home"))
+        return super().index()
+
+
+class OfficeScopedView(ModelView):
+    """Rows of the user's office; new rows land in the user's office unless an admin picks."""
+
+    office_column = "office_id"
+    base_permissions = CRUD
+
+    def __init__(self, *args, **kwargs):
+        self.base_filters = [[self.office_column, FilterOffice, None]]
+        rel = [["id", FilterOffice, None]]
+        self.add_form_query_rel_fields = {"office": rel}
+        self.edit_form_query_rel_fields = {"office": rel}
+        super().__init__(*args, **kwargs)
+
+    def _pin_office(self, item):
+        user = g.user
+        if not is_admin(user) and hasattr(item, "office_id"):
+            item.office_id = user.office_id
+
+    def pre_add(self, item):
+        self._pin_office(item)
+
+    def pre_update(self, item):
+        self._pin_office(item)
+
+
+class RequestChildView(OfficeScopedView):
+    """Rows that belong to a request: scoped through the request's office."""
+
+    office_column = "request"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rel = [["request", FilterOffice, None]]
+        self.add_form_query_rel_fields = {"request": rel}
+        self.edit_form_query_rel_fields = {"request": rel}
+
+
+# --- Layanan ---------------------------------------------------------------------------------
+
+
+class RequestVariableView(RequestChildView):
+    datamodel = SQLAInterface(RequestVariable)
+    list_title = _l("Variables")
+    list_columns = ["request", "position", "name", "reference_period", "questionnaire_item"]
+    add_columns = edit_columns = [
+        "request", "position", "name", "concept", "definition", "reference_period",
+        "questionnaire_item",
+    ]
+    show_columns = add_columns
+    label_columns = {
+        "request": _l("Request"),
+        "position": _l("No."),
+        "name": _l("Variable name"),
+        "concept": _l("Concept"),
+        "definition": _l("Definition"),
+        "reference_period": _l("Reference period"),
+        "questionnaire_item": _l("Questionnaire item"),
+    }
+    order_columns = ["position", "name"]
+    base_order = ("position", "asc")
+
+
+class AttachmentView(RequestChildView):
+    datamodel = SQLAInterface(Attachment)
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+    list_title = _l("Attachments")
+    list_columns = ["request", "kind", "original_name", "size", "uploaded_at"]
+    show_columns = [
+        "request", "kind", "original_name", "content_type", "size", "sha256", "uploaded_by",
+        "uploaded_at",
+    ]
+    # Files arrive through the upload path (portal issue); here only the record's kind changes.
+    add_columns = ["request", "kind", "original_name"]
+    edit_columns = ["kind"]
+    label_columns = {
+        "request": _l("Request"),
+        "kind": _l("Kind"),
+        "original_name": _l("File name"),
+        "content_type": _l("Content type"),
+        "size": _l("Size (bytes)"),
+        "sha256": _l("SHA-256"),
+        "uploaded_by": _l("Uploaded by"),
+        "uploaded_at": _l("Uploaded at"),
+    }
+    formatters_columns = {"kind": labelled(ATTACHMENT_KINDS)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": choice(_l("Kind"), ATTACHMENT_KINDS)
+    }
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        # A record without a file yet: an officer notes a paper document handed in at the desk.
+        item.stored_name = codes.random_token(32)
+        item.size = 0
+        item.content_type = "application/octet-stream"
+        item.sha256 = ""
+        item.uploaded_by_id = g.user.id
+
+
+class ReviewView(RequestChildView):
+    datamodel = SQLAInterface(Review)
+    list_title = _l("Reviews")
+    list_columns = ["request", "round", "officer", "outcome", "started_at", "finished_at"]
+    add_columns = edit_columns = ["request", "round", "outcome", "notes"]
+    show_columns = ["request", "round", "officer", "outcome", "notes", "started_at", "finished_at"]
+    label_columns = {
+        "request": _l("Request"),
+        "round": _l("Round"),
+        "officer": _l("Officer"),
+        "outcome": _l("Outcome"),
+        "notes": _l("Notes"),
+        "started_at": _l("Started"),
+        "finished_at": _l("Finished"),
+    }
+    formatters_columns = {"outcome": labelled(REVIEW_OUTCOMES)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "outcome": choice(_l("Outcome"), REVIEW_OUTCOMES)
+    }
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        item.officer_id = g.user.id
+
+
+REQUEST_FIELDSETS = [
+    (_l("Activity"), {"fields": ["office", "applicant", "channel", "title", "year", "kind", "sector"]}),
+    (
+        _l("Block I: Organiser"),
+        {
+            "fields": [
+                "agency_name", "agency_unit", "agency_head_title", "agency_address",
+                "agency_phone", "agency_fax", "agency_email",
+            ]
+        },
+    ),
+    (
+        _l("Block II: People in charge"),
+        {
+            "fields": [
+                "resp_name", "resp_position", "resp_address", "resp_phone", "resp_email",
+                "tech_name", "tech_position", "tech_address", "tech_phone", "tech_email",
+            ]
+        },
+    ),
+    (
+        _l("Block III: Planning"),
+        {
+            "fields": [
+                "background", "objectives", "benefits", "funding_source",
+                "planning_start", "planning_end", "design_start", "design_end",
+                "collection_start", "collection_end", "processing_start", "processing_end",
+                "analysis_start", "analysis_end", "dissemination_start", "dissemination_end",
+                "evaluation_start", "evaluation_end",
+            ]
+        },
+    ),
+    (
+        _l("Block IV: Activity design"),
+        {
+            "fields": [
+                "repetition", "frequency", "collection_type", "coverage_area",
+                "coverage_level", "presentation_level", "collection_methods",
+                "collection_media", "collection_units",
+            ]
+        },
+    ),
+    (
+        _l("Block V: Sample design"),
+        {
+            "fields": [
+                "is_census", "sample_stages", "selection_method", "selection_method_name",
+                "sampling_frame", "sample_size", "sampling_error", "sample_unit",
+                "observation_unit",
+            ]
+        },
+    ),
+    (
+        _l("Block VI: Data collection"),
+        {
+            "fields": [
+                "pilot_test", "quality_control", "nonresponse_adjustment",
+                "field_staff_count", "field_staff_education", "field_staff_training",
+            ]
+        },
+    ),
+    (
+        _l("Block VII: Processing and analysis"),
+        {"fields": ["processing_stages", "analysis_method", "analysis_unit", "result_level"]},
+    ),
+    (_l("Block VIII: Dissemination"), {"fields": ["dissemination_products", "release_date"]}),
+]
+
+REQUEST_PROGRESS = (
+    _l("Progress"),
+    {
+        "fields": [
+            "tracking_code", "state", "officer", "recommendation_code", "created_at",
+            "submitted_at", "complete_at", "due_date", "sent_at", "closed_at",
+        ]
+    },
+)
+
+
+class ActivityRequestView(OfficeScopedView):
+    datamodel = SQLAInterface(ActivityRequest)
+    base_permissions = CRUD
+    list_title = _l("Requests")
+    show_title = _l("Request")
+    add_title = _l("Record a request")
+    edit_title = _l("Edit request")
+    related_views = [RequestVariableView, AttachmentView, ReviewView]
+    list_columns = [
+        "tracking_code", "title", "agency_name", "year", "channel", "state", "due_date",
+    ]
+    search_columns = [
+        "tracking_code", "title", "agency_name", "year", "state", "channel", "kind", "office",
+    ]
+    order_columns = ["tracking_code", "title", "agency_name", "year", "state", "due_date"]
+    base_order = ("created_at", "desc")
+    add_fieldsets = REQUEST_FIELDSETS
+    edit_fieldsets = REQUEST_FIELDSETS
+    show_fieldsets = [REQUEST_PROGRESS, *REQUEST_FIELDSETS]
+    formatters_columns = {
+        "state": labelled(REQUEST_STATES),
+        "channel": labelled(CHANNELS),
+        "kind": labelled(ACTIVITY_KINDS),
+    }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "channel": choice(_l("Channel"), CHANNELS),
+        "kind": choice(_l("Kind of activity"), ACTIVITY_KINDS),
+    }
+    label_columns = {
+        "tracking_code": _l("Tracking code"),
+        "office": _l("Office"),
+        "applicant": _l("Applicant"),
+        "officer": _l("Officer"),
+        "channel": _l("Channel"),
+        "state": _l("State"),
+        "recommendation_code": _l("Recommendation identity"),
+        "title": _l("Activity title"),
+        "year": _l("Year"),
+        "kind": _l("Kind of activity"),
+        "sector": _l("Sector"),
+        "agency_name": _l("Agency"),
+        "agency_unit": _l("Echelon-II unit"),
+        "agency_head_title": _l("Addressee (head of the agency)"),
+        "agency_address": _l("Agency address"),
+        "agency_phone": _l("Agency phone"),
+        "agency_fax": _l("Agency fax"),
+        "agency_email": _l("Agency e-mail"),
+        "resp_name": _l("Person responsible: name"),
+        "resp_position": _l("Person responsible: position"),
+        "resp_address": _l("Person responsible: address"),
+        "resp_phone": _l("Person responsible: phone"),
+        "resp_email": _l("Person responsible: e-mail"),
+        "tech_name": _l("Technical person: name"),
+        "tech_position": _l("Technical person: position"),
+        "tech_address": _l("Technical person: address"),
+        "tech_phone": _l("Technical person: phone"),
+        "tech_email": _l("Technical person: e-mail"),
+        "background": _l("Background"),
+        "objectives": _l("Objectives"),
+        "benefits": _l("Benefits"),
+        "funding_source": _l("Funding source"),
+        "planning_start": _l("Planning: start"),
+        "planning_end": _l("Planning: end"),
+        "design_start": _l("Design: start"),
+        "design_end": _l("Design: end"),
+        "collection_start": _l("Data collection: start"),
+        "collection_end": _l("Data collection: end"),
+        "processing_start": _l("Processing: start"),
+        "processing_end": _l("Processing: end"),
+        "analysis_start": _l("Analysis: start"),
+        "analysis_end": _l("Analysis: end"),
+        "dissemination_start": _l("Dissemination: start"),
+        "dissemination_end": _l("Dissemination: end"),
+        "evaluation_start": _l("Evaluation: start"),
+        "evaluation_end": _l("Evaluation: end"),
+        "repetition": _l("One-off or repeated"),
+        "frequency": _l("Frequency"),
+        "collection_type": _l("Collection type"),
+        "coverage_area": _l("Geographic coverage"),
+        "coverage_level": _l("Coverage level"),
+        "presentation_level": _l("Level of presentation"),
+        "collection_methods": _l("Data collection method"),
+        "collection_media": _l("Collection media"),
+        "collection_units": _l("Collection unit"),
+        "is_census": _l("Census (not a sample)"),
+        "sample_stages": _l("Sample design"),
+        "selection_method": _l("Selection method (last stage)"),
+        "selection_method_name": _l("Name of the selection method"),
+        "sampling_frame": _l("Sampling frame"),
+        "sample_size": _l("Sample size"),
+        "sampling_error": _l("Expected sampling error (%)"),
+        "sample_unit": _l("Sample unit"),
+        "observation_unit": _l("Observation unit"),
+        "pilot_test": _l("Pilot test"),
+        "quality_control": _l("Quality control"),
+        "nonresponse_adjustment": _l("Non-response adjustment"),
+        "field_staff_count": _l("Field staff: number"),
+        "field_staff_education": _l("Field staff: education"),
+        "field_staff_training": _l("Field staff: training"),
+        "processing_stages": _l("Processing stages"),
+        "analysis_method": _l("Analysis method"),
+        "analysis_unit": _l("Analysis unit"),
+        "result_level": _l("Level of results"),
+        "dissemination_products": _l("Dissemination products"),
+        "release_date": _l("Planned release date"),
+        "created_at": _l("Created"),
+        "submitted_at": _l("Submitted"),
+        "complete_at": _l("Recorded complete"),
+        "due_date": _l("Due date"),
+        "sent_at": _l("Letter sent"),
+        "closed_at": _l("Closed"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Walk-in requests are recorded for an applicant account, never for staff.
+        applicants = [["roles", _RoleFilter, APPLICANT]]
+        self.add_form_query_rel_fields = {**self.add_form_query_rel_fields, "applicant": applicants}
+        self.edit_form_query_rel_fields = {
+            **self.edit_form_query_rel_fields, "applicant": applicants
+        }
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        item.tracking_code = codes.tracking_code("RKS")
+        item.state = "draft"
+
+
+class _RoleFilter(BaseFilter):
+    """Users holding the named role (for the applicant select)."""
+
+    name = _l("Role")
+
+    def apply(self, query, value):
+        return query.filter(RekomUser.roles.any(name=value))
+
+
+# --- Surat -----------------------------------------------------------------------------------
+
+
+class LetterView(OfficeScopedView):
+    datamodel = SQLAInterface(Letter)
+    list_title = _l("Recommendation letters")
+    list_columns = ["number", "request", "result", "letter_date", "issued_at", "sent_at"]
+    show_columns = [
+        "number", "request", "office", "result", "suggestions", "body", "letter_date",
+        "drafted_by", "drafted_at", "issued_by", "issued_at", "sent_at", "sha256",
+        "verification_code",
+    ]
+    edit_columns = ["result", "suggestions", "body"]
+    add_columns = ["request", "result", "suggestions", "body"]
+    search_columns = ["number", "request", "result", "letter_date"]
+    label_columns = {
+        "number": _l("Letter number"),
+        "request": _l("Request"),
+        "office": _l("Office"),
+        "result": _l("Result"),
+        "suggestions": _l("Suggestions"),
+        "body": _l("Letter text"),
+        "letter_date": _l("Letter date"),
+        "drafted_by": _l("Drafted by"),
+        "drafted_at": _l("Drafted"),
+        "issued_by": _l("Issued by"),
+        "issued_at": _l("Issued"),
+        "sent_at": _l("Sent"),
+        "sha256": _l("PDF SHA-256"),
+        "verification_code": _l("Verification code"),
+    }
+    formatters_columns = {"result": labelled(LETTER_RESULTS)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "result": choice(_l("Result"), LETTER_RESULTS)
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_form_query_rel_fields = {"request": [["request", FilterOffice, None]]}
+
+    def pre_add(self, item):
+        item.office_id = item.request.office_id
+        item.verification_code = codes.random_token(20)
+        item.drafted_by_id = g.user.id
+
+
+class LetterCounterView(OfficeScopedView):
+    datamodel = SQLAInterface(LetterCounter)
+    base_permissions = READ_ONLY
+    list_title = _l("Letter counters")
+    list_columns = show_columns = ["office", "year", "last_sequence"]
+    label_columns = {"office": _l("Office"), "year": _l("Year"), "last_sequence": _l("Last number")}
+
+
+# --- Pengaduan & Penilaian ------------------------------------------------------------------
+
+
+class ComplaintView(OfficeScopedView):
+    datamodel = SQLAInterface(Complaint)
+    list_title = _l("Complaints")
+    list_columns = ["tracking_code", "subject", "channel", "state", "assignee", "due_date"]
+    add_columns = [
+        "office", "channel", "reporter_name", "reporter_email", "reporter_phone", "request",
+        "subject", "text",
+    ]
+    edit_columns = ["state", "assignee", "answer", "due_date"]
+    show_columns = [
+        "tracking_code", "office", "channel", "reporter_name", "reporter_email",
+        "reporter_phone", "request", "subject", "text", "state", "assignee", "answer",
+        "created_at", "ack_due_date", "due_date", "answered_at", "closed_at",
+    ]
+    search_columns = ["tracking_code", "subject", "channel", "state", "reporter_name"]
+    label_columns = {
+        "tracking_code": _l("Tracking code"),
+        "office": _l("Office"),
+        "channel": _l("Channel"),
+        "reporter_name": _l("Reporter name"),
+        "reporter_email": _l("Reporter e-mail"),
+        "reporter_phone": _l("Reporter phone"),
+        "request": _l("Request"),
+        "subject": _l("Subject"),
+        "text": _l("Complaint"),
+        "state": _l("State"),
+        "assignee": _l("Officer"),
+        "answer": _l("Answer"),
+        "created_at": _l("Received"),
+        "ack_due_date": _l("Acknowledge by"),
+        "due_date": _l("Answer by"),
+        "answered_at": _l("Answered"),
+        "closed_at": _l("Closed"),
+    }
+    formatters_columns = {
+        "channel": labelled(COMPLAINT_CHANNELS),
+        "state": labelled(COMPLAINT_STATES),
+    }
+    add_form_extra_fields = {"channel": choice(_l("Channel"), COMPLAINT_CHANNELS)}
+    edit_form_extra_fields = {"state": choice(_l("State"), COMPLAINT_STATES)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_form_query_rel_fields = {
+            **self.add_form_query_rel_fields,
+            "request": [["office_id", FilterOffice, None]],
+        }
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        item.tracking_code = codes.tracking_code("ADU")
+
+
+class RatingView(OfficeScopedView):
+    datamodel = SQLAInterface(Rating)
+    base_permissions = READ_ONLY
+    list_title = _l("Ratings")
+    list_columns = ["request", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9", "created_at"]
+    show_columns = list_columns[:-1] + ["comment", "created_at"]
+    label_columns = {
+        "request": _l("Request"),
+        "e1": _l("Requirements"),
+        "e2": _l("Procedure"),
+        "e3": _l("Completion time"),
+        "e4": _l("Cost"),
+        "e5": _l("Product"),
+        "e6": _l("Staff competence"),
+        "e7": _l("Staff behaviour"),
+        "e8": _l("Complaint handling"),
+        "e9": _l("Facilities"),
+        "comment": _l("Comment"),
+        "created_at": _l("Rated"),
+    }
+
+
+# --- Front Office ---------------------------------------------------------------------------
+
+
+class QueueTicketView(OfficeScopedView):
+    datamodel = SQLAInterface(QueueTicket)
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+    list_title = _l("Queue")
+    list_columns = ["service_date", "number", "state", "served_by", "called_at"]
+    add_columns = ["office", "service_date", "number"]
+    edit_columns = ["state"]
+    show_columns = [
+        "office", "service_date", "number", "state", "created_at", "called_at",
+        "finished_at", "served_by",
+    ]
+    base_order = ("id", "desc")
+    label_columns = {
+        "office": _l("Office"),
+        "service_date": _l("Date"),
+        "number": _l("Number"),
+        "state": _l("State"),
+        "served_by": _l("Served by"),
+        "created_at": _l("Taken"),
+        "called_at": _l("Called"),
+        "finished_at": _l("Finished"),
+    }
+    formatters_columns = {"state": labelled(QUEUE_STATES)}
+    edit_form_extra_fields = {"state": choice(_l("State"), QUEUE_STATES)}
+
+
+class GuestBookEntryView(OfficeScopedView):
+    datamodel = SQLAInterface(GuestBookEntry)
+    list_title = _l("Guest book")
+    list_columns = ["visited_at", "name", "agency", "phone", "purpose"]
+    add_columns = edit_columns = [
+        "office", "ticket", "name", "id_doc_type", "id_doc_number", "agency", "phone", "email",
+        "purpose", "request",
+    ]
+    show_columns = ["visited_at", *add_columns]
+    search_columns = ["visited_at", "name", "agency", "email", "purpose"]
+    base_order = ("visited_at", "desc")
+    label_columns = {
+        "visited_at": _l("Visited"),
+        "office": _l("Office"),
+        "ticket": _l("Queue ticket"),
+        "name": _l("Name"),
+        "id_doc_type": _l("Identity document"),
+        "id_doc_number": _l("Identity document number"),
+        "agency": _l("Agency"),
+        "phone": _l("Phone"),
+        "email": _l("E-mail"),
+        "purpose": _l("Purpose of visit"),
+        "request": _l("Request"),
+    }
+    formatters_columns = {"id_doc_type": labelled(ID_DOC_TYPES)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "id_doc_type": choice(_l("Identity document"), ID_DOC_TYPES)
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scoped = [["office_id", FilterOffice, None]]
+        for rels in (self.add_form_query_rel_fields, self.edit_form_query_rel_fields):
+            rels.update({"ticket": scoped, "request": scoped})
+
+
+# --- Pengaturan -----------------------------------------------------------------------------
+
+
+class OfficeView(OfficeScopedView):
+    datamodel = SQLAInterface(Office)
+    office_column = "id"
+    list_title = _l("Offices")
+    list_columns = ["code", "name", "city", "parent", "active"]
+    add_columns = edit_columns = show_columns = [
+        "code", "name", "address", "city", "phone", "email", "website", "head_name",
+        "head_nip", "parent", "active",
+    ]
+    label_columns = {
+        "code": _l("BPS code"),
+        "name": _l("Name"),
+        "address": _l("Address"),
+        "city": _l("City"),
+        "phone": _l("Phone"),
+        "email": _l("E-mail"),
+        "website": _l("Website"),
+        "head_name": _l("Head of office"),
+        "head_nip": _l("Head's NIP"),
+        "parent": _l("Parent office"),
+        "active": _l("Active"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_form_query_rel_fields = {}
+        self.edit_form_query_rel_fields = {}
+
+    def pre_add(self, item):
+        pass
+
+    def pre_update(self, item):
+        pass
+
+
+class OfficeSettingView(OfficeScopedView):
+    datamodel = SQLAInterface(OfficeSetting)
+    list_title = _l("Office settings")
+    list_columns = ["office", "classification_code", "number_pattern", "sla_working_days"]
+    add_columns = edit_columns = show_columns = [
+        "office", "classification_code", "number_pattern", "signer_title", "signer_role",
+        "sla_working_days", "complaint_ack_days", "complaint_answer_days", "letter_template",
+    ]
+    label_columns = {
+        "office": _l("Office"),
+        "classification_code": _l("Classification code"),
+        "number_pattern": _l("Letter number pattern"),
+        "signer_title": _l("Signer's title"),
+        "signer_role": _l("Signer's role"),
+        "sla_working_days": _l("Completion time (working days)"),
+        "complaint_ack_days": _l("Complaint acknowledgement (working days)"),
+        "complaint_answer_days": _l("Complaint answer (working days)"),
+        "letter_template": _l("Letter template"),
+    }
+    description_columns = {
+        "number_pattern": _l("Placeholders: {seq} {office_code} {classification} {year}"),
+    }
+
+
+class ChecklistItemView(OfficeScopedView):
+    datamodel = SQLAInterface(ChecklistItem)
+    list_title = _l("Review checklist")
+    list_columns = ["office", "position", "text", "applies_to", "active"]
+    add_columns = edit_columns = show_columns = ["office", "position", "text", "applies_to", "active"]
+    base_order = ("position", "asc")
+    label_columns = {
+        "office": _l("Office"),
+        "position": _l("No."),
+        "text": _l("Checklist item"),
+        "applies_to": _l("Applies to"),
+        "active": _l("Active"),
+    }
+    formatters_columns = {"applies_to": labelled(CHECKLIST_SCOPES)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "applies_to": choice(_l("Applies to"), CHECKLIST_SCOPES)
+    }
+
+
+class NonWorkingDayView(OfficeScopedView):
+    datamodel = SQLAInterface(NonWorkingDay)
+    list_title = _l("Days off")
+    list_columns = ["day", "name", "kind", "is_working_day", "office"]
+    add_columns = edit_columns = show_columns = ["office", "day", "name", "kind", "is_working_day"]
+    base_order = ("day", "desc")
+    label_columns = {
+        "office": _l("Office (empty: all offices)"),
+        "day": _l("Date"),
+        "name": _l("Name"),
+        "kind": _l("Kind"),
+        "is_working_day": _l("Worked after all"),
+    }
+    formatters_columns = {"kind": labelled(DAY_KINDS)}
+    add_form_extra_fields = edit_form_extra_fields = {"kind": choice(_l("Kind"), DAY_KINDS)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Days for every office (office empty) are part of each office's calendar.
+        self.base_filters = [["office_id", FilterOffice, "or_null"]]
+
+
+class AuditEventView(OfficeScopedView):
+    datamodel = SQLAInterface(AuditEvent)
+    base_permissions = READ_ONLY
+    list_title = _l("Audit trail")
+    list_columns = ["at", "actor", "object_type", "object_id", "action", "from_state", "to_state"]
+    show_columns = list_columns + ["note", "office"]
+    base_order = ("at", "desc")
+    label_columns = {
+        "at": _l("When"),
+        "actor": _l("Who"),
+        "object_type": _l("Object"),
+        "object_id": _l("Object id"),
+        "action": _l("Action"),
+        "from_state": _l("From"),
+        "to_state": _l("To"),
+        "note": _l("Note"),
+        "office": _l("Office"),
+    }
+
+
+class OutboundEmailView(OfficeScopedView):
+    datamodel = SQLAInterface(OutboundEmail)
+    base_permissions = READ_ONLY
+    list_title = _l("Outbox")
+    list_columns = ["created_at", "recipient", "subject", "state", "attempts", "next_attempt_at"]
+    show_columns = list_columns + ["sent_at", "last_error", "body_text"]
+    base_order = ("created_at", "desc")
+    label_columns = {
+        "created_at": _l("Created"),
+        "recipient": _l("Recipient"),
+        "subject": _l("Subject"),
+        "state": _l("State"),
+        "attempts": _l("Attempts"),
+        "next_attempt_at": _l("Next attempt"),
+        "sent_at": _l("Sent"),
+        "last_error": _l("Last error"),
+        "body_text": _l("Message"),
+    }
+    formatters_columns = {"state": labelled(EMAIL_STATES)}
+
+
+MENUS = (
+    # (view, name, label, icon, category, category label, category icon)
+    (ActivityRequestView, "Requests", _l("Requests"), "fa-file-text-o", "Layanan", _l("Services"), "fa-briefcase"),
+    (ReviewView, "Reviews", _l("Reviews"), "fa-check-square-o", "Layanan", _l("Services"), "fa-briefcase"),
+    (RequestVariableView, "Variables", _l("Variables"), "fa-list", "Layanan", _l("Services"), "fa-briefcase"),
+    (AttachmentView, "Attachments", _l("Attachments"), "fa-paperclip", "Layanan", _l("Services"), "fa-briefcase"),
+    (LetterView, "Letters", _l("Recommendation letters"), "fa-envelope-o", "Surat", _l("Letters"), "fa-envelope"),
+    (ComplaintView, "Complaints", _l("Complaints"), "fa-bullhorn", "Pengaduan", _l("Complaints & ratings"), "fa-comments"),
+    (RatingView, "Ratings", _l("Ratings"), "fa-star", "Pengaduan", _l("Complaints & ratings"), "fa-comments"),
+    (QueueTicketView, "Queue", _l("Queue"), "fa-ticket", "FrontOffice", _l("Front office"), "fa-users"),
+    (GuestBookEntryView, "GuestBook", _l("Guest book"), "fa-book", "FrontOffice", _l("Front office"), "fa-users"),
+    (OfficeView, "Offices", _l("Offices"), "fa-building", "Pengaturan", _l("Settings"), "fa-cog"),
+    (OfficeSettingView, "OfficeSettings", _l("Office settings"), "fa-sliders", "Pengaturan", _l("Settings"), "fa-cog"),
+    (ChecklistItemView, "Checklist", _l("Review checklist"), "fa-check", "Pengaturan", _l("Settings"), "fa-cog"),
+    (NonWorkingDayView, "DaysOff", _l("Days off"), "fa-calendar", "Pengaturan", _l("Settings"), "fa-cog"),
+    (LetterCounterView, "LetterCounters", _l("Letter counters"), "fa-sort-numeric-asc", "Pengaturan", _l("Settings"), "fa-cog"),
+    (AuditEventView, "Audit", _l("Audit trail"), "fa-history", "Pengaturan", _l("Settings"), "fa-cog"),
+    (OutboundEmailView, "Outbox", _l("Outbox"), "fa-paper-plane", "Pengaturan", _l("Settings"), "fa-cog"),
+)
+
+
+def register_views(appbuilder) -> None:
+    for view, name, label, icon, category, category_label, category_icon in MENUS:
+        appbuilder.add_view(
+            view,
+            name,
+            label=label,
+            icon=icon,
+            category=category,
+            category_label=category_label,
+            category_icon=category_icon,
+        )

@@ -1,0 +1,121 @@
+"""Settings, all from environment variables with safe defaults.
+
+Nothing secret lives in this file: SECRET_KEY comes from the environment or is generated
+once into ``instance/secret_key``.
+"""
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.security.manager import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("REKOMSTAT_INSTANCE", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        # O_EXCL: two processes starting at once must not write two different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _database_url(instance_dir: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants the driver named.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance_dir / 'rekomstat.db'}"
+
+
+class Config:
+    INSTANCE_DIR = INSTANCE_DIR
+    SECRET_KEY = _secret_key(INSTANCE_DIR)
+    SQLALCHEMY_DATABASE_URI = _database_url(INSTANCE_DIR)
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    APP_NAME = "Rekomstat"
+    APP_THEME = ""
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    AUTH_USER_REGISTRATION_ROLE = "Applicant"
+    FAB_SECURITY_MANAGER_CLASS = "app.security.RekomstatSecurityManager"
+    # Alembic owns the schema; FAB must not create tables behind its back.
+    FAB_CREATE_DB = False
+    # Permission sync costs start-up time: it runs in `flask seed-roles` (and run.py), not per start.
+    FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
+    FAB_API_SWAGGER_UI = True
+    FAB_ADD_SECURITY_API = False
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TZ_NAME", "Asia/Jakarta")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+    LANGUAGES = {
+        "id": {"flag": "id", "name": "Bahasa Indonesia"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    # Without MAIL_SERVER, messages are written to the log instead of sent.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "rekomstat@localhost")
+    MAIL_LOG_ONLY = not MAIL_SERVER
+
+    # The default office (domain.md): BPS Kota Lubuklinggau.
+    OFFICE_CODE = os.environ.get("OFFICE_CODE", "1674")
+    OFFICE_NAME = os.environ.get("OFFICE_NAME", "BPS Kota Lubuklinggau")
+    OFFICE_ADDRESS = os.environ.get(
+        "OFFICE_ADDRESS",
+        "Jl. Perumdam No.1, Lubuk Tanjung, Kec. Lubuk Linggau Barat I 31613",
+    )
+    OFFICE_CITY = os.environ.get("OFFICE_CITY", "Lubuklinggau")
+    OFFICE_PHONE = os.environ.get("OFFICE_PHONE", "(0733) 323693")
+    OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "ipds1674@bps.go.id")
+    OFFICE_WEBSITE = os.environ.get("OFFICE_WEBSITE", "https://lubuklinggaukota.bps.go.id")
+    OFFICE_HEAD_NAME = os.environ.get("OFFICE_HEAD_NAME", "")
+    OFFICE_HEAD_NIP = os.environ.get("OFFICE_HEAD_NIP", "")
+    OFFICE_PARENT_CODE = os.environ.get("OFFICE_PARENT_CODE", "1600")
+    OFFICE_PARENT_NAME = os.environ.get("OFFICE_PARENT_NAME", "BPS Provinsi Sumatera Selatan")
+
+    ADMIN_USERNAME = os.environ.get("ADMIN_USERNAME", "admin")
+    ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "admin@localhost")
+    ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
+
+    UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
+    MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "10"))
+
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
