@@ -1,0 +1,204 @@
+"""Shared fixtures: one migrated database per test session, on the engine TEST_DATABASE_URL names.
+
+TEST_DATABASE_URL unset: SQLite in a temporary folder. A PostgreSQL URL: that database is
+emptied (schema dropped) at the start, then migrated with Alembic like a real deployment.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+import pytest
+import sqlalchemy as sa
+
+_TMP = tempfile.mkdtemp(prefix="rekomstat-test-")
+# Before config.py is imported: the generated SECRET_KEY and files go to the temp folder.
+os.environ.setdefault("REKOMSTAT_INSTANCE", _TMP)
+
+from app import create_app  # noqa: E402
+from app.bootstrap import bootstrap, create_user, ensure_office  # noqa: E402
+
+PASSWORD = "rahasia-uji-123"
+OFFICE_X, OFFICE_Y = "1674", "1671"
+
+
+def database_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{os.path.join(_TMP, 'test.db')}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def is_postgres() -> bool:
+    return database_url().startswith("postgresql")
+
+
+def reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def test_config(url: str | None = None) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url or database_url(),
+        "WTF_CSRF_ENABLED": False,
+        "ADMIN_PASSWORD": PASSWORD,
+        "ADMIN_USERNAME": "admin",
+        "ADMIN_EMAIL": "admin@rekomstat.test",
+        "SERVER_NAME": None,
+    }
+
+
+@dataclass
+class World:
+    """Two offices with a row of every table each, and a user of every role."""
+
+    offices: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+    rows: dict = field(default_factory=dict)  # (view name, office code) -> pk
+
+
+@pytest.fixture(scope="session")
+def app():
+    url = database_url()
+    if is_postgres():
+        reset_postgres(url)
+    application = create_app(test_config(url))
+    with application.app_context():
+        bootstrap()
+    yield application
+    with application.app_context():
+        application.appbuilder.session.remove()
+    sa.create_engine(url).dispose()
+
+
+@pytest.fixture(scope="session")
+def world(app) -> World:
+    from app import models as m
+
+    w = World()
+    with app.app_context():
+        session = app.appbuilder.session
+        w.offices[OFFICE_X] = ensure_office(OFFICE_X, "BPS Kota Lubuklinggau").id
+        w.offices[OFFICE_Y] = ensure_office(OFFICE_Y, "BPS Kota Palembang").id
+        for name, role, office in (
+            ("officer_x", "Officer", OFFICE_X),
+            ("officer_y", "Officer", OFFICE_Y),
+            ("head_x", "Head", OFFICE_X),
+            ("applicant_a", "Applicant", None),
+            ("applicant_b", "Applicant", None),
+        ):
+            w.users[name] = create_user(
+                role, name, f"{name}@rekomstat.test", PASSWORD, office_code=office
+            ).id
+        w.users["admin"] = app.appbuilder.sm.find_user(username="admin").id
+
+        for code, applicant in ((OFFICE_X, "applicant_a"), (OFFICE_Y, "applicant_b")):
+            office_id = w.offices[code]
+            rows = make_rows(session, m, office_id, w.users[applicant], w.users["admin"], code)
+            for view, pk in rows.items():
+                w.rows[(view, code)] = pk
+    return w
+
+
+_SERIAL = itertools.count(1)
+
+
+def make_rows(session, m, office_id, applicant_id, actor_id, tag) -> dict[str, int]:
+    """One row of every table in an office, keyed by the view that shows it."""
+    today = dt.date(2026, 11, 24)
+    req = m.ActivityRequest(
+        tracking_code=f"RKS-T{tag}",
+        office_id=office_id,
+        applicant_id=applicant_id,
+        title=f"Survei Kepuasan Masyarakat {tag}",
+        year=2026,
+        agency_name=f"Dinas Kesehatan {tag}",
+        state="submitted",
+    )
+    session.add(req)
+    session.flush()
+    letter = m.Letter(
+        request_id=req.id, office_id=office_id, verification_code=f"verif-{tag}", body="Draf"
+    )
+    # Numbers, days and years unique per call, so throwaway rows can be made again and again
+    # (deleting a row must not let a later call reuse its number).
+    number = next(_SERIAL)
+    counter_year = 2025 + number
+    ticket = m.QueueTicket(office_id=office_id, service_date=today, number=number)
+    session.add_all([letter, ticket])
+    session.flush()
+    rows = {
+        "ActivityRequestView": req,
+        "RequestVariableView": m.RequestVariable(request_id=req.id, position=1, name="Umur"),
+        "AttachmentView": m.Attachment(
+            request_id=req.id, original_name="surat.pdf", stored_name=f"stored-{tag}", size=10,
+            content_type="application/pdf", sha256="0" * 64,
+        ),
+        "ReviewView": m.Review(request_id=req.id, round=1),
+        "LetterView": letter,
+        "ComplaintView": m.Complaint(
+            tracking_code=f"ADU-T{tag}", office_id=office_id, subject="Lambat", text="Terlalu lama"
+        ),
+        "RatingView": m.Rating(
+            request_id=req.id, office_id=office_id, **{f"e{i}": 4 for i in range(1, 10)}
+        ),
+        "QueueTicketView": ticket,
+        "GuestBookEntryView": m.GuestBookEntry(office_id=office_id, name="Budi", ticket_id=ticket.id),
+        "OfficeView": session.get(m.Office, office_id),
+        "OfficeSettingView": session.scalars(
+            sa.select(m.OfficeSetting).where(m.OfficeSetting.office_id == office_id)
+        ).one(),
+        "ChecklistItemView": session.scalars(
+            sa.select(m.ChecklistItem).where(m.ChecklistItem.office_id == office_id)
+        ).first(),
+        "NonWorkingDayView": m.NonWorkingDay(
+            office_id=office_id, day=dt.date(2026, 12, 24) + dt.timedelta(days=number - 1),
+            name="Cuti bersama Natal",
+            kind="cuti_bersama",
+        ),
+        "LetterCounterView": m.LetterCounter(office_id=office_id, year=counter_year, last_sequence=0),
+        "AuditEventView": m.AuditEvent(
+            office_id=office_id, actor_id=actor_id, object_type="activity_request",
+            object_id=req.id, action="submit", from_state="draft", to_state="submitted",
+        ),
+        "OutboundEmailView": m.OutboundEmail(
+            office_id=office_id, recipient="a@rekomstat.test", subject="Diterima", body_text="Halo"
+        ),
+    }
+    session.add_all(rows.values())
+    session.commit()
+    return {view: _pk(obj) for view, obj in rows.items()}
+
+
+def _pk(obj):
+    mapper = sa.inspect(obj).mapper
+    values = mapper.primary_key_from_instance(obj)
+    # FAB addresses composite keys as "a,b"? It uses its own encoding; keep a tuple here.
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    response = client.post(
+        "/login/", data={"username": username, "password": password}, follow_redirects=False
+    )
+    assert response.status_code == 302, f"login of {username} failed"
+    return client
+
+
+@pytest.fixture(scope="session")
+def clients(app, world):
+    """A logged-in test client per role (None: anonymous)."""
+    result = {None: app.test_client()}
+    for name in world.users:
+        result[name] = login(app.test_client(), name)
+    return result
