@@ -1,0 +1,39 @@
+# The two commands of the README:
+#   make run    set up everything (virtualenv, packages, translations, database, first admin) and serve
+#   make test   set up everything and run the test suite (TEST_DATABASE_URL picks the engine)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8080
+
+.PHONY: run test install install-dev translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when a requirements file changed (the stamp is newer otherwise).
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+translations: | $(BIN)/python
+	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || \
+		$(BIN)/pybabel compile -q -d app/translations; fi
+
+run: install
+	$(BIN)/python run.py --port $(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache
