@@ -63,7 +63,18 @@ def choice(label, mapping, required=True):
 
 
 def labelled(mapping):
-    return lambda value: mapping.get(value, value)
+    return lambda value: "" if value is None else mapping.get(value, value)
+
+
+def display(value):
+    """How a bare value reads in lists and show pages: no "None", yes/no in words."""
+    if value is None:
+        return ""
+    if value is True:
+        return _l("Yes")
+    if value is False:
+        return _l("No")
+    return value
 
 
 class RekomIndexView(IndexView):
@@ -84,14 +95,24 @@ class OfficeScopedView(ModelView):
     """Rows of the user's office; new rows land in the user's office unless an admin picks."""
 
     office_column = "office_id"
+    office_filter_value = None
     base_permissions = CRUD
 
     def __init__(self, *args, **kwargs):
-        self.base_filters = [[self.office_column, FilterOffice, None]]
-        rel = [["id", FilterOffice, None]]
-        self.add_form_query_rel_fields = {"office": rel}
-        self.edit_form_query_rel_fields = {"office": rel}
+        # Set before ModelView.__init__: FAB builds its forms from these there.
+        self.base_filters = [[self.office_column, FilterOffice, self.office_filter_value]]
+        rel = self.related_choices()
+        self.add_form_query_rel_fields = dict(rel)
+        self.edit_form_query_rel_fields = dict(rel)
+        self.formatters_columns = {
+            **{column: display for column in self.datamodel.get_columns_list()},
+            **(self.formatters_columns or {}),
+        }
         super().__init__(*args, **kwargs)
+
+    def related_choices(self) -> dict:
+        """Select fields offer only rows of the user's office."""
+        return {"office": [["id", FilterOffice, None]]}
 
     def _pin_office(self, item):
         user = g.user
@@ -110,11 +131,8 @@ class RequestChildView(OfficeScopedView):
 
     office_column = "request"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        rel = [["request", FilterOffice, None]]
-        self.add_form_query_rel_fields = {"request": rel}
-        self.edit_form_query_rel_fields = {"request": rel}
+    def related_choices(self) -> dict:
+        return {"request": [["office_id", FilterOffice, None]]}
 
 
 # --- Layanan ---------------------------------------------------------------------------------
@@ -396,14 +414,9 @@ class ActivityRequestView(OfficeScopedView):
         "closed_at": _l("Closed"),
     }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def related_choices(self) -> dict:
         # Walk-in requests are recorded for an applicant account, never for staff.
-        applicants = [["roles", _RoleFilter, APPLICANT]]
-        self.add_form_query_rel_fields = {**self.add_form_query_rel_fields, "applicant": applicants}
-        self.edit_form_query_rel_fields = {
-            **self.edit_form_query_rel_fields, "applicant": applicants
-        }
+        return {**super().related_choices(), "applicant": [["roles", _RoleFilter, APPLICANT]]}
 
     def pre_add(self, item):
         super().pre_add(item)
@@ -456,9 +469,8 @@ class LetterView(OfficeScopedView):
         "result": choice(_l("Result"), LETTER_RESULTS)
     }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_form_query_rel_fields = {"request": [["request", FilterOffice, None]]}
+    def related_choices(self) -> dict:
+        return {"request": [["office_id", FilterOffice, None]]}
 
     def pre_add(self, item):
         item.office_id = item.request.office_id
@@ -518,12 +530,8 @@ class ComplaintView(OfficeScopedView):
     add_form_extra_fields = {"channel": choice(_l("Channel"), COMPLAINT_CHANNELS)}
     edit_form_extra_fields = {"state": choice(_l("State"), COMPLAINT_STATES)}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_form_query_rel_fields = {
-            **self.add_form_query_rel_fields,
-            "request": [["office_id", FilterOffice, None]],
-        }
+    def related_choices(self) -> dict:
+        return {**super().related_choices(), "request": [["office_id", FilterOffice, None]]}
 
     def pre_add(self, item):
         super().pre_add(item)
@@ -610,11 +618,9 @@ class GuestBookEntryView(OfficeScopedView):
         "id_doc_type": choice(_l("Identity document"), ID_DOC_TYPES)
     }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def related_choices(self) -> dict:
         scoped = [["office_id", FilterOffice, None]]
-        for rels in (self.add_form_query_rel_fields, self.edit_form_query_rel_fields):
-            rels.update({"ticket": scoped, "request": scoped})
+        return {**super().related_choices(), "ticket": scoped, "request": scoped}
 
 
 # --- Pengaturan -----------------------------------------------------------------------------
@@ -643,10 +649,8 @@ class OfficeView(OfficeScopedView):
         "active": _l("Active"),
     }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_form_query_rel_fields = {}
-        self.edit_form_query_rel_fields = {}
+    def related_choices(self) -> dict:
+        return {}  # the parent office may be any office (a province above a regency)
 
     def pre_add(self, item):
         pass
@@ -714,10 +718,8 @@ class NonWorkingDayView(OfficeScopedView):
     formatters_columns = {"kind": labelled(DAY_KINDS)}
     add_form_extra_fields = edit_form_extra_fields = {"kind": choice(_l("Kind"), DAY_KINDS)}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Days for every office (office empty) are part of each office's calendar.
-        self.base_filters = [["office_id", FilterOffice, "or_null"]]
+    # Days for every office (office empty) are part of each office's calendar.
+    office_filter_value = "or_null"
 
 
 class AuditEventView(OfficeScopedView):

@@ -275,3 +275,26 @@ def test_menus_follow_the_matrix(clients):
     assert "/outboundemailview/list/" in admin
     assert "/outboundemailview/list/" not in officer
     assert "/users/list/" not in officer
+
+
+def test_request_form_offers_only_applicants_of_any_office(app, clients):
+    page = clients["officer_x"].get("/activityrequestview/add").get_data(as_text=True)
+    # The select names users by "first last": staff must not be among the choices.
+    select = page[page.index('id="applicant"'):]
+    select = select[: select.index("</select>")]
+    assert "Admin Rekomstat" not in select and "officer_x" not in select
+    assert "applicant_a" in select and "applicant_b" in select
+
+
+def test_child_forms_offer_only_requests_of_own_office(app, clients):
+    page = clients["officer_x"].get("/requestvariableview/add").get_data(as_text=True)
+    select = page[page.index('id="request"'):]
+    select = select[: select.index("</select>")]
+    assert "RKS-T1674" in select and "RKS-T1671" not in select
+
+
+def test_empty_values_do_not_read_none(clients):
+    """The province office has no city: the list shows an empty cell, not the word None."""
+    page = clients["admin"].get("/officeview/list/").get_data(as_text=True)
+    assert "BPS Provinsi Sumatera Selatan" in page
+    assert ">None<" not in page.replace(" ", "").replace("\n", "")
