@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
@@ -14,9 +15,8 @@ from . import models  # noqa: F401  (registers every table on the metadata Alemb
 db = SQLA()
 mail = Mail()
 migrate = Migrate()
-appbuilder = None  # set per app in create_app; views reach it as current_app.appbuilder
 
-MIGRATIONS_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config: object | dict | None = None) -> Flask:
@@ -35,7 +35,10 @@ def create_app(config: object | dict | None = None) -> Flask:
     # FAB narrates every start-up at INFO; keep its warnings and errors only.
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
+    from . import notify
+
     db.init_app(app)
+    notify.init_app(app)
     mail.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 

@@ -235,3 +235,15 @@ def test_run_py_bootstraps_and_serves(tmp_path, scratch_url):
         output = proc.communicate(timeout=10)[0]
     assert "First admin: admin / " in output
     assert (tmp_path / "secret_key").exists()
+
+
+def test_without_mail_server_messages_go_to_the_log(app, caplog):
+    from flask_mail import Message
+
+    from app import mail
+
+    assert app.config["MAIL_LOG_ONLY"] and not app.config["MAIL_SERVER"]
+    with app.app_context(), caplog.at_level("INFO", logger="app.notify"):
+        mail.send(Message("Permohonan diterima", recipients=["a@rekomstat.test"],
+                          body="Kode pelacakan RKS-ABC", sender="rekomstat@localhost"))
+    assert "a@rekomstat.test" in caplog.text and "RKS-ABC" in caplog.text
