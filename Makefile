@@ -26,8 +26,7 @@ install-dev: $(VENV)/.installed-dev translations
 
 translations: | $(BIN)/python
 	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || \
-		$(BIN)/pybabel compile -q -d app/translations; fi
+		$(BIN)/pybabel compile -d app/translations >/dev/null; fi
 
 run: install
 	$(BIN)/python run.py --port $(PORT)

@@ -53,6 +53,10 @@ def create_app(config: object | dict | None = None) -> Flask:
 
         app.register_blueprint(public_bp)
 
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["current_locale"] = get_locale
+
     from .cli import register_cli
 
     register_cli(app)
