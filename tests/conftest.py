@@ -46,7 +46,7 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def test_config(url: str | None = None) -> dict:
+def app_config(url: str | None = None) -> dict:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url or database_url(),
@@ -72,7 +72,7 @@ def app():
     url = database_url()
     if is_postgres():
         reset_postgres(url)
-    application = create_app(test_config(url))
+    application = create_app(app_config(url))
     with application.app_context():
         bootstrap()
     yield application

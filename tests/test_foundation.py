@@ -17,7 +17,7 @@ from flask_appbuilder import Model
 
 import config as config_module
 from app import create_app
-from conftest import PASSWORD, database_url, is_postgres, reset_postgres, test_config
+from conftest import PASSWORD, database_url, is_postgres, reset_postgres, app_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ def _tables(url):
 def test_migrations_upgrade_downgrade_upgrade(scratch_url):
     from flask_migrate import downgrade, upgrade
 
-    app = create_app(test_config(scratch_url))
+    app = create_app(app_config(scratch_url))
     with app.app_context():
         upgrade()
         assert set(Model.metadata.tables) <= _tables(scratch_url)
@@ -107,7 +107,7 @@ def test_health_unreachable_database(tmp_path):
         url = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
     else:
         url = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
-    app = create_app(test_config(url))
+    app = create_app(app_config(url))
     response = app.test_client().get("/health")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
