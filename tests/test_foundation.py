@@ -281,3 +281,15 @@ def test_seed_demo_fills_every_state_repeatably(scratch_url, tmp_path):
         assert {"petugas1", "petugas2", "kepala"} <= staff
         session.remove()
         app.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_flask_command_finds_the_app_and_fab_commands_work(app, world, tmp_path):
+    """No FLASK_APP, no .flaskenv: `flask` finds create_app in the app package."""
+    env = {**os.environ, "DATABASE_URL": database_url(), "REKOMSTAT_INSTANCE": str(tmp_path)}
+    env.pop("FLASK_APP", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "fab", "list-users"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "username:officer_x" in result.stdout and "role:[Officer]" in result.stdout
