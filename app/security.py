@@ -13,7 +13,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, or_
+from sqlalchemy import false, or_, select
 from wtforms import SelectField
 from wtforms.validators import Optional as OptionalValidator
 
@@ -106,9 +106,7 @@ class FilterOffice(BaseFilter):
         if self.column_name == "request":
             return query.filter(
                 self.model.request_id.in_(
-                    ActivityRequest.__table__.select()
-                    .with_only_columns(ActivityRequest.id)
-                    .where(ActivityRequest.office_id == office_id)
+                    select(ActivityRequest.id).where(ActivityRequest.office_id == office_id)
                 )
             )
         column = getattr(self.model, self.column_name)
@@ -191,7 +189,7 @@ class RekomstatSecurityManager(SecurityManager):
             role = self.find_role(role_name)
             if role_name == ADMIN:
                 # Make sure the admin role holds everything registered, old databases included.
-                wanted = set(self.get_session.query(self.permissionview_model).all())
+                wanted = set(self.session.query(self.permissionview_model).all())
             else:
                 wanted = self._wanted_permission_views(role_name)
             current = set(role.permissions)
@@ -199,12 +197,8 @@ class RekomstatSecurityManager(SecurityManager):
                 role.permissions.append(pv)
             for pv in current - wanted:
                 role.permissions.remove(pv)
-        self.get_session.commit()
+        self.session.commit()
         log.info("roles synced: %s", ", ".join(ROLES))
-
-    @property
-    def get_session(self):
-        return self.appbuilder.session
 
     def _wanted_permission_views(self, role_name: str) -> set:
         pairs = role_permissions(role_name)
