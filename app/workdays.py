@@ -1,0 +1,78 @@
+"""Indonesian working days and the service-level due dates (the 30-working-day promise).
+
+A working day is Monday–Friday that is neither a national holiday nor cuti bersama (the
+`holidays` package knows both: categories "public" and "government"), nor a day off the office
+entered (NonWorkingDay). An entered day marked ``is_working_day`` overrides everything: that is
+how an admin corrects the package when a decree changes. No Flask in here: callers pass what
+the database holds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+from sqlalchemy import or_, select
+
+from .models import NonWorkingDay
+
+
+@lru_cache(maxsize=64)
+def national_days_off(year: int) -> frozenset[dt.date]:
+    """National holidays and cuti bersama of one year (cached: the package computes lunar dates)."""
+    days = holidays.country_holidays("ID", categories=("public", "government"), years=year)
+    return frozenset(days)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    extra_off: frozenset[dt.date] = frozenset()
+    extra_on: frozenset[dt.date] = frozenset()
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.extra_on:
+            return True
+        if day.weekday() >= 5 or day in self.extra_off:
+            return False
+        return day not in national_days_off(day.year)
+
+    def add_working_days(self, start: dt.date, n: int) -> dt.date:
+        """The n-th working day after ``start`` (``start`` itself never counts)."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        day = start
+        while n:
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                n -= 1
+        return day
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days d with start < d <= end (0 when end is not after start)."""
+        count, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            count += self.is_working_day(day)
+        return count
+
+    def due_date(self, recorded_complete: dt.date, working_days: int) -> dt.date:
+        """Due date of a request recorded complete on ``recorded_complete``."""
+        return self.add_working_days(recorded_complete, working_days)
+
+    def resumed_due_date(self, due: dt.date, paused_on: dt.date, resumed_on: dt.date) -> dt.date:
+        """The clock stood still while a revision was awaited: push the due date by those days."""
+        return self.add_working_days(due, self.working_days_between(paused_on, resumed_on))
+
+
+def office_calendar(session, office_id: int | None) -> WorkCalendar:
+    """The calendar of one office: the national one plus its own and all-office entries."""
+    rows = session.execute(
+        select(NonWorkingDay.day, NonWorkingDay.is_working_day).where(
+            or_(NonWorkingDay.office_id.is_(None), NonWorkingDay.office_id == office_id)
+        )
+    ).all()
+    return WorkCalendar(
+        extra_off=frozenset(day for day, on in rows if not on),
+        extra_on=frozenset(day for day, on in rows if on),
+    )

@@ -1,0 +1,102 @@
+"""Working days against the official calendar (SKB cuti bersama 2025 and 2026), by hand."""
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from app import models as m
+from app.workdays import WorkCalendar, national_days_off, office_calendar
+
+D = dt.date
+CAL = WorkCalendar()
+
+
+def test_2025_cuti_bersama_are_days_off():
+    # SKB 2025: eleven days of cuti bersama, 2–4 and 7 April around Idul Fitri among them.
+    cuti = [D(2025, 1, 28), D(2025, 3, 28), D(2025, 4, 2), D(2025, 4, 3), D(2025, 4, 4),
+            D(2025, 4, 7), D(2025, 5, 13), D(2025, 5, 30), D(2025, 6, 9), D(2025, 8, 18),
+            D(2025, 12, 26)]
+    assert all(not CAL.is_working_day(d) for d in cuti)
+    assert CAL.is_working_day(D(2025, 4, 8))  # first working day after Lebaran
+
+
+def test_idul_fitri_2025():
+    # Thu 27 Mar; off: Fri 28 (cuti Nyepi), Mon 31 + Tue 1 Apr (Idul Fitri), 2/3/4/7 Apr (cuti).
+    assert CAL.add_working_days(D(2025, 3, 27), 1) == D(2025, 4, 8)
+    assert CAL.add_working_days(D(2025, 3, 27), 5) == D(2025, 4, 14)
+
+
+def test_thirty_working_days_across_lebaran_2025():
+    # Counted by hand: 4 days in March, Lebaran, Good Friday 18 Apr, 1 May, Waisak 12–13 May.
+    assert CAL.due_date(D(2025, 3, 21), 30) == D(2025, 5, 19)
+
+
+def test_idul_fitri_2026():
+    # Off: Wed 18 (cuti Nyepi), Thu 19 (Nyepi), Fri 20 (cuti), Mon 23 and Tue 24 (cuti).
+    assert CAL.add_working_days(D(2026, 3, 17), 1) == D(2026, 3, 25)
+
+
+@pytest.mark.parametrize(
+    "start, n, due",
+    [
+        # 25 Dec Natal, 26 Dec cuti bersama, 1 Jan: six working days reach Fri 2 Jan 2026.
+        (D(2025, 12, 22), 6, D(2026, 1, 2)),
+        # 24 Dec 2026 cuti bersama, 25 Dec Natal, 1 Jan 2027 (a Friday): into the next year.
+        (D(2026, 12, 23), 5, D(2027, 1, 4)),
+    ],
+)
+def test_year_ends(start, n, due):
+    assert CAL.add_working_days(start, n) == due
+
+
+def test_weekends_and_counting():
+    assert not CAL.is_working_day(D(2026, 11, 28))  # Saturday
+    assert CAL.add_working_days(D(2026, 11, 27), 1) == D(2026, 11, 30)  # Fri -> Mon
+    assert CAL.add_working_days(D(2026, 11, 27), 0) == D(2026, 11, 27)
+    assert CAL.working_days_between(D(2026, 11, 27), D(2026, 11, 30)) == 1
+    assert CAL.working_days_between(D(2026, 11, 30), D(2026, 11, 27)) == 0
+    with pytest.raises(ValueError):
+        CAL.add_working_days(D(2026, 11, 27), -1)
+
+
+def test_pause_pushes_the_due_date_by_the_working_days_waited():
+    due = CAL.due_date(D(2026, 11, 2), 30)
+    # Revision asked on Mon 9 Nov, resubmitted on Mon 16 Nov: five working days waited.
+    assert CAL.resumed_due_date(due, D(2026, 11, 9), D(2026, 11, 16)) == CAL.add_working_days(due, 5)
+    assert CAL.resumed_due_date(due, D(2026, 11, 9), D(2026, 11, 9)) == due
+
+
+def test_entered_days_override_the_package():
+    local = WorkCalendar(extra_off=frozenset({D(2026, 11, 30)}),
+                         extra_on=frozenset({D(2026, 12, 24)}))
+    assert not local.is_working_day(D(2026, 11, 30))  # local day off on a Monday
+    assert local.is_working_day(D(2026, 12, 24))  # cuti bersama worked after all
+    assert local.add_working_days(D(2026, 11, 27), 1) == D(2026, 12, 1)
+
+
+def test_package_cache_is_per_year():
+    assert national_days_off(2026) is national_days_off(2026)
+    assert D(2026, 8, 17) in national_days_off(2026)
+
+
+def test_office_calendar_reads_its_own_and_all_office_days(app, world):
+    x, y = world.offices["1674"], world.offices["1671"]
+    with app.app_context():
+        session = app.appbuilder.session
+        session.add_all([
+            m.NonWorkingDay(office_id=x, day=D(2027, 2, 1), name="HUT Kota", kind="local"),
+            m.NonWorkingDay(office_id=y, day=D(2027, 2, 2), name="HUT Kota lain", kind="local"),
+            m.NonWorkingDay(office_id=None, day=D(2027, 2, 3), name="Libur nasional baru",
+                            kind="correction"),
+            m.NonWorkingDay(office_id=x, day=D(2027, 2, 6), name="Sabtu masuk", kind="correction",
+                            is_working_day=True),
+        ])
+        session.commit()
+        cal = office_calendar(session, x)
+        session.execute(sa.delete(m.NonWorkingDay).where(m.NonWorkingDay.day >= D(2027, 2, 1),
+                                                         m.NonWorkingDay.day <= D(2027, 2, 6)))
+        session.commit()
+    assert not cal.is_working_day(D(2027, 2, 1))
+    assert cal.is_working_day(D(2027, 2, 2))  # the other office's day off is not ours
+    assert not cal.is_working_day(D(2027, 2, 3))
+    assert cal.is_working_day(D(2027, 2, 6))  # a Saturday declared working
