@@ -162,7 +162,7 @@ def make_rows(session, m, office_id, applicant_id, actor_id, tag) -> dict[str, i
             sa.select(m.ChecklistItem).where(m.ChecklistItem.office_id == office_id)
         ).first(),
         "NonWorkingDayView": m.NonWorkingDay(
-            office_id=office_id, day=dt.date(2026, 12, 24) + dt.timedelta(days=number - 1),
+            office_id=office_id, day=dt.date(2040, 1, 1) + dt.timedelta(days=number),
             name="Cuti bersama Natal",
             kind="cuti_bersama",
         ),
