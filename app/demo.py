@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
-from . import bootstrap, codes
+from . import bootstrap, codes, workdays
 from .models import (
     COMPLAINT_CHANNELS,
     REQUEST_STATES,
@@ -443,15 +443,6 @@ def _weekday(d: dt.datetime) -> dt.datetime:
     return d
 
 
-def _add_workdays(d: dt.date, n: int) -> dt.date:
-    """Weekends only; the holiday calendar is workdays.py's business, not the demo's."""
-    while n > 0:
-        d += dt.timedelta(days=1)
-        if d.weekday() < 5:
-            n -= 1
-    return d
-
-
 def _office_hours(r: random.Random, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(r.randint(8, 15), r.randrange(60), r.randrange(60)))
 
@@ -560,6 +551,8 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
     pattern, classification = setting.number_pattern, setting.classification_code
     sla_days, ack_days, answer_days = (setting.sla_working_days, setting.complaint_ack_days,
                                        setting.complaint_answer_days)
+    # Due dates by the office's real calendar (holidays, cuti bersama), as the workflow will.
+    calendar = workdays.office_calendar(session, office.id)
     checklist = [
         (str(i), scope, pos) for i, scope, pos in session.execute(
             select(ChecklistItem.id, ChecklistItem.applies_to, ChecklistItem.position)
@@ -716,7 +709,7 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
             if "submit" in at:
                 first_submit = next(e[3] for e in ev if e[0] == "submit")
                 req.submitted_at = req.complete_at = utc(first_submit)
-                req.due_date = _add_workdays(first_submit.date(), sla_days)
+                req.due_date = calendar.due_date(first_submit.date(), sla_days)
             if "start_review" in at:
                 req.officer_id = officer_id
             if state == "revision_requested":
@@ -840,8 +833,8 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
                "closed": closed}[state]
         back = dt.timedelta(weeks=max(0, -(-(end.date() - last_day).days // 7)))
         c.created_at = utc(created - back)
-        c.ack_due_date = _add_workdays((created - back).date(), ack_days)
-        c.due_date = _add_workdays((created - back).date(), answer_days)
+        c.ack_due_date = calendar.add_working_days((created - back).date(), ack_days)
+        c.due_date = calendar.add_working_days((created - back).date(), answer_days)
         if state != "received":
             c.acknowledged_at, c.assignee_id = utc(ack - back), rng.choice(officer_ids)
         if state in ("answered", "closed"):

@@ -162,7 +162,6 @@ class RequestVariableView(RequestChildView):
 
 class AttachmentView(RequestChildView):
     datamodel = SQLAInterface(Attachment)
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
     list_title = _l("Attachments")
     list_columns = ["request", "kind", "original_name", "size", "uploaded_at"]
     show_columns = [
@@ -303,7 +302,6 @@ REQUEST_PROGRESS = (
 
 class ActivityRequestView(OfficeScopedView):
     datamodel = SQLAInterface(ActivityRequest)
-    base_permissions = CRUD
     list_title = _l("Requests")
     show_title = _l("Request")
     add_title = _l("Record a request")
@@ -565,7 +563,6 @@ class RatingView(OfficeScopedView):
 
 class QueueTicketView(OfficeScopedView):
     datamodel = SQLAInterface(QueueTicket)
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
     list_title = _l("Queue")
     list_columns = ["service_date", "number", "state", "served_by", "called_at"]
     add_columns = ["office", "service_date", "number"]

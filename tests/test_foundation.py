@@ -277,6 +277,14 @@ def test_seed_demo_fills_every_state_repeatably(scratch_url, tmp_path):
                 )
             ))
             assert seqs == list(range(1, last + 1))
+        # Due dates follow the office's real calendar: never a weekend, holiday or cuti bersama.
+        from app.workdays import office_calendar
+
+        office_id = session.scalars(sa.select(m.Office.id).where(m.Office.code == "1674")).one()
+        calendar = office_calendar(session, office_id)
+        dues = session.scalars(sa.select(m.ActivityRequest.due_date).where(
+            m.ActivityRequest.due_date.is_not(None))).all()
+        assert dues and all(calendar.is_working_day(d) for d in dues)
         staff = {u.username for u in app.appbuilder.sm.get_all_users()}
         assert {"petugas1", "petugas2", "kepala"} <= staff
         session.remove()
