@@ -91,6 +91,13 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "rekomstat@localhost")
     MAIL_LOG_ONLY = not MAIL_SERVER
+    # A message that keeps failing is marked failed after this many attempts (admins retry it).
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
+    # Seconds to wait for the SMTP server: a silent server must not hang a web request.
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+
+    # Links in e-mails and the QR code on letters point here (the public address of the app).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
 
     # The default office (domain.md): BPS Kota Lubuklinggau.
     OFFICE_CODE = os.environ.get("OFFICE_CODE", "1674")

@@ -49,6 +49,10 @@ def create_app(config: object | dict | None = None) -> Flask:
         ab.init_app(app, db.session)
         register_views(ab)
 
+        from .api import register_apis
+
+        register_apis(ab)
+
         from .public import bp as public_bp
 
         app.register_blueprint(public_bp)

@@ -1,16 +1,17 @@
-"""`flask` commands: seed roles, create offices and users, demo data, full bootstrap."""
+"""`flask` commands: seed roles, create offices and users, demo data, full bootstrap, outbox."""
 from __future__ import annotations
 
 import click
-from flask import Flask
-from flask.cli import with_appcontext
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from . import bootstrap as boot
+from . import notify
 from .security import ROLES
 
 
 def register_cli(app: Flask) -> None:
-    for command in (seed_roles, create_user, create_office, seed_demo, init_command):
+    for command in (seed_roles, create_user, create_office, seed_demo, init_command, outbox):
         app.cli.add_command(command)
 
 
@@ -76,3 +77,45 @@ def init_command():
     password = boot.bootstrap()
     if password:
         click.echo(f"First admin created: {click.style('admin', bold=True)} / {password}")
+
+
+# AppGroup: every subcommand runs inside the app context.
+outbox = AppGroup("outbox", help="The e-mail outbox: send due messages, list, retry.")
+
+
+@outbox.command("send")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
+              help="at most this many messages in this run")
+def outbox_send(limit):
+    """Send the messages that are due. Failures stay queued and are retried with backoff."""
+    counts = notify.send_due(limit=limit)
+    # Exit 0 even when some failed: they are recorded and retried, not lost (see `list`).
+    click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
+
+
+@outbox.command("list")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(min=1))
+def outbox_list(limit):
+    """Pending and failed messages, with attempts and the last error."""
+    rows = notify.outstanding(current_app.appbuilder.session, limit=limit)
+    if not rows:
+        click.echo("No pending or failed messages.")
+    for row in rows:
+        click.echo(f"{row.id:>6}  {row.state:<7}  attempts {row.attempts:<2}  "
+                   f"next {row.next_attempt_at:%Y-%m-%d %H:%M} UTC  {row.recipient}  {row.subject}")
+        if row.last_error:
+            click.echo(f"{'':8}last error: {row.last_error}")
+
+
+@outbox.command("retry")
+@click.option("--all-failed", is_flag=True, help="every message in state failed")
+@click.argument("ids", nargs=-1, type=int)
+def outbox_retry(all_failed, ids):
+    """Queue failed (or backed-off) messages again, due now; `outbox send` then sends them."""
+    if not ids and not all_failed:
+        raise click.UsageError("give message IDs or --all-failed")
+    session = current_app.appbuilder.session
+    ids = list(ids) + (notify.failed_ids(session) if all_failed else [])
+    count = notify.retry(session, ids)
+    session.commit()
+    click.echo(f"{count} message(s) queued again")

@@ -470,6 +470,11 @@ class ActivityRequest(Model):
     def state_label(self) -> str:
         return str(REQUEST_STATES.get(self.state, self.state))
 
+    @property
+    def sla(self) -> "ActivityRequest":
+        """The list's SLA column: the row itself, which views format with workdays.sla_status."""
+        return self
+
     def __repr__(self) -> str:
         return f"{self.tracking_code} {self.title}"
 

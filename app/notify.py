@@ -1,18 +1,37 @@
-"""E-mail. For now: without a mail server, messages go to the log instead of being sent.
+"""E-mail through an outbox (design.md, "E-mail").
 
-The outbox sender with retries grows here in the workflow issue.
+Every message is first an ``OutboundEmail`` row that ``queue`` (or a notification builder)
+adds to the caller's session, so it commits or rolls back with the event that caused it.
+``send_due`` then delivers due rows through Flask-Mail, one row per transaction, retrying
+failures with backoff; ``try_send_now`` is a web request's immediate attempt, ``flask outbox
+send`` drains the rest. Without MAIL_SERVER (MAIL_LOG_ONLY) messages go to the log instead.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import smtplib
+from urllib.parse import urlsplit
 
-from flask import Flask
-from flask_mail import email_dispatched
+from flask import Flask, current_app, render_template
+from flask_appbuilder.security.sqla.models import Role
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from flask_mail import Connection, Message, email_dispatched
+from sqlalchemy import select, update
+
+from .models import ActivityRequest, Letter, OfficeSetting, OutboundEmail, RekomUser
+from .security import OFFICER
 
 log = logging.getLogger(__name__)
 
+BACKOFF_FIRST = dt.timedelta(minutes=1)
+BACKOFF_CAP = dt.timedelta(hours=6)
+ERROR_MAX_CHARS = 1000
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
-def _log_message(app, message, **_):
+
+def _log_message(app, message, **_kwargs):
     if app.config.get("MAIL_LOG_ONLY"):
         log.info(
             "mail not sent (no MAIL_SERVER): to=%s subject=%r\n%s",
@@ -26,3 +45,352 @@ def init_app(app: Flask) -> None:
         app.config.get("MAIL_LOG_ONLY") or app.config.get("MAIL_SUPPRESS_SEND")
     )
     email_dispatched.connect(_log_message, weak=False)
+
+
+def _utcnow() -> dt.datetime:
+    # Naive UTC, like every timestamp column of the schema.
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# --- Queueing --------------------------------------------------------------------------------
+
+
+def queue(session, *, recipient: str, subject: str, text: str, html: str | None = None,
+          office_id: int | None = None, letter_id: int | None = None) -> OutboundEmail:
+    """Add one pending message to ``session``; the caller commits it with its own event."""
+    row = OutboundEmail(
+        recipient=recipient, subject=subject[:300], body_text=text, body_html=html,
+        office_id=office_id, letter_id=letter_id, state="pending", attempts=0,
+        next_attempt_at=_utcnow(),
+    )
+    session.add(row)
+    return row
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+def _base_url() -> str:
+    return current_app.config.get("PUBLIC_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+
+
+def request_url(req: ActivityRequest) -> str:
+    return f"{_base_url()}/portal/requests/{req.id}"
+
+
+def staff_request_url(req: ActivityRequest) -> str:
+    return f"{_base_url()}/activityrequestview/show/{req.id}"
+
+
+def verify_url(letter: Letter) -> str:
+    return f"{_base_url()}/verify/{letter.verification_code}"
+
+
+def _office_locale():
+    """Mails go out in the office language, whatever language the acting user browses in."""
+    return force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "id")
+
+
+def _name(user) -> str:
+    # "-" is the placeholder bootstrap.create_user puts in FAB's required last name.
+    parts = [p.strip() for p in (user.first_name, user.last_name) if p and p.strip() != "-"]
+    return " ".join(parts) or user.username
+
+
+def _sla_days(session, office_id: int) -> int:
+    days = session.scalar(
+        select(OfficeSetting.sla_working_days).where(OfficeSetting.office_id == office_id)
+    )
+    return days or 30
+
+
+def _date(value) -> str | None:
+    return format_date(value, "long") if value else None
+
+
+def _queue_template(session, name: str, user, subject: str, req: ActivityRequest,
+                    letter_id: int | None = None, **context) -> OutboundEmail:
+    """Render email/<name>.txt and .html (call inside ``_office_locale``) and queue them."""
+    context.update(
+        req=req, office=req.office, name=_name(user), subject=subject,
+        lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
+    )
+    return queue(
+        session, recipient=user.email, subject=subject,
+        text=render_template(f"email/{name}.txt", **context),
+        html=render_template(f"email/{name}.html", **context),
+        office_id=req.office_id, letter_id=letter_id,
+    )
+
+
+def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
+                  letter_id: int | None = None, **context) -> list[OutboundEmail]:
+    """One mail to the applicant (none when the account has no address).
+
+    Call inside ``_office_locale``; the subject is a literal ``_()`` at the caller so that
+    Babel extracts it.
+    """
+    applicant = req.applicant
+    if applicant is None or not applicant.email:
+        return []
+    context.setdefault("url", request_url(req))
+    return [_queue_template(session, name, applicant, subject, req, letter_id, **context)]
+
+
+def submission_received(session, req: ActivityRequest) -> list[OutboundEmail]:
+    """Applicant: tracking code, title, the SLA promise and, once known, the due date."""
+    with _office_locale():
+        return _to_applicant(
+            session, req, "submission_received",
+            _("Request %(code)s received", code=req.tracking_code),
+            due=_date(req.due_date), days=_sla_days(session, req.office_id),
+        )
+
+
+def office_officers(session, office_id: int) -> list[RekomUser]:
+    """Active users with the Officer role in the office."""
+    return list(session.scalars(
+        select(RekomUser).join(RekomUser.roles)
+        .where(Role.name == OFFICER, RekomUser.active.is_(True), RekomUser.office_id == office_id)
+        .distinct().order_by(RekomUser.id)
+    ))
+
+
+def new_submission_for_officers(session, req: ActivityRequest) -> list[OutboundEmail]:
+    """One mail per officer of the request's office (submission and resubmission)."""
+    rows = []
+    with _office_locale():
+        subject = _("Request %(code)s is waiting for review", code=req.tracking_code)
+        for officer in office_officers(session, req.office_id):
+            if officer.email:
+                rows.append(_queue_template(session, "new_submission", officer, subject, req,
+                                            url=staff_request_url(req), due=_date(req.due_date)))
+    return rows
+
+
+def revision_requested(session, req: ActivityRequest, notes: str | None) -> list[OutboundEmail]:
+    """Applicant: the officers' notes; the SLA clock stands still meanwhile."""
+    with _office_locale():
+        return _to_applicant(
+            session, req, "revision_requested",
+            _("Request %(code)s needs revision", code=req.tracking_code),
+            notes=(notes or "").strip(), days=_sla_days(session, req.office_id),
+        )
+
+
+def verified(session, req: ActivityRequest) -> list[OutboundEmail]:
+    """Applicant: the design is complete and clear; the letter is being prepared."""
+    with _office_locale():
+        return _to_applicant(session, req, "verified",
+                             _("Request %(code)s verified", code=req.tracking_code))
+
+
+def letter_sent(session, req: ActivityRequest, letter: Letter) -> list[OutboundEmail]:
+    """Applicant: number, date, verification link; the sender attaches the letter's PDF."""
+    with _office_locale():
+        return _to_applicant(
+            session, req, "letter_sent",
+            _("Recommendation letter for request %(code)s", code=req.tracking_code),
+            letter_id=letter.id, letter=letter, letter_date=_date(letter.letter_date),
+            verify=verify_url(letter),
+        )
+
+
+# --- Sending ---------------------------------------------------------------------------------
+
+
+def _counts() -> dict:
+    return {"sent": 0, "failed": 0}
+
+
+def send_due(limit: int = 100, now: dt.datetime | None = None) -> dict:
+    """Send up to ``limit`` due messages; returns ``{"sent": n, "failed": n}``.
+
+    Commits after each message: a crash mid-batch loses nothing and never re-sends a message
+    already marked sent. Call it with nothing uncommitted in the session.
+    """
+    return _drain(limit, now or _utcnow())
+
+
+def try_send_now(ids) -> dict:
+    """A web request's immediate attempt at the messages it just committed. Never raises."""
+    ids = [i for i in (ids or []) if i is not None]
+    if not ids:
+        return _counts()
+    try:
+        return _drain(len(ids), _utcnow(), ids=ids)
+    except Exception:
+        # The rows stay pending; `flask outbox send` picks them up later.
+        log.exception("outbox: immediate send of %s failed; left for the sender", ids)
+        current_app.appbuilder.session.rollback()
+        return _counts()
+
+
+def _drain(limit: int, now: dt.datetime, ids=None) -> dict:
+    session = current_app.appbuilder.session
+    counts = _counts()
+    sender = _Sender(current_app.extensions["mail"])
+    try:
+        for _i in range(limit):
+            row = _claim(session, now, ids)
+            if row is None:
+                break
+            counts["sent" if _deliver(session, row, sender, now) else "failed"] += 1
+    finally:
+        sender.close()
+    return counts
+
+
+def _claim(session, now: dt.datetime, ids=None) -> OutboundEmail | None:
+    """The next due row, locked until the commit; on PostgreSQL a second sender skips it.
+
+    (SQLite ignores FOR UPDATE: there, run one sender at a time.)
+    """
+    stmt = (
+        select(OutboundEmail)
+        .where(OutboundEmail.state == "pending", OutboundEmail.next_attempt_at <= now)
+        .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if ids is not None:
+        stmt = stmt.where(OutboundEmail.id.in_(ids))
+    return session.scalars(stmt).first()
+
+
+def _deliver(session, row: OutboundEmail, sender: "_Sender", now: dt.datetime) -> bool:
+    row.attempts += 1
+    try:
+        sender.send(_message(row))
+    except Exception as exc:  # anything: a message must never block the queue
+        _record_failure(row, exc, now)
+        ok = False
+    else:
+        row.state, row.sent_at, row.last_error = "sent", now, None
+        ok = True
+    session.commit()
+    return ok
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1 min, 2, 4, … doubling per failed attempt, capped at 6 h."""
+    return min(BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 20), BACKOFF_CAP)
+
+
+def _record_failure(row: OutboundEmail, exc: Exception, now: dt.datetime) -> None:
+    row.last_error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_CHARS]
+    max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", 12))
+    if row.attempts >= max_attempts:
+        row.state = "failed"  # stays visible to admins; `retry` puts it back
+        log.error("outbox: message %s to %s failed for good after %s attempts: %s",
+                  row.id, row.recipient, row.attempts, row.last_error)
+    else:
+        row.next_attempt_at = now + backoff(row.attempts)
+        log.warning("outbox: message %s to %s failed (attempt %s), next try %s: %s",
+                    row.id, row.recipient, row.attempts, row.next_attempt_at, row.last_error)
+
+
+def _pdf_filename(letter: Letter) -> str:
+    return f"Surat-Rekomendasi-{(letter.number or str(letter.id)).replace('/', '-')}.pdf"
+
+
+def _message(row: OutboundEmail) -> Message:
+    msg = Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
+                  html=row.body_html)
+    # The same Message-ID on every attempt: a duplicate after a crash is recognisable.
+    host = urlsplit(_base_url()).hostname or "rekomstat.local"
+    msg.msgId = f"<outbox-{row.id}.{row.created_at:%Y%m%d%H%M%S}@{host}>"
+    if row.letter_id is not None:
+        letter = row.letter
+        if letter is None or not letter.pdf:
+            # Failing beats mailing "the letter is attached" without it.
+            raise LookupError(f"letter {row.letter_id} has no PDF to attach")
+        msg.attach(_pdf_filename(letter), "application/pdf", letter.pdf)
+    return msg
+
+
+class _Connection(Connection):
+    """Flask-Mail's connection, with a socket timeout: its own has none, so a silent server
+    would hang the sender (and a web request's try_send_now) forever."""
+
+    def configure_host(self):
+        timeout = float(current_app.config.get("MAIL_TIMEOUT", 10))
+        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp(self.mail.server, self.mail.port, timeout=timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+class _Sender:
+    """One SMTP connection per batch, opened on first use.
+
+    If the server cannot be reached, every further message of the batch fails with the same
+    error at once, instead of each waiting for its own connection timeout. After an error on
+    an open connection, the next message reconnects (the session may be unusable).
+    """
+
+    def __init__(self, state):
+        self.state = state
+        self.connection = None
+        self.connect_error = None
+
+    def send(self, message: Message) -> None:
+        if self.connect_error is not None:
+            raise self.connect_error
+        if self.connection is None:
+            try:
+                self.connection = _Connection(self.state).__enter__()
+            except Exception as exc:
+                self.connect_error = exc
+                raise
+        try:
+            self.connection.send(message)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None and connection.host is not None:
+            try:
+                connection.host.quit()
+            except Exception:  # closing a broken connection: nothing left to do
+                connection.host.close()
+
+
+# --- Administration --------------------------------------------------------------------------
+
+
+def retry(session, ids) -> int:
+    """Put unsent rows (failed, or pending in backoff) back to pending, due now, with a fresh
+    attempt count. Rows already sent are never touched. Does not commit; returns the count."""
+    ids = list(ids or [])
+    if not ids:
+        return 0
+    result = session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(ids), OutboundEmail.state != "sent")
+        .values(state="pending", attempts=0, next_attempt_at=_utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
+def failed_ids(session) -> list[int]:
+    return list(session.scalars(
+        select(OutboundEmail.id).where(OutboundEmail.state == "failed").order_by(OutboundEmail.id)
+    ))
+
+
+def outstanding(session, limit: int | None = None) -> list[OutboundEmail]:
+    """Pending and failed messages, oldest first: what an admin needs to look at."""
+    stmt = (select(OutboundEmail).where(OutboundEmail.state.in_(("pending", "failed")))
+            .order_by(OutboundEmail.id))
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))

@@ -1,11 +1,12 @@
-"""Public pages that need no account: the service page and the health check.
+"""Public pages that need no account: the service page, letter verification, the health check.
 
 The applicant portal (portal.py) grows beside this in the portal issue.
 """
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import select, text
 
-from .models import Office
+from .letters import format_date_id
+from .models import Letter, Office
 
 bp = Blueprint("public", __name__)
 
@@ -17,6 +18,23 @@ def home():
         select(Office).where(Office.code == current_app.config["OFFICE_CODE"])
     ).first()
     return render_template("public/home.html", office=office, appbuilder=current_app.appbuilder)
+
+
+@bp.get("/verify/<code>")
+def verify(code: str):
+    """Is this letter genuine? The QR code on every issued letter points here."""
+    session = current_app.appbuilder.session
+    letter = None
+    if len(code) <= 64:
+        letter = session.scalars(
+            select(Letter).where(Letter.verification_code == code, Letter.issued_at.is_not(None))
+        ).first()
+    if letter is None:
+        return render_template("public/verify.html", letter=None), 404
+    return render_template(
+        "public/verify.html", letter=letter, req=letter.request, office=letter.office,
+        letter_date=format_date_id(letter.letter_date),
+    )
 
 
 @bp.get("/health")

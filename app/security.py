@@ -28,14 +28,22 @@ READ = frozenset({"can_list", "can_show"})
 WRITE = READ | {"can_add", "can_edit"}
 FULL = WRITE | {"can_delete"}
 
+# Workflow actions on the requests screen (FAB @action permissions, named as the actions).
+OFFICER_ACTIONS = frozenset({
+    "submit", "start_review", "request_revision", "resubmit", "verify", "draft_letter", "send",
+    "close",
+})
+HEAD_ACTIONS = frozenset({"issue", "return_draft"})
+
 # The officers' screens: view (FAB class_permission_name) -> permissions per role.
 # Admin holds every permission (FAB grants each new permission to the admin role).
 OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
-    "ActivityRequestView": {OFFICER: WRITE, HEAD: READ},
+    "ActivityRequestView": {OFFICER: WRITE | OFFICER_ACTIONS, HEAD: READ | HEAD_ACTIONS},
     "RequestVariableView": {OFFICER: FULL, HEAD: READ},
     "AttachmentView": {OFFICER: READ | {"can_add"}, HEAD: READ},
-    "ReviewView": {OFFICER: WRITE, HEAD: READ},
-    "LetterView": {OFFICER: READ | {"can_edit"}, HEAD: READ},
+    # Reviews are opened and closed by the workflow; the checklist is filled on the request.
+    "ReviewView": {OFFICER: READ, HEAD: READ},
+    "LetterView": {OFFICER: READ | {"can_edit", "can_pdf"}, HEAD: READ | {"can_pdf"}},
     "ComplaintView": {OFFICER: WRITE, HEAD: READ},
     "RatingView": {OFFICER: READ, HEAD: READ},
     "QueueTicketView": {OFFICER: WRITE, HEAD: READ},
@@ -48,6 +56,26 @@ OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     "OfficeSettingView": {},
     "LetterCounterView": {},
     "OutboundEmailView": {},
+}
+
+# The REST API (api.py): class name -> permissions per role. Rows are scoped there: applicants
+# their own requests, staff their office's. Workflow actions check roles again in workflow.py.
+API_VIEWS: dict[str, dict[str, frozenset]] = {
+    "RequestApi": {
+        APPLICANT: frozenset({"can_get", "can_post", "can_put", "can_info"}),
+        OFFICER: frozenset({"can_get", "can_post", "can_put", "can_info"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
+    "ReviewApi": {
+        APPLICANT: frozenset({"can_get"}),
+        OFFICER: frozenset({"can_get", "can_info"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
+    "LetterApi": {
+        APPLICANT: frozenset({"can_get"}),
+        OFFICER: frozenset({"can_get", "can_info", "can_put"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
 }
 
 # FAB's own "my profile" screens, for staff. Applicants get their profile in the portal.
@@ -66,7 +94,8 @@ def role_permissions(role: str) -> set[tuple[str, str]]:
     """The (permission, view) pairs a role holds on views, menus aside."""
     pairs = {
         (perm, view)
-        for view, by_role in OFFICE_VIEWS.items()
+        for matrix in (OFFICE_VIEWS, API_VIEWS)
+        for view, by_role in matrix.items()
         for perm in by_role.get(role, ())
     }
     if role in (OFFICER, HEAD):

@@ -6,15 +6,21 @@ what each view offers at all.
 """
 from __future__ import annotations
 
-from flask import g, redirect, url_for
+import io
+
+from flask import abort, current_app, flash, g, redirect, send_file, url_for
 from flask_appbuilder import IndexView, ModelView, expose
+from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
-from . import codes
+from . import codes, letters, notify, workflow
 from .models import (
     ACTIVITY_KINDS,
     ATTACHMENT_KINDS,
@@ -47,6 +53,7 @@ from .models import (
     RequestVariable,
     Review,
 )
+from .request_actions import WorkflowActionsMixin, sla_cell
 from .security import APPLICANT, FilterOffice, is_admin, user_role_names
 
 READ_ONLY = ["can_list", "can_show"]
@@ -75,6 +82,21 @@ def display(value):
     if value is False:
         return _l("No")
     return value
+
+
+def checklist_text(results) -> str:
+    """A review's checklist as lines "✔ item — note" / "✘ item — note"."""
+    if not results:
+        return ""
+    ids = [int(k) for k in results]
+    texts = dict(current_app.appbuilder.session.execute(
+        select(ChecklistItem.id, ChecklistItem.text).where(ChecklistItem.id.in_(ids))).all())
+    lines = []
+    for key, value in results.items():
+        mark = "✔" if value.get("ok") else "✘"
+        note = f" — {value['note']}" if value.get("note") else ""
+        lines.append(f"{mark} {texts.get(int(key), key)}{note}")
+    return "\n".join(lines)
 
 
 class RekomIndexView(IndexView):
@@ -197,28 +219,27 @@ class AttachmentView(RequestChildView):
 
 
 class ReviewView(RequestChildView):
+    """Review rounds: opened by "start review", closed by "request revision" or "verify"."""
+
     datamodel = SQLAInterface(Review)
+    base_permissions = READ_ONLY
     list_title = _l("Reviews")
     list_columns = ["request", "round", "officer", "outcome", "started_at", "finished_at"]
-    add_columns = edit_columns = ["request", "round", "outcome", "notes"]
-    show_columns = ["request", "round", "officer", "outcome", "notes", "started_at", "finished_at"]
+    show_columns = [
+        "request", "round", "officer", "outcome", "checklist", "notes", "started_at",
+        "finished_at",
+    ]
     label_columns = {
         "request": _l("Request"),
         "round": _l("Round"),
         "officer": _l("Officer"),
         "outcome": _l("Outcome"),
+        "checklist": _l("Checklist"),
         "notes": _l("Notes"),
         "started_at": _l("Started"),
         "finished_at": _l("Finished"),
     }
-    formatters_columns = {"outcome": labelled(REVIEW_OUTCOMES)}
-    add_form_extra_fields = edit_form_extra_fields = {
-        "outcome": choice(_l("Outcome"), REVIEW_OUTCOMES)
-    }
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        item.officer_id = g.user.id
+    formatters_columns = {"outcome": labelled(REVIEW_OUTCOMES), "checklist": checklist_text}
 
 
 REQUEST_FIELDSETS = [
@@ -300,7 +321,7 @@ REQUEST_PROGRESS = (
 )
 
 
-class ActivityRequestView(OfficeScopedView):
+class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
     datamodel = SQLAInterface(ActivityRequest)
     list_title = _l("Requests")
     show_title = _l("Request")
@@ -308,7 +329,7 @@ class ActivityRequestView(OfficeScopedView):
     edit_title = _l("Edit request")
     related_views = [RequestVariableView, AttachmentView, ReviewView]
     list_columns = [
-        "tracking_code", "title", "agency_name", "year", "channel", "state", "due_date",
+        "tracking_code", "title", "agency_name", "year", "channel", "state", "due_date", "sla",
     ]
     search_columns = [
         "tracking_code", "title", "agency_name", "year", "state", "channel", "kind", "office",
@@ -322,6 +343,7 @@ class ActivityRequestView(OfficeScopedView):
         "state": labelled(REQUEST_STATES),
         "channel": labelled(CHANNELS),
         "kind": labelled(ACTIVITY_KINDS),
+        "sla": sla_cell,
     }
     add_form_extra_fields = edit_form_extra_fields = {
         "channel": choice(_l("Channel"), CHANNELS),
@@ -410,6 +432,7 @@ class ActivityRequestView(OfficeScopedView):
         "due_date": _l("Due date"),
         "sent_at": _l("Letter sent"),
         "closed_at": _l("Closed"),
+        "sla": _l("30-day promise"),
     }
 
     def related_choices(self) -> dict:
@@ -420,6 +443,39 @@ class ActivityRequestView(OfficeScopedView):
         super().pre_add(item)
         item.tracking_code = codes.tracking_code("RKS")
         item.state = "draft"
+
+    def pre_update(self, item):
+        # Once the letter is issued the request it describes is a record, not a form.
+        if item.state not in workflow.PRE_ISSUE:
+            raise ValueError(_("A request in this state can no longer be changed."))
+        super().pre_update(item)
+
+
+class FilterOverdue(BaseFilter):
+    """Requests past their due date whose letter has not been sent and whose clock runs."""
+
+    name = _l("Overdue")
+
+    def apply(self, query, value):
+        return query.filter(
+            ActivityRequest.due_date < workflow.office_today(),
+            ActivityRequest.sent_at.is_(None),
+            ActivityRequest.clock_paused_at.is_(None),
+            ActivityRequest.state.in_(sorted(workflow.OPEN_STATES)),
+        )
+
+
+class OverdueRequestView(ActivityRequestView):
+    """The same screen, only the requests past their 30-working-day promise."""
+
+    # Same permissions as the requests screen: an officer who sees one sees the other.
+    class_permission_name = "ActivityRequestView"
+    list_title = _l("Overdue requests")
+    base_order = ("due_date", "asc")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._base_filters.add_filter("due_date", FilterOverdue, None)
 
 
 class _RoleFilter(BaseFilter):
@@ -463,17 +519,45 @@ class LetterView(OfficeScopedView):
         "verification_code": _l("Verification code"),
     }
     formatters_columns = {"result": labelled(LETTER_RESULTS)}
-    add_form_extra_fields = edit_form_extra_fields = {
-        "result": choice(_l("Result"), LETTER_RESULTS)
-    }
+    edit_form_extra_fields = {"result": choice(_l("Result"), LETTER_RESULTS)}
+    # Letters are made by the "draft letter" action and numbered by "issue", never added here.
+    base_permissions = ["can_list", "can_show", "can_edit", "can_pdf"]
+    show_template = "rekomstat/letter_show.html"
 
-    def related_choices(self) -> dict:
-        return {"request": [["office_id", FilterOffice, None]]}
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        pk = self._deserialize_pk_if_composite(pk)
+        widgets = self._show(pk)  # 404 outside the user's office
+        letter = self.datamodel.get(pk, self._base_filters)
+        pdf_url = url_for(".pdf", pk=letter.id)
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, letter_pdf_url=pdf_url,
+        )
 
-    def pre_add(self, item):
-        item.office_id = item.request.office_id
-        item.verification_code = codes.random_token(20)
+    def pre_update(self, item):
+        # The model refuses too (letters.py); this gives the officer the plain reason first.
+        if item.is_issued:
+            raise ValueError(_("An issued letter cannot be changed."))
         item.drafted_by_id = g.user.id
+
+    @expose("/pdf/<int:pk>")
+    @has_access
+    def pdf(self, pk):
+        """The issued letter's PDF, for staff of its office."""
+        letter = self.datamodel.get(pk, self._base_filters)
+        if letter is None:
+            abort(404)
+        if letter.is_issued:
+            data = letter.pdf
+        else:
+            # A draft: rendered on the fly, marked as a draft, never stored — what the head reads
+            # before signing.
+            data = letters.render_pdf(letters.render_html(
+                letter, verify_url=workflow.verify_url(letter.verification_code)))
+        return send_file(io.BytesIO(data), mimetype="application/pdf",
+                         download_name=letters.pdf_filename(letter), as_attachment=False)
 
 
 class LetterCounterView(OfficeScopedView):
@@ -758,11 +842,25 @@ class OutboundEmailView(OfficeScopedView):
         "body_text": _l("Message"),
     }
     formatters_columns = {"state": labelled(EMAIL_STATES)}
+    search_columns = ["recipient", "subject", "state", "created_at"]
+
+    @action("retry", _l("Send again now"), icon="fa-repeat")
+    def retry(self, items):
+        """Put failed (or waiting) messages back in the queue and try them at once."""
+        ids = [item.id for item in (items if isinstance(items, list) else [items]) if item]
+        session = self.datamodel.session
+        count = notify.retry(session, ids)
+        session.commit()
+        result = notify.try_send_now(ids)
+        flash(_("%(count)d message(s) queued again; %(sent)d sent now.", count=count,
+                sent=result.get("sent", 0)), "info")
+        return redirect(self.get_redirect())
 
 
 MENUS = (
     # (view, name, label, icon, category, category label, category icon)
     (ActivityRequestView, "Requests", _l("Requests"), "fa-file-text-o", "Layanan", _l("Services"), "fa-briefcase"),
+    (OverdueRequestView, "OverdueRequests", _l("Overdue requests"), "fa-exclamation-triangle", "Layanan", _l("Services"), "fa-briefcase"),
     (ReviewView, "Reviews", _l("Reviews"), "fa-check-square-o", "Layanan", _l("Services"), "fa-briefcase"),
     (RequestVariableView, "Variables", _l("Variables"), "fa-list", "Layanan", _l("Services"), "fa-briefcase"),
     (AttachmentView, "Attachments", _l("Attachments"), "fa-paperclip", "Layanan", _l("Services"), "fa-briefcase"),

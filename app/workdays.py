@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 from sqlalchemy import or_, select
@@ -76,3 +77,38 @@ def office_calendar(session, office_id: int | None) -> WorkCalendar:
         extra_off=frozenset(day for day, on in rows if not on),
         extra_on=frozenset(day for day, on in rows if on),
     )
+
+
+@dataclass(frozen=True)
+class SlaStatus:
+    """Where a request stands against its promise.
+
+    ``kind``: "none" (not recorded complete yet, or withdrawn), "running", "paused" (a revision
+    is awaited) or "stopped" (the letter was sent). ``days_left`` counts working days from
+    today to the due date (negative: that many working days overdue). A request sent after its
+    due date is ``late`` for good.
+    """
+
+    kind: str
+    days_left: int | None = None
+    overdue: bool = False
+    late: bool = False
+
+
+def local_date(utc_naive: dt.datetime, tz: str = "Asia/Jakarta") -> dt.date:
+    """The office's calendar day of a stored timestamp (stored naive, in UTC)."""
+    return utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(tz)).date()
+
+
+def sla_status(clock, today: dt.date, calendar: WorkCalendar, tz: str = "Asia/Jakarta") -> SlaStatus:
+    """``clock``: anything with state, due_date, clock_paused_at and sent_at (a request)."""
+    if clock.due_date is None or clock.state in ("draft", "withdrawn"):
+        return SlaStatus("none")
+    if clock.sent_at is not None:
+        return SlaStatus("stopped", late=local_date(clock.sent_at, tz) > clock.due_date)
+    if clock.clock_paused_at is not None:
+        return SlaStatus("paused")
+    if today <= clock.due_date:
+        return SlaStatus("running", calendar.working_days_between(today, clock.due_date))
+    overdue_by = calendar.working_days_between(clock.due_date, today)
+    return SlaStatus("running", -overdue_by, overdue=True)

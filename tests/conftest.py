@@ -19,7 +19,9 @@ _TMP = tempfile.mkdtemp(prefix="rekomstat-test-")
 os.environ.setdefault("REKOMSTAT_INSTANCE", _TMP)
 
 from app import create_app  # noqa: E402
+from app import codes, letters  # noqa: E402
 from app.bootstrap import bootstrap, create_user, ensure_office  # noqa: E402
+from app.models import ActivityRequest, ChecklistItem, Letter, RekomUser, Review  # noqa: E402
 
 PASSWORD = "rahasia-uji-123"
 OFFICE_X, OFFICE_Y = "1674", "1671"
@@ -202,3 +204,81 @@ def clients(app, world):
     for name in world.users:
         result[name] = login(app.test_client(), name)
     return result
+
+
+# --- requests in any workflow state ------------------------------------------------------------
+
+OWNER = "applicant_a"
+_SEED_YEAR = 2990  # seeded issued letters number in a year no other test uses
+_serial = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def wf(app, world):
+    with app.app_context():
+        sm = app.appbuilder.sm
+        if sm.find_user(username="officer_x2") is None:
+            create_user("Officer", "officer_x2", "officer_x2@rekomstat.test", PASSWORD,
+                        office_code=OFFICE_X)
+        ids = dict(world.users, officer_x2=sm.find_user(username="officer_x2").id)
+    return ids
+
+
+def actor(session, ids, name):
+    return session.get(RekomUser, ids[name])
+
+
+def seed(session, world, ids, state: str, *, complete=True, due=dt.date(2026, 12, 15)) -> int:
+    """A request of office X owned by applicant_a, put straight into ``state`` with the rows
+    that state implies (review, letter, number), as the workflow would have left it."""
+    office_id = world.offices[OFFICE_X]
+    now = dt.datetime(2026, 11, 2, 3, 0)
+    req = ActivityRequest(
+        tracking_code=codes.tracking_code("RKS"), office_id=office_id,
+        applicant_id=ids[OWNER], state=state, title="Survei Ubinan Padi Sawah 2027", year=2027,
+        kind="survey", agency_name="Dinas Pertanian Kota Lubuklinggau",
+        agency_head_title="Kepala Dinas Pertanian Kota Lubuklinggau",
+        resp_name="Siti Rahmawati", resp_email="siti@pertanian.test",
+        objectives="Mengukur produktivitas padi sawah per kecamatan." if complete else None,
+    )
+    session.add(req)
+    if state != "draft":
+        req.submitted_at = req.complete_at = now
+        req.due_date = due
+    handled = state not in ("draft", "submitted", "withdrawn")
+    if handled:
+        req.officer_id = ids["officer_x"]
+        items = session.scalars(sa.select(ChecklistItem).where(
+            ChecklistItem.office_id == office_id)).all()
+        review = Review(request=req, round=1, officer_id=ids["officer_x"], started_at=now,
+                        checklist={str(i.id): {"ok": True, "note": ""} for i in items},
+                        outcome="pending")
+        if state != "in_review":
+            review.finished_at = now
+            review.outcome = "revision" if state == "revision_requested" else "pass"
+        session.add(review)
+    if state == "revision_requested":
+        req.clock_paused_at = now
+    if state in ("letter_drafted", "issued", "sent", "closed"):
+        letter = Letter(request=req, office_id=office_id, result="fit",
+                        body="Badan Pusat Statistik merekomendasikan kegiatan ini.",
+                        verification_code=codes.random_token(20), drafted_by_id=ids["officer_x"])
+        session.add(letter)
+        if state != "letter_drafted":
+            session.flush()
+            seq = letters.allocate_sequence(session, office_id, _SEED_YEAR)
+            letter.sequence, letter.year = seq, _SEED_YEAR
+            letter.number = f"B-{seq}/16740/VS.300/{_SEED_YEAR}"
+            letter.letter_date = dt.date(2026, 11, 3)
+            letter.issued_at = now
+            letter.pdf = b"%PDF-1.4 seeded"
+            letter.sha256 = letters.sha256_hex(letter.pdf)
+            letter.issued_by_id = ids["head_x"]
+    if state in ("sent", "closed"):
+        req.sent_at = now
+    if state in ("closed", "withdrawn"):
+        req.closed_at = now
+    session.commit()
+    return req.id
+
+

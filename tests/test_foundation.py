@@ -17,7 +17,7 @@ from flask_appbuilder import Model
 
 import config as config_module
 from app import create_app
-from conftest import PASSWORD, database_url, is_postgres, reset_postgres, app_config
+from conftest import PASSWORD, database_url, is_postgres, app_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.letters import allocate_sequence, format_number
-from conftest import database_url, is_postgres
+from conftest import app_config, database_url, is_postgres, seed
 
 
 def test_format_number_matches_bps_form():
@@ -61,3 +61,44 @@ def test_eight_processes_issuing_at_once_get_eight_consecutive_numbers(app, worl
     with app.app_context():
         counter = app.appbuilder.session.get(m.LetterCounter, (office_id, year))
         assert counter.last_sequence == first + 8
+
+
+def _head_issues(args):
+    """A separate process, app and connection: the head signs one drafted letter."""
+    import datetime as dt
+
+    from app import create_app, workflow
+
+    url, req_id, head_id, barrier = args
+    app = create_app(app_config(url))
+    with app.app_context():
+        session = app.appbuilder.session
+        head = session.get(m.RekomUser, head_id)
+        barrier.wait(timeout=60)
+        outcome = workflow.apply(session, req_id, "issue", head, today=dt.date(2036, 2, 3))
+        letter = outcome.request.letter
+        return outcome.to_state, letter.sequence, letter.number, letter.sha256
+
+
+@pytest.mark.skipif(not is_postgres(), reason="row locking across processes: PostgreSQL")
+def test_eight_heads_issuing_at_once_through_the_workflow(app, world, wf):
+    """The whole issue step (number, PDF, hash, state) in 8 processes at the same moment."""
+    with app.app_context():
+        session = app.appbuilder.session
+        req_ids = [seed(session, world, wf, "letter_drafted") for _ in range(8)]
+    ctx = mp.get_context("spawn")
+    with ctx.Manager() as manager:
+        barrier = manager.Barrier(8)
+        with ctx.Pool(8) as pool:
+            results = pool.map(_head_issues, [
+                (database_url(), req_id, wf["head_x"], barrier) for req_id in req_ids])
+    assert {state for state, *_ in results} == {"issued"}
+    assert sorted(seq for _, seq, _, _ in results) == list(range(1, 9))
+    assert sorted(number for _, _, number, _ in results) == sorted(
+        f"B-{i}/16740/VS.300/2036" for i in range(1, 9))
+    with app.app_context():
+        session = app.appbuilder.session
+        session.expire_all()
+        for req_id in req_ids:
+            letter = session.get(m.ActivityRequest, req_id).letter
+            assert letter.issued_at is not None and len(letter.pdf) > 1000

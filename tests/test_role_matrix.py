@@ -80,17 +80,28 @@ def test_every_model_view_is_in_the_matrix(app):
 
 
 def test_design_table_holds(app):
-    """design.md: heads read what officers see; applicants and the public have no FAB screen."""
+    """design.md: heads read what officers see and sign letters; applicants and the public have
+    no FAB screen (applicants reach their own requests through the API and, later, the portal)."""
     for view, by_role in OFFICE_VIEWS.items():
         officer = by_role.get(OFFICER, frozenset())
         head = by_role.get(HEAD, frozenset())
-        assert head <= {"can_list", "can_show"}, view
+        assert head <= {"can_list", "can_show", "issue", "return_draft", "can_pdf"}, view
         assert ("can_list" in head) == ("can_list" in officer), view
+    # Signing is the head's alone; the officer's workflow actions are the rest.
+    assert OFFICE_VIEWS["ActivityRequestView"][HEAD] - {"can_list", "can_show"} == {
+        "issue", "return_draft"}
+    assert OFFICE_VIEWS["ActivityRequestView"][OFFICER] >= {
+        "submit", "start_review", "request_revision", "resubmit", "verify", "draft_letter",
+        "send", "close"}
+    assert not OFFICE_VIEWS["ActivityRequestView"][OFFICER] & {"issue", "return_draft"}
     assert not any(v.get(APPLICANT) for v in OFFICE_VIEWS.values())
     sm = app.appbuilder.sm
     with app.app_context():
         assert sm.find_role("Public").permissions == []
-        assert sm.find_role(APPLICANT).permissions == []
+        held = {(pv.permission.name, pv.view_menu.name)
+                for pv in sm.find_role(APPLICANT).permissions}
+        assert held == role_permissions(APPLICANT)
+        assert {view for _, view in held} == {"RequestApi", "ReviewApi", "LetterApi"}
 
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))

@@ -1,0 +1,378 @@
+"""The REST API (FAB ModelRestApi, JWT from ``POST /api/v1/security/login``).
+
+``/api/v1/requests/``: applicants create and read only their own requests, staff their office's;
+``/api/v1/reviews/`` and ``/api/v1/letters/`` read-only in the same scope (applicants see only
+issued letters); every workflow action is ``POST /api/v1/requests/<id>/<action>`` and goes
+through ``workflow.apply``, exactly like the officers' buttons: 200 with the new state, 403 for
+a role that may not take it, 409 with the reason when the state or a guard refuses.
+"""
+from __future__ import annotations
+
+import io
+
+from flask import g, request, send_file
+from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import false, select
+
+from . import codes, letters, notify, workflow
+from .models import ActivityRequest, Letter, Office, RekomUser, Review
+from .security import ADMIN, APPLICANT, HEAD, OFFICER, current_user_obj, user_role_names
+
+REQUEST_FORM_COLUMNS = [
+    "title", "year", "kind", "sector",
+    "agency_name", "agency_unit", "agency_head_title", "agency_address", "agency_phone",
+    "agency_fax", "agency_email",
+    "resp_name", "resp_position", "resp_address", "resp_phone", "resp_email",
+    "tech_name", "tech_position", "tech_address", "tech_phone", "tech_email",
+    "background", "objectives", "benefits", "funding_source",
+    "planning_start", "planning_end", "design_start", "design_end", "collection_start",
+    "collection_end", "processing_start", "processing_end", "analysis_start", "analysis_end",
+    "dissemination_start", "dissemination_end", "evaluation_start", "evaluation_end",
+    "repetition", "frequency", "collection_type", "coverage_area", "coverage_level",
+    "presentation_level", "collection_methods", "collection_methods_other", "collection_media",
+    "collection_media_other", "collection_units", "collection_units_other",
+    "is_census", "sample_stages", "selection_method", "selection_method_name", "sampling_frame",
+    "sample_size", "sampling_error", "sample_unit", "observation_unit",
+    "pilot_test", "quality_control", "nonresponse_adjustment", "field_staff_count",
+    "field_staff_education", "field_staff_training",
+    "processing_stages", "analysis_method", "analysis_unit", "result_level",
+    "dissemination_products", "release_date",
+]
+PROGRESS_COLUMNS = [
+    "id", "tracking_code", "office.id", "applicant.id", "officer.id", "channel", "state",
+    "recommendation_code", "created_at", "submitted_at", "complete_at", "due_date",
+    "clock_paused_at", "sent_at", "closed_at",
+]
+# Applicants edit their own request while it is theirs to change; staff until it is issued.
+APPLICANT_EDITABLE = frozenset({"draft", "revision_requested"})
+STAFF_EDITABLE = workflow.PRE_ISSUE
+
+
+class FilterRequestScope(BaseFilter):
+    """Admins: every row. Staff: their office's. Applicants: their own. Anyone else: none.
+
+    ``column_name``: "id" on requests, "request_id" on rows that hang off a request.
+    """
+
+    name = _l("Scope")
+
+    def apply(self, query, value):
+        user = current_user_obj()
+        roles = user_role_names(user) if user is not None else set()
+        if ADMIN in roles:
+            return query
+        requests = select(ActivityRequest.id)
+        if roles & {OFFICER, HEAD} and user.office_id is not None:
+            requests = requests.where(ActivityRequest.office_id == user.office_id)
+        elif APPLICANT in roles:
+            requests = requests.where(ActivityRequest.applicant_id == user.id)
+        else:
+            return query.filter(false())
+        query = query.filter(getattr(self.model, self.column_name).in_(requests))
+        if self.model is Letter and not roles & {OFFICER, HEAD}:
+            query = query.filter(Letter.issued_at.is_not(None))  # applicants: issued letters only
+        return query
+
+
+def _is_staff(roles) -> bool:
+    return bool(roles & {ADMIN, OFFICER, HEAD})
+
+
+class RequestApi(ModelRestApi):
+    resource_name = "requests"
+    datamodel = SQLAInterface(ActivityRequest)
+    allow_browser_login = True
+    base_permissions = ["can_get", "can_post", "can_put", "can_info", "can_delete"]
+    base_filters = [["id", FilterRequestScope, None]]
+    base_order = ("id", "desc")
+    list_columns = [
+        "id", "tracking_code", "title", "year", "kind", "agency_name", "state", "office.id",
+        "due_date", "submitted_at", "sent_at",
+    ]
+    show_columns = PROGRESS_COLUMNS + REQUEST_FORM_COLUMNS
+    add_columns = ["office", "applicant", *REQUEST_FORM_COLUMNS]
+    edit_columns = REQUEST_FORM_COLUMNS
+    search_columns = ["tracking_code", "title", "agency_name", "year", "state", "office"]
+    openapi_spec_tag = "Requests"
+
+    def _init_model_schemas(self):
+        super()._init_model_schemas()
+        # Applicants never name the applicant (it is who they are); staff must (pre_add checks).
+        self.add_model_schema.fields["applicant"].required = False
+
+    def pre_add(self, item):
+        user, roles = g.user, user_role_names(g.user)
+        item.tracking_code = codes.tracking_code("RKS")
+        item.state = "draft"
+        if _is_staff(roles):
+            # A walk-in request recorded for an applicant account, in the officer's own office.
+            item.channel = "walk_in"
+            applicant = item.applicant
+            if applicant is None or APPLICANT not in user_role_names(applicant):
+                raise workflow.WorkflowError(_("Choose the applicant's account."), status=422)
+        else:
+            item.channel = "online"
+            item.applicant = self.datamodel.session.get(RekomUser, user.id)
+        if ADMIN not in roles and _is_staff(roles):
+            item.office = self.datamodel.session.get(Office, user.office_id)
+        office = item.office
+        if office is None or not office.active:
+            raise workflow.WorkflowError(_("Choose an active office."), status=422)
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def post(self):
+        try:
+            return self.post_headless()
+        except workflow.WorkflowError as err:
+            self.datamodel.session.rollback()
+            return self.response(err.status, message=err.message)
+
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        editable = STAFF_EDITABLE if _is_staff(user_role_names(g.user)) else APPLICANT_EDITABLE
+        if item.state not in editable:
+            return self.response(409, message=_("A request in this state can no longer be "
+                                                "changed."))
+        return self.put_headless(pk)
+
+    # Keep FAB's OpenAPI text for the overridden endpoints.
+    post.__doc__ = ModelRestApi.post.__doc__
+    put.__doc__ = ModelRestApi.put.__doc__
+
+    @expose("/<int:pk>/<action_name>", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def workflow_action(self, pk, action_name):
+        """Take a workflow action on a request.
+        ---
+        post:
+          summary: Take a workflow action on a request
+          description: >-
+            One of submit, start_review, request_revision, resubmit, verify, draft_letter,
+            issue, return_draft, send, close, withdraw. Who may take which, from which state,
+            is the state machine of design.md.
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          - in: path
+            name: action_name
+            required: true
+            schema:
+              type: string
+              enum: [submit, start_review, request_revision, resubmit, verify, draft_letter,
+                     issue, return_draft, send, close, withdraw]
+          requestBody:
+            required: false
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    note:
+                      type: string
+          responses:
+            200:
+              description: The action was taken
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      id:
+                        type: integer
+                      state:
+                        type: string
+                      from_state:
+                        type: string
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The request's state or a guard refuses the action
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      message:
+                        type: string
+        """
+        if action_name not in workflow.TRANSITIONS:
+            return self.response_404()
+        # Out of the user's scope reads as not found: ids of others' requests reveal nothing.
+        if self.datamodel.get(pk, self._base_filters) is None:
+            return self.response_404()
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict) or not isinstance(body.get("note", ""), (str, type(None))):
+            return self.response_400(message=_("The body must be JSON: {\"note\": \"…\"}."))
+        try:
+            outcome = workflow.apply(self.datamodel.session, pk, action_name, g.user,
+                                     note=body.get("note"))
+        except workflow.WorkflowError as err:
+            return self.response(err.status, message=err.message)
+        notify.try_send_now(outcome.email_ids)
+        return self.response(200, id=pk, state=outcome.to_state, from_state=outcome.from_state)
+
+
+class ReviewApi(ModelRestApi):
+    resource_name = "reviews"
+    datamodel = SQLAInterface(Review)
+    allow_browser_login = True
+    base_permissions = ["can_get", "can_info"]
+    base_filters = [["request_id", FilterRequestScope, None]]
+    base_order = ("id", "desc")
+    list_columns = show_columns = [
+        "id", "request.id", "round", "officer.id", "outcome", "checklist", "notes",
+        "started_at", "finished_at",
+    ]
+    search_columns = ["request", "round", "outcome"]
+    openapi_spec_tag = "Reviews"
+
+    @expose("/<int:pk>/checklist", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def checklist(self, pk):
+        """Record the checklist of an open review round.
+        ---
+        put:
+          summary: Record the checklist of the open review round
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    checklist:
+                      type: object
+                      additionalProperties:
+                        type: object
+                        properties:
+                          ok:
+                            type: boolean
+                          note:
+                            type: string
+                    notes:
+                      type: string
+          responses:
+            200:
+              description: Recorded
+            403:
+              $ref: '#/components/responses/403'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The review is closed or another officer handles the request
+        """
+        review = self.datamodel.get(pk, self._base_filters)
+        if review is None:
+            return self.response_404()
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("checklist", {}), dict):
+            return self.response_400(message=_("The body must be JSON with a checklist object."))
+        latest = workflow.latest_review(review.request)
+        if latest is None or latest.id != review.id:
+            return self.response(409, message=_("There is no open review of this request."))
+        try:
+            review = workflow.record_review(self.datamodel.session, review.request_id, g.user,
+                                            body.get("checklist") or {}, notes=body.get("notes"))
+        except workflow.WorkflowError as err:
+            return self.response(err.status, message=err.message)
+        return self.response(200, id=review.id, checklist=review.checklist)
+
+
+class LetterApi(ModelRestApi):
+    resource_name = "letters"
+    datamodel = SQLAInterface(Letter)
+    allow_browser_login = True
+    base_permissions = ["can_get", "can_info", "can_put"]
+    edit_columns = ["result", "suggestions", "body"]
+    base_filters = [["request_id", FilterRequestScope, None]]
+    base_order = ("id", "desc")
+    list_columns = show_columns = [
+        "id", "request.id", "office.id", "number", "letter_date", "result", "suggestions",
+        "body", "issued_at", "sent_at", "signer_name", "sha256", "verification_code",
+    ]
+    search_columns = ["request", "number"]
+    openapi_spec_tag = "Letters"
+
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk):
+        letter = self.datamodel.get(pk, self._base_filters)
+        if letter is None:
+            return self.response_404()
+        if letter.is_issued:
+            return self.response(409, message=_("An issued letter cannot be changed."))
+        return self.put_headless(pk)
+
+    put.__doc__ = ModelRestApi.put.__doc__
+
+    @expose("/<int:pk>/pdf", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def pdf(self, pk):
+        """The issued letter as PDF.
+        ---
+        get:
+          summary: Download the issued letter (PDF)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: The PDF
+              content:
+                application/pdf: {}
+            404:
+              $ref: '#/components/responses/404'
+        """
+        letter = self.datamodel.get(pk, self._base_filters)
+        if letter is None or not letter.is_issued:
+            return self.response_404()
+        return send_file(io.BytesIO(letter.pdf), mimetype="application/pdf",
+                         download_name=letters.pdf_filename(letter))
+
+
+APIS = (RequestApi, ReviewApi, LetterApi)
+
+
+def register_apis(appbuilder) -> None:
+    for api in APIS:
+        appbuilder.add_api(api)
