@@ -53,13 +53,17 @@ def create_app(config: object | dict | None = None) -> Flask:
 
         register_apis(ab)
 
+        from .portal import bp as portal_bp
         from .public import bp as public_bp
 
         app.register_blueprint(public_bp)
+        app.register_blueprint(portal_bp)
 
     from flask_babel import get_locale
 
     app.jinja_env.globals["current_locale"] = get_locale
+    # Our own (non-FAB) pages extend portal/base.html, which links to FAB's login and static.
+    app.jinja_env.globals["appbuilder"] = app.appbuilder
 
     from .cli import register_cli
 

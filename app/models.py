@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_appbuilder import Model
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import RegisterUser, User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
@@ -280,6 +280,21 @@ class RekomUser(User):
         ),
         {"extend_existing": True},
     )
+
+
+class RekomRegisterUser(RegisterUser):
+    """A registration awaiting its e-mail confirmation, with the profile the form asked for
+    (copied onto the account when the link is opened)."""
+
+    __tablename__ = "ab_register_user"
+
+    id_doc_type: Mapped[Optional[str]] = mapped_column(String(10))
+    id_doc_number: Mapped[Optional[str]] = mapped_column(String(50))
+    phone: Mapped[Optional[str]] = mapped_column(String(50))
+    agency: Mapped[Optional[str]] = mapped_column(String(200))
+    position: Mapped[Optional[str]] = mapped_column(String(200))
+
+    __table_args__ = ({"extend_existing": True},)
 
 
 # --- Requests --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy import false, or_, select
 from wtforms import SelectField
 from wtforms.validators import Optional as OptionalValidator
 
-from .models import ID_DOC_TYPES, ActivityRequest, RekomUser
+from .models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,7 @@ class RekomUserDBModelView(UserDBModelView):
 
 class RekomstatSecurityManager(SecurityManager):
     user_model = RekomUser
+    registeruser_model = RekomRegisterUser
     userdbmodelview = RekomUserDBModelView
 
     def sync_roles(self) -> None:
