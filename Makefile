@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
 
-.PHONY: run test install install-dev translations clean
+.PHONY: run test install install-dev translations system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,15 @@ translations: | $(BIN)/python
 run: install
 	$(BIN)/python run.py --port $(PORT)
 
-test: install-dev
+# The browser tests drive Debian's Chromium (never a browser a tool downloads by itself).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		command -v apt-get >/dev/null 2>&1 && { \
+			apt-get install -y -qq chromium fonts-dejavu-core >/dev/null 2>&1 || \
+			{ apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }; \
+		} || echo "chromium could not be installed: the browser tests will be skipped"; }
+
+test: install-dev system-deps
 	$(BIN)/python -m pytest -q tests
 
 clean:

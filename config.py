@@ -122,6 +122,16 @@ class Config:
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
     MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "10"))
 
+    # Applicants register themselves (FAB's registration, confirmed by an e-mail link).
+    AUTH_USER_REGISTRATION = True
+    AUTH_USER_REGISTRATION_ROLE = "Applicant"
+    # Login, registration and the public forms are rate-limited (Flask-Limiter, in memory; set
+    # RATELIMIT_STORAGE_URI=redis://… when several app servers share the limits).
+    AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
+    PUBLIC_FORM_RATE_LIMIT = os.environ.get("PUBLIC_FORM_RATE_LIMIT", "10 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

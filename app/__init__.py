@@ -53,17 +53,29 @@ def create_app(config: object | dict | None = None) -> Flask:
 
         register_apis(ab)
 
+        # Our own pages: public, applicants' portal, accounts, catalogue, complaints and rating.
+        from .catalogue import bp as catalogue_bp
+        from .feedback import bp as feedback_bp
         from .portal import bp as portal_bp
         from .public import bp as public_bp
+        from .registration import bp as account_bp
 
-        app.register_blueprint(public_bp)
-        app.register_blueprint(portal_bp)
+        for blueprint in (public_bp, portal_bp, account_bp, catalogue_bp, feedback_bp):
+            app.register_blueprint(blueprint)
+
+    from .security import apply_rate_limits
+
+    apply_rate_limits(app)
 
     from flask_babel import get_locale
 
     app.jinja_env.globals["current_locale"] = get_locale
     # Our own (non-FAB) pages extend portal/base.html, which links to FAB's login and static.
     app.jinja_env.globals["appbuilder"] = app.appbuilder
+    # Our hand-written forms carry the token; defined even where CSRF is switched off (tests).
+    from flask_wtf.csrf import generate_csrf
+
+    app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
 
     from .cli import register_cli
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_mail import Connection, Message, email_dispatched
 from sqlalchemy import select, update
 
-from .models import ActivityRequest, Letter, OfficeSetting, OutboundEmail, RekomUser
+from .models import ActivityRequest, Letter, Office, OfficeSetting, OutboundEmail, RekomUser
 from .security import OFFICER
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,38 @@ def queue(session, *, recipient: str, subject: str, text: str, html: str | None 
 
 
 # --- Notifications ---------------------------------------------------------------------------
+
+
+def _service_office(session):
+    """The office that signs account mails (they belong to no request): the default one."""
+    return session.scalars(select(Office).where(
+        Office.code == current_app.config.get("OFFICE_CODE"))).first() or session.scalars(
+        select(Office).order_by(Office.id)).first()
+
+
+def _account_mail(session, name: str, person, subject, url: str, url_label) -> OutboundEmail:
+    office = _service_office(session)
+    context = dict(office=office, name=_name(person), subject=subject, url=url,
+                   url_label=url_label,
+                   lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id")
+    return queue(session, recipient=person.email, subject=subject,
+                 text=render_template(f"email/{name}.txt", **context),
+                 html=render_template(f"email/{name}.html", **context),
+                 office_id=office.id if office else None)
+
+
+def account_activation(session, registration, url: str) -> list[OutboundEmail]:
+    """The link that turns a registration into an account."""
+    with _office_locale():
+        return [_account_mail(session, "account_activation", registration,
+                              _("Activate your Rekomstat account"), url,
+                              _("Activate my account"))]
+
+
+def password_reset(session, user, url: str) -> list[OutboundEmail]:
+    with _office_locale():
+        return [_account_mail(session, "password_reset", user, _("Reset your password"), url,
+                              _("Choose a new password"))]
 
 
 def _base_url() -> str:

@@ -1,31 +1,349 @@
 """The applicants' pages: their requests, the request form, documents, letters.
 
 Applicants never see FAB's staff screens; this is their whole world. Every page checks that the
-request is the logged-in applicant's own (or, for documents, that the user is staff of its
-office); anything else is a 404, so ids reveal nothing.
+request is the logged-in applicant's own (documents: or that the user is staff of its office);
+anything else is a 404, so ids reveal nothing. State changes go through ``workflow.apply``.
 """
 from __future__ import annotations
 
-from functools import wraps
+import io
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from . import codes, form_pdf, letters, notify, portal_forms, uploads, workflow
+from .access import login_required
+from .models import (
+    ATTACHMENT_KINDS,
+    REQUEST_STATES,
+    ActivityRequest,
+    Attachment,
+    AuditEvent,
+    Office,
+    RequestVariable,
+)
+from .request_actions import request_sla, sla_label
+from .request_form import SECTIONS, VARIABLE_FIELDS
+from .security import ADMIN, HEAD, OFFICER, user_role_names
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
+EDITABLE = frozenset({"draft", "revision_requested"})
+UPLOAD_KINDS = ("cover_letter", "questionnaire", "request_form", "other")
+BLANK_VARIABLE_ROWS = 3
+# What an applicant sees of the timeline: staff-internal steps (drafting, the head returning a
+# draft, checklist saves) are the office's business, and only revision notes are addressed to
+# the applicant.
+APPLICANT_EVENTS = {"create", "submit", "start_review", "request_revision", "resubmit",
+                    "verify", "issue", "send", "close", "withdraw"}
+APPLICANT_NOTES = {"request_revision", "withdraw"}
 
-def login_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        user = getattr(g, "user", None)
-        if user is None or not user.is_authenticated:
-            return redirect(url_for(current_app.appbuilder.sm.auth_view.endpoint + ".login",
-                                    next=request.full_path))
-        return view(*args, **kwargs)
 
-    return wrapper
+def _session():
+    return current_app.appbuilder.session
+
+
+def _own_request(req_id: int) -> ActivityRequest:
+    req = _session().get(ActivityRequest, req_id)
+    if req is None or req.applicant_id != g.user.id:
+        abort(404)
+    return req
+
+
+def _staff_of(user, office_id) -> bool:
+    roles = user_role_names(user)
+    return ADMIN in roles or (bool(roles & {OFFICER, HEAD}) and user.office_id == office_id)
+
+
+def _default_office():
+    session = _session()
+    return session.scalars(select(Office).where(
+        Office.code == current_app.config["OFFICE_CODE"])).first() or session.scalars(
+        select(Office).where(Office.active.is_(True)).order_by(Office.id)).first()
 
 
 @bp.get("/")
 @login_required
 def home():
-    return render_template("portal/home.html", appbuilder=current_app.appbuilder, requests=[])
+    if user_role_names(g.user) & {OFFICER, HEAD, ADMIN} and not _session().scalar(
+            select(ActivityRequest.id).where(ActivityRequest.applicant_id == g.user.id)):
+        return redirect(url_for("RekomIndexView.index"))  # staff work in their own screens
+    rows = _session().scalars(
+        select(ActivityRequest).where(ActivityRequest.applicant_id == g.user.id)
+        .order_by(ActivityRequest.created_at.desc())
+    ).all()
+    return render_template("portal/home.html", requests=rows, states=REQUEST_STATES,
+                           sla=lambda r: sla_label(request_sla(r)))
+
+
+# --- the form ----------------------------------------------------------------------------------
+
+
+def _offices():
+    return _session().scalars(select(Office).where(Office.active.is_(True))
+                              .order_by(Office.name)).all()
+
+
+def _render_form(form, req, errors=(), status=200):
+    # Room for a few more variables below those entered (no script needed to add rows).
+    while len(form.variables.entries) < len(portal_forms.variable_rows(form)) + BLANK_VARIABLE_ROWS:
+        form.variables.append_entry()
+    return render_template(
+        "portal/request_form.html", form=form, req=req, sections=SECTIONS, errors=errors,
+        variable_fields=VARIABLE_FIELDS, offices=_offices(),
+        office_id=(req.office_id if req else None) or request.form.get("office_id", type=int)
+        or getattr(_default_office(), "id", None),
+        upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
+        similar_url=url_for("catalogue.similar")
+        if "catalogue.similar" in current_app.view_functions else "",
+    ), status
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@login_required
+def new_request():
+    form = portal_forms.RequestForm()
+    if request.method == "GET":
+        form.year.data = workflow.office_today().year + 1
+        return _render_form(form, None)
+    return _save(form, None)
+
+
+@bp.route("/requests/<int:req_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_request(req_id):
+    req = _own_request(req_id)
+    if req.state not in EDITABLE:
+        flash(_("A request in this state can no longer be changed."), "warning")
+        return redirect(url_for(".show_request", req_id=req.id))
+    form = portal_forms.RequestForm()
+    if request.method == "GET":
+        portal_forms.load(form, req)
+        for row in req.variables:
+            form.variables.append_entry({f.name: getattr(row, f.name) for f in VARIABLE_FIELDS})
+        return _render_form(form, req)
+    return _save(form, req)
+
+
+def _variable_errors(rows) -> list[str]:
+    return [_("Variable %(num)d: the variable name is missing.", num=i)
+            for i, row in enumerate(rows, start=1) if not row["name"]]
+
+
+def _save(form, req):
+    """Save the draft (and, when asked, submit it). On any error nothing is stored and the
+    page comes back with every value the applicant entered and every problem listed."""
+    session = _session()
+    office = session.get(Office, request.form.get("office_id", type=int) or 0)
+    errors = []
+    if not form.validate():
+        errors += portal_forms.field_errors(form)
+    rows = portal_forms.variable_rows(form)
+    errors += _variable_errors(rows)
+    if req is None and (office is None or not office.active):
+        errors.append(_("Choose the BPS office you are asking."))
+    files = [(kind, storage) for kind in UPLOAD_KINDS
+             for storage in request.files.getlist(f"file_{kind}") if storage and storage.filename]
+    checked = []
+    for kind, storage in files:
+        try:
+            checked.append((kind, uploads.check(storage)))
+        except uploads.UploadError as err:
+            errors.append(str(err))
+    if errors:
+        if files:
+            errors.append(_("For your safety the browser does not keep chosen files: please "
+                            "choose them again."))
+        return _render_form(form, req, errors, status=422)
+
+    stored = []
+    try:
+        if req is None:
+            req = ActivityRequest(tracking_code=codes.tracking_code("RKS"), office_id=office.id,
+                                  applicant_id=g.user.id, channel="online", state="draft",
+                                  title="", year=workflow.office_today().year)
+            session.add(req)
+        portal_forms.save(form, req)
+        req.title = req.title or ""
+        req.year = req.year or workflow.office_today().year
+        req.kind = req.kind or "survey"
+        _replace_variables(session, req, rows)
+        session.flush()
+        for kind, item in checked:
+            stored.append(uploads.store(session, req.id, kind, item, g.user.id))
+        if not session.scalar(select(AuditEvent.id).where(
+                AuditEvent.object_type == "activity_request", AuditEvent.object_id == req.id)):
+            session.add(AuditEvent(actor_id=g.user.id, office_id=req.office_id,
+                                   object_type="activity_request", object_id=req.id,
+                                   action="create", to_state="draft"))
+        session.commit()
+    except Exception:
+        session.rollback()
+        uploads.discard(stored)
+        raise
+    if request.form.get("action") in ("submit", "resubmit"):
+        return _act(req.id, request.form["action"])
+    flash(_("Your request is saved as a draft."), "success")
+    if request.form.get("action") == "more_rows":
+        return redirect(url_for(".edit_request", req_id=req.id, _anchor="variables"))
+    return redirect(url_for(".show_request", req_id=req.id))
+
+
+def _replace_variables(session, req, rows) -> None:
+    for old in list(req.variables):
+        session.delete(old)
+    session.flush()  # positions are unique per request: clear before writing them again
+    for position, values in enumerate(rows, start=1):
+        session.add(RequestVariable(request=req, position=position, **values))
+
+
+# --- one request -------------------------------------------------------------------------------
+
+
+def _timeline(req):
+    events = _session().scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "activity_request",
+                                 AuditEvent.object_id == req.id,
+                                 AuditEvent.action.in_(APPLICANT_EVENTS))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    labels = {a: t.label for a, t in workflow.TRANSITIONS.items()}
+    labels["create"] = _("Created")
+    return [{"at": e.at, "action": labels.get(e.action, e.action),
+             "state": REQUEST_STATES.get(e.to_state, ""),
+             "note": e.note if e.action in APPLICANT_NOTES else None} for e in events]
+
+
+def _revision_notes(req):
+    """The officers' findings of the last finished round that asked for revision."""
+    review = workflow.latest_review(req)
+    if review is None or review.outcome != "revision":
+        return None
+    items = {str(i.id): i.text for i in workflow.applicable_checklist(_session(), req)}
+    findings = [(items.get(key, ""), value.get("note")) for key, value in
+                (review.checklist or {}).items() if not value.get("ok") and value.get("note")]
+    return {"notes": review.notes, "findings": findings}
+
+
+@bp.get("/requests/<int:req_id>")
+@login_required
+def show_request(req_id):
+    req = _own_request(req_id)
+    actions = {t.action for t in workflow.allowed_actions(req, g.user)}
+    letter = req.letter if req.letter is not None and req.letter.is_issued else None
+    return render_template(
+        "portal/request.html", req=req, state=REQUEST_STATES[req.state],
+        sla=request_sla(req), sla_text=sla_label(request_sla(req)), timeline=_timeline(req),
+        revision=_revision_notes(req), actions=actions, letter=letter,
+        editable=req.state in EDITABLE, attachment_kinds=ATTACHMENT_KINDS,
+        upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
+        missing=workflow.missing_for_submit(req) if req.state in EDITABLE else [],
+        can_rate=req.state in ("sent", "closed") and req.rating is None,
+        rate_endpoints=current_app.view_functions,
+    )
+
+
+def _act(req_id: int, action: str):
+    try:
+        outcome = workflow.apply(_session(), req_id, action, g.user,
+                                 note=request.form.get("note"))
+    except workflow.WorkflowError as err:
+        flash(err.message, "danger")
+        return redirect(url_for(".show_request", req_id=req_id))
+    notify.try_send_now(outcome.email_ids)
+    flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[action].label), "success")
+    return redirect(url_for(".show_request", req_id=req_id))
+
+
+@bp.post("/requests/<int:req_id>/<any(submit, resubmit, withdraw):action>")
+@login_required
+def act(req_id, action):
+    _own_request(req_id)
+    return _act(req_id, action)
+
+
+@bp.post("/requests/<int:req_id>/documents")
+@login_required
+def upload(req_id):
+    req = _own_request(req_id)
+    if req.state not in EDITABLE:
+        flash(_("A request in this state can no longer be changed."), "warning")
+        return redirect(url_for(".show_request", req_id=req_id))
+    kind = request.form.get("kind", "other")
+    storage = request.files.get("file")
+    if kind not in UPLOAD_KINDS or storage is None or not storage.filename:
+        flash(_("Choose a file and its kind."), "danger")
+        return redirect(url_for(".show_request", req_id=req_id))
+    try:
+        checked = uploads.check(storage)
+    except uploads.UploadError as err:
+        flash(str(err), "danger")
+        return redirect(url_for(".show_request", req_id=req_id))
+    session, row = _session(), None
+    try:
+        row = uploads.store(session, req.id, kind, checked, g.user.id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        uploads.discard([row] if row else [])
+        raise
+    flash(_("Document %(name)s added.", name=checked.original_name), "success")
+    return redirect(url_for(".show_request", req_id=req_id))
+
+
+@bp.get("/documents/<int:attachment_id>")
+@login_required
+def document(attachment_id):
+    """A request's document: for its applicant and the staff of its office only."""
+    row = _session().get(Attachment, attachment_id)
+    if row is None:
+        abort(404)
+    req = row.request
+    if req.applicant_id != g.user.id and not _staff_of(g.user, req.office_id):
+        abort(404)
+    path = uploads.path_of(row)
+    if row.size == 0 or not path.is_file():
+        abort(404)  # a paper document noted at the desk has no file
+    response = send_file(path, mimetype=row.content_type, as_attachment=True,
+                         download_name=row.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/requests/<int:req_id>/letter.pdf")
+@login_required
+def letter_pdf(req_id):
+    req = _own_request(req_id)
+    letter = req.letter
+    if letter is None or not letter.is_issued:
+        abort(404)
+    return send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=letters.pdf_filename(letter))
+
+
+@bp.get("/requests/<int:req_id>/form.pdf")
+@login_required
+def print_request(req_id):
+    req = _own_request(req_id)
+    pdf = form_pdf.render(req)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"formulir-{req.tracking_code}.pdf")
+
+
+@bp.get("/form.pdf")
+def blank_form():
+    """The empty form, for those who fill it on paper (no login needed)."""
+    return send_file(io.BytesIO(form_pdf.render(None)), mimetype="application/pdf",
+                     as_attachment=False, download_name="formulir-rekomendasi-kegiatan-statistik.pdf")

@@ -5,6 +5,7 @@ The applicant portal (portal.py) grows beside this in the portal issue.
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import select, text
 
+from . import service_standard
 from .letters import format_date_id
 from .models import Letter, Office
 
@@ -17,7 +18,8 @@ def home():
     office = session.scalars(
         select(Office).where(Office.code == current_app.config["OFFICE_CODE"])
     ).first()
-    return render_template("public/home.html", office=office, appbuilder=current_app.appbuilder)
+    return render_template("public/home.html", office=office, std=service_standard,
+                           view_functions=current_app.view_functions)
 
 
 @bp.get("/verify/<code>")

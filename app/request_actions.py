@@ -6,8 +6,10 @@ goes through for those that may move and says, for each of the others, why not.
 """
 from __future__ import annotations
 
+import io
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
@@ -16,8 +18,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from . import notify, workflow
-from .models import REQUEST_STATES, AuditEvent
+from . import form_pdf, notify, workflow
+from .models import ATTACHMENT_KINDS, REQUEST_STATES, AuditEvent
 from .workdays import office_calendar, sla_status
 
 # FAB action name -> icon. Labels and who may take them come from workflow.TRANSITIONS.
@@ -176,6 +178,19 @@ class WorkflowActionsMixin:
             flash(_("Checklist saved."), "success")
         return redirect(url_for(".show", pk=pk))
 
+    @expose("/form/<int:pk>")
+    def form_pdf(self, pk):
+        """The filled form as PDF, for the office's archive (whoever may read the request)."""
+        if not g.user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_login)
+        if not self._may("can_show"):
+            abort(403)
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return send_file(io.BytesIO(form_pdf.render(item)), mimetype="application/pdf",
+                         download_name=f"formulir-{item.tracking_code}.pdf")
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
@@ -218,6 +233,7 @@ class WorkflowActionsMixin:
             "sla_text": sla_label(sla),
             "action_labels": {**EVENT_LABELS, **{a: t.label for a, t in workflow.TRANSITIONS.items()}},
             "state_labels": REQUEST_STATES,
+            "attachment_kinds": ATTACHMENT_KINDS,
         }
 
 

@@ -11,7 +11,7 @@ import logging
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 from wtforms import SelectField
@@ -200,10 +200,22 @@ class RekomUserDBModelView(UserDBModelView):
         self._blank_to_none(item)
 
 
+class RekomAuthDBView(AuthDBView):
+    login_template = "rekomstat/login_db.html"
+
+
 class RekomstatSecurityManager(SecurityManager):
     user_model = RekomUser
     registeruser_model = RekomRegisterUser
+    authdbview = RekomAuthDBView
     userdbmodelview = RekomUserDBModelView
+
+    def register_views(self):
+        # Imported here: registration sends mail through notify, which imports this module.
+        from .registration import RekomRegisterView
+
+        self.registeruserdbview = RekomRegisterView
+        super().register_views()
 
     def sync_roles(self) -> None:
         """Create every role and give it exactly the permissions of the matrix.
@@ -247,3 +259,18 @@ class RekomstatSecurityManager(SecurityManager):
                 raise RuntimeError(f"matrix names an unknown permission: {perm} on {view}")
             wanted.add(pv)
         return wanted
+
+
+def apply_rate_limits(app) -> None:
+    """The forms anyone can post without an account, limited per address (FAB limits login).
+
+    Registered blueprints only: a module that is not installed is simply not limited.
+    """
+    limiter = app.appbuilder.sm.limiter
+    rate = app.config.get("PUBLIC_FORM_RATE_LIMIT", "10 per minute")
+    names = ("account", "feedback", app.appbuilder.sm.registeruser_view.blueprint.name
+             if getattr(app.appbuilder.sm, "registeruser_view", None) else None)
+    for name in filter(None, names):
+        blueprint = app.blueprints.get(name)
+        if blueprint is not None:
+            limiter.limit(rate, methods=["POST"])(blueprint)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
-from . import codes, letters, notify, workflow
+from . import codes, letters, notify, request_form, workflow
 from .models import (
     ACTIVITY_KINDS,
     ATTACHMENT_KINDS,
@@ -109,7 +109,7 @@ class RekomIndexView(IndexView):
     def index(self):
         user = getattr(g, "user", None)
         if user is not None and user.is_authenticated and user_role_names(user) == {APPLICANT}:
-            return redirect(url_for("public.home"))
+            return redirect(url_for("portal.home"))
         return super().index()
 
 
@@ -350,6 +350,7 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         "kind": choice(_l("Kind of activity"), ACTIVITY_KINDS),
     }
     label_columns = {
+        **request_form.labels(),  # the form's own labels: one definition for every screen
         "tracking_code": _l("Tracking code"),
         "office": _l("Office"),
         "applicant": _l("Applicant"),
@@ -357,75 +358,6 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         "channel": _l("Channel"),
         "state": _l("State"),
         "recommendation_code": _l("Recommendation identity"),
-        "title": _l("Activity title"),
-        "year": _l("Year"),
-        "kind": _l("Kind of activity"),
-        "sector": _l("Sector"),
-        "agency_name": _l("Agency"),
-        "agency_unit": _l("Echelon-II unit"),
-        "agency_head_title": _l("Addressee (head of the agency)"),
-        "agency_address": _l("Agency address"),
-        "agency_phone": _l("Agency phone"),
-        "agency_fax": _l("Agency fax"),
-        "agency_email": _l("Agency e-mail"),
-        "resp_name": _l("Person responsible: name"),
-        "resp_position": _l("Person responsible: position"),
-        "resp_address": _l("Person responsible: address"),
-        "resp_phone": _l("Person responsible: phone"),
-        "resp_email": _l("Person responsible: e-mail"),
-        "tech_name": _l("Technical person: name"),
-        "tech_position": _l("Technical person: position"),
-        "tech_address": _l("Technical person: address"),
-        "tech_phone": _l("Technical person: phone"),
-        "tech_email": _l("Technical person: e-mail"),
-        "background": _l("Background"),
-        "objectives": _l("Objectives"),
-        "benefits": _l("Benefits"),
-        "funding_source": _l("Funding source"),
-        "planning_start": _l("Planning: start"),
-        "planning_end": _l("Planning: end"),
-        "design_start": _l("Design: start"),
-        "design_end": _l("Design: end"),
-        "collection_start": _l("Data collection: start"),
-        "collection_end": _l("Data collection: end"),
-        "processing_start": _l("Processing: start"),
-        "processing_end": _l("Processing: end"),
-        "analysis_start": _l("Analysis: start"),
-        "analysis_end": _l("Analysis: end"),
-        "dissemination_start": _l("Dissemination: start"),
-        "dissemination_end": _l("Dissemination: end"),
-        "evaluation_start": _l("Evaluation: start"),
-        "evaluation_end": _l("Evaluation: end"),
-        "repetition": _l("One-off or repeated"),
-        "frequency": _l("Frequency"),
-        "collection_type": _l("Collection type"),
-        "coverage_area": _l("Geographic coverage"),
-        "coverage_level": _l("Coverage level"),
-        "presentation_level": _l("Level of presentation"),
-        "collection_methods": _l("Data collection method"),
-        "collection_media": _l("Collection media"),
-        "collection_units": _l("Collection unit"),
-        "is_census": _l("Census (not a sample)"),
-        "sample_stages": _l("Sample design"),
-        "selection_method": _l("Selection method (last stage)"),
-        "selection_method_name": _l("Name of the selection method"),
-        "sampling_frame": _l("Sampling frame"),
-        "sample_size": _l("Sample size"),
-        "sampling_error": _l("Expected sampling error (%)"),
-        "sample_unit": _l("Sample unit"),
-        "observation_unit": _l("Observation unit"),
-        "pilot_test": _l("Pilot test"),
-        "quality_control": _l("Quality control"),
-        "nonresponse_adjustment": _l("Non-response adjustment"),
-        "field_staff_count": _l("Field staff: number"),
-        "field_staff_education": _l("Field staff: education"),
-        "field_staff_training": _l("Field staff: training"),
-        "processing_stages": _l("Processing stages"),
-        "analysis_method": _l("Analysis method"),
-        "analysis_unit": _l("Analysis unit"),
-        "result_level": _l("Level of results"),
-        "dissemination_products": _l("Dissemination products"),
-        "release_date": _l("Planned release date"),
         "created_at": _l("Created"),
         "submitted_at": _l("Submitted"),
         "complete_at": _l("Recorded complete"),

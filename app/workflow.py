@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from . import codes, letters, notify
+from . import codes, letters, notify, request_form
 from .models import (
     REQUEST_STATES,
     ActivityRequest,
@@ -33,15 +33,9 @@ from .models import (
 from .security import ADMIN, APPLICANT, HEAD, OFFICER, user_role_names
 from .workdays import local_date, office_calendar
 
-# Fields an applicant must fill before the request counts as recorded complete.
-REQUIRED_FOR_SUBMIT = {
-    "title": _l("Activity title"),
-    "year": _l("Year"),
-    "kind": _l("Kind of activity"),
-    "agency_name": _l("Agency"),
-    "resp_name": _l("Person responsible: name"),
-    "objectives": _l("Objectives"),
-}
+# Fields an applicant must fill before the request counts as recorded complete (the form's own
+# "required" marks, so the form, its PDF and this check never disagree).
+REQUIRED_FOR_SUBMIT = request_form.required_fields()
 
 # Before a letter is issued the applicant may still withdraw.
 PRE_ISSUE = frozenset(

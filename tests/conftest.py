@@ -57,6 +57,8 @@ def app_config(url: str | None = None) -> dict:
         "ADMIN_USERNAME": "admin",
         "ADMIN_EMAIL": "admin@rekomstat.test",
         "SERVER_NAME": None,
+        # Hundreds of logins from one test address: limits are tested on an app of their own.
+        "RATELIMIT_ENABLED": False,
     }
 
 
@@ -238,7 +240,9 @@ def seed(session, world, ids, state: str, *, complete=True, due=dt.date(2026, 12
         applicant_id=ids[OWNER], state=state, title="Survei Ubinan Padi Sawah 2027", year=2027,
         kind="survey", agency_name="Dinas Pertanian Kota Lubuklinggau",
         agency_head_title="Kepala Dinas Pertanian Kota Lubuklinggau",
+        agency_address="Jl. Yos Sudarso No. 5, Lubuklinggau",
         resp_name="Siti Rahmawati", resp_email="siti@pertanian.test",
+        collection_start=dt.date(2027, 3, 1), collection_end=dt.date(2027, 4, 30),
         objectives="Mengukur produktivitas padi sawah per kecamatan." if complete else None,
     )
     session.add(req)

@@ -20,6 +20,8 @@ FORM = {
     "resp_name": "Andi Saputra",
     "resp_email": "andi@pangan.test",
     "objectives": "Memantau harga gabah di tingkat petani setiap bulan.",
+    "collection_start": "2027-01-04",
+    "collection_end": "2027-12-31",
 }
 
 

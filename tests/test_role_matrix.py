@@ -209,7 +209,7 @@ def test_staff_see_only_their_office(app, world, clients, view_name, user):
     other = pk_in_url(world.rows[(view_name, OFFICE_Y)])
     assert client.get(f"{route}/show/{own}").status_code == 200
     assert client.get(f"{route}/show/{other}").status_code == 404
-    listing = client.get(f"{route}/list/?psize_{_list_key(app, view_name)}=100").get_data(as_text=True)
+    listing = client.get(f"{route}/list/?psize_{_list_key(app, view_name)}=1000").get_data(as_text=True)
     assert f"/show/{own}\"" in listing or f"/show/{own}'" in listing
     assert f"/show/{other}\"" not in listing and f"/show/{other}'" not in listing
 

@@ -1,0 +1,161 @@
+"""Applicant accounts: FAB's self-registration with the service's profile, and password reset.
+
+Registration is FAB's own (``RegisterUserDBView``: the form, the pending registration, the
+activation link), extended with the identity document, phone, agency and position the service
+needs. The activation mail goes through our outbox, so a mail server that is down delays it
+instead of losing the registration. Password reset is ours (FAB has none for database
+accounts): a signed link, valid two hours and only until the password changes.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_appbuilder.security.forms import RegisterUserDBForm
+from flask_appbuilder.security.registerviews import RegisterUserDBView
+from flask_appbuilder.views import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from . import notify
+from .models import ID_DOC_TYPES, RekomUser
+
+PROFILE = ("id_doc_type", "id_doc_number", "phone", "agency", "position")
+MIN_PASSWORD = 10
+RESET_MAX_AGE = 2 * 3600
+
+
+class RegisterForm(RegisterUserDBForm):
+    """FAB's registration form, with the profile and without reCAPTCHA (no third party)."""
+
+    recaptcha = None
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD)],
+                             description=_l("At least %(n)d characters.", n=MIN_PASSWORD))
+    id_doc_type = SelectField(_l("Identity document"), choices=list(ID_DOC_TYPES.items()),
+                              validators=[DataRequired()])
+    id_doc_number = StringField(_l("Identity document number"),
+                                validators=[DataRequired(), Length(max=50)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=50)])
+    agency = StringField(_l("Agency"), validators=[DataRequired(), Length(max=200)],
+                         description=_l("The ministry, agency or regional government unit."))
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+
+
+class RekomRegisterView(RegisterUserDBView):
+    form = RegisterForm
+    redirect_url = "/"
+    email_subject = _l("Activate your Rekomstat account")
+
+    def form_post(self, form):
+        self.add_form_unique_validations(form)
+        sm = self.appbuilder.sm
+        reg = sm.add_register_user(form.username.data, form.first_name.data,
+                                   form.last_name.data, form.email.data, form.password.data)
+        if not reg:
+            flash(str(self.error_message), "danger")
+            return
+        session = sm.session
+        for name in PROFILE:
+            setattr(reg, name, (form[name].data or "").strip() or None)
+        url = current_app.config["PUBLIC_BASE_URL"] + url_for(
+            ".activation", activation_hash=reg.registration_hash)
+        rows = notify.account_activation(session, reg, url)
+        session.commit()
+        notify.try_send_now([r.id for r in rows])
+        flash(str(self.message), "info")
+
+    @expose("/activation/<string:activation_hash>")
+    def activation(self, activation_hash):
+        """FAB's activation, plus the profile the registration carried."""
+        sm = self.appbuilder.sm
+        reg = sm.find_register_user(activation_hash)
+        profile = {name: getattr(reg, name) for name in PROFILE} if reg else {}
+        email = reg.email if reg else None
+        response = super().activation(activation_hash)
+        if email:
+            user = sm.find_user(email=email)
+            if user is not None:
+                for name, value in profile.items():
+                    setattr(user, name, value)
+                sm.session.commit()
+        return response
+
+
+# --- password reset --------------------------------------------------------------------------
+
+bp = Blueprint("account", __name__, url_prefix="/portal/password")
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=320)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("New password"),
+                             validators=[DataRequired(), Length(min=MIN_PASSWORD, max=256)])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[EqualTo("password", message=_l("Passwords must match"))])
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="rekomstat-password")
+
+
+def _fingerprint(user) -> str:
+    # Part of the token: once the password changes, every earlier link is void.
+    return hashlib.sha256((user.password or "").encode()).hexdigest()[:16]
+
+
+def reset_token(user) -> str:
+    return _serializer().dumps({"u": user.id, "p": _fingerprint(user)})
+
+
+def user_for_token(token: str):
+    try:
+        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    sm = current_app.appbuilder.sm
+    user = sm.session.get(RekomUser, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("p") != _fingerprint(user):
+        return None
+    return user
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        sm = current_app.appbuilder.sm
+        user = sm.session.scalars(select(RekomUser).where(
+            func.lower(RekomUser.email) == form.email.data.strip().lower())).first()
+        if user is not None and user.active:
+            url = current_app.config["PUBLIC_BASE_URL"] + url_for(".reset",
+                                                                  token=reset_token(user))
+            rows = notify.password_reset(sm.session, user, url)
+            sm.session.commit()
+            notify.try_send_now([r.id for r in rows])
+        # The same answer whether or not the address has an account: nothing to probe.
+        flash(_("If this address has an account, a link to choose a new password is on its "
+                "way."), "info")
+        return redirect(url_for(".forgot"))
+    return render_template("portal/password_forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    user = user_for_token(token)
+    if user is None:
+        flash(_("This link is not valid any more. Ask for a new one."), "danger")
+        return redirect(url_for(".forgot"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        current_app.appbuilder.sm.reset_password(user.id, form.password.data)
+        flash(_("Your password is changed. You can log in now."), "success")
+        return redirect(current_app.appbuilder.get_url_for_login)
+    return render_template("portal/password_reset.html", form=form)

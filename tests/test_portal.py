@@ -1,0 +1,317 @@
+"""The applicant portal: registration with its e-mail link, password reset, the request form
+(never losing input), documents (checked by content), access only to one's own, the PDFs."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+from pypdf import PdfReader
+
+from app import models as m
+from app.request_form import SECTIONS
+from conftest import PASSWORD, login, seed
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _docx() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<document/>")
+    return buf.getvalue()
+
+
+def _outbox_to(app, address):
+    with app.app_context():
+        session = app.appbuilder.session
+        session.expire_all()
+        return session.scalars(sa.select(m.OutboundEmail).where(
+            m.OutboundEmail.recipient == address).order_by(m.OutboundEmail.id)).all()
+
+
+def _link(row, path_part):
+    match = re.search(r"https?://\S*" + re.escape(path_part) + r"\S*", row.body_text)
+    assert match, row.body_text
+    return "/" + match.group(0).split("/", 3)[3]
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
+
+
+# --- registration and password --------------------------------------------------------------
+
+REGISTRATION = {
+    "username": "rina.dinkes", "first_name": "Rina", "last_name": "Marlina",
+    "email": "rina.marlina@dinkes.lubuklinggaukota.go.id", "password": "kata-sandi-rina-1", "conf_password":
+    "kata-sandi-rina-1", "id_doc_type": "ktp", "id_doc_number": "1674015505900001",
+    "phone": "0812 7000 1234", "agency": "Dinas Kesehatan Kota Lubuklinggau",
+    "position": "Kepala Seksi Data",
+}
+
+
+def test_registration_needs_the_profile_and_is_confirmed_by_mail(app, world):
+    client = app.test_client()
+    r = client.post("/register/form", data={**REGISTRATION, "id_doc_number": ""})
+    assert r.status_code == 200
+    with app.app_context():
+        count = app.appbuilder.session.scalar(sa.select(sa.func.count()).select_from(
+            m.RekomRegisterUser).where(m.RekomRegisterUser.email == REGISTRATION["email"]))
+        assert count == 0
+    client.post("/register/form", data=REGISTRATION)
+    [mail] = _outbox_to(app, REGISTRATION["email"])
+    link = _link(mail, "/register/activation/")
+    # Not an account until the link is opened.
+    assert client.post("/login/", data={"username": "rina.dinkes",
+                                        "password": REGISTRATION["password"]}).status_code == 302
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="rina.dinkes") is None
+    assert client.get(link).status_code == 200
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username="rina.dinkes")
+        assert {r.name for r in user.roles} == {"Applicant"}
+        assert (user.id_doc_type, user.id_doc_number, user.agency, user.phone) == (
+            "ktp", "1674015505900001", "Dinas Kesehatan Kota Lubuklinggau", "0812 7000 1234")
+    login(client, "rina.dinkes", REGISTRATION["password"])
+    assert client.get("/portal/").status_code == 200
+
+
+def test_password_reset_by_mail_link_once(app, world):
+    from app.bootstrap import create_user
+
+    with app.app_context():
+        create_user("Applicant", "lupa.sandi", "lupa.sandi@bappeda.lubuklinggaukota.go.id", PASSWORD)
+    client = app.test_client()
+    r = client.post("/portal/password/forgot", data={"email": "tidak.ada@bappeda.lubuklinggaukota.go.id"},
+                    follow_redirects=True)
+    unknown_answer = r.get_data(as_text=True)
+    assert _outbox_to(app, "tidak.ada@bappeda.lubuklinggaukota.go.id") == []
+    r = client.post("/portal/password/forgot", data={"email": "LUPA.Sandi@bappeda.lubuklinggaukota.go.id"},
+                    follow_redirects=True)
+    # The same answer whether or not the address has an account.
+    assert r.get_data(as_text=True) == unknown_answer
+    [mail] = _outbox_to(app, "lupa.sandi@bappeda.lubuklinggaukota.go.id")
+    link = _link(mail, "/portal/password/reset/")
+    r = client.post(link, data={"password": "pendek", "confirm": "pendek"})
+    assert r.status_code == 200  # too short: the form again
+    r = client.post(link, data={"password": "sandi-baru-yang-panjang",
+                                "confirm": "sandi-baru-yang-panjang"})
+    assert r.status_code == 302
+    login(app.test_client(), "lupa.sandi", "sandi-baru-yang-panjang")
+    # The link worked once: the password changed, so it is void now.
+    r = client.get(link)
+    assert r.status_code == 302 and "/portal/password/forgot" in r.location
+
+
+# --- the form --------------------------------------------------------------------------------
+
+
+def _form(**values):
+    data = {"title": "Survei Kesehatan Ibu dan Anak Kota Lubuklinggau", "year": "2027",
+            "kind": "survey", "agency_name": "Dinas Kesehatan Kota Lubuklinggau",
+            "variables-0-name": "Umur ibu", "variables-0-concept": "Umur saat wawancara"}
+    data.update(values)
+    return data
+
+
+def _new_request_id(app, title):
+    with app.app_context():
+        return app.appbuilder.session.scalars(sa.select(m.ActivityRequest.id).where(
+            m.ActivityRequest.title == title).order_by(m.ActivityRequest.id.desc())).first()
+
+
+def test_draft_then_submit_lists_every_missing_item_at_once(app, world, clients):
+    client = clients["applicant_a"]
+    data = _form(title="Survei Draf Pertama 2027", office_id=str(world.offices["1674"]),
+                 action="save")
+    r = client.post("/portal/requests/new", data=data)
+    assert r.status_code == 302
+    req_id = _new_request_id(app, "Survei Draf Pertama 2027")
+    page = client.get(f"/portal/requests/{req_id}").get_data(as_text=True)
+    for label in ("Tujuan", "Penanggung jawab: nama", "Alamat instansi"):
+        assert label in page  # the still-missing items, listed at once
+    r = client.post(f"/portal/requests/{req_id}/submit", follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "Tujuan" in html and "Penanggung jawab: nama" in html
+    with app.app_context():
+        req = app.appbuilder.session.get(m.ActivityRequest, req_id)
+        assert req.state == "draft"
+        assert [v.name for v in req.variables] == ["Umur ibu"]
+
+
+def test_bad_input_keeps_every_value_and_stores_nothing(app, world, clients):
+    client = clients["applicant_a"]
+    title = "Survei Yang Tidak Boleh Hilang 2027"
+    data = _form(title=title, office_id=str(world.offices["1674"]), action="save",
+                 objectives="Tujuan yang panjang dan tidak boleh hilang.",
+                 collection_start="bukan tanggal", sample_size="-5", agency_email="bukan-email",
+                 **{"variables-1-concept": "konsep tanpa nama"})
+    r = client.post("/portal/requests/new", data=data)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert 'id="form-errors"' in html
+    assert title in html and "Tujuan yang panjang dan tidak boleh hilang." in html
+    assert "Umur saat wawancara" in html and "konsep tanpa nama" in html
+    assert _new_request_id(app, title) is None
+
+
+def test_the_applicant_submits_revises_and_resubmits(app, world, wf, clients):
+    client = clients["applicant_a"]
+    full = _form(title="Survei Lengkap Portal 2027", office_id=str(world.offices["1674"]),
+                 agency_head_title="Kepala Dinas Kesehatan", agency_address="Jl. Merdeka 1",
+                 resp_name="dr. Andi", resp_email="andi@dinkes.lubuklinggaukota.go.id",
+                 objectives="Mengukur cakupan imunisasi.", collection_start="2027-02-01",
+                 collection_end="2027-03-31", collection_methods=["interview", "other"],
+                 collection_methods_other="Pengukuran antropometri", action="submit")
+    r = client.post("/portal/requests/new", data=full)
+    assert r.status_code == 302
+    req_id = _new_request_id(app, "Survei Lengkap Portal 2027")
+    with app.app_context():
+        req = app.appbuilder.session.get(m.ActivityRequest, req_id)
+        assert (req.state, req.channel, req.collection_methods) == (
+            "submitted", "online", "interview,other")
+        assert req.collection_methods_other == "Pengukuran antropometri"
+        assert req.due_date is not None
+    # The officer asks for a revision (through the workflow, as the screen would).
+    from app import workflow
+
+    with app.app_context():
+        session = app.appbuilder.session
+        officer = session.get(m.RekomUser, world.users["officer_x"])
+        workflow.apply(session, req_id, "start_review", officer)
+        review = workflow.latest_review(session.get(m.ActivityRequest, req_id))
+        item = workflow.applicable_checklist(session, review.request)[0]
+        workflow.record_review(session, req_id, officer, {item.id: {"ok": False,
+                                                                     "note": "Nama unit kurang"}})
+        workflow.apply(session, req_id, "request_revision", officer,
+                       note="Mohon lengkapi unit eselon II.")
+    page = client.get(f"/portal/requests/{req_id}").get_data(as_text=True)
+    assert "Mohon lengkapi unit eselon II." in page and "Nama unit kurang" in page
+    edit = client.get(f"/portal/requests/{req_id}/edit").get_data(as_text=True)
+    assert "Mengukur cakupan imunisasi." in edit and "Pengukuran antropometri" in edit
+    r = client.post(f"/portal/requests/{req_id}/edit",
+                    data={**full, "agency_unit": "Bidang P2P", "action": "resubmit"})
+    with app.app_context():
+        req = app.appbuilder.session.get(m.ActivityRequest, req_id)
+        assert (req.state, req.agency_unit) == ("submitted", "Bidang P2P")
+    # Withdrawn before issue; then nothing more can be changed.
+    client.post(f"/portal/requests/{req_id}/withdraw", data={"note": "Anggaran dibatalkan"})
+    with app.app_context():
+        assert app.appbuilder.session.get(m.ActivityRequest, req_id).state == "withdrawn"
+    r = client.get(f"/portal/requests/{req_id}/edit")
+    assert r.status_code == 302
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def draft_id(app, world, wf):
+    with app.app_context():
+        return seed(app.appbuilder.session, world, wf, "draft")
+
+
+def _files(app):
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def _attachments(app, req_id):
+    with app.app_context():
+        return app.appbuilder.session.scalars(sa.select(m.Attachment).where(
+            m.Attachment.request_id == req_id)).all()
+
+
+@pytest.mark.parametrize("name,data", [
+    ("program.pdf", b"MZ\x90\x00" + b"\x00" * 200),          # a renamed .exe
+    ("kosong.pdf", b""),                                      # 0 bytes
+    ("halaman.pdf", b"<!doctype html><html><script>alert(1)</script></html>"),  # HTML
+    ("kuesioner.docx", b"PK\x03\x04 not really a zip"),       # a broken zip
+    ("data.xlsx", _docx()),                                   # a Word file called .xlsx
+    ("skrip.js", PDF),                                        # an extension we never take
+])
+def test_refused_documents_store_nothing(app, clients, draft_id, name, data):
+    before = _files(app)
+    r = clients["applicant_a"].post(f"/portal/requests/{draft_id}/documents", data={
+        "kind": "questionnaire", "file": (io.BytesIO(data), name)}, follow_redirects=True)
+    assert r.status_code == 200
+    assert _attachments(app, draft_id) == [] and _files(app) == before
+
+
+def test_too_large_is_refused(app, clients, draft_id):
+    big = PDF + b"0" * (11 * 1024 * 1024)
+    before = _files(app)
+    clients["applicant_a"].post(f"/portal/requests/{draft_id}/documents", data={
+        "kind": "other", "file": (io.BytesIO(big), "besar.pdf")})
+    assert _attachments(app, draft_id) == [] and _files(app) == before
+
+
+def test_a_good_document_is_stored_under_a_random_name_and_served_to_the_right_people(
+        app, clients, draft_id):
+    r = clients["applicant_a"].post(f"/portal/requests/{draft_id}/documents", data={
+        "kind": "cover_letter", "file": (io.BytesIO(PDF), "../../etc/Surat Pengantar.pdf")})
+    assert r.status_code == 302
+    [row] = _attachments(app, draft_id)
+    assert row.original_name == "Surat Pengantar.pdf" and row.content_type == "application/pdf"
+    assert "/" not in row.stored_name and "Surat" not in row.stored_name
+    stored = [p for p in _files(app) if p.name == row.stored_name]
+    assert len(stored) == 1 and stored[0].read_bytes() == PDF
+    assert Path(app.config["UPLOAD_FOLDER"]) in stored[0].parents
+    url = f"/portal/documents/{row.id}"
+    for user, status in (("applicant_a", 200), ("officer_x", 200), ("admin", 200),
+                         ("applicant_b", 404), ("officer_y", 404), (None, 302)):
+        response = clients[user].get(url)
+        assert response.status_code == status, user
+        if status == 200:
+            assert response.data == PDF
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+    docx = clients["applicant_a"].post(f"/portal/requests/{draft_id}/documents", data={
+        "kind": "questionnaire", "file": (io.BytesIO(_docx()), "kuesioner.docx")})
+    assert docx.status_code == 302 and len(_attachments(app, draft_id)) == 2
+
+
+# --- never another's --------------------------------------------------------------------------
+
+
+def test_another_applicant_reaches_nothing(app, world, wf, clients):
+    with app.app_context():
+        session = app.appbuilder.session
+        sent = seed(session, world, wf, "sent")
+        draft = seed(session, world, wf, "draft")
+    other = clients["applicant_b"]
+    for url in (f"/portal/requests/{sent}", f"/portal/requests/{sent}/letter.pdf",
+                f"/portal/requests/{sent}/form.pdf", f"/portal/requests/{draft}/edit"):
+        assert other.get(url).status_code == 404, url
+    for url in (f"/portal/requests/{draft}/submit", f"/portal/requests/{draft}/withdraw",
+                f"/portal/requests/{draft}/edit", f"/portal/requests/{draft}/documents"):
+        assert other.post(url, data={"title": "x"}).status_code == 404, url
+    owner = clients["applicant_a"]
+    letter = owner.get(f"/portal/requests/{sent}/letter.pdf")
+    assert letter.status_code == 200 and letter.data.startswith(b"%PDF")
+    assert owner.get(f"/portal/requests/{draft}/letter.pdf").status_code == 404
+    assert clients[None].get(f"/portal/requests/{sent}").status_code == 302
+
+
+# --- PDFs from the form's definition ------------------------------------------------------------
+
+
+def test_blank_and_filled_form_pdfs_follow_the_form_definition(app, world, wf, clients):
+    blank = app.test_client().get("/portal/form.pdf")
+    assert blank.status_code == 200
+    text = _pdf_text(blank.data)
+    with app.app_context(), force_locale("id"):
+        titles = [str(section.title) for section in SECTIONS]
+    for title in titles:
+        assert title in text
+    assert "Judul kegiatan" in text and "Wawancara" in text  # labels and the choices offered
+    with app.app_context():
+        req_id = seed(app.appbuilder.session, world, wf, "submitted")
+    filled = clients["applicant_a"].get(f"/portal/requests/{req_id}/form.pdf")
+    text = _pdf_text(filled.data)
+    assert "Survei Ubinan Padi Sawah 2027" in text and "Dinas Pertanian Kota Lubuklinggau" in text
