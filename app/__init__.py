@@ -9,12 +9,15 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_mail import Mail
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 
 from . import models  # noqa: F401  (registers every table on the metadata Alembic reads)
 
 db = SQLA()
 mail = Mail()
 migrate = Migrate()
+# Every POST of every page carries its token (FAB's REST API exempts itself: it uses JWT).
+csrf = CSRFProtect()
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -38,6 +41,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     from . import notify
 
     db.init_app(app)
+    csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints from it
     notify.init_app(app)
     mail.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from . import form_pdf, notify, workflow
+from . import form_pdf, notify, search, workflow
 from .models import ATTACHMENT_KINDS, REQUEST_STATES, AuditEvent
 from .workdays import office_calendar, sla_status
 
@@ -223,7 +223,11 @@ class WorkflowActionsMixin:
             and self._may("verify") and item.officer_id in (None, g.user.id)
         )
         sla = request_sla(item)
+        # The reason the service exists: is this activity already recommended elsewhere?
+        similar = search.similar(session, " ".join(filter(None, [item.title, item.objectives])),
+                                 limit=5, exclude_request_id=item.id)
         return {
+            "similar": similar,
             "req": item,
             "events": events,
             "review": review,

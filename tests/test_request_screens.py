@@ -168,3 +168,17 @@ def test_every_state_renders_for_every_staff_role(app, world, wf, clients):
             assert page.status_code == 200, (state, user)
         listing = clients["officer_x"].get("/activityrequestview/list/?psize_ActivityRequestView=100")
         assert listing.status_code == 200
+
+
+def test_the_review_screen_shows_similar_recommended_activities(app, world, wf, clients):
+    with app.app_context():
+        session = app.appbuilder.session
+        done = seed(session, world, wf, "issued")
+        new = seed(session, world, wf, "submitted")
+        for req_id, title in ((done, "Survei Budidaya Ikan Patin Kolam Terpal 2026"),
+                              (new, "Survei Budidaya Ikan Patin Kolam Terpal 2027")):
+            session.get(ActivityRequest, req_id).title = title
+        session.commit()
+    html = clients["officer_x"].get(f"/activityrequestview/show/{new}").get_data(as_text=True)
+    assert 'id="similar-panel"' in html
+    assert "Survei Budidaya Ikan Patin Kolam Terpal 2026" in html

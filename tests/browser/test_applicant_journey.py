@@ -135,3 +135,24 @@ def test_register_request_letter_rating(app, world, live_server, smtp_inbox, pag
         rating = session.scalars(sa.select(m.Rating).where(m.Rating.request_id == req_id)).one()
         assert rating.answers == (3, 4, 3, 4, 3, 4, 3, 4, 3)
         assert rating.comment == "Petugas ramah dan cepat."
+
+
+@pytest.mark.browser
+def test_similar_activities_appear_while_typing(app, world, wf, live_server, page):
+    from conftest import seed
+
+    with app.app_context():
+        session = app.appbuilder.session
+        done = seed(session, world, wf, "issued")
+        session.get(m.ActivityRequest, done).title = "Sensus Penangkaran Burung Walet 2026"
+        session.commit()
+    page.goto(live_server + "/login/")
+    page.fill("#username", "applicant_b")
+    page.fill("#password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    page.goto(live_server + "/portal/requests/new")
+    assert page.locator("#similar").is_hidden()
+    page.type("#title", "Sensus penangkaran burung walet", delay=20)
+    page.wait_for_selector("#similar:not([hidden])")
+    assert "Sensus Penangkaran Burung Walet 2026" in page.locator("#similar-list").inner_text()
