@@ -1,4 +1,5 @@
-"""`flask` commands: seed roles, create offices and users, demo data, full bootstrap, outbox."""
+"""`flask` commands: seed roles, create offices and users, demo data, full bootstrap, outbox,
+the catalogue index."""
 from __future__ import annotations
 
 import click
@@ -6,12 +7,13 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import bootstrap as boot
-from . import notify
+from . import notify, search
 from .security import ROLES
 
 
 def register_cli(app: Flask) -> None:
-    for command in (seed_roles, create_user, create_office, seed_demo, init_command, outbox):
+    for command in (seed_roles, create_user, create_office, seed_demo, init_command, outbox,
+                    search_group):
         app.cli.add_command(command)
 
 
@@ -119,3 +121,26 @@ def outbox_retry(all_failed, ids):
     count = notify.retry(session, ids)
     session.commit()
     click.echo(f"{count} message(s) queued again")
+
+
+search_group = AppGroup("search", help="The catalogue's full-text index.")
+
+
+@search_group.command("reindex")
+def search_reindex():
+    """Rebuild the index from the database (the triggers keep it current otherwise)."""
+    session = current_app.appbuilder.session
+    count = search.reindex_all(session)
+    session.commit()
+    click.echo(f"{count} recommended activities in the catalogue")
+
+
+@search_group.command("check")
+def search_check():
+    """Report missing index tables or triggers (exit 1 if any)."""
+    problems = search.check_index(current_app.appbuilder.session)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(1)
+    click.echo("index ok")

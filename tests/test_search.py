@@ -372,3 +372,11 @@ def test_search_is_quick(session, cat):
         search.search(session, f"survei padi {TAG}")
         search.similar(session, "Survei Ubinan Padi Sawah mengukur produktivitas")
     assert (time.perf_counter() - start) / 20 < 0.5
+
+
+def test_cli_reindex_and_check(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 0 and "index ok" in result.output
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "recommended activities in the catalogue" in result.output
