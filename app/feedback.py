@@ -12,10 +12,8 @@ Forms are Flask-WTF forms, so the app's CSRF setting applies to every POST here.
 """
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
-from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,17 +23,17 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
 
-from . import codes, notify, skm, workflow
+from . import notify, skm, workflow
 from .access import login_required
+from .complaints import complaint_received_on, file_complaint, long_date
 from .models import (
     COMPLAINT_STATES,
     ActivityRequest,
     Complaint,
     Office,
-    OfficeSetting,
     Rating,
 )
-from .workdays import local_date, office_calendar
+from .workdays import local_date
 
 bp = Blueprint("feedback", __name__)
 
@@ -44,7 +42,6 @@ RATEABLE_STATES = frozenset({"sent", "closed"})
 COMMENT_MAX = 2000
 COMPLAINT_TEXT_MAX = 5000
 CODE_MAX = 20  # Complaint.tracking_code
-DEFAULT_ACK_DAYS, DEFAULT_ANSWER_DAYS = 3, 14  # OfficeSetting's defaults (domain.md)
 
 
 def _session():
@@ -230,97 +227,6 @@ def _default_office_id(offices: list[Office]) -> int | None:
     return offices[0].id if offices else None
 
 
-def complaint_days(session, office_id: int) -> tuple[int, int]:
-    """(acknowledge within, answer within) working days: the office's settings."""
-    setting = session.scalars(
-        select(OfficeSetting).where(OfficeSetting.office_id == office_id)
-    ).first()
-    ack_days = (setting.complaint_ack_days if setting else None) or DEFAULT_ACK_DAYS
-    answer_days = (setting.complaint_answer_days if setting else None) or DEFAULT_ANSWER_DAYS
-    return ack_days, answer_days
-
-
-def complaint_deadlines(session, office_id: int, today: dt.date) -> tuple[dt.date, dt.date]:
-    """(acknowledge by, answer by): the office's working days counted from ``today``
-    (``today`` itself never counts)."""
-    ack_days, answer_days = complaint_days(session, office_id)
-    calendar = office_calendar(session, office_id)
-    return calendar.add_working_days(today, ack_days), calendar.add_working_days(today, answer_days)
-
-
-def _new_tracking_code(session) -> str:
-    while True:  # a clash is astronomically rare; never hand out a used code
-        code = codes.tracking_code("ADU")
-        if session.scalar(select(Complaint.id).where(Complaint.tracking_code == code)) is None:
-            return code
-
-
-def complaint_url(complaint: Complaint) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL", notify.DEFAULT_BASE_URL).rstrip("/")
-    return f"{base}/complaints/{complaint.tracking_code}"
-
-
-def _date(value) -> str | None:
-    return format_date(value, "long") if value else None
-
-
-def queue_acknowledgement(session, complaint: Complaint, days: int):
-    """The reporter's acknowledgement (in the office language), added to ``session``.
-    ``days``: the working days the office takes to answer."""
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "id"):
-        subject = _("Complaint %(code)s received", code=complaint.tracking_code)
-        context = dict(
-            complaint=complaint, office=complaint.office, subject=subject,
-            name=complaint.reporter_name or _("Sir/Madam"),
-            lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
-            track_url=complaint_url(complaint), received=_date(complaint_received_on(complaint)),
-            ack_due=_date(complaint.ack_due_date), due=_date(complaint.due_date), days=days,
-        )
-        return notify.queue(
-            session, recipient=complaint.reporter_email, subject=subject,
-            text=render_template("email/complaint_received.txt", **context),
-            html=render_template("email/complaint_received.html", **context),
-            office_id=complaint.office_id,
-        )
-
-
-def complaint_received_on(complaint: Complaint) -> dt.date:
-    """The office's calendar day the complaint arrived on."""
-    return local_date(complaint.created_at, workflow.office_timezone())
-
-
-def file_complaint(session, *, office_id: int, subject: str, text: str, reporter=None,
-                   name: str | None = None, email: str | None = None, phone: str | None = None,
-                   request_id: int | None = None, channel: str = "web",
-                   today: dt.date | None = None, now: dt.datetime | None = None):
-    """Create the complaint and queue its acknowledgement; commit. Returns (complaint, mail
-    ids). ``today`` (the office's day, for the deadlines) and ``now`` are injectable."""
-    now = now or workflow.utcnow()
-    today = today or workflow.office_today()
-    ack_due, due = complaint_deadlines(session, office_id, today)
-    try:
-        complaint = Complaint(
-            tracking_code=_new_tracking_code(session), office_id=office_id, channel=channel,
-            state="received", reporter_name=name or None, reporter_email=email or None,
-            reporter_phone=phone or None, reporter_id=reporter.id if reporter else None,
-            request_id=request_id, subject=subject, text=text, created_at=now,
-            ack_due_date=ack_due, due_date=due,
-        )
-        session.add(complaint)
-        session.flush()
-        mails = []
-        if complaint.reporter_email:
-            mails.append(queue_acknowledgement(session, complaint,
-                                               complaint_days(session, office_id)[1]))
-        session.flush()
-        mail_ids = [m.id for m in mails]
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return complaint, mail_ids
-
-
 @bp.route("/complaints/new", methods=["GET", "POST"])
 def complaint_new():
     """File a complaint, with or without an account."""
@@ -383,9 +289,9 @@ def complaint_status(code: str):
     return render_template(
         "feedback/complaint_status.html", complaint=complaint,
         state=COMPLAINT_STATES.get(complaint.state, complaint.state),
-        received=_date(complaint_received_on(complaint)),
-        ack_due=_date(complaint.ack_due_date), due=_date(complaint.due_date),
+        received=long_date(complaint_received_on(complaint)),
+        ack_due=long_date(complaint.ack_due_date), due=long_date(complaint.due_date),
         answered=answered,
-        answered_on=_date(local_date(complaint.answered_at, workflow.office_timezone()))
+        answered_on=long_date(local_date(complaint.answered_at, workflow.office_timezone()))
         if answered and complaint.answered_at else None,
     )

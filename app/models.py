@@ -723,6 +723,11 @@ class Complaint(Model):
         Index("ix_complaint_office_state", "office_id", "state"),
     )
 
+    @property
+    def deadline(self) -> "Complaint":
+        """The list's deadline column: the row itself, formatted by the views."""
+        return self
+
     def __repr__(self) -> str:
         return f"{self.tracking_code} {self.subject}"
 

@@ -44,7 +44,7 @@ OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     # Reviews are opened and closed by the workflow; the checklist is filled on the request.
     "ReviewView": {OFFICER: READ, HEAD: READ},
     "LetterView": {OFFICER: READ | {"can_edit", "can_pdf"}, HEAD: READ | {"can_pdf"}},
-    "ComplaintView": {OFFICER: WRITE, HEAD: READ},
+    "ComplaintView": {OFFICER: WRITE | {"take", "answer", "close"}, HEAD: READ},
     "RatingView": {OFFICER: READ, HEAD: READ},
     "QueueTicketView": {OFFICER: WRITE, HEAD: READ},
     "GuestBookEntryView": {OFFICER: WRITE, HEAD: READ},

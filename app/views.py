@@ -20,7 +20,8 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
-from . import codes, letters, notify, request_form, workflow
+from . import codes, complaints, letters, notify, request_form, workflow
+from .complaint_actions import ComplaintActionsMixin, deadline_cell
 from .models import (
     ACTIVITY_KINDS,
     ATTACHMENT_KINDS,
@@ -54,7 +55,7 @@ from .models import (
     Review,
 )
 from .request_actions import WorkflowActionsMixin, sla_cell
-from .security import APPLICANT, FilterOffice, is_admin, user_role_names
+from .security import APPLICANT, OFFICER, FilterOffice, is_admin, user_role_names
 
 READ_ONLY = ["can_list", "can_show"]
 CRUD = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
@@ -503,15 +504,19 @@ class LetterCounterView(OfficeScopedView):
 # --- Pengaduan & Penilaian ------------------------------------------------------------------
 
 
-class ComplaintView(OfficeScopedView):
+class ComplaintView(ComplaintActionsMixin, OfficeScopedView):
     datamodel = SQLAInterface(Complaint)
     list_title = _l("Complaints")
-    list_columns = ["tracking_code", "subject", "channel", "state", "assignee", "due_date"]
+    list_columns = [
+        "tracking_code", "subject", "channel", "state", "assignee", "due_date", "deadline",
+    ]
+    base_order = ("created_at", "desc")
     add_columns = [
         "office", "channel", "reporter_name", "reporter_email", "reporter_phone", "request",
         "subject", "text",
     ]
-    edit_columns = ["state", "assignee", "answer", "due_date"]
+    # State and answer move only through the actions (take, answer, close): see complaints.py.
+    edit_columns = ["assignee", "channel", "request"]
     show_columns = [
         "tracking_code", "office", "channel", "reporter_name", "reporter_email",
         "reporter_phone", "request", "subject", "text", "state", "assignee", "answer",
@@ -536,20 +541,56 @@ class ComplaintView(OfficeScopedView):
         "due_date": _l("Answer by"),
         "answered_at": _l("Answered"),
         "closed_at": _l("Closed"),
+        "deadline": _l("Deadline"),
     }
     formatters_columns = {
         "channel": labelled(COMPLAINT_CHANNELS),
         "state": labelled(COMPLAINT_STATES),
+        "deadline": deadline_cell,
     }
-    add_form_extra_fields = {"channel": choice(_l("Channel"), COMPLAINT_CHANNELS)}
-    edit_form_extra_fields = {"state": choice(_l("State"), COMPLAINT_STATES)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "channel": choice(_l("Channel"), COMPLAINT_CHANNELS)
+    }
 
     def related_choices(self) -> dict:
-        return {**super().related_choices(), "request": [["office_id", FilterOffice, None]]}
+        scoped = [["office_id", FilterOffice, None]]
+        return {**super().related_choices(), "request": scoped,
+                "assignee": [*scoped, ["roles", _RoleFilter, OFFICER]]}
 
     def pre_add(self, item):
+        """A complaint from the box, e-mail or LAPOR!, entered by hand: the same deadlines and
+        acknowledgement as one filed on the web, in the same transaction."""
         super().pre_add(item)
+        session = self.datamodel.session
         item.tracking_code = codes.tracking_code("ADU")
+        item.state = "received"
+        item.ack_due_date, item.due_date = complaints.complaint_deadlines(
+            session, item.office_id, workflow.office_today())
+        session.add(item)
+        session.flush()
+        if item.reporter_email:
+            complaints.queue_acknowledgement(
+                session, item, complaints.complaint_days(session, item.office_id)[1])
+
+
+class FilterComplaintOverdue(BaseFilter):
+    """Open complaints past their answer date."""
+
+    name = _l("Overdue")
+
+    def apply(self, query, value):
+        return query.filter(Complaint.due_date < workflow.office_today(),
+                            Complaint.state.in_(sorted(complaints.OPEN)))
+
+
+class OverdueComplaintView(ComplaintView):
+    class_permission_name = "ComplaintView"
+    list_title = _l("Overdue complaints")
+    base_order = ("due_date", "asc")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._base_filters.add_filter("due_date", FilterComplaintOverdue, None)
 
 
 class RatingView(OfficeScopedView):
@@ -798,6 +839,7 @@ MENUS = (
     (AttachmentView, "Attachments", _l("Attachments"), "fa-paperclip", "Layanan", _l("Services"), "fa-briefcase"),
     (LetterView, "Letters", _l("Recommendation letters"), "fa-envelope-o", "Surat", _l("Letters"), "fa-envelope"),
     (ComplaintView, "Complaints", _l("Complaints"), "fa-bullhorn", "Pengaduan", _l("Complaints & ratings"), "fa-comments"),
+    (OverdueComplaintView, "OverdueComplaints", _l("Overdue complaints"), "fa-exclamation-triangle", "Pengaduan", _l("Complaints & ratings"), "fa-comments"),
     (RatingView, "Ratings", _l("Ratings"), "fa-star", "Pengaduan", _l("Complaints & ratings"), "fa-comments"),
     (QueueTicketView, "Queue", _l("Queue"), "fa-ticket", "FrontOffice", _l("Front office"), "fa-users"),
     (GuestBookEntryView, "GuestBook", _l("Guest book"), "fa-book", "FrontOffice", _l("Front office"), "fa-users"),
