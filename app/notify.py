@@ -96,6 +96,13 @@ def account_activation(session, registration, url: str) -> list[OutboundEmail]:
                               _("Activate my account"))]
 
 
+def account_invitation(session, user, url: str) -> list[OutboundEmail]:
+    """An account made for a walk-in applicant: choose a password, follow the request online."""
+    with _office_locale():
+        return [_account_mail(session, "account_invitation", user,
+                              _("Your Rekomstat account"), url, _("Choose a password"))]
+
+
 def password_reset(session, user, url: str) -> list[OutboundEmail]:
     with _office_locale():
         return [_account_mail(session, "password_reset", user, _("Reset your password"), url,

@@ -17,10 +17,10 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField
-from wtforms.validators import DataRequired
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from . import codes, complaints, letters, notify, request_form, workflow
+from . import codes, complaints, letters, notify, registration, request_form, workflow
 from .complaint_actions import ComplaintActionsMixin, deadline_cell
 from .models import (
     ACTIVITY_KINDS,
@@ -322,6 +322,15 @@ REQUEST_PROGRESS = (
 )
 
 
+def _applicant_email(form, field):
+    """A walk-in request belongs to an applicant: refuse a staff account's address at once,
+    so the form comes back with everything the officer typed."""
+    try:
+        registration.check_walk_in_email(current_app.appbuilder.session, field.data)
+    except registration.WalkInError as err:
+        raise ValidationError(str(err)) from err
+
+
 class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
     datamodel = SQLAInterface(ActivityRequest)
     list_title = _l("Requests")
@@ -337,7 +346,13 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
     ]
     order_columns = ["tracking_code", "title", "agency_name", "year", "state", "due_date"]
     base_order = ("created_at", "desc")
-    add_fieldsets = REQUEST_FIELDSETS
+    # Recording a paper form (seed step 8): the applicant is named by e-mail; a new one gets an
+    # account and a link to choose a password. The channel is walk-in.
+    add_fieldsets = [
+        (_l("Activity"), {"fields": ["office", "applicant_email", "applicant_name", "title",
+                                     "year", "kind", "sector"]}),
+        *REQUEST_FIELDSETS[1:],
+    ]
     edit_fieldsets = REQUEST_FIELDSETS
     show_fieldsets = [REQUEST_PROGRESS, *REQUEST_FIELDSETS]
     formatters_columns = {
@@ -346,9 +361,18 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         "kind": labelled(ACTIVITY_KINDS),
         "sla": sla_cell,
     }
-    add_form_extra_fields = edit_form_extra_fields = {
+    edit_form_extra_fields = {
         "channel": choice(_l("Channel"), CHANNELS),
         "kind": choice(_l("Kind of activity"), ACTIVITY_KINDS),
+    }
+    add_form_extra_fields = {
+        "kind": choice(_l("Kind of activity"), ACTIVITY_KINDS),
+        "applicant_email": StringField(
+            _l("Applicant's e-mail"),
+            validators=[DataRequired(), Email(), Length(max=320), _applicant_email],
+            description=_l("An existing applicant account is linked; otherwise one is made and "
+                           "the applicant receives a link to choose a password.")),
+        "applicant_name": StringField(_l("Applicant's name"), validators=[Length(max=128)]),
     }
     label_columns = {
         **request_form.labels(),  # the form's own labels: one definition for every screen
@@ -376,6 +400,14 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         super().pre_add(item)
         item.tracking_code = codes.tracking_code("RKS")
         item.state = "draft"
+        item.channel = "walk_in"
+        session = self.datamodel.session
+        applicant, created = registration.walk_in_applicant(
+            session, item.applicant_email, item.applicant_name)
+        item.applicant = applicant
+        if created:
+            session.flush()  # the account's id, for the invitation link
+            registration.invite(session, applicant)
 
     def pre_update(self, item):
         # Once the letter is issued the request it describes is a record, not a form.

@@ -288,8 +288,13 @@ def test_menus_follow_the_matrix(clients):
     assert "/users/list/" not in officer
 
 
-def test_request_form_offers_only_applicants_of_any_office(app, clients):
-    page = clients["officer_x"].get("/activityrequestview/add").get_data(as_text=True)
+def test_request_form_offers_only_applicants_of_any_office(app, world, clients):
+    # Recording a walk-in names the applicant by e-mail (see test_walk_in.py) ...
+    add = clients["officer_x"].get("/activityrequestview/add").get_data(as_text=True)
+    assert 'id="applicant_email"' in add
+    # ... and re-assigning one on the edit form offers applicant accounts only.
+    pk = world.rows[("ActivityRequestView", "1674")]
+    page = clients["officer_x"].get(f"/activityrequestview/edit/{pk}").get_data(as_text=True)
     # The select names users by "first last": staff must not be among the choices.
     select = page[page.index('id="applicant"'):]
     select = select[: select.index("</select>")]
