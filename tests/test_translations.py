@@ -48,3 +48,13 @@ def test_english_on_the_switch(app, world):
     client.get("/lang/en")
     page = client.get("/activityrequestview/list/").get_data(as_text=True)
     assert "Requests" in page and "Services" in page
+
+
+def test_the_catalogues_compile_and_hold_no_guesses():
+    """A fuzzy guess or a broken placeholder makes `pybabel compile` (run by make) fail."""
+    for lang in ("id", "en"):
+        with open(ROOT / f"app/translations/{lang}/LC_MESSAGES/messages.po", "rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        assert [m.id for m in catalog if m.id and m.fuzzy] == [], lang
+        problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()]
+        assert problems == [], (lang, problems)
