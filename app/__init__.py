@@ -57,14 +57,16 @@ def create_app(config: object | dict | None = None) -> Flask:
 
         register_apis(ab)
 
-        # Our own pages: public, applicants' portal, accounts, catalogue, complaints and rating.
+        # Our own pages: public, applicants' portal, accounts, catalogue, complaints and rating,
+        # the front office queue.
         from .catalogue import bp as catalogue_bp
         from .feedback import bp as feedback_bp
+        from .frontoffice import bp as queue_bp
         from .portal import bp as portal_bp
         from .public import bp as public_bp
         from .registration import bp as account_bp
 
-        for blueprint in (public_bp, portal_bp, account_bp, catalogue_bp, feedback_bp):
+        for blueprint in (public_bp, portal_bp, account_bp, catalogue_bp, feedback_bp, queue_bp):
             app.register_blueprint(blueprint)
 
     from .security import apply_rate_limits

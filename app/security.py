@@ -46,7 +46,9 @@ OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     "LetterView": {OFFICER: READ | {"can_edit", "can_pdf"}, HEAD: READ | {"can_pdf"}},
     "ComplaintView": {OFFICER: WRITE | {"take", "answer", "close"}, HEAD: READ},
     "RatingView": {OFFICER: READ, HEAD: READ},
-    "QueueTicketView": {OFFICER: WRITE, HEAD: READ},
+    # Tickets move through the actions (call next, serve, done, no-show), not by editing.
+    "QueueTicketView": {OFFICER: READ | {"can_add", "call_next", "serve", "done", "no_show"},
+                        HEAD: READ},
     "GuestBookEntryView": {OFFICER: WRITE, HEAD: READ},
     "OfficeView": {OFFICER: READ, HEAD: READ},
     "ChecklistItemView": {OFFICER: READ, HEAD: READ},
@@ -78,6 +80,14 @@ API_VIEWS: dict[str, dict[str, frozenset]] = {
     },
 }
 
+# Staff pages that are not model screens: the dashboard with its Excel exports (dashboard.py).
+REPORT_VIEWS: dict[str, dict[str, frozenset]] = {
+    "DashboardView": {
+        OFFICER: frozenset({"can_index", "can_export"}),
+        HEAD: frozenset({"can_index", "can_export"}),
+    },
+}
+
 # FAB's own "my profile" screens, for staff. Applicants get their profile in the portal.
 STAFF_SELF_SERVICE = (
     ("can_userinfo", "UserDBModelView"),
@@ -94,7 +104,7 @@ def role_permissions(role: str) -> set[tuple[str, str]]:
     """The (permission, view) pairs a role holds on views, menus aside."""
     pairs = {
         (perm, view)
-        for matrix in (OFFICE_VIEWS, API_VIEWS)
+        for matrix in (OFFICE_VIEWS, API_VIEWS, REPORT_VIEWS)
         for view, by_role in matrix.items()
         for perm in by_role.get(role, ())
     }
@@ -244,7 +254,7 @@ class RekomstatSecurityManager(SecurityManager):
 
     def _wanted_permission_views(self, role_name: str) -> set:
         pairs = role_permissions(role_name)
-        granted_views = {view for perm, view in pairs if perm == "can_list"}
+        granted_views = {view for perm, view in pairs if perm in ("can_list", "can_index")}
         # Menus: a role sees a menu entry (and its category) for each view it may list.
         for category in self.appbuilder.menu.get_list():
             for item in category.childs:

@@ -650,16 +650,24 @@ class RatingView(OfficeScopedView):
 # --- Front Office ---------------------------------------------------------------------------
 
 
-class QueueTicketView(OfficeScopedView):
+from .frontoffice_views import GuestBookExportMixin, QueueActionsMixin  # noqa: E402
+
+
+class QueueTicketView(QueueActionsMixin, OfficeScopedView):
+    """Call next, serve, done, no-show: FAB actions of frontoffice_views.QueueActionsMixin."""
+
     datamodel = SQLAInterface(QueueTicket)
     list_title = _l("Queue")
-    list_columns = ["service_date", "number", "state", "served_by", "called_at"]
-    add_columns = ["office", "service_date", "number"]
+    list_columns = ["service_date", "number", "state", "served_by", "called_at", "finished_at"]
+    # Date and number come from the numbering (today's next number of the office).
+    add_columns = ["office"]
     edit_columns = ["state"]
     show_columns = [
         "office", "service_date", "number", "state", "created_at", "called_at",
         "finished_at", "served_by",
     ]
+    search_columns = ["service_date", "number", "state"]
+    order_columns = ["service_date", "number", "state", "called_at", "finished_at"]
     base_order = ("id", "desc")
     label_columns = {
         "office": _l("Office"),
@@ -675,16 +683,20 @@ class QueueTicketView(OfficeScopedView):
     edit_form_extra_fields = {"state": choice(_l("State"), QUEUE_STATES)}
 
 
-class GuestBookEntryView(OfficeScopedView):
+class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
+    """Export by date: /guestbookentryview/export (frontoffice_views.GuestBookExportMixin)."""
+
     datamodel = SQLAInterface(GuestBookEntry)
     list_title = _l("Guest book")
-    list_columns = ["visited_at", "name", "agency", "phone", "purpose"]
+    list_columns = ["visited_at", "ticket", "name", "agency", "phone", "purpose"]
     add_columns = edit_columns = [
         "office", "ticket", "name", "id_doc_type", "id_doc_number", "agency", "phone", "email",
         "purpose", "request",
     ]
     show_columns = ["visited_at", *add_columns]
-    search_columns = ["visited_at", "name", "agency", "email", "purpose"]
+    search_columns = [
+        "visited_at", "name", "id_doc_number", "agency", "phone", "email", "purpose",
+    ]
     base_order = ("visited_at", "desc")
     label_columns = {
         "visited_at": _l("Visited"),
@@ -886,6 +898,9 @@ MENUS = (
 
 
 def register_views(appbuilder) -> None:
+    from .dashboard import register as register_dashboard
+
+    register_dashboard(appbuilder)
     for view, name, label, icon, category, category_label, category_icon in MENUS:
         appbuilder.add_view(
             view,

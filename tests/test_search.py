@@ -25,12 +25,12 @@ TAG = "uji" + "".join(random.choices(string.ascii_lowercase, k=8))
 YEAR_A, YEAR_B, YEAR_PAGES = 2131, 2132, 2133
 
 HOSTILE = [
-    '"', '""', '*', 'padi*', 'NEAR(', 'padi NEAR(sawah', 'NEAR(padi sawah, 2)', ':', 'title:padi',
-    "'", "''", '&|!', 'padi & !sawah', 'padi | sawah', '<->', 'padi <-> sawah', 'padi:*',
-    '(padi OR)', 'AND', 'OR NOT', 'NOT padi', '-padi', '^padi', '+padi', '{padi}', '[x]',
+    '"', '""', '*', 'sorgum*', 'NEAR(', 'sorgum NEAR(sawah', 'NEAR(sorgum sawah, 2)', ':', 'title:sorgum',
+    "'", "''", '&|!', 'sorgum & !sawah', 'sorgum | sawah', '<->', 'sorgum <-> sawah', 'sorgum:*',
+    '(sorgum OR)', 'AND', 'OR NOT', 'NOT sorgum', '-sorgum', '^sorgum', '+sorgum', '{sorgum}', '[x]',
     "' OR 1=1 --", '"; DROP TABLE activity_request; --', "1; DELETE FROM letter",
-    "%", "_", "\\", "\\'", "$$", "E'\\\\'", "\x00", "padi\x00sawah", "\u0301", "\u200b",
-    "ü", "日本語 調査", "🙂🙂", "ǅ", "²", "ᚠᛇᚻ", "Ünïcödé café", "x" * 5000, "padi " * 1000,
+    "%", "_", "\\", "\\'", "$$", "E'\\\\'", "\x00", "sorgum\x00sawah", "\u0301", "\u200b",
+    "ü", "日本語 調査", "🙂🙂", "ǅ", "²", "ᚠᛇᚻ", "Ünïcödé café", "x" * 5000, "sorgum " * 1000,
     "a" * 65 + " " + "b" * 70, " ", "",
 ]
 
@@ -53,15 +53,15 @@ def cat(app, world, wf):
             ids[key] = seed(session, world, wf, state)
             _set(session, ids[key], **fields)
 
-        make("ubinan", "issued", title=f"Survei Ubinan Padi Sawah {TAG}", year=YEAR_A,
-             objectives="Mengukur produktivitas padi sawah per kecamatan.",
+        make("ubinan", "issued", title=f"Survei Ubinan Sorgum Sawah {TAG}", year=YEAR_A,
+             objectives="Mengukur produktivitas sorgum sawah per kecamatan.",
              agency_name="Dinas Pertanian Kota Lubuklinggau", sector="Pertanian")
-        make("harga", "sent", title=f"Survei Harga Padi {TAG}", year=YEAR_A,
+        make("harga", "sent", title=f"Survei Harga Sorgum {TAG}", year=YEAR_A,
              objectives="Memantau harga gabah dan beras di tingkat petani.",
              agency_name="Dinas Perdagangan Kota Lubuklinggau", sector="Perdagangan")
         make("irigasi", "closed", title=f"Kompilasi Data Irigasi {TAG}", year=YEAR_B,
              kind="compilation",
-             objectives="Mendukung perhitungan ubinan padi dengan luas irigasi.",
+             objectives="Mendukung perhitungan ubinan sorgum dengan luas irigasi.",
              agency_name="Dinas PUPR Kota Lubuklinggau", sector="Pekerjaan Umum")
         make("pasien", "issued", title=f"Survei Kepuasan Pasien Puskesmas {TAG}", year=YEAR_B,
              objectives="Mengukur kepuasan pasien rawat jalan.",
@@ -71,8 +71,8 @@ def cat(app, world, wf):
              sector="Perdagangan")
         # Not (yet) recommended: must never show.
         for state in ("draft", "submitted", "in_review", "verified", "letter_drafted"):
-            make(f"unissued_{state}", state, title=f"Survei Ubinan Padi Sawah {TAG} {state}",
-                 year=YEAR_A, objectives="Mengukur produktivitas padi sawah per kecamatan.",
+            make(f"unissued_{state}", state, title=f"Survei Ubinan Sorgum Sawah {TAG} {state}",
+                 year=YEAR_A, objectives="Mengukur produktivitas sorgum sawah per kecamatan.",
                  agency_name="Dinas Pertanian Kota Lubuklinggau", sector="Pertanian")
         # Pagination: seven more in a year of their own.
         for i in range(7):
@@ -81,7 +81,7 @@ def cat(app, world, wf):
                  agency_name="Bappeda Kota Lubuklinggau", sector="Perencanaan")
         # A variable, added after issue: the index follows.
         session.add(RequestVariable(request_id=ids["ubinan"], position=1, name="Luas panen",
-                                    concept="Luas tanaman padi yang dipanen"))
+                                    concept="Luas tanaman sorgum yang dipanen"))
         session.commit()
     return ids
 
@@ -134,7 +134,7 @@ def test_only_the_search_index_is_outside_the_models(app):
 
 
 def test_only_recommended_activities_are_found(session, cat):
-    page = search.search(session, f"ubinan padi sawah {TAG}")
+    page = search.search(session, f"ubinan sorgum sawah {TAG}")
     assert _ids(page) == [cat["ubinan"]]
     assert page.total == 1
     listed = set(_ids(search.search(session, "", year=YEAR_A, per_page=100)))
@@ -142,7 +142,7 @@ def test_only_recommended_activities_are_found(session, cat):
     for key in cat:
         if key.startswith("unissued_"):
             assert cat[key] not in _ids(search.similar(
-                session, f"Survei Ubinan Padi Sawah {TAG} {key[9:]}", limit=50))
+                session, f"Survei Ubinan Sorgum Sawah {TAG} {key[9:]}", limit=50))
 
 
 def test_issuing_the_letter_puts_the_activity_in_the_catalogue(app, world, wf, session):
@@ -173,9 +173,9 @@ def test_index_repairs(session, cat):
     assert search.index_request(session, cat["unissued_verified"]) is False
     session.rollback()
 
-    before = search.search(session, f"padi {TAG}", per_page=100)
+    before = search.search(session, f"sorgum {TAG}", per_page=100)
     total = search.reindex_all(session)
-    after = search.search(session, f"padi {TAG}", per_page=100)
+    after = search.search(session, f"sorgum {TAG}", per_page=100)
     session.commit()
     assert total >= 5 + 7
     assert _ids(after) == _ids(before)
@@ -185,19 +185,21 @@ def test_index_repairs(session, cat):
 # --- ranking and filters ---------------------------------------------------------------------
 
 
+# The crop is a word no other test uses: bm25 and ts_rank weigh a word by how rare it is in
+# the whole index, and every seeded request of the suite is a "Survei Ubinan Padi Sawah".
 def test_the_obvious_match_ranks_first(session, cat):
-    page = search.search(session, f"ubinan padi {TAG}")
-    # in the title beats in the objectives; "Survei Harga Padi" has no "ubinan" at all
+    page = search.search(session, f"ubinan sorgum {TAG}")
+    # in the title beats in the objectives; "Survei Harga Sorgum" has no "ubinan" at all
     assert _ids(page) == [cat["ubinan"], cat["irigasi"]]
     assert page.items[0].score > page.items[1].score > 0
-    padi = _ids(search.search(session, f"padi {TAG}"))
-    assert set(padi[:2]) == {cat["ubinan"], cat["harga"]} and cat["irigasi"] in padi[2:]
+    sorgum = _ids(search.search(session, f"sorgum {TAG}"))
+    assert set(sorgum[:2]) == {cat["ubinan"], cat["harga"]} and cat["irigasi"] in sorgum[2:]
 
 
 def test_hits_carry_public_fields_only(session, cat):
-    (hit,) = search.search(session, f"harga padi {TAG}").items
+    (hit,) = search.search(session, f"harga sorgum {TAG}").items
     assert hit.request_id == cat["harga"]
-    assert hit.title == f"Survei Harga Padi {TAG}" and hit.year == YEAR_A
+    assert hit.title == f"Survei Harga Sorgum {TAG}" and hit.year == YEAR_A
     assert hit.agency_name == "Dinas Perdagangan Kota Lubuklinggau"
     assert hit.sector == "Perdagangan" and hit.kind == "survey"
     assert hit.letter_number.startswith("B-") and hit.letter_date is not None
@@ -287,7 +289,7 @@ def test_hostile_words_are_searched_as_words(session, cat):
 
 
 def test_similar_finds_the_duplicate_first(session, cat):
-    text = (f"Survei Ubinan Padi Sawah {TAG}. Tujuan: mengukur produktivitas padi sawah "
+    text = (f"Survei Ubinan Sorgum Sawah {TAG}. Tujuan: mengukur produktivitas sorgum sawah "
             "setiap kecamatan.")
     hits = search.similar(session, text)
     assert hits and hits[0].request_id == cat["ubinan"]
@@ -306,12 +308,12 @@ def test_similar_finds_the_duplicate_first(session, cat):
 
 def test_catalogue_page_renders_hits_without_private_data(app, cat):
     client = app.test_client()  # no login
-    response = client.get("/catalogue/", query_string={"q": f"ubinan padi {TAG}"})
+    response = client.get("/catalogue/", query_string={"q": f"ubinan sorgum {TAG}"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert f"Survei Ubinan Padi Sawah {TAG}" in html
+    assert f"Survei Ubinan Sorgum Sawah {TAG}" in html
     assert f"Kompilasi Data Irigasi {TAG}" in html
-    first, second = f"Survei Ubinan Padi Sawah {TAG}", f"Kompilasi Data Irigasi {TAG}"
+    first, second = f"Survei Ubinan Sorgum Sawah {TAG}", f"Kompilasi Data Irigasi {TAG}"
     assert html.index(first) < html.index(second)
     assert "Dinas Pertanian Kota Lubuklinggau" in html
     with app.app_context():
@@ -348,12 +350,12 @@ def test_catalogue_page_filters_paginates_and_survives_bad_arguments(app, cat):
 
 def test_similar_endpoint(app, cat):
     client = app.test_client()
-    text = f"Survei Ubinan Padi Sawah {TAG} mengukur produktivitas padi sawah"
+    text = f"Survei Ubinan Sorgum Sawah {TAG} mengukur produktivitas sorgum sawah"
     response = client.get("/catalogue/similar", query_string={"text": text})
     assert response.status_code == 200 and response.is_json
     hits = response.get_json()
     assert isinstance(hits, list) and hits[0]["request_id"] == cat["ubinan"]
-    assert hits[0]["score"] > 0 and hits[0]["title"] == f"Survei Ubinan Padi Sawah {TAG}"
+    assert hits[0]["score"] > 0 and hits[0]["title"] == f"Survei Ubinan Sorgum Sawah {TAG}"
     assert set(hits[0]) == set(search.Hit.__dataclass_fields__)
     excluded = client.get("/catalogue/similar",
                           query_string={"text": text, "exclude": cat["ubinan"]}).get_json()
@@ -369,8 +371,8 @@ def test_similar_endpoint(app, cat):
 def test_search_is_quick(session, cat):
     start = time.perf_counter()
     for _ in range(20):
-        search.search(session, f"survei padi {TAG}")
-        search.similar(session, "Survei Ubinan Padi Sawah mengukur produktivitas")
+        search.search(session, f"survei sorgum {TAG}")
+        search.similar(session, "Survei Ubinan Sorgum Sawah mengukur produktivitas")
     assert (time.perf_counter() - start) / 20 < 0.5
 
 
