@@ -130,6 +130,7 @@ class Config:
     AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
     PUBLIC_FORM_RATE_LIMIT = os.environ.get("PUBLIC_FORM_RATE_LIMIT", "10 per minute")
+    KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 
     WTF_CSRF_ENABLED = True

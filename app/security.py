@@ -284,3 +284,7 @@ def apply_rate_limits(app) -> None:
         blueprint = app.blueprints.get(name)
         if blueprint is not None:
             limiter.limit(rate, methods=["POST"])(blueprint)
+    # A kiosk is one address taking every visitor's number: a looser limit, still a limit.
+    if "queue" in app.blueprints:
+        limiter.limit(app.config.get("KIOSK_RATE_LIMIT", "60 per minute"),
+                      methods=["POST"])(app.blueprints["queue"])
