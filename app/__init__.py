@@ -38,8 +38,9 @@ def create_app(config: object | dict | None = None) -> Flask:
     # FAB narrates every start-up at INFO; keep its warnings and errors only.
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
-    from . import notify
+    from . import headers, notify
 
+    headers.init_app(app)
     db.init_app(app)
     csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints from it
     notify.init_app(app)

@@ -70,5 +70,11 @@ def page(browser):
     context = browser.new_context(locale="id-ID", viewport={"width": 412, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
+    # The Content-Security-Policy must block nothing the pages need (and they need no inline
+    # script): any violation the browser reports fails the test.
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
     yield page
     context.close()
+    assert violations == [], violations
