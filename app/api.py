@@ -79,6 +79,28 @@ class FilterRequestScope(BaseFilter):
         return query
 
 
+class FilterApplicantChoice(BaseFilter):
+    """Applicant accounts (staff record walk-in requests for them)."""
+
+    name = _l("Applicant")
+
+    def apply(self, query, value):
+        return query.filter(RekomUser.roles.any(name=APPLICANT))
+
+
+class FilterOfficeChoice(BaseFilter):
+    """Offices a request may be made in: staff their own, applicants any active office."""
+
+    name = _l("Office")
+
+    def apply(self, query, value):
+        user = current_user_obj()
+        roles = user_role_names(user) if user is not None else set()
+        if ADMIN not in roles and roles & {OFFICER, HEAD}:
+            return query.filter(Office.id == user.office_id)
+        return query.filter(Office.active.is_(True))
+
+
 def _is_staff(roles) -> bool:
     return bool(roles & {ADMIN, OFFICER, HEAD})
 
@@ -96,6 +118,11 @@ class RequestApi(ModelRestApi):
     ]
     show_columns = PROGRESS_COLUMNS + REQUEST_FORM_COLUMNS
     add_columns = ["office", "applicant", *REQUEST_FORM_COLUMNS]
+    # The choices _info offers: no other office for staff, applicant accounts only.
+    add_query_rel_fields = {
+        "office": [["id", FilterOfficeChoice, None]],
+        "applicant": [["id", FilterApplicantChoice, None]],
+    }
     edit_columns = REQUEST_FORM_COLUMNS
     search_columns = ["tracking_code", "title", "agency_name", "year", "state", "office"]
     openapi_spec_tag = "Requests"
@@ -244,6 +271,8 @@ class ReviewApi(ModelRestApi):
     base_permissions = ["can_get", "can_info"]
     base_filters = [["request_id", FilterRequestScope, None]]
     base_order = ("id", "desc")
+    # Read-only here (the checklist has its own endpoint): no relation choices to offer.
+    add_columns = edit_columns = ["notes"]
     list_columns = show_columns = [
         "id", "request.id", "round", "officer.id", "outcome", "checklist", "notes",
         "started_at", "finished_at",
@@ -316,7 +345,7 @@ class LetterApi(ModelRestApi):
     datamodel = SQLAInterface(Letter)
     allow_browser_login = True
     base_permissions = ["can_get", "can_info", "can_put"]
-    edit_columns = ["result", "suggestions", "body"]
+    add_columns = edit_columns = ["result", "suggestions", "body"]
     base_filters = [["request_id", FilterRequestScope, None]]
     base_order = ("id", "desc")
     list_columns = show_columns = [

@@ -142,6 +142,9 @@ class WorkflowActionsMixin:
             abort(400)
         if not ids:
             abort(400)
+        # Only requests of the user's own office: another office's id is not found.
+        if any(self.datamodel.get(i, self._base_filters) is None for i in ids):
+            abort(404)
         if request.method == "POST":
             note = (request.form.get("note") or "").strip()
             if note:

@@ -11,7 +11,12 @@ import logging
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.security.views import (
+    AuthDBView,
+    RoleModelView,
+    UserDBModelView,
+    UserGroupModelView,
+)
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 from wtforms import SelectField
@@ -157,6 +162,9 @@ class FilterOffice(BaseFilter):
 class RekomUserDBModelView(UserDBModelView):
     """FAB's user screens with the service's profile fields."""
 
+    # FAB's generic file download has no file column to serve here (it crashed with a 500).
+    exclude_route_methods = {"download"}
+
     # Keep FAB's permission name, so FAB's own conventions and docs still apply.
     class_permission_name = "UserDBModelView"
 
@@ -210,6 +218,14 @@ class RekomUserDBModelView(UserDBModelView):
         self._blank_to_none(item)
 
 
+class RekomRoleModelView(RoleModelView):
+    exclude_route_methods = {"download"}  # no file column: FAB's download would crash
+
+
+class RekomGroupModelView(UserGroupModelView):
+    exclude_route_methods = {"download"}
+
+
 class RekomAuthDBView(AuthDBView):
     login_template = "rekomstat/login_db.html"
 
@@ -218,6 +234,10 @@ class RekomstatSecurityManager(SecurityManager):
     user_model = RekomUser
     registeruser_model = RekomRegisterUser
     authdbview = RekomAuthDBView
+    rolemodelview = RekomRoleModelView
+    groupmodelview = RekomGroupModelView
+    # FAB's user statistics chart crashes on unexpected input and shows nothing the service needs.
+    userstatschartview = None
     userdbmodelview = RekomUserDBModelView
 
     def register_views(self):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, current_app, flash, g, redirect, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import IndexView, ModelView, expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -127,6 +128,13 @@ class OfficeScopedView(ModelView):
         rel = self.related_choices()
         self.add_form_query_rel_fields = dict(rel)
         self.edit_form_query_rel_fields = dict(rel)
+        # The search form's selects too: they would list every office's rows otherwise.
+        self.search_form_query_rel_fields = {
+            "office": [["id", FilterOffice, None]],
+            "parent": [["id", FilterOffice, None]],
+            "request": [["office_id", FilterOffice, None]],
+            **dict(rel),
+        }
         self.formatters_columns = {
             **{column: display for column in self.datamodel.get_columns_list()},
             **(self.formatters_columns or {}),
@@ -136,6 +144,31 @@ class OfficeScopedView(ModelView):
     def related_choices(self) -> dict:
         """Select fields offer only rows of the user's office."""
         return {"office": [["id", FilterOffice, None]]}
+
+    # FAB loads the rows of an action by primary key alone: load them within the user's
+    # office instead, so another office's row is simply not there (and never named).
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action")
+        if name not in self.actions:
+            abort(400)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
+                                             self.class_permission_name):
+            flash(str(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
+            return redirect(url_for(".list"))
+        pks = request.form.getlist("rowid")
+        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+                 for pk in pks]
+        items = [item for item in items if item is not None]
+        if pks and not items:
+            abort(404)  # only rows of another office were sent
+        return self.actions[name].func(items)
 
     def _pin_office(self, item):
         user = g.user
