@@ -66,6 +66,8 @@ class Config:
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USER_REGISTRATION = False
     AUTH_USER_REGISTRATION_ROLE = "Applicant"
+    # The password policy (app/passwords.py, set by create_app) on FAB's password forms too.
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_SECURITY_MANAGER_CLASS = "app.security.RekomstatSecurityManager"
     # Alembic owns the schema; FAB must not create tables behind its back.
     FAB_CREATE_DB = False
@@ -125,6 +127,8 @@ class Config:
     # Applicants register themselves (FAB's registration, confirmed by an e-mail link).
     AUTH_USER_REGISTRATION = True
     AUTH_USER_REGISTRATION_ROLE = "Applicant"
+    # The password policy (app/passwords.py, set by create_app) on FAB's password forms too.
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
     # Login, registration and the public forms are rate-limited (Flask-Limiter, in memory; set
     # RATELIMIT_STORAGE_URI=redis://… when several app servers share the limits).
     AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)

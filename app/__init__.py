@@ -38,7 +38,9 @@ def create_app(config: object | dict | None = None) -> Flask:
     # FAB narrates every start-up at INFO; keep its warnings and errors only.
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
-    from . import headers, notify
+    from . import headers, notify, passwords
+
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", passwords.fab_validator)
 
     headers.init_app(app)
     db.init_app(app)

@@ -24,12 +24,11 @@ from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from . import codes, notify
+from . import codes, notify, passwords
 from .models import ID_DOC_TYPES, RekomUser
 from .security import APPLICANT, user_role_names
 
 PROFILE = ("id_doc_type", "id_doc_number", "phone", "agency", "position")
-MIN_PASSWORD = 10
 RESET_MAX_AGE = 2 * 3600
 INVITATION_MAX_AGE = 14 * 24 * 3600
 
@@ -38,8 +37,11 @@ class RegisterForm(RegisterUserDBForm):
     """FAB's registration form, with the profile and without reCAPTCHA (no third party)."""
 
     recaptcha = None
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD)],
-                             description=_l("At least %(n)d characters.", n=MIN_PASSWORD))
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256),
+                    passwords.form_validator("username", "email")],
+        description=_l("At least %(n)d characters.", n=passwords.MIN_LENGTH))
     id_doc_type = SelectField(_l("Identity document"), choices=list(ID_DOC_TYPES.items()),
                               validators=[DataRequired()])
     id_doc_number = StringField(_l("Identity document number"),
@@ -101,7 +103,8 @@ class ForgotForm(FlaskForm):
 
 class ResetForm(FlaskForm):
     password = PasswordField(_l("New password"),
-                             validators=[DataRequired(), Length(min=MIN_PASSWORD, max=256)])
+                             validators=[DataRequired(), Length(max=256),
+                                         passwords.form_validator()])
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[EqualTo("password", message=_l("Passwords must match"))])
 
