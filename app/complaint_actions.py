@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from . import complaints, notify, workflow
+from .access import view_permission
 
 DEADLINE_LABELS = {"overdue": _l("Answer overdue"), "ack_overdue": _l("Not taken up in time")}
 
@@ -64,11 +65,8 @@ class ComplaintActionsMixin:
         return self.run_handling("close", _ids(items))
 
     @expose("/answer/<int:pk>", methods=["GET", "POST"])
+    @view_permission("answer")
     def answer_form(self, pk):
-        if not g.user.is_authenticated:
-            return redirect(self.appbuilder.get_url_for_login)
-        if not self.appbuilder.sm.has_access("answer", self.class_permission_name):
-            abort(403)
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import codes, notify, workflow
+from .errors import DomainError
 from .models import COMPLAINT_STATES, AuditEvent, Complaint, OfficeSetting
 from .security import ADMIN, OFFICER, user_role_names
 from .workdays import local_date, office_calendar
@@ -123,12 +124,8 @@ HANDLING = {
 }
 
 
-class ComplaintError(Exception):
-    """A refused step; nothing was written. ``status``: 403 not yours, 409 wrong state/input."""
-
-    def __init__(self, message, status: int = 409):
-        super().__init__(str(message))
-        self.message, self.status = str(message), status
+class ComplaintError(DomainError):
+    """A refused handling step; nothing was written."""
 
 
 def deadline_status(complaint: Complaint, today: dt.date) -> str:

@@ -19,7 +19,7 @@ import io
 import re
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, g, redirect, request, url_for
+from flask import Response, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
@@ -32,6 +32,7 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import selectinload
 
 from . import frontoffice, workflow
+from .access import view_permission
 from .models import ID_DOC_TYPES, GuestBookEntry, Office, QueueTicket
 from .security import is_admin
 
@@ -215,11 +216,8 @@ class GuestBookExportMixin:
     list_template = "queue/guestbook_list.html"
 
     @expose("/export")
+    @view_permission("can_list")
     def export(self):
-        if not g.user.is_authenticated:
-            return redirect(self.appbuilder.get_url_for_login)
-        if not self.appbuilder.sm.has_access("can_list", self.class_permission_name):
-            abort(403)
         today = frontoffice.today()
         try:
             start = _parse_day(request.args.get("start")) or today

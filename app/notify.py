@@ -20,7 +20,8 @@ from flask_babel import gettext as _
 from flask_mail import Connection, Message, email_dispatched
 from sqlalchemy import select, update
 
-from .models import ActivityRequest, Letter, Office, OfficeSetting, OutboundEmail, RekomUser
+from .models import ActivityRequest, Letter, OfficeSetting, OutboundEmail, RekomUser
+from .offices import default_office
 from .security import OFFICER
 
 log = logging.getLogger(__name__)
@@ -70,15 +71,8 @@ def queue(session, *, recipient: str, subject: str, text: str, html: str | None 
 # --- Notifications ---------------------------------------------------------------------------
 
 
-def _service_office(session):
-    """The office that signs account mails (they belong to no request): the default one."""
-    return session.scalars(select(Office).where(
-        Office.code == current_app.config.get("OFFICE_CODE"))).first() or session.scalars(
-        select(Office).order_by(Office.id)).first()
-
-
 def _account_mail(session, name: str, person, subject, url: str, url_label) -> OutboundEmail:
-    office = _service_office(session)
+    office = default_office(session)  # account mails belong to no request
     context = dict(office=office, name=_name(person), subject=subject, url=url,
                    url_label=url_label,
                    lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id")

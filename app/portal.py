@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from . import codes, form_pdf, letters, notify, portal_forms, uploads, workflow
 from .access import login_required
+from .offices import default_office
 from .models import (
     ATTACHMENT_KINDS,
     REQUEST_STATES,
@@ -67,13 +68,6 @@ def _staff_of(user, office_id) -> bool:
     return ADMIN in roles or (bool(roles & {OFFICER, HEAD}) and user.office_id == office_id)
 
 
-def _default_office():
-    session = _session()
-    return session.scalars(select(Office).where(
-        Office.code == current_app.config["OFFICE_CODE"])).first() or session.scalars(
-        select(Office).where(Office.active.is_(True)).order_by(Office.id)).first()
-
-
 @bp.get("/")
 @login_required
 def home():
@@ -104,7 +98,7 @@ def _render_form(form, req, errors=(), status=200):
         "portal/request_form.html", form=form, req=req, sections=SECTIONS, errors=errors,
         variable_fields=VARIABLE_FIELDS, offices=_offices(),
         office_id=(req.office_id if req else None) or request.form.get("office_id", type=int)
-        or getattr(_default_office(), "id", None),
+        or getattr(default_office(_session()), "id", None),
         upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
         similar_url=url_for("catalogue.similar")
         if "catalogue.similar" in current_app.view_functions else "",

@@ -7,17 +7,15 @@ from sqlalchemy import select, text
 
 from . import service_standard
 from .letters import format_date_id
-from .models import Letter, Office
+from .models import Letter
+from .offices import default_office
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
 def home():
-    session = current_app.appbuilder.session
-    office = session.scalars(
-        select(Office).where(Office.code == current_app.config["OFFICE_CODE"])
-    ).first()
+    office = default_office(current_app.appbuilder.session)
     return render_template("public/home.html", office=office, std=service_standard,
                            view_functions=current_app.view_functions)
 

@@ -12,13 +12,13 @@ import io
 from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
 from . import form_pdf, notify, search, workflow
+from .access import view_permission
 from .models import ATTACHMENT_KINDS, REQUEST_STATES, AuditEvent
 from .workdays import office_calendar, sla_status
 
@@ -130,12 +130,9 @@ class WorkflowActionsMixin:
         return self.appbuilder.sm.has_access(permission, self.class_permission_name)
 
     @expose("/note/<action_name>", methods=["GET", "POST"])
+    @view_permission(lambda action_name: action_name if action_name in NOTE_ACTIONS else None)
     def note_form(self, action_name):
         """The note a revision request or a returned draft needs, then the action itself."""
-        if not g.user.is_authenticated:
-            return redirect(self.appbuilder.get_url_for_login)
-        if action_name not in NOTE_ACTIONS or not self._may(action_name):
-            abort(403)
         try:
             ids = [int(x) for x in (request.values.get("ids") or "").split(",") if x]
         except ValueError:
@@ -158,12 +155,9 @@ class WorkflowActionsMixin:
         )
 
     @expose("/checklist/<int:pk>", methods=["POST"])
+    @view_permission("verify")
     def checklist(self, pk):
         """Record the open review's checklist (the officer handling the request)."""
-        if not g.user.is_authenticated:
-            return redirect(self.appbuilder.get_url_for_login)
-        if not self._may("verify"):
-            abort(403)
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)
@@ -182,24 +176,16 @@ class WorkflowActionsMixin:
         return redirect(url_for(".show", pk=pk))
 
     @expose("/form/<int:pk>")
+    @view_permission("can_show")
     def form_pdf(self, pk):
         """The filled form as PDF, for the office's archive (whoever may read the request)."""
-        if not g.user.is_authenticated:
-            return redirect(self.appbuilder.get_url_for_login)
-        if not self._may("can_show"):
-            abort(403)
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)
         return send_file(io.BytesIO(form_pdf.render(item)), mimetype="application/pdf",
                          download_name=f"formulir-{item.tracking_code}.pdf")
 
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        pk = self._deserialize_pk_if_composite(pk)
-        widgets = self._show(pk)  # 404 outside the user's office
-        item = self.datamodel.get(pk, self._base_filters)
+    def show_context(self, item, widgets) -> dict:
         # Offer only the buttons this user can take on this request in its state.
         allowed = {t.action for t in workflow.allowed_actions(item, g.user)}
         show = widgets["show"]
@@ -207,10 +193,7 @@ class WorkflowActionsMixin:
             name: act for name, act in show.template_args.get("actions", {}).items()
             if name in allowed
         }
-        return self.render_template(
-            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-            related_views=self._related_views, **self._request_panel(item),
-        )
+        return self._request_panel(item)
 
     def _request_panel(self, item) -> dict:
         session = self.datamodel.session

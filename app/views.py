@@ -145,6 +145,24 @@ class OfficeScopedView(ModelView):
         """Select fields offer only rows of the user's office."""
         return {"office": [["id", FilterOffice, None]]}
 
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """FAB's show page, plus whatever ``show_context`` adds for the view's template."""
+        pk = self._deserialize_pk_if_composite(pk)
+        widgets = self._show(pk)  # 404 outside the user's office
+        extra = {}
+        if type(self).show_context is not OfficeScopedView.show_context:
+            extra = self.show_context(self.datamodel.get(pk, self._base_filters), widgets)
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, **extra,
+        )
+
+    def show_context(self, item, widgets) -> dict:
+        """Extra values for a view's own show template (none by default)."""
+        return {}
+
     # FAB loads the rows of an action by primary key alone: load them within the user's
     # office instead, so another office's row is simply not there (and never named).
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
@@ -522,17 +540,8 @@ class LetterView(OfficeScopedView):
     base_permissions = ["can_list", "can_show", "can_edit", "can_pdf"]
     show_template = "rekomstat/letter_show.html"
 
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        pk = self._deserialize_pk_if_composite(pk)
-        widgets = self._show(pk)  # 404 outside the user's office
-        letter = self.datamodel.get(pk, self._base_filters)
-        pdf_url = url_for(".pdf", pk=letter.id)
-        return self.render_template(
-            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-            related_views=self._related_views, letter_pdf_url=pdf_url,
-        )
+    def show_context(self, item, widgets) -> dict:
+        return {"letter_pdf_url": url_for(".pdf", pk=item.id)}
 
     def pre_update(self, item):
         # The model refuses too (letters.py); this gives the officer the plain reason first.

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from . import codes, letters, notify, request_form
+from .errors import DomainError
 from .models import (
     REQUEST_STATES,
     ActivityRequest,
@@ -44,13 +45,8 @@ PRE_ISSUE = frozenset(
 OPEN_STATES = PRE_ISSUE - {"draft"} | {"issued"}  # the SLA clock runs (or is paused) here
 
 
-class WorkflowError(Exception):
+class WorkflowError(DomainError):
     """An action the workflow refuses; nothing was written."""
-
-    def __init__(self, message, status: int = 409):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.status = status
 
 
 @dataclass
