@@ -64,10 +64,6 @@ class Config:
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
-    AUTH_USER_REGISTRATION = False
-    AUTH_USER_REGISTRATION_ROLE = "Applicant"
-    # The password policy (app/passwords.py, set by create_app) on FAB's password forms too.
-    FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_SECURITY_MANAGER_CLASS = "app.security.RekomstatSecurityManager"
     # Alembic owns the schema; FAB must not create tables behind its back.
     FAB_CREATE_DB = False
@@ -134,6 +130,9 @@ class Config:
     AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
     PUBLIC_FORM_RATE_LIMIT = os.environ.get("PUBLIC_FORM_RATE_LIMIT", "10 per minute")
+    # One account name may fail this often before it is locked for the rest of the window,
+    # whatever address the guesses come from (security.py); empty switches the lock off.
+    AUTH_LOCKOUT = os.environ.get("AUTH_LOCKOUT", "5 per 15 minutes")
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import g, has_request_context
+from flask import current_app, flash, g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import (
@@ -18,6 +18,7 @@ from flask_appbuilder.security.views import (
     UserGroupModelView,
 )
 from flask_babel import lazy_gettext as _l
+from limits import parse as parse_limit
 from sqlalchemy import false, or_, select
 from wtforms import SelectField
 from wtforms.validators import Optional as OptionalValidator
@@ -239,6 +240,36 @@ class RekomstatSecurityManager(SecurityManager):
     # FAB's user statistics chart crashes on unexpected input and shows nothing the service needs.
     userstatschartview = None
     userdbmodelview = RekomUserDBModelView
+
+    def auth_user_db(self, username, password):
+        """FAB's password check, with a lock per account name after repeated failures.
+
+        The per-address login limit stops one machine; this stops many machines guessing one
+        account. The count is kept in the rate limiter's storage (shared through Redis when
+        several app servers run) and is kept for any name typed, known or not, so the lock
+        does not tell an attacker which accounts exist.
+        """
+        key = (username or "").strip().lower()[:256]
+        item = self._lockout_item()
+        if item is not None and key and not self.limiter.limiter.test(item, "login-fail", key):
+            log.warning("login refused: account %r locked after repeated failures", key)
+            flash(_l("Too many failed log-in attempts for this account. Try again in a few "
+                     "minutes, or reset your password."), "danger")
+            return None
+        user = super().auth_user_db(username, password)
+        if item is not None and key:
+            if user is None:
+                self.limiter.limiter.hit(item, "login-fail", key)
+            else:
+                self.limiter.limiter.clear(item, "login-fail", key)
+        return user
+
+    def _lockout_item(self):
+        """The AUTH_LOCKOUT limit (e.g. "5 per 15 minutes"), or None when limits are off."""
+        rate = current_app.config.get("AUTH_LOCKOUT")
+        if not rate or not getattr(self.limiter, "enabled", False):
+            return None
+        return parse_limit(rate)
 
     def register_views(self):
         # Imported here: registration sends mail through notify, which imports this module.
