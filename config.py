@@ -59,6 +59,10 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
+    # Logs (app/logs.py): "text" for a terminal, "json" (one object a line) in production.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     APP_NAME = "Rekomstat"
     APP_THEME = ""
     AUTH_TYPE = AUTH_DB
@@ -116,9 +120,14 @@ class Config:
     ADMIN_USERNAME = os.environ.get("ADMIN_USERNAME", "admin")
     ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "admin@localhost")
     ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
+    # The password of every account `flask seed-demo` makes (demo and benchmark data only).
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
 
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
     MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "10"))
+    # Werkzeug refuses (413) a body beyond this before reading it all. Twice the document limit:
+    # a document a little too large still gets the upload form's own message.
+    MAX_CONTENT_LENGTH = (2 * MAX_UPLOAD_MB + 1) * 1024 * 1024
 
     # Applicants register themselves (FAB's registration, confirmed by an e-mail link).
     AUTH_USER_REGISTRATION = True

@@ -1,7 +1,6 @@
 """Rekomstat: create_app(config) builds the Flask app with FAB, the database, mail and views."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -33,16 +32,16 @@ def create_app(config: object | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger().setLevel(app.config.get("LOG_LEVEL", "INFO"))
-    # FAB narrates every start-up at INFO; keep its warnings and errors only.
-    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+    from . import headers, input_guard, logs, notify, passwords
 
-    from . import headers, notify, passwords
+    # Root logger (LOG_FORMAT, LOG_LEVEL, FAB at WARNING), request ids, access log, 500/503.
+    logs.init_app(app)
 
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", passwords.fab_validator)
 
     headers.init_app(app)
+    # Control characters and broken Unicode are refused before any view sees them.
+    input_guard.init_app(app)
     db.init_app(app)
     csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints from it
     notify.init_app(app)

@@ -9,6 +9,7 @@ a role that may not take it, 409 with the reason when the state or a guard refus
 from __future__ import annotations
 
 import io
+import re
 
 from flask import g, request, send_file
 from flask_appbuilder.api import ModelRestApi, expose, protect, safe
@@ -17,10 +18,14 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields
 from sqlalchemy import false, select
 
 from . import codes, letters, notify, workflow
-from .models import ActivityRequest, Letter, Office, RekomUser, Review
+from .input_guard import MAX_DB_INT
+from .models import LETTER_RESULTS, ActivityRequest, Letter, Office, RekomUser, Review
+from .portal_forms import COUNT_MAX, DATE_PAIRS, TEXT_LIMIT
+from .request_form import FIELDS
 from .security import ADMIN, APPLICANT, HEAD, OFFICER, current_user_obj, user_role_names
 
 REQUEST_FORM_COLUMNS = [
@@ -51,6 +56,132 @@ PROGRESS_COLUMNS = [
 # Applicants edit their own request while it is theirs to change; staff until it is issued.
 APPLICANT_EDITABLE = frozenset({"draft", "revision_requested"})
 STAFF_EDITABLE = workflow.PRE_ISSUE
+LETTER_TEXT_MAX = 20_000  # a letter's body or suggestions: several pages, but bounded
+
+
+# --- input checks ------------------------------------------------------------------------------
+# FAB's schemas check types and VARCHAR lengths; what the database's CHECK constraints and
+# ranges would refuse (choices, years, counts, date order) is checked here, so that bad input
+# is a 422 naming the field instead of a 500 from the database (FAB's add() re-raises it).
+
+
+def _choice(choices):
+    def check(value):
+        if value is not None and value not in choices:
+            raise ValidationError(_("Choose one of: %(choices)s.", choices=", ".join(choices)))
+    return check
+
+
+def _codes(choices):
+    """A multi-choice answer: comma-separated codes, each one offered."""
+    def check(value):
+        if value and any(code not in choices for code in value.split(",")):
+            raise ValidationError(_("Choose codes from: %(choices)s (separated by commas).",
+                                    choices=", ".join(choices)))
+    return check
+
+
+def _between(low, high):
+    def check(value):
+        if value is not None and not low <= value <= high:
+            raise ValidationError(_("Enter a number from %(min)s to %(max)s.", min=low, max=high))
+    return check
+
+
+def _at_most(limit: int):
+    def check(value):
+        if value is not None and len(value) > limit:
+            raise ValidationError(_("At most %(max)d characters, please.", max=limit))
+    return check
+
+
+def _request_validators() -> dict:
+    checks = {}
+    for name, f in FIELDS.items():
+        if f.kind == "select":
+            checks[name] = _choice(f.choices)
+        elif f.kind == "multi":
+            checks[name] = _codes(f.choices)
+        elif f.kind == "textarea":
+            checks[name] = _at_most(TEXT_LIMIT)
+        elif f.kind == "decimal":
+            checks[name] = _between(0, 100)
+        elif f.kind == "int":
+            low = {"year": 1945, "sample_size": 1}.get(name, 0)
+            checks[name] = _between(low, 2200 if name == "year" else COUNT_MAX)
+    return checks
+
+
+# marshmallow's own messages are fixed English: shown in the user's language instead.
+MARSHMALLOW_MESSAGES = {
+    "Not a valid integer.": _l("Not a valid integer."),
+    "Not a valid string.": _l("Not a valid string."),
+    "Not a valid date.": _l("Not a valid date."),
+    "Not a valid boolean.": _l("Not a valid boolean."),
+    "Not a valid number.": _l("Not a valid number."),
+    "Number too large.": _l("Number too large."),
+    "Special numeric values (nan or infinity) are not permitted.":
+        _l("Special numeric values (nan or infinity) are not permitted."),
+    "Missing data for required field.": _l("Missing data for required field."),
+    "Field may not be null.": _l("Field may not be null."),
+    "Unknown field.": _l("Unknown field."),
+    "Invalid input type.": _l("Invalid input type."),
+    "Invalid value.": _l("Invalid value."),
+}
+LONGER_THAN = re.compile(r"Longer than maximum length (\d+)\.")
+RELATED = re.compile(r"Could not deserialize related value .*", re.DOTALL)
+
+
+def _localised(message):
+    """A marshmallow error structure with its known English messages translated."""
+    if isinstance(message, dict):
+        return {key: _localised(value) for key, value in message.items()}
+    if isinstance(message, list):
+        return [_localised(item) for item in message]
+    if not isinstance(message, str):
+        return message
+    if message in MARSHMALLOW_MESSAGES:
+        return str(MARSHMALLOW_MESSAGES[message])
+    longer = LONGER_THAN.fullmatch(message)
+    if longer:
+        return _("At most %(max)d characters, please.", max=int(longer.group(1)))
+    if RELATED.fullmatch(message):
+        return _("Give the id of an existing row, e.g. 1.")
+    return message
+
+
+def _dates_in_order(item) -> None:
+    """No stage ends before it starts (the table's CHECK constraints)."""
+    for start, end in DATE_PAIRS:
+        first, last = getattr(item, start), getattr(item, end)
+        if first and last and last < first:
+            raise workflow.WorkflowError(
+                _("%(field)s: the end date must not be before the start date.", field=end),
+                status=422)
+
+
+class _CheckedApi(ModelRestApi):
+    """Strict integers (FAB's schemas would take 2.7 as 2), translated refusals, and a body
+    that must be a JSON object (FAB's PUT fails on a list with a 500)."""
+
+    def _init_model_schemas(self):
+        super()._init_model_schemas()
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            for field in schema.fields.values():
+                if isinstance(field, fields.Integer):
+                    field.strict = True
+
+    def response_400(self, message=None):
+        return super().response_400(message=_localised(message))
+
+    def response_422(self, message=None):
+        return super().response_422(message=_localised(message))
+
+    def not_a_json_object(self):
+        """None when the body is a JSON object, else the 400 to answer."""
+        if not request.is_json or not isinstance(request.get_json(silent=True), dict):
+            return self.response_400(message=_("The body must be a JSON object."))
+        return None
 
 
 class FilterRequestScope(BaseFilter):
@@ -105,7 +236,7 @@ def _is_staff(roles) -> bool:
     return bool(roles & {ADMIN, OFFICER, HEAD})
 
 
-class RequestApi(ModelRestApi):
+class RequestApi(_CheckedApi):
     resource_name = "requests"
     datamodel = SQLAInterface(ActivityRequest)
     allow_browser_login = True
@@ -126,6 +257,7 @@ class RequestApi(ModelRestApi):
     edit_columns = REQUEST_FORM_COLUMNS
     search_columns = ["tracking_code", "title", "agency_name", "year", "state", "office"]
     openapi_spec_tag = "Requests"
+    validators_columns = _request_validators()
 
     def _init_model_schemas(self):
         super()._init_model_schemas()
@@ -150,12 +282,31 @@ class RequestApi(ModelRestApi):
         office = item.office
         if office is None or not office.active:
             raise workflow.WorkflowError(_("Choose an active office."), status=422)
+        _dates_in_order(item)
+
+    def pre_update(self, item):
+        _dates_in_order(item)
 
     @expose("/", methods=["POST"])
     @protect()
     @safe
     @permission_name("post")
     def post(self):
+        refused = self.not_a_json_object()
+        if refused is not None:
+            return refused
+        body = request.get_json()
+        for name in ("office", "applicant"):
+            # FAB looks the row up with whatever it is given: an id beyond the column's range
+            # overflows in the driver, and PostgreSQL refuses "abc" as an integer (500s).
+            # An id is a whole number, given as 5 or as {"id": 5}.
+            value = body.get(name)
+            if value is None:
+                continue  # absent or null: the schema's own "required" check answers
+            value = value.get("id") if isinstance(value, dict) else value
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_DB_INT:
+                return self.response_422(
+                    message={name: [_("Give the id of an existing row, e.g. 1.")]})
         try:
             return self.post_headless()
         except workflow.WorkflowError as err:
@@ -174,7 +325,15 @@ class RequestApi(ModelRestApi):
         if item.state not in editable:
             return self.response(409, message=_("A request in this state can no longer be "
                                                 "changed."))
-        return self.put_headless(pk)
+        refused = self.not_a_json_object()
+        if refused is not None:
+            return refused
+        try:
+            return self.put_headless(pk)
+        except workflow.WorkflowError as err:
+            # pre_update refused: the schema had already written the values onto the row.
+            self.datamodel.session.rollback()
+            return self.response(err.status, message=err.message)
 
     # Keep FAB's OpenAPI text for the overridden endpoints.
     post.__doc__ = ModelRestApi.post.__doc__
@@ -252,9 +411,16 @@ class RequestApi(ModelRestApi):
         # Out of the user's scope reads as not found: ids of others' requests reveal nothing.
         if self.datamodel.get(pk, self._base_filters) is None:
             return self.response_404()
-        body = request.get_json(silent=True) or {}
+        # No body, or a JSON object with an optional note; anything else is refused rather than
+        # read as "no note" (a form post or a JSON list must not take the action).
+        body = request.get_json(silent=True) if request.is_json else None
+        if not _has_body():
+            body = {}
         if not isinstance(body, dict) or not isinstance(body.get("note", ""), (str, type(None))):
             return self.response_400(message=_("The body must be JSON: {\"note\": \"…\"}."))
+        if len(body.get("note") or "") > TEXT_LIMIT:
+            return self.response_400(message=_("The note: at most %(max)d characters, please.",
+                                               max=TEXT_LIMIT))
         try:
             outcome = workflow.apply(self.datamodel.session, pk, action_name, g.user,
                                      note=body.get("note"))
@@ -264,7 +430,35 @@ class RequestApi(ModelRestApi):
         return self.response(200, id=pk, state=outcome.to_state, from_state=outcome.from_state)
 
 
-class ReviewApi(ModelRestApi):
+def _has_body() -> bool:
+    # A form body is parsed (and its stream consumed) as soon as anyone reads request.form,
+    # after which get_data() is empty: ask the length first.
+    return bool(request.content_length or request.form or request.files or request.get_data())
+
+
+def _checklist_problem(body) -> str | None:
+    """Why a checklist body cannot be recorded, or None: ``{"checklist": {item id: {"ok":
+    bool, "note": text}}, "notes": text}`` (workflow.record_review would take ``"ok": "false"``
+    as true and fail on a note that is not text)."""
+    if not isinstance(body, dict) or not isinstance(body.get("checklist", {}), dict):
+        return _("The body must be JSON with a checklist object.")
+    notes = body.get("notes")
+    if notes is not None and not isinstance(notes, str):
+        return _("The notes must be text.")
+    if len(notes or "") > TEXT_LIMIT:
+        return _("The notes: at most %(max)d characters, please.", max=TEXT_LIMIT)
+    for key, entry in (body.get("checklist") or {}).items():
+        if (not isinstance(entry, dict) or not isinstance(entry.get("ok", False), bool)
+                or not isinstance(entry.get("note", ""), (str, type(None)))):
+            return _("Checklist item %(item)s: give {\"ok\": true or false, \"note\": \"…\"}.",
+                     item=key)
+        if len(entry.get("note") or "") > TEXT_LIMIT:
+            return _("Checklist item %(item)s: the note has at most %(max)d characters.",
+                     item=key, max=TEXT_LIMIT)
+    return None
+
+
+class ReviewApi(_CheckedApi):
     resource_name = "reviews"
     datamodel = SQLAInterface(Review)
     allow_browser_login = True
@@ -327,8 +521,9 @@ class ReviewApi(ModelRestApi):
         if review is None:
             return self.response_404()
         body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("checklist", {}), dict):
-            return self.response_400(message=_("The body must be JSON with a checklist object."))
+        problem = _checklist_problem(body)
+        if problem is not None:
+            return self.response_400(message=problem)
         latest = workflow.latest_review(review.request)
         if latest is None or latest.id != review.id:
             return self.response(409, message=_("There is no open review of this request."))
@@ -340,7 +535,7 @@ class ReviewApi(ModelRestApi):
         return self.response(200, id=review.id, checklist=review.checklist)
 
 
-class LetterApi(ModelRestApi):
+class LetterApi(_CheckedApi):
     resource_name = "letters"
     datamodel = SQLAInterface(Letter)
     allow_browser_login = True
@@ -354,6 +549,9 @@ class LetterApi(ModelRestApi):
     ]
     search_columns = ["request", "number"]
     openapi_spec_tag = "Letters"
+    validators_columns = {"result": _choice(LETTER_RESULTS),
+                          "suggestions": _at_most(LETTER_TEXT_MAX),
+                          "body": _at_most(LETTER_TEXT_MAX)}
 
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
@@ -365,6 +563,9 @@ class LetterApi(ModelRestApi):
             return self.response_404()
         if letter.is_issued:
             return self.response(409, message=_("An issued letter cannot be changed."))
+        refused = self.not_a_json_object()
+        if refused is not None:
+            return refused
         return self.put_headless(pk)
 
     put.__doc__ = ModelRestApi.put.__doc__

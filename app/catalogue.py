@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from . import search
+from .input_guard import clean, cleans_its_own_args
 from .letters import format_date_id
 from .models import ACTIVITY_KINDS
 
@@ -19,10 +20,12 @@ SIMILAR_LIMIT, SIMILAR_MAX_LIMIT = 5, 10
 
 
 def _text_arg(name: str, limit: int) -> str:
-    return (request.args.get(name) or "")[:limit]
+    # Without control characters: the search ignores them and the page shows the text back.
+    return clean(request.args.get(name) or "")[:limit]
 
 
 @bp.get("/")
+@cleans_its_own_args
 def index():
     session = current_app.appbuilder.session
     q = _text_arg("q", search.MAX_QUERY_CHARS)
@@ -46,6 +49,7 @@ def index():
 
 
 @bp.get("/similar")
+@cleans_its_own_args
 def similar():
     """``?text=…&exclude=<request id>&limit=5``: a JSON list of the closest recommended
     activities, best first, each with its score."""

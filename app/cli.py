@@ -1,11 +1,16 @@
 """`flask` commands: seed roles, create offices and users, demo data, full bootstrap, outbox,
-the catalogue index."""
+the catalogue index, backup and restore."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
+from . import backup as backups
 from . import bootstrap as boot
 from . import notify, search
 from .security import ROLES
@@ -13,7 +18,7 @@ from .security import ROLES
 
 def register_cli(app: Flask) -> None:
     for command in (seed_roles, create_user, create_office, seed_demo, init_command, outbox,
-                    search_group):
+                    search_group, backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -144,3 +149,65 @@ def search_check():
     if problems:
         raise SystemExit(1)
     click.echo("index ok")
+
+
+@click.command("backup")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="archive file, or a folder for it "
+                   "(default: instance/backups/rekomstat-YYYYmmdd-HHMMSS.tar.gz, UTC)")
+@with_appcontext
+def backup_command(output):
+    """Back up the database and the uploaded documents into one tar.gz archive."""
+    try:
+        path, manifest = backups.backup_with_manifest(output)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (OSError, sa.exc.SQLAlchemyError) as exc:
+        raise click.ClickException(_("The backup failed: %(error)s", error=exc)) from exc
+    click.echo(_("Backup written to %(path)s", path=path))
+    for line in backups.summary(manifest, path):
+        click.echo(line)
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="replace a database that already holds data")
+@click.option("--check", "check_only", is_flag=True,
+              help="only check the archive (every file against its manifest); change nothing")
+@with_appcontext
+def restore_command(path, yes, check_only):
+    """Restore the database and the uploaded documents from an archive of `flask backup`.
+
+    The archive is checked completely first; stop the app while restoring."""
+    try:
+        if check_only:
+            manifest = backups.verify(path)
+            click.echo(_("%(path)s is intact (made %(created)s).", path=path,
+                         created=manifest.get("created_at")))
+            for line in backups.summary(manifest, path):
+                click.echo(line)
+            return
+        result = backups.restore(path, yes=yes)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (OSError, sa.exc.SQLAlchemyError) as exc:
+        raise click.ClickException(_("The restore failed: %(error)s", error=exc)) from exc
+    manifest = result.manifest
+    click.echo(_("Restored %(path)s (made %(created)s): the database and %(files)d uploaded "
+                 "file(s).", path=path, created=manifest.get("created_at"), files=result.files))
+    click.echo(_("Rows per table (restored / in the backup):"))
+    for table in sorted(set(result.counts) | set(manifest["tables"])):
+        restored, expected = result.counts.get(table), manifest["tables"].get(table)
+        mark = "" if restored == expected else "  <-- " + _("differs")
+        click.echo(f"  {table:<32} {'-' if restored is None else restored:>8} / "
+                   f"{'-' if expected is None else expected}{mark}")
+    for problem in result.index_problems:
+        click.echo(_("Search index: %(problem)s (run `flask search reindex`)", problem=problem))
+    if result.upgrade_needed:
+        click.echo(_("The backup's database is at migration %(archive)s, older than this "
+                     "version of Rekomstat (%(code)s): run `flask db upgrade` now.",
+                     archive=manifest.get("alembic_revision"), code=backups.code_revision()))
+    if result.mismatches:
+        raise click.ClickException(_("The row counts of %(tables)s differ from the backup's "
+                                     "manifest.", tables=", ".join(result.mismatches)))
+    click.echo(_("The row counts match the backup."))

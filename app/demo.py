@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
-from . import bootstrap, codes, workdays
+from . import bootstrap, codes, letters, workdays
 from .models import (
     COMPLAINT_CHANNELS,
     REQUEST_STATES,
@@ -721,8 +721,11 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
 
             req.reviews = _reviews(r, ev, req.kind, checklist, officer_id, utc)
             if "draft_letter" in at:
+                result = "fit" if r.random() < 0.95 else "not_fit"
+                # The body the officer's "draft letter" would start from: a drafted demo
+                # letter can be signed like a real one.
                 letter = Letter(
-                    office_id=office_id, result="fit" if r.random() < 0.95 else "not_fit",
+                    office_id=office_id, result=result, body=letters.default_body(req, result),
                     suggestions=" ".join(s.format(r=region) for s in r.sample(SUGGESTIONS, 2)),
                     drafted_at=utc(at["draft_letter"]), drafted_by_id=officer_id,
                     signer_name=signer_name, signer_nip=signer_nip,

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from . import codes, form_pdf, letters, notify, portal_forms, uploads, workflow
 from .access import login_required
-from .offices import default_office
+from .input_guard import MAX_DB_INT
 from .models import (
     ATTACHMENT_KINDS,
     REQUEST_STATES,
@@ -35,6 +35,7 @@ from .models import (
     Office,
     RequestVariable,
 )
+from .offices import default_office
 from .request_actions import request_sla, sla_label
 from .request_form import SECTIONS, VARIABLE_FIELDS
 from .security import ADMIN, HEAD, OFFICER, user_role_names
@@ -136,11 +137,20 @@ def _variable_errors(rows) -> list[str]:
             for i, row in enumerate(rows, start=1) if not row["name"]]
 
 
+def _chosen_office(session):
+    """The office the form names, or None (an id beyond the column's range is none, not an
+    overflow in the driver)."""
+    office_id = request.form.get("office_id", type=int)
+    if office_id is None or not 0 < office_id <= MAX_DB_INT:
+        return None
+    return session.get(Office, office_id)
+
+
 def _save(form, req):
     """Save the draft (and, when asked, submit it). On any error nothing is stored and the
     page comes back with every value the applicant entered and every problem listed."""
     session = _session()
-    office = session.get(Office, request.form.get("office_id", type=int) or 0)
+    office = _chosen_office(session)
     errors = []
     if not form.validate():
         errors += portal_forms.field_errors(form)
@@ -234,7 +244,10 @@ def _revision_notes(req):
 @bp.get("/requests/<int:req_id>")
 @login_required
 def show_request(req_id):
-    req = _own_request(req_id)
+    return _request_page(_own_request(req_id))
+
+
+def _request_page(req):
     actions = {t.action for t in workflow.allowed_actions(req, g.user)}
     letter = req.letter if req.letter is not None and req.letter.is_issued else None
     return render_template(
@@ -278,13 +291,11 @@ def upload(req_id):
     kind = request.form.get("kind", "other")
     storage = request.files.get("file")
     if kind not in UPLOAD_KINDS or storage is None or not storage.filename:
-        flash(_("Choose a file and its kind."), "danger")
-        return redirect(url_for(".show_request", req_id=req_id))
+        return _refuse_upload(req, _("Choose a file and its kind."))
     try:
         checked = uploads.check(storage)
     except uploads.UploadError as err:
-        flash(str(err), "danger")
-        return redirect(url_for(".show_request", req_id=req_id))
+        return _refuse_upload(req, str(err))
     session, row = _session(), None
     try:
         row = uploads.store(session, req.id, kind, checked, g.user.id)
@@ -295,6 +306,13 @@ def upload(req_id):
         raise
     flash(_("Document %(name)s added.", name=checked.original_name), "success")
     return redirect(url_for(".show_request", req_id=req_id))
+
+
+def _refuse_upload(req, message: str):
+    """A refused document: the request's page again with the reason, as 422 (not a redirect
+    to a 200), so that a client or a test sees that nothing was stored."""
+    flash(message, "danger")
+    return _request_page(req), 422
 
 
 @bp.get("/documents/<int:attachment_id>")

@@ -6,6 +6,8 @@ Whether the request is complete is the workflow's question, asked at submission.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -24,9 +26,21 @@ from wtforms import (
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .models import ActivityRequest, RequestVariable
 from .request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, YES_NO
 
 TEXT_LIMIT = 5000  # long answers (Text columns): generous, but bounded
+COUNT_MAX = 10**9  # counts (sample size, field staff): far below the column's integer range
+PERCENT_STEP = Decimal("0.001")  # sampling_error is NUMERIC(6, 3)
+
+# Our own wording (translated), not WTForms' English defaults.
+TOO_LONG = _l("At most %(max)d characters, please.")
+NOT_A_NUMBER = _l("Enter a whole number.")
+NOT_A_DECIMAL = _l("Enter a number, e.g. 2.5.")
+NOT_A_DATE = _l("Enter a valid date (YYYY-MM-DD).")
+NOT_A_CHOICE = _l("Choose one of the options offered.")
+NOT_AN_EMAIL = _l("Please enter a valid e-mail address.")
+OUT_OF_RANGE = _l("Enter a number from %(min)s to %(max)s.")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -34,8 +48,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _length(f) -> list:
-    return [Length(max=f.max_length or TEXT_LIMIT)]
+def _length(f, table=ActivityRequest.__table__) -> list:
+    # The column's own length (PostgreSQL refuses longer text; SQLite would keep it).
+    column = table.columns.get(f.name)
+    limit = getattr(column.type, "length", None) if column is not None else None
+    return [Length(max=limit or TEXT_LIMIT, message=TOO_LONG)]
 
 
 def _year_range(form, field):
@@ -43,31 +60,51 @@ def _year_range(form, field):
         raise ValidationError(_l("Enter a year between 1945 and 2200."))
 
 
-def make_field(f):
+def _percentage(form, field):
+    """0–100, a finite number (Decimal("NaN") cannot even be compared), kept to the three
+    decimals the column holds (an exponent like 1e-400000 would overflow PostgreSQL's NUMERIC)."""
+    value = field.data
+    if value is None:
+        return
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise ValidationError(OUT_OF_RANGE % {"min": 0, "max": 100})
+    field.data = value.quantize(PERCENT_STEP)
+
+
+# Lower bounds as the database's CHECK constraints have them (a sample of 0 is refused there).
+_COUNT_MIN = {"sample_size": 1, "field_staff_count": 0}
+_CHOICE_MESSAGES = {"invalid_choice_message": NOT_A_CHOICE, "invalid_value_message": NOT_A_CHOICE}
+
+
+def make_field(f, table=ActivityRequest.__table__):
     """One WTForms field for one form field; every one optional while drafting."""
     label, desc = f.label, f.help or ""
     if f.kind == "textarea":
-        return TextAreaField(label, [Optional(), *_length(f)], description=desc)
+        return TextAreaField(label, [Optional(), *_length(f, table)], description=desc)
     if f.kind == "email":
-        return StringField(label, [Optional(), Email(), *_length(f)], description=desc)
+        return StringField(label, [Optional(), Email(message=NOT_AN_EMAIL), *_length(f, table)],
+                           description=desc)
     if f.kind == "date":
-        return DateField(label, [Optional()], description=desc)
+        return DateField(label, [Optional()], description=desc, invalid_value_message=NOT_A_DATE)
     if f.kind == "int":
-        checks = [_year_range] if f.name == "year" else [NumberRange(min=0, max=10**9)]
-        return IntegerField(label, [Optional(), *checks], description=desc)
+        low = _COUNT_MIN.get(f.name, 0)
+        checks = [_year_range] if f.name == "year" else [
+            NumberRange(min=low, max=COUNT_MAX, message=OUT_OF_RANGE)]
+        return IntegerField(label, [Optional(), *checks], description=desc,
+                            invalid_value_message=NOT_A_NUMBER)
     if f.kind == "decimal":
-        return DecimalField(label, [Optional(), NumberRange(min=0, max=100)], places=3,
-                            description=desc)
+        return DecimalField(label, [Optional(), _percentage], places=3, description=desc,
+                            invalid_value_message=NOT_A_DECIMAL)
     if f.kind == "bool":
         return RadioField(label, [Optional()], choices=[(k, v) for k, v in YES_NO.items()],
-                          description=desc)
+                          description=desc, **_CHOICE_MESSAGES)
     if f.kind == "select":
         return SelectField(label, [Optional()], choices=[("", "—")] + list(f.choices.items()),
-                           description=desc)
+                           description=desc, **_CHOICE_MESSAGES)
     if f.kind == "multi":
         return MultiCheckboxField(label, [Optional()], choices=list(f.choices.items()),
-                                  description=desc)
-    return StringField(label, [Optional(), *_length(f)], description=desc)
+                                  description=desc, **_CHOICE_MESSAGES)
+    return StringField(label, [Optional(), *_length(f, table)], description=desc)
 
 
 class VariableForm(Form):
@@ -75,15 +112,35 @@ class VariableForm(Form):
 
 
 for _f in VARIABLE_FIELDS:
-    setattr(VariableForm, _f.name, make_field(_f))
+    # Lengths of the variable table's columns (a variable name is shorter than a Text column).
+    setattr(VariableForm, _f.name, make_field(_f, RequestVariable.__table__))
 
 
 def _request_form_class():
     attrs = {f.name: make_field(f) for f in FIELDS.values()}
     for name, f in OTHER_FIELDS.items():
-        attrs[name] = StringField(_l("Other, namely"), [Optional(), Length(max=200)])
+        attrs[name] = StringField(_l("Other, namely"), [Optional(), Length(max=200,
+                                                                          message=TOO_LONG)])
     attrs["variables"] = FieldList(FormField(VariableForm), min_entries=0, max_entries=200)
+    attrs["validate"] = _validate_with_dates
     return type("RequestForm", (FlaskForm,), attrs)
+
+
+# Each schedule stage's (start, end), as the CHECK constraints of activity_request pair them.
+DATE_PAIRS = [(name, name[: -len("_start")] + "_end") for name, f in FIELDS.items()
+              if f.kind == "date" and name.endswith("_start")
+              and name[: -len("_start")] + "_end" in FIELDS]
+
+
+def _validate_with_dates(form, extra_validators=None) -> bool:
+    """Every field's own checks, then: no stage ends before it starts (the database would
+    refuse the row; the applicant should hear which dates are the problem)."""
+    ok = FlaskForm.validate(form, extra_validators)
+    for start, end in DATE_PAIRS:
+        if form[start].data and form[end].data and form[end].data < form[start].data:
+            form[end].errors.append(_l("The end date must not be before the start date."))
+            ok = False
+    return ok
 
 
 RequestForm = _request_form_class()

@@ -12,7 +12,15 @@ import datetime as dt
 import hashlib
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_appbuilder.security.forms import RegisterUserDBForm
 from flask_appbuilder.security.registerviews import RegisterUserDBView
 from flask_appbuilder.views import expose
@@ -22,10 +30,17 @@ from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from . import codes, notify, passwords
-from .models import ID_DOC_TYPES, RekomUser
+from .models import ID_DOC_TYPES, RekomRegisterUser, RekomUser
 from .security import APPLICANT, user_role_names
 
 PROFILE = ("id_doc_type", "id_doc_number", "phone", "agency", "position")
@@ -51,11 +66,40 @@ class RegisterForm(RegisterUserDBForm):
                          description=_l("The ministry, agency or regional government unit."))
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
 
+    # FAB's own fields have no length limit (PostgreSQL would refuse the row with a 500), and
+    # their validator lists must keep FAB's length: FAB appends its uniqueness checks only to
+    # a list of exactly the length it expects (``add_form_unique_validations``). So the limits
+    # are inline validators, which WTForms runs after the field's list.
+    def validate_username(self, field):
+        _fits_column(field, "username")
+
+    def validate_first_name(self, field):
+        _fits_column(field, "first_name")
+
+    def validate_last_name(self, field):
+        _fits_column(field, "last_name")
+
+    def validate_email(self, field):
+        _fits_column(field, "email")
+
+
+def _fits_column(field, column: str) -> None:
+    limit = RekomRegisterUser.__table__.columns[column].type.length
+    if field.data and len(field.data) > limit:
+        raise ValidationError(_("At most %(max)d characters, please.", max=limit))
+
 
 class RekomRegisterView(RegisterUserDBView):
     form = RegisterForm
     redirect_url = "/"
     email_subject = _l("Activate your Rekomstat account")
+
+    @expose("/form", methods=["POST"])
+    def this_form_post(self):
+        # FAB re-renders an invalid form with 200; say 422 like our own forms, so a client (or
+        # a proxy's log) can tell a refused registration from a page view.
+        answer = super().this_form_post()
+        return (answer, 422) if isinstance(answer, str) else answer
 
     def form_post(self, form):
         self.add_form_unique_validations(form)
@@ -98,7 +142,9 @@ bp = Blueprint("account", __name__, url_prefix="/portal/password")
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=320)])
+    email = EmailField(_l("E-mail"), validators=[
+        DataRequired(), Email(message=_l("Please enter a valid e-mail address.")),
+        Length(max=320, message=_l("At most %(max)d characters, please."))])
 
 
 class ResetForm(FlaskForm):
@@ -156,7 +202,7 @@ def forgot():
         flash(_("If this address has an account, a link to choose a new password is on its "
                 "way."), "info")
         return redirect(url_for(".forgot"))
-    return render_template("portal/password_forgot.html", form=form)
+    return render_template("portal/password_forgot.html", form=form), _form_status()
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -170,7 +216,12 @@ def reset(token):
         current_app.appbuilder.sm.reset_password(user.id, form.password.data)
         flash(_("Your password is changed. You can log in now."), "success")
         return redirect(current_app.appbuilder.get_url_for_login)
-    return render_template("portal/password_reset.html", form=form)
+    return render_template("portal/password_reset.html", form=form), _form_status()
+
+
+def _form_status() -> int:
+    """A form shown again after a POST was refused: 422; shown for the first time: 200."""
+    return 422 if request.method == "POST" else 200
 
 
 # --- accounts made at the desk -------------------------------------------------------------------

@@ -9,10 +9,11 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Keep the app's own loggers alive: run.py migrates in-process before serving.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The app configures logging itself (app/logs.py: format, request ids); the ini is only for a
+# bare `alembic` run. Reconfiguring here would drop the app's handler when run.py or
+# `flask init` migrate in-process.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -27,7 +27,7 @@ def test_registration_refuses_a_common_password(app, world):
         "email": "lemah@bappeda.lubuklinggaukota.go.id", "password": "password123",
         "conf_password": "password123", "id_doc_type": "ktp", "id_doc_number": "1",
         "phone": "0812", "agency": "Bappeda"})
-    assert r.status_code == 200
+    assert r.status_code == 422
     with app.app_context():
         from app.models import RekomRegisterUser
 
