@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -41,14 +42,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, object_session
-from xhtml2pdf import pisa
 
 from .models import Letter, LetterCounter, Office, OfficeSetting
-
-try:  # the fetch policy of recent xhtml2pdf (0.2.28 here): what a document may read
-    from xhtml2pdf.config.resources import ResourceAccessPolicy
-except ImportError:  # pragma: no cover - older xhtml2pdf
-    ResourceAccessPolicy = None
 
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
@@ -371,16 +366,24 @@ def check_template(source: str) -> None:
 
 # --- PDF -----------------------------------------------------------------------------------------
 
-# The letter embeds its QR code as a data: URI and needs nothing else: no file, no network.
-_RESOURCE_POLICY = (
-    ResourceAccessPolicy.server(None, allow_remote=False) if ResourceAccessPolicy else None
-)
+@functools.cache
+def _pdf_engine():
+    """xhtml2pdf and its options, imported on first use: the import is a third of the app's
+    start-up time, and most requests never make a PDF."""
+    from xhtml2pdf import pisa
+
+    try:  # the fetch policy of recent xhtml2pdf (0.2.28 here): what a document may read
+        from xhtml2pdf.config.resources import ResourceAccessPolicy
+    except ImportError:  # pragma: no cover - older xhtml2pdf
+        return pisa, {}
+    # The letter embeds its QR code as a data: URI and needs nothing else: no file, no network.
+    return pisa, {"resource_policy": ResourceAccessPolicy.server(None, allow_remote=False)}
 
 
 def render_pdf(html: str) -> bytes:
     """The PDF of a letter's HTML (xhtml2pdf); ``LetterRenderError`` if it reports errors."""
     out = io.BytesIO()
-    kwargs = {"resource_policy": _RESOURCE_POLICY} if _RESOURCE_POLICY is not None else {}
+    pisa, kwargs = _pdf_engine()
     try:
         status = pisa.CreatePDF(src=html, dest=out, encoding="utf-8", **kwargs)
     except Exception as exc:

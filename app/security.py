@@ -11,6 +11,7 @@ import logging
 from flask import current_app, flash, g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.views import (
     AuthDBView,
     RoleModelView,
@@ -240,6 +241,40 @@ class RekomstatSecurityManager(SecurityManager):
     # FAB's user statistics chart crashes on unexpected input and shows nothing the service needs.
     userstatschartview = None
     userdbmodelview = RekomUserDBModelView
+
+    def _has_view_access(self, user, permission_name, view_name) -> bool:
+        """FAB's check, but one query per request for all of the user's permissions.
+
+        FAB asks the database once per check, and a list page checks dozens (menu, actions,
+        buttons): 41 queries on the officers' request list. The set is kept on ``g``, so a
+        change of role takes effect on the next request, as before.
+        """
+        if not has_request_context():
+            return super()._has_view_access(user, permission_name, view_name)
+        roles = self.get_user_roles(user)
+        if any(role.name in self.builtin_roles
+               and self._has_access_builtin_roles(role, permission_name, view_name)
+               for role in roles):
+            return True
+        role_ids = tuple(sorted(role.id for role in roles if role.name not in self.builtin_roles))
+        if not role_ids:
+            return False
+        cache = g.setdefault("_rekom_permissions", {})
+        if role_ids not in cache:
+            cache[role_ids] = self._role_permission_pairs(role_ids)
+        return (permission_name, view_name) in cache[role_ids]
+
+    def _role_permission_pairs(self, role_ids) -> frozenset:
+        pv, perm, view = self.permissionview_model, self.permission_model, self.viewmenu_model
+        rows = self.session.execute(
+            select(perm.name, view.name).select_from(pv)
+            .join(perm, pv.permission_id == perm.id)
+            .join(view, pv.view_menu_id == view.id)
+            .join(assoc_permissionview_role,
+                  assoc_permissionview_role.c.permission_view_id == pv.id)
+            .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+        ).all()
+        return frozenset((p, v) for p, v in rows)
 
     def auth_user_db(self, username, password):
         """FAB's password check, with a lock per account name after repeated failures.

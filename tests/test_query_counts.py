@@ -1,0 +1,59 @@
+"""SQL statements per page: constant however many rows the office has (no N+1), and one
+permission query per request whatever the number of checks (security.py)."""
+from __future__ import annotations
+
+import contextlib
+
+import sqlalchemy as sa
+
+from conftest import seed
+
+
+@contextlib.contextmanager
+def statements(app):
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _page(app, client, url):
+    with statements(app) as seen:
+        answer = client.get(url)
+    assert answer.status_code == 200, url
+    return seen
+
+
+def test_the_officers_request_list_costs_the_same_with_more_rows(app, world, wf, clients):
+    client = clients["officer_x"]
+    url = "/activityrequestview/list/?psize_ActivityRequestView=25"
+    _page(app, client, url)  # warm: first-request work is not the page's
+    with app.app_context():
+        session = app.appbuilder.session
+        for state in ("submitted", "in_review", "letter_drafted", "issued", "sent") * 6:
+            seed(session, world, wf, state)
+    before = _page(app, client, url)
+    with app.app_context():
+        session = app.appbuilder.session
+        for state in ("submitted", "in_review", "letter_drafted", "issued", "sent") * 6:
+            seed(session, world, wf, state)
+    after = _page(app, client, url)
+    assert len(after) == len(before), (len(before), len(after))
+    deep = _page(app, client, url + "&page_ActivityRequestView=2")
+    assert len(deep) == len(before)
+
+
+def test_permission_checks_cost_one_query_a_request(app, world, clients):
+    for name in ("officer_x", "head_x", "applicant_a"):
+        seen = _page(app, clients[name], "/activityrequestview/list/" if name != "applicant_a"
+                     else "/portal/")
+        permission_queries = [s for s in seen if "ab_permission_view_role" in s]
+        assert len(permission_queries) <= 2, (name, len(permission_queries))
