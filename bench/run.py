@@ -508,7 +508,7 @@ def install_bare_list(app) -> None:
         rows = session.execute(
             sa.select(R.id, R.office_id, R.tracking_code, R.title, R.agency_name, R.year,
                       R.channel, R.state, R.due_date, R.sent_at, R.clock_paused_at)
-            .where(*where).order_by(R.created_at.desc())
+            .where(*where).order_by(R.created_at.desc(), R.id.desc())  # FAB breaks ties by the key too
             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
         first = (page - 1) * PAGE_SIZE + 1
         return render_template_string(
