@@ -172,6 +172,9 @@ def _save(form, req):
                             "choose them again."))
         return _render_form(form, req, errors, status=422)
 
+    action = request.form.get("action")
+    submitting = action in ("submit", "resubmit")
+    existing = req
     stored = []
     try:
         if req is None:
@@ -192,15 +195,31 @@ def _save(form, req):
             session.add(AuditEvent(actor_id=g.user.id, office_id=req.office_id,
                                    object_type="activity_request", object_id=req.id,
                                    action="create", to_state="draft"))
-        session.commit()
+        if submitting and not workflow.missing_for_submit(req):
+            # One transaction for the draft and its submission: the workflow commits both.
+            outcome = workflow.apply(session, req.id, action, g.user,
+                                     note=request.form.get("note"))
+        else:
+            session.commit()  # the draft; an incomplete submission is refused below
+            outcome = None
+    except workflow.WorkflowError as err:
+        # Rolled back: nothing stored, the form comes back with what was entered.
+        uploads.discard(stored)
+        errors = [err.message] + ([_("For your safety the browser does not keep chosen files: "
+                                     "please choose them again.")] if files else [])
+        return _render_form(form, existing, errors, status=409)
     except Exception:
         session.rollback()
         uploads.discard(stored)
         raise
-    if request.form.get("action") in ("submit", "resubmit"):
-        return _act(req.id, request.form["action"])
+    if outcome is not None:
+        notify.try_send_now(outcome.email_ids)
+        flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[action].label), "success")
+        return redirect(url_for(".show_request", req_id=req.id))
+    if submitting:
+        return _act(req.id, action)  # the workflow names what is missing; the draft is kept
     flash(_("Your request is saved as a draft."), "success")
-    if request.form.get("action") == "more_rows":
+    if action == "more_rows":
         return redirect(url_for(".edit_request", req_id=req.id, _anchor="variables"))
     return redirect(url_for(".show_request", req_id=req.id))
 

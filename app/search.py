@@ -21,6 +21,14 @@ anything here. :func:`index_request`, :func:`unindex_request` and :func:`reindex
 repairs (and :func:`check_index` says whether a repair is needed: a later SQLite batch migration
 that recreates activity_request or request_variable drops their triggers).
 
+Bounded work per query, whatever the catalogue's size: a query ranks at most
+:data:`CANDIDATES` matches — the newest (highest request id), picked by the index in id order
+without scoring the rest — and counts no further than that (:attr:`Page.more` says there are
+more; the page asks for more words). A word found in most of 100 000 activities ("survei")
+thus costs what a rare one does, and its ranking among the newest matches is what a reader
+of a catalogue that broad wants anyway. Only the rows shown are then joined to their letters
+and offices. The facets of the search form are cached per process (:data:`FACETS_TTL_S`).
+
 User input never reaches the search syntax: it is cut into words (letters and digits), each word
 is quoted (FTS5) or turned into a query by ``plainto_tsquery``/a quoted prefix (PostgreSQL), and
 every value travels as a bound parameter.
@@ -31,6 +39,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
+import time
 import unicodedata
 from typing import Optional
 
@@ -48,6 +57,9 @@ MAX_TERM_CHARS = 64
 MAX_FILTER_CHARS = 200
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
+CANDIDATES = 1000  # matches ranked (and counted) per query: see the module's docstring
+FACETS_TTL_S = 300.0  # a new letter shows in the form's lists at the latest this much later
+SIMILAR_RARE_TERMS = 8  # similar() searches with the text's rarest words only
 
 # FTS5 bm25 weights, in the column order of activity_fts.
 FTS5_WEIGHTS = {"title": 10.0, "objectives": 4.0, "agency": 2.0, "sector": 2.0, "variables": 1.0}
@@ -120,9 +132,10 @@ class Hit:
 @dataclasses.dataclass(frozen=True)
 class Page:
     items: list
-    total: int
+    total: int  # matches counted, at most CANDIDATES
     page: int
     per_page: int
+    more: bool = False  # more than ``total`` match: only the newest ``total`` are ranked
 
     @property
     def pages(self) -> int:
@@ -246,23 +259,75 @@ def _to_hit(row, score=None) -> Hit:
                score)
 
 
-def _ranked(session, words, joiner, prefix_last):
-    """(from clause, match condition, rank expression, rank → score) for the session's engine."""
+def _sqlite_score(value) -> float:
+    """bm25 (lower is better, <= 0) as a score in [0, 1), higher is closer."""
+    value = max(0.0, -float(value))
+    return value / (1.0 + value)
+
+
+def _candidates(session, words, joiner, prefix_last, conditions, limit):
+    """The newest ``limit`` recommended activities matching ``words`` (and ``conditions`` on
+    activity_request), as (request id, score) in descending id order.
+
+    The index yields matches in id order, so the scan stops after ``limit`` of them and only
+    those are scored — a common word costs what a rare one does. An issued letter marks a
+    recommended activity here (read from ix_letter_request_issued alone); the workflow keeps
+    it in step with the request's state, which :func:`_hits` checks again on the rows shown.
+    activity_request is joined only for the caller's filters.
+    """
     if dialect(session) == "postgresql":
+        # activity_search holds recommended activities only (its triggers see to that).
         query = _pg_tsquery(words, "&&" if joiner == "AND" else "||", prefix_last)
-        match = _PGS.c.document.bool_op("@@")(query)
-        rank = sa.func.ts_rank_cd(_PGS.c.document, query, PG_RANK_NORMALISATION)
-        return _catalogue_from(_PGS), match, rank.desc(), rank, float
+        source = _PGS.join(_L, _L.c.request_id == _PGS.c.request_id)
+        if conditions:
+            source = source.join(_R, _R.c.id == _PGS.c.request_id)
+        # Scored outside the LIMIT: inside it, PostgreSQL would rank every match before
+        # keeping the newest (ts_rank_cd is not costed as expensive enough to postpone).
+        newest = (
+            sa.select(_PGS.c.request_id, _PGS.c.document).select_from(source)
+            .where(_PGS.c.document.bool_op("@@")(query), _L.c.issued_at.is_not(None),
+                   *conditions)
+            .order_by(_PGS.c.request_id.desc()).limit(limit).subquery()
+        )
+        rank = sa.func.ts_rank_cd(newest.c.document, query, PG_RANK_NORMALISATION)
+        rows = session.execute(
+            sa.select(newest.c.request_id, rank).order_by(newest.c.request_id.desc())).all()
+        return [(rid, float(score)) for rid, score in rows]
     match = sa.text("activity_fts MATCH :fts_query").bindparams(
         fts_query=_fts5_query(words, joiner, prefix_last))
     weights = ", ".join(repr(w) for w in FTS5_WEIGHTS.values())
-    rank = sa.literal_column(f"bm25(activity_fts, {weights})")  # lower is better, <= 0
+    bm25 = sa.literal_column(f"bm25(activity_fts, {weights})")
+    source = _FTS.join(_L, _L.c.request_id == _FTS.c.rowid)
+    if conditions:
+        source = source.join(_R, _R.c.id == _FTS.c.rowid)
+    rows = session.execute(
+        sa.select(_FTS.c.rowid, bm25).select_from(source)
+        .where(match, _L.c.issued_at.is_not(None), *conditions)
+        .order_by(_FTS.c.rowid.desc()).limit(limit)
+    ).all()
+    return [(rid, _sqlite_score(raw)) for rid, raw in rows]
 
-    def score(value):
-        value = max(0.0, -float(value))
-        return value / (1.0 + value)
 
-    return _catalogue_from(_FTS), match, rank.asc(), rank, score
+def _best_first(candidates):
+    """Closest first; among equals the newest request."""
+    return sorted(candidates, key=lambda c: (c[1], c[0]), reverse=True)
+
+
+def _hits(session, chosen) -> list[Hit]:
+    """The public rows of the chosen (request id, score) candidates, in their order."""
+    if not chosen:
+        return []
+    rows = session.execute(
+        sa.select(*_hit_columns()).select_from(_catalogue_from())
+        .where(_R.c.id.in_([c[0] for c in chosen]), _recommended())
+    ).all()
+    by_id = {row[0]: row for row in rows}
+    return [_to_hit(by_id[rid], score) for rid, score in chosen if rid in by_id]
+
+
+def _page_bounds(page: int, per_page: int, total: int) -> tuple[int, int]:
+    start = (page - 1) * per_page
+    return start, min(start + per_page, total)
 
 
 def search(session, q: str = "", year: Optional[int] = None, agency: Optional[str] = None,
@@ -271,13 +336,14 @@ def search(session, q: str = "", year: Optional[int] = None, agency: Optional[st
     is being typed), best first; without words, the newest letters first.
 
     ``year`` is the activity's year; ``agency`` and ``sector`` match case-insensitively
-    anywhere in the field. ``page`` counts from 1.
+    anywhere in the field. ``page`` counts from 1. At most :data:`CANDIDATES` matches are
+    counted and ranked (``Page.more`` says when more match).
     """
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     page = min(max(int(page), 1), MAX_PAGE)
     if year is not None and not 1 <= int(year) <= 9999:
         return Page([], 0, page, per_page)
-    conditions = [_recommended()]
+    conditions = []
     if year is not None:
         conditions.append(_R.c.year == int(year))
     agency, sector = _clean_filter(agency), _clean_filter(sector)
@@ -288,57 +354,107 @@ def search(session, q: str = "", year: Optional[int] = None, agency: Optional[st
         conditions.append(sa.func.lower(_R.c.sector).contains(sector.lower(), autoescape=True))
 
     words = terms(q)
-    newest = (_L.c.issued_at.desc(), _R.c.id.desc())
     if words:
-        source, match, order, rank, to_score = _ranked(
-            session, words, "AND", prefix_last=_ends_in_word(q))
-        conditions.append(match)
-        columns, order_by = (*_hit_columns(), rank), (order, *newest)
-    else:
-        source, to_score = _catalogue_from(), None
-        columns, order_by = _hit_columns(), newest
+        found = _candidates(session, words, "AND", _ends_in_word(q), conditions,
+                            CANDIDATES + 1)
+        more, found = len(found) > CANDIDATES, found[:CANDIDATES]
+        start, stop = _page_bounds(page, per_page, len(found))
+        items = _hits(session, _best_first(found)[start:stop])
+        return Page(items, len(found), page, per_page, more)
 
-    where = sa.and_(*conditions)
-    total = session.execute(sa.select(sa.func.count()).select_from(source).where(where)).scalar()
-    rows = session.execute(
-        sa.select(*columns).select_from(source).where(where).order_by(*order_by)
-        .limit(per_page).offset((page - 1) * per_page)
+    # Without words the order is the letters' (an index on letter.issued_at walks it), and
+    # the count stops at CANDIDATES + 1 like a search's.
+    where = sa.and_(_recommended(), *conditions)
+    counted = session.execute(sa.select(sa.func.count()).select_from(
+        sa.select(_R.c.id).select_from(_catalogue_from()).where(where)
+        .limit(CANDIDATES + 1).subquery())).scalar() or 0
+    more, total = counted > CANDIDATES, min(counted, CANDIDATES)
+    start, stop = _page_bounds(page, per_page, total)
+    rows = [] if start >= stop else session.execute(
+        sa.select(*_hit_columns()).select_from(_catalogue_from()).where(where)
+        .order_by(_L.c.issued_at.desc(), _R.c.id.desc()).limit(stop - start).offset(start)
     ).all()
-    items = [_to_hit(row, to_score(row[10]) if to_score else None) for row in rows]
-    return Page(items, int(total or 0), page, per_page)
+    return Page([_to_hit(row) for row in rows], total, page, per_page, more)
+
+
+def _rarest(session, words: list[str], keep: int) -> list[str]:
+    """At most ``keep`` of the words, the rarest first: words found nowhere are dropped (they
+    cannot make two activities alike), and so are words in CANDIDATES activities or more (a
+    place or agency name every request carries says nothing) unless nothing rarer is left.
+    One statement; each word's count stops at CANDIDATES, a bounded scan of the index."""
+    if not words:
+        return []
+    counts = []
+    for position, word in enumerate(words):
+        if dialect(session) == "postgresql":
+            hit = sa.select(sa.literal(1)).select_from(_PGS).where(
+                _PGS.c.document.bool_op("@@")(_pg_tsquery([word], "&&", False)))
+        else:
+            hit = sa.select(_FTS.c.rowid).where(sa.text(f"activity_fts MATCH :w{position}")
+                                                .bindparams(**{f"w{position}":
+                                                               _fts5_query([word], "AND", False)}))
+        counted = sa.select(sa.func.count()).select_from(hit.limit(CANDIDATES).subquery())
+        counts.append(sa.select(sa.literal(position).label("position"),
+                                counted.scalar_subquery().label("found")))
+    rows = session.execute(sa.union_all(*counts)).all()
+    ranked = sorted((found, position) for position, found in rows if found)
+    telling = [r for r in ranked if r[0] < CANDIDATES] or ranked[:2]
+    return [words[position] for _found, position in telling[:keep]]
 
 
 def similar(session, text: str, limit: int = 5,
             exclude_request_id: Optional[int] = None) -> list[Hit]:
     """The recommended activities closest to a free text (a request's title and objectives
-    while it is typed): any of its words may match, the rarer and the more in the title the
-    better. For catching duplicate surveys."""
+    while it is typed): any of its rarest words may match, the rarer and the more in the title
+    the better. For catching duplicate surveys."""
     limit = min(max(int(limit), 1), MAX_PER_PAGE)
     words = terms(text, max_chars=MAX_TEXT_CHARS, max_terms=MAX_SIMILAR_TERMS,
                   stopwords=SIMILAR_STOPWORDS, distinct=True, min_chars=2)
+    words = _rarest(session, words, SIMILAR_RARE_TERMS)
     if not words:
         return []
-    source, match, order, rank, to_score = _ranked(session, words, "OR", prefix_last=False)
-    conditions = [_recommended(), match]
+    conditions = []
     if exclude_request_id is not None and -2**31 <= int(exclude_request_id) < 2**31:
         conditions.append(_R.c.id != int(exclude_request_id))
-    rows = session.execute(
-        sa.select(*_hit_columns(), rank).select_from(source).where(*conditions)
-        .order_by(order, _L.c.issued_at.desc(), _R.c.id.desc()).limit(limit)
-    ).all()
-    return [_to_hit(row, to_score(row[10])) for row in rows]
+    found = _candidates(session, words, "OR", False, conditions, CANDIDATES)
+    return _hits(session, _best_first(found)[:limit])
+
+
+_facets_cache: dict = {}
+
+
+def clear_facets_cache() -> None:
+    _facets_cache.clear()
 
 
 def facets(session, limit: int = 300) -> Facets:
-    """The years, agencies and sectors present in the catalogue (for the search form)."""
+    """The years, agencies and sectors present in the catalogue (for the search form).
+
+    Three DISTINCTs over the whole catalogue cost more than the search itself at 100 000
+    activities, and they change only when a letter is issued: each process keeps them until
+    a letter is added or issued or FACETS_TTL_S has passed (other edits show within that time).
+    """
+    # Two scalar subqueries, each answered from an index end (one SELECT of two max()
+    # aggregates would scan the table on SQLite).
+    newest = tuple(session.execute(sa.select(
+        sa.select(sa.func.max(_L.c.issued_at)).scalar_subquery(),
+        sa.select(sa.func.max(_L.c.id)).scalar_subquery())).one())
+    key = (str(session.get_bind().url), limit)
+    cached = _facets_cache.get(key)
+    now = time.monotonic()
+    if cached and cached[0] == newest and now - cached[1] < FACETS_TTL_S:
+        return cached[2]
+
     def distinct(column, descending=False):
         stmt = (sa.select(column).distinct().select_from(_catalogue_from())
                 .where(_recommended(), column.is_not(None))
                 .order_by(column.desc() if descending else column).limit(limit))
         return [v for v in session.execute(stmt).scalars() if v not in ("", None)]
 
-    return Facets(distinct(_R.c.year, descending=True), distinct(_R.c.agency_name),
-                  distinct(_R.c.sector))
+    result = Facets(distinct(_R.c.year, descending=True), distinct(_R.c.agency_name),
+                    distinct(_R.c.sector))
+    _facets_cache[key] = (newest, now, result)
+    return result
 
 
 # --- keeping the index in step (repairs: triggers do it day to day) ---------------------------

@@ -71,6 +71,15 @@ class World:
     rows: dict = field(default_factory=dict)  # (view name, office code) -> pk
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalogue_facets():
+    """The catalogue's facets are cached per process (app/search.py); each test starts
+    without what an earlier one left there."""
+    from app import search
+
+    search.clear_facets_cache()
+
+
 @pytest.fixture(scope="session")
 def app():
     url = database_url()

@@ -161,6 +161,47 @@ def test_bad_input_keeps_every_value_and_stores_nothing(app, world, clients):
     assert _new_request_id(app, title) is None
 
 
+def _complete(title, office_id, **values):
+    return _form(title=title, office_id=str(office_id), action="submit",
+                 agency_head_title="Kepala Dinas Kesehatan", agency_address="Jl. Merdeka 1",
+                 resp_name="dr. Andi", resp_email="andi@dinkes.lubuklinggaukota.go.id",
+                 objectives="Mengukur cakupan imunisasi dasar lengkap.",
+                 collection_start="2027-02-01", collection_end="2027-03-31", **values)
+
+
+def test_a_complete_submission_is_one_transaction(app, world, clients, monkeypatch):
+    """Saving and submitting a complete form commit together: a crash half-way leaves no
+    draft, audit event or mail behind, and sending the form again goes through once."""
+    from app import notify
+
+    client = clients["applicant_a"]
+    title = "Survei Satu Transaksi Imunisasi 2027"
+    data = _complete(title, world.offices["1674"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("crash between the writes")
+
+    monkeypatch.setattr(notify, "new_submission_for_officers", broken)
+    with pytest.raises(RuntimeError):
+        client.post("/portal/requests/new", data=data)
+    assert _new_request_id(app, title) is None
+    monkeypatch.undo()
+
+    r = client.post("/portal/requests/new", data=data)
+    assert r.status_code == 302
+    req_id = _new_request_id(app, title)
+    with app.app_context():
+        session = app.appbuilder.session
+        assert session.get(m.ActivityRequest, req_id).state == "submitted"
+        assert session.scalar(sa.select(sa.func.count()).select_from(m.ActivityRequest)
+                              .where(m.ActivityRequest.title == title)) == 1
+        actions = session.scalars(sa.select(m.AuditEvent.action).where(
+            m.AuditEvent.object_type == "activity_request", m.AuditEvent.object_id == req_id)
+            .order_by(m.AuditEvent.id)).all()
+        assert actions == ["create", "submit"]
+    assert any(title in row.body_text for row in _outbox_to(app, "applicant_a@rekomstat.test"))
+
+
 def test_the_applicant_submits_revises_and_resubmits(app, world, wf, clients):
     client = clients["applicant_a"]
     full = _form(title="Survei Lengkap Portal 2027", office_id=str(world.offices["1674"]),

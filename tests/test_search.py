@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import random
 import string
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -368,12 +367,58 @@ def test_similar_endpoint(app, cat):
                           query_string={"text": text, "limit": "1000"}).get_json()) <= 10
 
 
-def test_search_is_quick(session, cat):
-    start = time.perf_counter()
-    for _ in range(20):
-        search.search(session, f"survei sorgum {TAG}")
-        search.similar(session, "Survei Ubinan Sorgum Sawah mengukur produktivitas")
-    assert (time.perf_counter() - start) / 20 < 0.5
+def test_broad_queries_count_and_rank_only_the_newest_matches(app, session, cat, monkeypatch):
+    """A query found in more activities than CANDIDATES counts and ranks only the newest
+    that many (bounded work at any catalogue size), and says there are more."""
+    newest = sorted(cat[f"rt{i}"] for i in range(7))[-3:]
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    page = search.search(session, f"rumah tangga {TAG}", per_page=2)
+    assert page.more and page.total == 3 and page.pages == 2 and len(page.items) == 2
+    second = search.search(session, f"rumah tangga {TAG}", page=2, per_page=2)
+    assert sorted(_ids(page) + _ids(second)) == newest
+    scores = [hit.score for hit in page.items + second.items]
+    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+    listing = search.search(session, "", year=YEAR_PAGES, per_page=10)  # no words: same bound
+    assert listing.more and listing.total == 3 and len(listing.items) == 3
+    html = app.test_client().get("/catalogue/", query_string={"q": f"rumah tangga {TAG}"}) \
+        .get_data(as_text=True)
+    assert "mempersempit" in html  # the page asks for more words
+    monkeypatch.setattr(search, "CANDIDATES", 1000)
+    whole = search.search(session, f"rumah tangga {TAG}", per_page=10)
+    assert not whole.more and whole.total == 7
+    assert "mempersempit" not in app.test_client().get(
+        "/catalogue/", query_string={"q": f"rumah tangga {TAG}"}).get_data(as_text=True)
+
+
+def test_similar_leaves_out_words_most_activities_share(session, cat, monkeypatch):
+    """The module's tag is in every one of its activities: with CANDIDATES below that, it
+    says nothing about likeness and is dropped; the rare words decide."""
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    words = search.terms(f"Irigasi {TAG} xylofonqz", min_chars=2)  # the last one: nowhere
+    assert search._rarest(session, words, 8) == ["irigasi"]
+    assert search._rarest(session, ["xylofonqz", TAG], 8) == [TAG]  # nothing rarer left
+    hits = search.similar(session, f"Kompilasi data irigasi {TAG}", limit=3)
+    assert hits and hits[0].request_id == cat["irigasi"]
+
+
+def test_facets_are_cached_until_a_letter_changes(app, world, wf, session, cat, monkeypatch):
+    agency = f"Dinas Fasilitas Baru {TAG}"
+    before = search.facets(session)
+    assert agency not in before.agencies
+    old = session.get(ActivityRequest, cat["kopi"]).agency_name
+    _set(session, cat["kopi"], agency_name=agency)  # an edit, no new letter
+    try:
+        assert search.facets(session) is before  # served from the cache
+        monkeypatch.setattr(search, "FACETS_TTL_S", 0.0)
+        assert agency in search.facets(session).agencies  # its time is up
+        monkeypatch.setattr(search, "FACETS_TTL_S", 300.0)
+        cached = search.facets(session)
+        newer = seed(session, world, wf, "issued")  # a new letter: fresh at once
+        _set(session, newer, agency_name=f"Dinas Lain {TAG}")
+        assert search.facets(session) is not cached
+        assert f"Dinas Lain {TAG}" in search.facets(session).agencies
+    finally:
+        _set(session, cat["kopi"], agency_name=old)
 
 
 def test_cli_reindex_and_check(app):
