@@ -97,6 +97,11 @@ class Config:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
     # Seconds to wait for the SMTP server: a silent server must not hang a web request.
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # A request that queues mail tries to deliver it before answering (nothing else may be
+    # running to send it). Where the outbox sender runs (`flask outbox send --every 10`, or
+    # cron), false: requests never wait on the mail server and write one commit, not one more
+    # per message; the mail leaves with the sender's next round.
+    MAIL_SEND_IN_REQUEST = _env_bool("MAIL_SEND_IN_REQUEST", True)
 
     # Links in e-mails and the QR code on letters point here (the public address of the app).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080").rstrip("/")

@@ -10,7 +10,6 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
-from . import backup as backups
 from . import bootstrap as boot
 from . import notify, search
 from .security import ROLES
@@ -158,6 +157,8 @@ def search_check():
 @with_appcontext
 def backup_command(output):
     """Back up the database and the uploaded documents into one tar.gz archive."""
+    from . import backup as backups  # (tarfile, gzip…: imported when a backup runs, not at start)
+
     try:
         path, manifest = backups.backup_with_manifest(output)
     except backups.BackupError as exc:
@@ -179,6 +180,8 @@ def restore_command(path, yes, check_only):
     """Restore the database and the uploaded documents from an archive of `flask backup`.
 
     The archive is checked completely first; stop the app while restoring."""
+    from . import backup as backups
+
     try:
         if check_only:
             manifest = backups.verify(path)

@@ -28,10 +28,9 @@ import hashlib
 import io
 import re
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 from zoneinfo import ZoneInfo
 
-import qrcode
 from babel.dates import format_date as _babel_format_date
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -44,6 +43,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, object_session
 
 from .models import Letter, LetterCounter, Office, OfficeSetting
+
+if TYPE_CHECKING:
+    import qrcode
 
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
@@ -169,12 +171,14 @@ def _lines(text: Optional[str]) -> list[str]:
 
 QR_BOX_SIZE = 4  # pixels per module: ~150 px for a verification URL, printed 3 cm wide
 QR_BORDER = 2  # quiet zone in modules (the printed margin around it adds the rest)
-QR_ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 
 
 def qr_code(url: str) -> qrcode.QRCode:
     """The QR code of a URL as the letter prints it (same settings as ``qr_png``)."""
-    qr = qrcode.QRCode(error_correction=QR_ERROR_CORRECTION, box_size=QR_BOX_SIZE, border=QR_BORDER)
+    import qrcode  # here, not at the top: only issuing a letter needs it, not every app start
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=QR_BOX_SIZE,
+                       border=QR_BORDER)
     qr.add_data(url)
     qr.make(fit=True)
     return qr

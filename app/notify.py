@@ -248,8 +248,8 @@ def send_due(limit: int = 100, now: dt.datetime | None = None) -> dict:
 def try_send_now(ids) -> dict:
     """A web request's immediate attempt at the messages it just committed. Never raises."""
     ids = [i for i in (ids or []) if i is not None]
-    if not ids:
-        return _counts()
+    if not ids or not current_app.config.get("MAIL_SEND_IN_REQUEST", True):
+        return _counts()  # pending: the outbox sender delivers them
     try:
         return _drain(len(ids), _utcnow(), ids=ids)
     except Exception:

@@ -188,16 +188,17 @@ def _save(form, req):
         req.kind = req.kind or "survey"
         _replace_variables(session, req, rows)
         session.flush()
+        req_id = req.id  # read now: after the commit it would cost a reload
         for kind, item in checked:
             stored.append(uploads.store(session, req.id, kind, item, g.user.id))
-        if not session.scalar(select(AuditEvent.id).where(
+        if existing is None or not session.scalar(select(AuditEvent.id).where(
                 AuditEvent.object_type == "activity_request", AuditEvent.object_id == req.id)):
             session.add(AuditEvent(actor_id=g.user.id, office_id=req.office_id,
                                    object_type="activity_request", object_id=req.id,
                                    action="create", to_state="draft"))
         if submitting and not workflow.missing_for_submit(req):
             # One transaction for the draft and its submission: the workflow commits both.
-            outcome = workflow.apply(session, req.id, action, g.user,
+            outcome = workflow.apply(session, req_id, action, g.user,
                                      note=request.form.get("note"))
         else:
             session.commit()  # the draft; an incomplete submission is refused below
@@ -215,19 +216,21 @@ def _save(form, req):
     if outcome is not None:
         notify.try_send_now(outcome.email_ids)
         flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[action].label), "success")
-        return redirect(url_for(".show_request", req_id=req.id))
+        return redirect(url_for(".show_request", req_id=req_id))
     if submitting:
-        return _act(req.id, action)  # the workflow names what is missing; the draft is kept
+        return _act(req_id, action)  # the workflow names what is missing; the draft is kept
     flash(_("Your request is saved as a draft."), "success")
     if action == "more_rows":
-        return redirect(url_for(".edit_request", req_id=req.id, _anchor="variables"))
-    return redirect(url_for(".show_request", req_id=req.id))
+        return redirect(url_for(".edit_request", req_id=req_id, _anchor="variables"))
+    return redirect(url_for(".show_request", req_id=req_id))
 
 
 def _replace_variables(session, req, rows) -> None:
-    for old in list(req.variables):
+    old_rows = list(req.variables)
+    for old in old_rows:
         session.delete(old)
-    session.flush()  # positions are unique per request: clear before writing them again
+    if old_rows:
+        session.flush()  # positions are unique per request: clear before writing them again
     for position, values in enumerate(rows, start=1):
         session.add(RequestVariable(request=req, position=position, **values))
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import or_, select
 
 from .models import NonWorkingDay
@@ -22,6 +21,8 @@ from .models import NonWorkingDay
 @lru_cache(maxsize=64)
 def national_days_off(year: int) -> frozenset[dt.date]:
     """National holidays and cuti bersama of one year (cached: the package computes lunar dates)."""
+    import holidays  # here, not at the top: 0.01 s off every start (and cached per year)
+
     days = holidays.country_holidays("ID", categories=("public", "government"), years=year)
     return frozenset(days)
 

@@ -464,6 +464,22 @@ def test_try_send_now_sends_only_its_rows_and_never_raises(session, smtp, inbox,
     assert _fresh(session, [other])[0].state == "pending"
 
 
+def test_with_the_sender_running_requests_leave_mail_to_it(app, session, smtp, inbox, mail_via,
+                                                         monkeypatch):
+    """MAIL_SEND_IN_REQUEST=false (a sender process runs): the request's attempt sends
+    nothing and the message stays pending, due now; the sender delivers it once."""
+    mail_via(smtp.port)
+    monkeypatch.setitem(app.config, "MAIL_SEND_IN_REQUEST", False)
+    (row,) = _queue_plain(session, 1, "later")
+    session.commit()
+    assert notify.try_send_now([row.id]) == {"sent": 0, "failed": 0}
+    (row,) = _fresh(session, [row])
+    assert (row.state, row.attempts) == ("pending", 0) and inbox.received == []
+    assert _cli(app, "outbox", "send").exit_code == 0
+    (row,) = _fresh(session, [row])
+    assert row.state == "sent" and len(inbox.to(row.recipient)) == 1
+
+
 def test_log_only_mode_marks_sent_and_logs_the_message(app, session, caplog):
     assert app.config["MAIL_LOG_ONLY"] and app.extensions["mail"].suppress
     [row] = _queue_plain(session, 1, "log")
