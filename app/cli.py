@@ -91,12 +91,34 @@ outbox = AppGroup("outbox", help="The e-mail outbox: send due messages, list, re
 
 @outbox.command("send")
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
-              help="at most this many messages in this run")
-def outbox_send(limit):
+              help="at most this many messages in this run (in each round with --every)")
+@click.option("--every", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
+              help="keep running: a round every SECONDS (the sender service, with "
+                   "MAIL_SEND_IN_REQUEST=false)")
+@click.option("--rounds", type=click.IntRange(min=1), default=None,
+              help="with --every: stop after this many rounds (default: never)")
+def outbox_send(limit, every, rounds):
     """Send the messages that are due. Failures stay queued and are retried with backoff."""
-    counts = notify.send_due(limit=limit)
-    # Exit 0 even when some failed: they are recorded and retried, not lost (see `list`).
-    click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
+    if every is None:
+        counts = notify.send_due(limit=limit)
+        # Exit 0 even when some failed: they are recorded and retried, not lost (see `list`).
+        click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
+        return
+    import time
+
+    session = current_app.appbuilder.session
+    done = 0
+    while rounds is None or done < rounds:
+        try:
+            counts = notify.send_due(limit=limit)
+            if counts["sent"] or counts["failed"]:
+                click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
+        except Exception:  # the database away for a moment: the next round tries again
+            current_app.logger.exception("outbox: a sending round failed")
+            session.rollback()
+        done += 1
+        if rounds is None or done < rounds:
+            time.sleep(every)
 
 
 @outbox.command("list")

@@ -475,7 +475,8 @@ def test_with_the_sender_running_requests_leave_mail_to_it(app, session, smtp, i
     assert notify.try_send_now([row.id]) == {"sent": 0, "failed": 0}
     (row,) = _fresh(session, [row])
     assert (row.state, row.attempts) == ("pending", 0) and inbox.received == []
-    assert _cli(app, "outbox", "send").exit_code == 0
+    done = _cli(app, "outbox", "send", "--every", "0.1", "--rounds", "3")  # the sender service
+    assert done.exit_code == 0 and "sent 1, failed 0" in done.output, done.output
     (row,) = _fresh(session, [row])
     assert row.state == "sent" and len(inbox.to(row.recipient)) == 1
 
