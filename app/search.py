@@ -44,6 +44,7 @@ import unicodedata
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from .models import ActivityRequest, Letter, Office
 
@@ -277,7 +278,14 @@ def _candidates(session, words, joiner, prefix_last, conditions, limit):
     """
     if dialect(session) == "postgresql":
         # activity_search holds recommended activities only (its triggers see to that).
-        query = _pg_tsquery(words, "&&" if joiner == "AND" else "||", prefix_last)
+        # The query as a value, not a subquery: the planner then reads how common its words
+        # are (the tsvector statistics) and walks the newest rows by primary key for a common
+        # word, stopping at the limit, instead of fetching every match and sorting them.
+        text = session.execute(sa.select(sa.cast(
+            _pg_tsquery(words, "&&" if joiner == "AND" else "||", prefix_last), sa.Text))).scalar()
+        if not text:
+            return []  # nothing left to search for (e.g. only signs)
+        query = sa.cast(sa.literal(text, sa.Text), TSQUERY)
         source = _PGS.join(_L, _L.c.request_id == _PGS.c.request_id)
         if conditions:
             source = source.join(_R, _R.c.id == _PGS.c.request_id)
