@@ -281,11 +281,15 @@ def _candidates(session, words, joiner, prefix_last, conditions, limit):
         # The query as a value, not a subquery: the planner then reads how common its words
         # are (the tsvector statistics) and walks the newest rows by primary key for a common
         # word, stopping at the limit, instead of fetching every match and sorting them.
+        # Computed first because rekomstat_search_norm (unaccent) is only STABLE.
         text = session.execute(sa.select(sa.cast(
             _pg_tsquery(words, "&&" if joiner == "AND" else "||", prefix_last), sa.Text))).scalar()
         if not text:
             return []  # nothing left to search for (e.g. only signs)
-        query = sa.cast(sa.literal(text, sa.Text), TSQUERY)
+        # Rendered into the statement (literal_execute), not a parameter: psycopg prepares a
+        # statement it sees often and PostgreSQL would then plan it once for any words.
+        query = sa.cast(sa.bindparam("tsquery_text", text, sa.Text, literal_execute=True),
+                        TSQUERY)
         source = _PGS.join(_L, _L.c.request_id == _PGS.c.request_id)
         if conditions:
             source = source.join(_R, _R.c.id == _PGS.c.request_id)

@@ -367,6 +367,24 @@ def test_similar_endpoint(app, cat):
                           query_string={"text": text, "limit": "1000"}).get_json()) <= 10
 
 
+@pytest.mark.skipif(not is_postgres(), reason="PostgreSQL's activity_search table")
+def test_an_unchanged_document_is_not_rewritten(session, cat):
+    """Closing a sent request changes no searched text: its index row keeps its version (no
+    dead row left behind, migration 0005); a change of text writes a new one."""
+    def version():
+        return session.execute(sa.text("SELECT xmin::text FROM activity_search WHERE "
+                                       "request_id = :id"), {"id": cat["harga"]}).scalar()
+
+    before, objectives = version(), session.get(ActivityRequest, cat["harga"]).objectives
+    try:
+        _set(session, cat["harga"], state="closed")
+        assert version() == before
+        _set(session, cat["harga"], objectives=objectives + " Juga sorgum.")
+        assert version() != before
+    finally:
+        _set(session, cat["harga"], state="sent", objectives=objectives)
+
+
 def test_broad_queries_count_and_rank_only_the_newest_matches(app, session, cat, monkeypatch):
     """A query found in more activities than CANDIDATES counts and ranks only the newest
     that many (bounded work at any catalogue size), and says there are more."""
