@@ -60,7 +60,8 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 CANDIDATES = 1000  # matches ranked (and counted) per query: see the module's docstring
 FACETS_TTL_S = 300.0  # a new letter shows in the form's lists at the latest this much later
-SIMILAR_RARE_TERMS = 8  # similar() searches with the text's rarest words only
+SIMILAR_RARE_TERMS = 8  # similar() searches with the text's rarest words only,
+SIMILAR_COMMON_AT = 200  # leaving out those found in this many activities or more
 
 # FTS5 bm25 weights, in the column order of activity_fts.
 FTS5_WEIGHTS = {"title": 10.0, "objectives": 4.0, "agency": 2.0, "sector": 2.0, "variables": 1.0}
@@ -391,9 +392,9 @@ def search(session, q: str = "", year: Optional[int] = None, agency: Optional[st
 
 def _rarest(session, words: list[str], keep: int) -> list[str]:
     """At most ``keep`` of the words, the rarest first: words found nowhere are dropped (they
-    cannot make two activities alike), and so are words in CANDIDATES activities or more (a
-    place or agency name every request carries says nothing) unless nothing rarer is left.
-    One statement; each word's count stops at CANDIDATES, a bounded scan of the index."""
+    cannot make two activities alike), and so are words in SIMILAR_COMMON_AT activities or
+    more (a place or agency name every request carries says nothing) unless nothing rarer is
+    left. One statement; each word's count stops there, a short scan of the index."""
     if not words:
         return []
     counts = []
@@ -405,12 +406,13 @@ def _rarest(session, words: list[str], keep: int) -> list[str]:
             hit = sa.select(_FTS.c.rowid).where(sa.text(f"activity_fts MATCH :w{position}")
                                                 .bindparams(**{f"w{position}":
                                                                _fts5_query([word], "AND", False)}))
-        counted = sa.select(sa.func.count()).select_from(hit.limit(CANDIDATES).subquery())
+        counted = sa.select(sa.func.count()).select_from(
+            hit.limit(SIMILAR_COMMON_AT).subquery())
         counts.append(sa.select(sa.literal(position).label("position"),
                                 counted.scalar_subquery().label("found")))
     rows = session.execute(sa.union_all(*counts)).all()
     ranked = sorted((found, position) for position, found in rows if found)
-    telling = [r for r in ranked if r[0] < CANDIDATES] or ranked[:2]
+    telling = [r for r in ranked if r[0] < SIMILAR_COMMON_AT] or ranked[:2]
     return [words[position] for _found, position in telling[:keep]]
 
 

@@ -409,9 +409,9 @@ def test_broad_queries_count_and_rank_only_the_newest_matches(app, session, cat,
 
 
 def test_similar_leaves_out_words_most_activities_share(session, cat, monkeypatch):
-    """The module's tag is in every one of its activities: with CANDIDATES below that, it
-    says nothing about likeness and is dropped; the rare words decide."""
-    monkeypatch.setattr(search, "CANDIDATES", 3)
+    """The module's tag is in every one of its activities: with SIMILAR_COMMON_AT below
+    that, it says nothing about likeness and is dropped; the rare words decide."""
+    monkeypatch.setattr(search, "SIMILAR_COMMON_AT", 3)
     words = search.terms(f"Irigasi {TAG} xylofonqz", min_chars=2)  # the last one: nowhere
     assert search._rarest(session, words, 8) == ["irigasi"]
     assert search._rarest(session, ["xylofonqz", TAG], 8) == [TAG]  # nothing rarer left
