@@ -45,7 +45,7 @@ def _build_app(config: object | dict | None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
-    from . import headers, input_guard, logs, notify, passwords
+    from . import headers, input_guard, logs, notify, passwords, sqlite_setup
 
     # Root logger (LOG_FORMAT, LOG_LEVEL, FAB at WARNING), request ids, access log, 500/503.
     logs.init_app(app)
@@ -55,6 +55,7 @@ def _build_app(config: object | dict | None) -> Flask:
     headers.init_app(app)
     # Control characters and broken Unicode are refused before any view sees them.
     input_guard.init_app(app)
+    sqlite_setup.init_app(app)  # before the first connection
     db.init_app(app)
     csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints from it
     notify.init_app(app)

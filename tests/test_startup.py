@@ -143,3 +143,18 @@ def test_excel_export_works_with_openpyxl_imported_on_use(app):
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb.endswith("1F4E79")
     assert sheet.freeze_panes == "A2" and sheet.max_row == 1
+
+
+def test_sqlite_runs_in_write_ahead_log_mode(tmp_path):
+    """The embedded SQLite under several workers: write-ahead log (readers never wait for a
+    writer, a commit is one fsync of the log) and a busy timeout (app/sqlite_setup.py)."""
+    from app import create_app
+
+    path = tmp_path / "wal.db"
+    application = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                              "TESTING": True})
+    with application.app_context():
+        session = application.appbuilder.session
+        assert session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 10_000
+        session.remove()
