@@ -692,7 +692,7 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
     # --- Requests, in batches ---
     made = []  # (request id, applicant index, channel, state) for complaints and the guest book
     for start in range(0, n_requests, BATCH):
-        rows, audits_todo, batch_max = [], [], {}
+        rows, audits_todo, letters_todo, batch_max = [], [], [], {}
         for idx in range(start, min(start + BATCH, n_requests)):
             _, sub, state = plan[idx]
             r = random.Random(sub)
@@ -745,7 +745,10 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
                     batch_max[year] = max(batch_max.get(year, 0), seq)
                 if "send" in at:
                     letter.sent_at = utc(at["send"])
-                req.letter = letter
+                # Attached after the variables are written (below): on PostgreSQL each row
+                # written to a recommended request rewrites its search document, and every
+                # rewrite leaves a dead row version behind.
+                letters_todo.append((req, letter))
                 counts["letter"] += 1
             if "send" in at and r.random() < 0.7:
                 end = at.get("close", min(at["send"] + dt.timedelta(hours=r.randint(1, 20)),
@@ -782,6 +785,8 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
         # render_nulls: otherwise rows with and without NULLs go in separate statements.
         session.execute(insert(RequestVariable).execution_options(render_nulls=True), var_rows)
         session.execute(insert(AuditEvent).execution_options(render_nulls=True), audit_rows)
+        for req, letter in letters_todo:
+            req.letter = letter
         # Keep the counter at least at every sequence committed so far, in the same commit.
         for year, seq in batch_max.items():
             if seq > committed_seq.get(year, 0):
@@ -795,7 +800,7 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
         counts["activity_request"] += len(rows)
         counts["request_variable"] += len(var_rows)
         counts["audit_event"] += len(audit_rows)
-        del rows, audits_todo, var_rows, audit_rows
+        del rows, audits_todo, letters_todo, var_rows, audit_rows
 
     # --- Complaints ---
     complaint_codes = set(session.scalars(select(Complaint.tracking_code)))
