@@ -13,8 +13,8 @@ from flask_appbuilder import IndexView, ModelView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -23,6 +23,13 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from . import codes, complaints, letters, notify, registration, request_form, workflow
 from .complaint_actions import ComplaintActionsMixin, deadline_cell
+from .list_widgets import (
+    LeanListWidget,
+    LeanSearchWidget,
+    RekomInterface,
+    lean_gettext,
+    navbar_entries,
+)
 from .models import (
     ACTIVITY_KINDS,
     ATTACHMENT_KINDS,
@@ -71,8 +78,38 @@ def choice(label, mapping, required=True):
     )
 
 
-def labelled(mapping):
-    return lambda value: "" if value is None else mapping.get(value, value)
+class labelled:
+    """Formats an enumerated value with its label.
+
+    The labels are translated once per locale, not once per cell (two columns of every row of
+    the requests list); they depend on the locale only.
+    """
+
+    def __init__(self, mapping):
+        self.mapping = mapping
+        self._by_locale: dict = {}
+
+    def __call__(self, value):
+        if value is None:
+            return ""
+        labels = self._labels()
+        return self.mapping.get(value, value) if labels is None else labels.get(value, value)
+
+    def _labels(self):
+        locale = get_locale()
+        if locale is None:  # outside a request: the lazy labels
+            return None
+        labels = self._by_locale.get(locale)
+        if labels is None:
+            labels = self._by_locale[locale] = {k: str(v) for k, v in self.mapping.items()}
+        return labels
+
+    def for_page(self):
+        """This formatter for one page (list_widgets.LeanListWidget): the locale looked up once."""
+        labels = self._labels()
+        if labels is None:
+            return self
+        return lambda value: "" if value is None else labels.get(value, value)
 
 
 def display(value):
@@ -213,7 +250,7 @@ class RequestChildView(OfficeScopedView):
 
 
 class RequestVariableView(RequestChildView):
-    datamodel = SQLAInterface(RequestVariable)
+    datamodel = RekomInterface(RequestVariable)
     list_title = _l("Variables")
     list_columns = ["request", "position", "name", "reference_period", "questionnaire_item"]
     add_columns = edit_columns = [
@@ -235,7 +272,7 @@ class RequestVariableView(RequestChildView):
 
 
 class AttachmentView(RequestChildView):
-    datamodel = SQLAInterface(Attachment)
+    datamodel = RekomInterface(Attachment)
     list_title = _l("Attachments")
     list_columns = ["request", "kind", "original_name", "size", "uploaded_at"]
     show_columns = [
@@ -273,7 +310,7 @@ class AttachmentView(RequestChildView):
 class ReviewView(RequestChildView):
     """Review rounds: opened by "start review", closed by "request revision" or "verify"."""
 
-    datamodel = SQLAInterface(Review)
+    datamodel = RekomInterface(Review)
     base_permissions = READ_ONLY
     list_title = _l("Reviews")
     list_columns = ["request", "round", "officer", "outcome", "started_at", "finished_at"]
@@ -383,7 +420,7 @@ def _applicant_email(form, field):
 
 
 class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
-    datamodel = SQLAInterface(ActivityRequest)
+    datamodel = RekomInterface(ActivityRequest)
     list_title = _l("Requests")
     show_title = _l("Request")
     add_title = _l("Record a request")
@@ -397,6 +434,12 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
     ]
     order_columns = ["tracking_code", "title", "agency_name", "year", "state", "due_date"]
     base_order = ("created_at", "desc")
+    # The screen officers live on: FAB's widgets with their per-row/per-request work done once
+    # (list_widgets.py).
+    list_template = "rekomstat/request_list.html"
+    list_widget = LeanListWidget
+    search_widget = LeanSearchWidget
+    extra_args = {"lean_gettext": lean_gettext, "navbar_entries": navbar_entries}
     # Recording a paper form (seed step 8): the applicant is named by e-mail; a new one gets an
     # account and a link to choose a password. The channel is walk-in.
     add_fieldsets = [
@@ -446,6 +489,22 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
     def related_choices(self) -> dict:
         # Walk-in requests are recorded for an applicant account, never for staff.
         return {**super().related_choices(), "applicant": [["roles", _RoleFilter, APPLICANT]]}
+
+    def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
+        """FAB's search widget, without the office select for users bound to one office: it
+        would offer their own office only (and cost a query on every page). Kept when an office
+        filter arrives in the URL, so the form can show it."""
+        cols = self.search_columns
+        user = g.user
+        if (not is_admin(user) and "office" in cols
+                and not any(flt.column_name == "office" for flt in self._filters.filters)):
+            cols = [col for col in cols if col != "office"]
+        widgets = widgets or {}
+        widgets["search"] = self.search_widget(
+            route_base=self.route_base, form=form, include_cols=cols,
+            exclude_cols=exclude_cols or [], filters=self._filters,
+        )
+        return widgets
 
     def pre_add(self, item):
         super().pre_add(item)
@@ -507,7 +566,7 @@ class _RoleFilter(BaseFilter):
 
 
 class LetterView(OfficeScopedView):
-    datamodel = SQLAInterface(Letter)
+    datamodel = RekomInterface(Letter)
     list_title = _l("Recommendation letters")
     list_columns = ["number", "request", "result", "letter_date", "issued_at", "sent_at"]
     show_columns = [
@@ -568,7 +627,7 @@ class LetterView(OfficeScopedView):
 
 
 class LetterCounterView(OfficeScopedView):
-    datamodel = SQLAInterface(LetterCounter)
+    datamodel = RekomInterface(LetterCounter)
     base_permissions = READ_ONLY
     list_title = _l("Letter counters")
     list_columns = show_columns = ["office", "year", "last_sequence"]
@@ -579,7 +638,7 @@ class LetterCounterView(OfficeScopedView):
 
 
 class ComplaintView(ComplaintActionsMixin, OfficeScopedView):
-    datamodel = SQLAInterface(Complaint)
+    datamodel = RekomInterface(Complaint)
     list_title = _l("Complaints")
     list_columns = [
         "tracking_code", "subject", "channel", "state", "assignee", "due_date", "deadline",
@@ -668,7 +727,7 @@ class OverdueComplaintView(ComplaintView):
 
 
 class RatingView(OfficeScopedView):
-    datamodel = SQLAInterface(Rating)
+    datamodel = RekomInterface(Rating)
     base_permissions = READ_ONLY
     list_title = _l("Ratings")
     list_columns = ["request", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9", "created_at"]
@@ -698,7 +757,7 @@ from .frontoffice_views import GuestBookExportMixin, QueueActionsMixin  # noqa: 
 class QueueTicketView(QueueActionsMixin, OfficeScopedView):
     """Call next, serve, done, no-show: FAB actions of frontoffice_views.QueueActionsMixin."""
 
-    datamodel = SQLAInterface(QueueTicket)
+    datamodel = RekomInterface(QueueTicket)
     list_title = _l("Queue")
     list_columns = ["service_date", "number", "state", "served_by", "called_at", "finished_at"]
     # Date and number come from the numbering (today's next number of the office).
@@ -728,7 +787,7 @@ class QueueTicketView(QueueActionsMixin, OfficeScopedView):
 class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
     """Export by date: /guestbookentryview/export (frontoffice_views.GuestBookExportMixin)."""
 
-    datamodel = SQLAInterface(GuestBookEntry)
+    datamodel = RekomInterface(GuestBookEntry)
     list_title = _l("Guest book")
     list_columns = ["visited_at", "ticket", "name", "agency", "phone", "purpose"]
     add_columns = edit_columns = [
@@ -767,7 +826,7 @@ class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
 
 
 class OfficeView(OfficeScopedView):
-    datamodel = SQLAInterface(Office)
+    datamodel = RekomInterface(Office)
     office_column = "id"
     list_title = _l("Offices")
     list_columns = ["code", "name", "city", "parent", "active"]
@@ -800,7 +859,7 @@ class OfficeView(OfficeScopedView):
 
 
 class OfficeSettingView(OfficeScopedView):
-    datamodel = SQLAInterface(OfficeSetting)
+    datamodel = RekomInterface(OfficeSetting)
     list_title = _l("Office settings")
     list_columns = ["office", "classification_code", "number_pattern", "sla_working_days"]
     add_columns = edit_columns = show_columns = [
@@ -824,7 +883,7 @@ class OfficeSettingView(OfficeScopedView):
 
 
 class ChecklistItemView(OfficeScopedView):
-    datamodel = SQLAInterface(ChecklistItem)
+    datamodel = RekomInterface(ChecklistItem)
     list_title = _l("Review checklist")
     list_columns = ["office", "position", "text", "applies_to", "active"]
     add_columns = edit_columns = show_columns = ["office", "position", "text", "applies_to", "active"]
@@ -843,7 +902,7 @@ class ChecklistItemView(OfficeScopedView):
 
 
 class NonWorkingDayView(OfficeScopedView):
-    datamodel = SQLAInterface(NonWorkingDay)
+    datamodel = RekomInterface(NonWorkingDay)
     list_title = _l("Days off")
     list_columns = ["day", "name", "kind", "is_working_day", "office"]
     add_columns = edit_columns = show_columns = ["office", "day", "name", "kind", "is_working_day"]
@@ -863,7 +922,7 @@ class NonWorkingDayView(OfficeScopedView):
 
 
 class AuditEventView(OfficeScopedView):
-    datamodel = SQLAInterface(AuditEvent)
+    datamodel = RekomInterface(AuditEvent)
     base_permissions = READ_ONLY
     list_title = _l("Audit trail")
     list_columns = ["at", "actor", "object_type", "object_id", "action", "from_state", "to_state"]
@@ -883,7 +942,7 @@ class AuditEventView(OfficeScopedView):
 
 
 class OutboundEmailView(OfficeScopedView):
-    datamodel = SQLAInterface(OutboundEmail)
+    datamodel = RekomInterface(OutboundEmail)
     base_permissions = READ_ONLY
     list_title = _l("Outbox")
     list_columns = ["created_at", "recipient", "subject", "state", "attempts", "next_attempt_at"]

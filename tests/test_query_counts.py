@@ -51,6 +51,17 @@ def test_the_officers_request_list_costs_the_same_with_more_rows(app, world, wf,
     assert len(deep) == len(before)
 
 
+def test_the_officers_list_reads_no_office_select_and_the_roles_with_the_user(app, world,
+                                                                              clients):
+    """The search form has no office select for an officer (their office only: a query for
+    nothing), and the user's roles and groups come with the user (security.get_user_by_id)."""
+    seen = _page(app, clients["officer_x"], "/activityrequestview/list/")
+    assert not [s for s in seen if "FROM office" in s], seen
+    assert not [s for s in seen if s.lstrip().startswith(("SELECT ab_role", "SELECT ab_group"))]
+    permission_queries = [s for s in seen if "ab_permission_view_role" in s]
+    assert len(permission_queries) == 1
+
+
 def test_permission_checks_cost_one_query_a_request(app, world, clients):
     for name in ("officer_x", "head_x", "applicant_a"):
         seen = _page(app, clients[name], "/activityrequestview/list/" if name != "applicant_a"
