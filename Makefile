@@ -24,9 +24,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
+# Ours, and FAB's own strings in Indonesian (app/translations_fab: FAB ships no Indonesian).
 translations: | $(BIN)/python
-	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -d app/translations >/dev/null; fi
+	@for dir in app/translations app/translations_fab; do \
+		if ls $$dir/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+			$(BIN)/pybabel compile -d $$dir >/dev/null || exit 1; fi; done
 
 run: install
 	$(BIN)/python run.py --port $(PORT)

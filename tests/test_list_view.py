@@ -94,7 +94,7 @@ def test_an_officer_sees_the_actions_the_links_and_the_sla(app, world, wf, clien
     assert "hari kerja lagi" in html and "Diajukan" in html
     # Order-by headers and the page size menu.
     assert "_oc_ActivityRequestView=title" in html
-    assert "psize_ActivityRequestView=50" in html or "Record Count" in html
+    assert "psize_ActivityRequestView=50" in html or "Jumlah Data" in html  # FAB's, in id
 
 
 def test_a_head_reads_and_gets_the_heads_actions_only(app, world, wf, clients):
