@@ -23,6 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -46,6 +47,12 @@ OUT_OF_RANGE = _l("Enter a number from %(min)s to %(max)s.")
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _choices(mapping) -> list:
+    # SelectChoice, not (value, label) tuples: WTForms 3.3 warns on every field built with
+    # tuples, and 3.4 drops them.
+    return [SelectChoice(k, v) for k, v in mapping.items()]
 
 
 def _length(f, table=ActivityRequest.__table__) -> list:
@@ -96,13 +103,14 @@ def make_field(f, table=ActivityRequest.__table__):
         return DecimalField(label, [Optional(), _percentage], places=3, description=desc,
                             invalid_value_message=NOT_A_DECIMAL)
     if f.kind == "bool":
-        return RadioField(label, [Optional()], choices=[(k, v) for k, v in YES_NO.items()],
+        return RadioField(label, [Optional()], choices=_choices(YES_NO),
                           description=desc, **_CHOICE_MESSAGES)
     if f.kind == "select":
-        return SelectField(label, [Optional()], choices=[("", "—")] + list(f.choices.items()),
+        return SelectField(label, [Optional()],
+                           choices=[SelectChoice("", "—")] + _choices(f.choices),
                            description=desc, **_CHOICE_MESSAGES)
     if f.kind == "multi":
-        return MultiCheckboxField(label, [Optional()], choices=list(f.choices.items()),
+        return MultiCheckboxField(label, [Optional()], choices=_choices(f.choices),
                                   description=desc, **_CHOICE_MESSAGES)
     return StringField(label, [Optional(), *_length(f, table)], description=desc)
 

@@ -30,6 +30,7 @@ from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -57,7 +58,8 @@ class RegisterForm(RegisterUserDBForm):
         validators=[DataRequired(), Length(max=256),
                     passwords.form_validator("username", "email")],
         description=_l("At least %(n)d characters.", n=passwords.MIN_LENGTH))
-    id_doc_type = SelectField(_l("Identity document"), choices=list(ID_DOC_TYPES.items()),
+    id_doc_type = SelectField(_l("Identity document"),
+                              choices=[SelectChoice(k, v) for k, v in ID_DOC_TYPES.items()],
                               validators=[DataRequired()])
     id_doc_number = StringField(_l("Identity document number"),
                                 validators=[DataRequired(), Length(max=50)])

@@ -23,6 +23,7 @@ from limits import parse as parse_limit
 from sqlalchemy import bindparam, false, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValidator
 
 from .models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
@@ -202,7 +203,8 @@ class RekomUserDBModelView(UserDBModelView):
     }
     _id_doc = SelectField(
         _l("Identity document"),
-        choices=[("", "—")] + [(k, v) for k, v in ID_DOC_TYPES.items()],
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(k, v) for k, v in ID_DOC_TYPES.items()],
         validators=[OptionalValidator()],
     )
     add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "id_doc_type": _id_doc}

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from . import codes, complaints, letters, notify, registration, request_form, workflow
@@ -73,7 +74,7 @@ def choice(label, mapping, required=True):
     """A select for an enumerated string column, labels translated at render time."""
     return SelectField(
         label,
-        choices=[(k, v) for k, v in mapping.items()],
+        choices=[SelectChoice(k, v) for k, v in mapping.items()],
         validators=[DataRequired()] if required else [],
     )
 
