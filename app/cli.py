@@ -2,6 +2,7 @@
 the catalogue index, backup and restore."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -104,8 +105,6 @@ def outbox_send(limit, every, rounds):
         # Exit 0 even when some failed: they are recorded and retried, not lost (see `list`).
         click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
         return
-    import time
-
     session = current_app.appbuilder.session
     done = 0
     while rounds is None or done < rounds:

@@ -272,13 +272,14 @@ def _candidates(session, words, joiner, prefix_last, conditions, limit):
     activity_request), as (request id, score) in descending id order.
 
     The index yields matches in id order, so the scan stops after ``limit`` of them and only
-    those are scored — a common word costs what a rare one does. An issued letter marks a
-    recommended activity here (read from ix_letter_request_issued alone); the workflow keeps
+    those are scored — a common word costs what a rare one does. On SQLite an issued letter
+    marks a recommended activity (read from ix_letter_request_issued alone); the workflow keeps
     it in step with the request's state, which :func:`_hits` checks again on the rows shown.
     activity_request is joined only for the caller's filters.
     """
     if dialect(session) == "postgresql":
-        # activity_search holds recommended activities only (its triggers see to that).
+        # activity_search holds recommended activities only (its triggers see to that): no
+        # letter to read here.
         # The query as a value, not a subquery: the planner then reads how common its words
         # are (the tsvector statistics) and walks the newest rows by primary key for a common
         # word, stopping at the limit, instead of fetching every match and sorting them.
@@ -291,15 +292,12 @@ def _candidates(session, words, joiner, prefix_last, conditions, limit):
         # statement it sees often and PostgreSQL would then plan it once for any words.
         query = sa.cast(sa.bindparam("tsquery_text", text, sa.Text, literal_execute=True),
                         TSQUERY)
-        source = _PGS.join(_L, _L.c.request_id == _PGS.c.request_id)
-        if conditions:
-            source = source.join(_R, _R.c.id == _PGS.c.request_id)
+        source = _PGS.join(_R, _R.c.id == _PGS.c.request_id) if conditions else _PGS
         # Scored outside the LIMIT: inside it, PostgreSQL would rank every match before
         # keeping the newest (ts_rank_cd is not costed as expensive enough to postpone).
         newest = (
             sa.select(_PGS.c.request_id, _PGS.c.document).select_from(source)
-            .where(_PGS.c.document.bool_op("@@")(query), _L.c.issued_at.is_not(None),
-                   *conditions)
+            .where(_PGS.c.document.bool_op("@@")(query), *conditions)
             .order_by(_PGS.c.request_id.desc()).limit(limit).subquery()
         )
         rank = sa.func.ts_rank_cd(newest.c.document, query, PG_RANK_NORMALISATION)

@@ -42,6 +42,20 @@ DEMO_PASSWORD = "demo-load-12345"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
+def applicant_form(office_id: int, token: str, title: str) -> dict:
+    """The applicants' form, complete and submitted at once (also bench/run.py's load)."""
+    return {
+        "csrf_token": token, "title": title, "year": "2027", "kind": "survey",
+        "office_id": str(office_id), "agency_name": "Dinas Kesehatan Kota Lubuklinggau",
+        "agency_head_title": "Kepala Dinas Kesehatan", "agency_address": "Jl. Merdeka 1",
+        "resp_name": "dr. Andi", "resp_email": "andi@dinkes.example",
+        "objectives": "Mengukur cakupan imunisasi dasar lengkap.",
+        "collection_start": "2027-02-01", "collection_end": "2027-03-31",
+        "collection_methods": "interview", "variables-0-name": "Umur ibu",
+        "variables-0-concept": "Umur saat wawancara", "action": "submit",
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -277,17 +291,9 @@ def run(duration: float = 20, n_servers: int = 2, workers: int = 2, n_requests: 
             i += 1
             title = f"Survei Beban {n:02d}-{i:04d}"
             token = user.token("/portal/requests/new")
-            status, _ = user.call("submit", "/portal/requests/new", {
-                "csrf_token": token, "title": title, "year": "2027", "kind": "survey",
-                "office_id": str(work["office_id"]),
-                "agency_name": "Dinas Kesehatan Kota Lubuklinggau",
-                "agency_head_title": "Kepala Dinas Kesehatan", "agency_address": "Jl. Merdeka 1",
-                "resp_name": "dr. Andi", "resp_email": "andi@dinkes.example",
-                "objectives": "Mengukur cakupan imunisasi dasar lengkap.",
-                "collection_start": "2027-02-01", "collection_end": "2027-03-31",
-                "collection_methods": "interview", "variables-0-name": "Umur ibu",
-                "variables-0-concept": "Umur saat wawancara", "action": "submit"},
-                expect=(302,))
+            status, _ = user.call("submit", "/portal/requests/new",
+                                  applicant_form(work["office_id"], token, title),
+                                  expect=(302,))
             if status == 302:
                 outcome["submitted"].append(title)
 

@@ -983,17 +983,9 @@ class Browser:
 
 def _form(office_id: int, token: str) -> dict:
     """The applicant's form as load.py posts it: a complete survey, submitted at once."""
-    return {
-        "csrf_token": token, "title": "Survei Bench Beban Kerja Puskesmas", "year": "2027",
-        "kind": "survey", "office_id": str(office_id),
-        "agency_name": "Dinas Kesehatan Kota Lubuklinggau",
-        "agency_head_title": "Kepala Dinas Kesehatan", "agency_address": "Jl. Merdeka 1",
-        "resp_name": "dr. Andi", "resp_email": "andi@dinkes.example",
-        "objectives": "Mengukur cakupan imunisasi dasar lengkap.",
-        "collection_start": "2027-02-01", "collection_end": "2027-03-31",
-        "collection_methods": "interview", "variables-0-name": "Umur ibu",
-        "variables-0-concept": "Umur saat wawancara", "action": "submit",
-    }
+    from load import applicant_form  # bench/ is this script's folder
+
+    return applicant_form(office_id, token, "Survei Bench Beban Kerja Puskesmas")
 
 
 WRK_SCRIPT = """
