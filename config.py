@@ -152,6 +152,10 @@ class Config:
     AUTH_LOCKOUT = os.environ.get("AUTH_LOCKOUT", "5 per 15 minutes")
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # FAB switches Flask-Limiter off unless told otherwise: every limit above would be inert.
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    # The open catalogue API (app/catalogue_api.py): per address and endpoint.
+    CATALOGUE_API_RATE_LIMIT = os.environ.get("CATALOGUE_API_RATE_LIMIT", "60 per minute")
 
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
@@ -162,3 +166,6 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Behind HTTPS: redirect http to https and send HSTS (headers.py).
     FORCE_HTTPS = _env_bool("FORCE_HTTPS", False)
+    # How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto/-Host
+    # (0: none; never more than there are, or clients could choose their own address).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)

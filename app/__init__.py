@@ -102,6 +102,14 @@ def _build_app(config: object | dict | None) -> Flask:
 
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
 
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind nginx & co. every request comes from the proxy: the per-address limits, the
+        # logs and https links need the client's address and scheme from its X-Forwarded-*.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     from .cli import register_cli
 
     register_cli(app)

@@ -43,6 +43,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, object_session
 
 from .models import Letter, LetterCounter, Office, OfficeSetting
+from .nip import format_nip
 
 if TYPE_CHECKING:
     import qrcode
@@ -257,7 +258,7 @@ def build_context(
             "website": _text(office.website),
             "email": _text(office.email),
             "head_name": _text(office.head_name),
-            "head_nip": _text(office.head_nip),
+            "head_nip": format_nip(_text(office.head_nip)),
         },
         "setting": {
             "signer_title": signer_title,
@@ -278,7 +279,7 @@ def build_context(
             "suggestion_items": _lines(letter.suggestions),
             "signer_title": signer_title,
             "signer_name": _text(letter.signer_name) or _text(office.head_name),
-            "signer_nip": _text(letter.signer_nip) or _text(office.head_nip),
+            "signer_nip": format_nip(_text(letter.signer_nip) or _text(office.head_nip)),
             "verification_code": _text(letter.verification_code),
         },
         "request": {

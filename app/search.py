@@ -388,6 +388,19 @@ def search(session, q: str = "", year: Optional[int] = None, agency: Optional[st
     return Page([_to_hit(row) for row in rows], total, page, per_page, more)
 
 
+def every_activity(session, year: Optional[int] = None, batch: int = 1000):
+    """Every recommended activity (public fields), the newest letter first: the open-data
+    download. Read in batches, so a catalogue of any size streams in bounded memory."""
+    where = [_recommended()]
+    if year is not None:
+        where.append(_R.c.year == int(year))
+    stmt = (sa.select(*_hit_columns()).select_from(_catalogue_from()).where(*where)
+            .order_by(_L.c.issued_at.desc(), _R.c.id.desc())
+            .execution_options(yield_per=batch))
+    for row in session.execute(stmt):
+        yield _to_hit(row)
+
+
 def _rarest(session, words: list[str], keep: int) -> list[str]:
     """At most ``keep`` of the words, the rarest first: words found nowhere are dropped (they
     cannot make two activities alike), and so are words in SIMILAR_COMMON_AT activities or

@@ -87,6 +87,22 @@ API_VIEWS: dict[str, dict[str, frozenset]] = {
         OFFICER: frozenset({"can_get", "can_info", "can_put"}),
         HEAD: frozenset({"can_get", "can_info"}),
     },
+    # feedback_api.py: staff read their office's; officers record and handle complaints (the
+    # handling steps check the officer again in complaints.py, as on the screen).
+    "ComplaintApi": {
+        OFFICER: frozenset({"can_get", "can_info", "can_post"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
+    "RatingApi": {
+        OFFICER: frozenset({"can_get", "can_info"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
+    # Open data: the catalogue API and the OpenAPI document are readable without logging in,
+    # as FAB does it, through the Public role (FAB's protect() lets everyone through then).
+    "CatalogueApi": {PUBLIC: frozenset({"can_get"})},
+    "OpenApi": {PUBLIC: frozenset({"can_get"})},
+    # The Swagger UI is a page (has_access asks the user's own roles): every role reads it.
+    "SwaggerView": {role: frozenset({"can_show"}) for role in ROLES if role != ADMIN},
 }
 
 # Staff pages that are not model screens: the dashboard with its Excel exports (dashboard.py).
@@ -301,6 +317,22 @@ class RekomstatSecurityManager(SecurityManager):
             # FAB has just validated this user (has_access): the fast path may answer now.
             g._rekom_fast_access = (login_user, cache[role_ids])
         return (permission_name, view_name) in cache[role_ids]
+
+    def is_item_public(self, permission_name, view_name) -> bool:
+        """FAB's check, answered from one set per request.
+
+        FAB's protect() asks this first on every API call, logged in or not, and walks the
+        Public role's permissions loading each one's names (two queries per permission once
+        the catalogue and the OpenAPI document are public).
+        """
+        if not has_request_context():
+            return super().is_item_public(permission_name, view_name)
+        pairs = g.get("_rekom_public_pairs")
+        if pairs is None:
+            role = self.get_public_role()
+            pairs = g._rekom_public_pairs = (
+                self._role_permission_pairs((role.id,)) if role is not None else frozenset())
+        return (permission_name, view_name) in pairs
 
     def _role_permission_pairs(self, role_ids) -> frozenset:
         # Built once (the roles are a bound list): building the joins took longer than

@@ -192,11 +192,14 @@ SECURITY_PREFIXES = ("/users/", "/roles/", "/groups/", "/permissions/", "/viewme
 # of recommended activities: the letter's title, agency, number and the complaint's code and
 # subject are public there by design (personal data never is).
 PUBLIC_FACE = {"GET /verify/<code>", "GET /complaints/<code>", "GET /catalogue/",
-               "GET /catalogue/similar"}
-# Pages for everyone (the public and applicants), where every active office may be named:
+               "GET /catalogue/similar", "GET /api/v1/catalogue/", "GET /api/v1/catalogue/<int:pk>",
+               "GET /api/v1/catalogue/search", "GET /api/v1/catalogue/download.csv",
+               "GET /api/v1/catalogue/download.json"}
+# Pages for everyone (the public and applicants), where every active office may be named
+# (the open catalogue names the office that recommended each activity):
 # the office's name is not a secret there, so it is checked on staff screens only.
 PUBLIC_PREFIXES = ("/complaints", "/queue", "/portal", "/catalogue", "/verify", "/register",
-                   "/login", "/logout", "/lang", "/health", "/back")
+                   "/login", "/logout", "/lang", "/health", "/back", "/api/v1/catalogue/")
 # Routes that change the client's session: called on a fresh client.
 SESSION_CHANGING = {"GET /logout/", "GET /lang/<string:locale>"}
 
@@ -222,6 +225,12 @@ def _view_pk(app, rule, p: Party):
                     "RequestApi.workflow_action": p.movable}.get(endpoint, p.request)
         if "/reviews/" in rule.rule:
             return p.rows["ReviewView"]
+        if "/complaints/" in rule.rule:
+            return p.complaint
+        if "/ratings/" in rule.rule:
+            return p.rows["RatingView"]
+        if "/catalogue/" in rule.rule:
+            return p.sent  # issued and sent: in the open catalogue
         return p.letter
     if view == "OverdueRequestView":
         return p.late
@@ -260,6 +269,8 @@ def fill(app, rule, p: Party) -> str:
                 "portal.letter_pdf", "feedback.rating", "portal.show_request") else (
                 p.movable if rule.endpoint in ("portal.act", "portal.upload") else p.request),
             "action": lambda: "withdraw",
+            # Not possible from "received" (409): the complaint stays as the others expect.
+            "step": lambda: "close",
             "attachment_id": lambda: p.attachment,
             "ticket_id": lambda: p.ticket,
         }[arg]()
@@ -270,6 +281,8 @@ def fill(app, rule, p: Party) -> str:
         url += f"?ids={_view_pk(app, rule, p)}"
     elif rule.endpoint.startswith("DashboardView."):
         url += f"?office={p.office_id}"
+    elif rule.endpoint == "RatingApi.ikm":
+        url += "?start=2026-01-01&end=2026-12-31"
     elif rule.endpoint == "GuestBookEntryView.export":
         url += f"?office={PARTY[p.name][1]}&start=2000-01-01&end=2100-01-01"
     return url
@@ -444,12 +457,24 @@ EXPECTED = {
     "GET /activityrequestview/note/<action_name>": ADMIN,  # ids of another office: 404
     "GET /activityrequestview/show/<pk>": ADMIN,
     "GET /admin/": ALL,
-    "GET /api/<version>/_openapi": ADMIN,
+    "GET /api/<version>/_openapi": ALL,  # open, as open-data APIs are
+    "GET /api/v1/catalogue/": ALL,
+    "GET /api/v1/catalogue/<int:pk>": ALL,
+    "GET /api/v1/catalogue/download.csv": ALL,
+    "GET /api/v1/catalogue/download.json": ALL,
+    "GET /api/v1/catalogue/search": ALL,
+    "GET /api/v1/complaints/": STAFF,
+    "GET /api/v1/complaints/<int:pk>": ADMIN,
+    "GET /api/v1/complaints/_info": STAFF,
     "GET /api/v1/letters/": LOGGED_IN,
     "GET /api/v1/letters/<int:pk>": ADMIN,
     "GET /api/v1/letters/<int:pk>/pdf": ADMIN,
     "GET /api/v1/letters/_info": STAFF,
     "GET /api/v1/menu/": ADMIN,
+    "GET /api/v1/ratings/": STAFF,
+    "GET /api/v1/ratings/<int:pk>": ADMIN,
+    "GET /api/v1/ratings/_info": STAFF,
+    "GET /api/v1/ratings/ikm": STAFF,
     "GET /api/v1/requests/": LOGGED_IN,
     "GET /api/v1/requests/<int:pk>": ADMIN,
     "GET /api/v1/requests/_info": LOGGED_IN,
@@ -644,7 +669,7 @@ EXPECTED = {
     "GET /roles/edit/<pk>": ADMIN,
     "GET /roles/list/": ADMIN,
     "GET /roles/show/<pk>": ADMIN,
-    "GET /swagger/<version>": ADMIN,
+    "GET /swagger/<version>": ALL,
     "GET /userinfoeditview/form": STAFF,
     "GET /users/action/<string:name>/<pk>": REFUSED,
     "GET /users/add": ADMIN,
@@ -663,6 +688,8 @@ EXPECTED = {
     "GET /viewmenus/show/<pk>": NOBODY,
     "POST /activityrequestview/action_post": BAD_REQUEST,
     "POST /activityrequestview/checklist/<int:pk>": ADMIN,
+    "POST /api/v1/complaints/": INPUT(OFFICERS),  # an empty form is refused: 400
+    "POST /api/v1/complaints/<int:pk>/<step>": INPUT(ADMIN),  # close a received one: 409
     "POST /api/v1/letters/": NOBODY,
     "POST /api/v1/requests/": INPUT(LOGGED_IN - {"head_x"}),  # {} is refused: 422
     "POST /api/v1/requests/<int:pk>/<action_name>": ADMIN,

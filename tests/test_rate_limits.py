@@ -12,7 +12,7 @@ def limited(app):
 
     return create_app({**app_config(), "RATELIMIT_ENABLED": True, "AUTH_RATE_LIMITED": True,
                        "AUTH_RATE_LIMIT": "3 per minute", "PUBLIC_FORM_RATE_LIMIT": "3 per minute",
-                       "KIOSK_RATE_LIMIT": "3 per minute",
+                       "KIOSK_RATE_LIMIT": "3 per minute", "CATALOGUE_API_RATE_LIMIT": "3 per minute",
                        "AUTH_LOCKOUT": "3 per 15 minutes"})
 
 
@@ -43,6 +43,30 @@ def test_the_kiosk_has_its_own_limit(limited):
     answers = [client.post("/queue/?office=9901", environ_base=environ).status_code
                for _ in range(4)]
     assert all(code != 429 for code in answers[:3]) and answers[3] == 429, answers
+
+
+@pytest.mark.parametrize("path", ["/api/v1/catalogue/", "/api/v1/catalogue/search?q=survei",
+                                  "/api/v1/catalogue/download.csv",
+                                  "/api/v1/catalogue/download.json"])
+def test_the_open_catalogue_api_is_limited_per_address(limited, path):
+    """Anonymous and open: an address reads each endpoint at most the limit per minute."""
+    client = limited.test_client()
+    environ = {"REMOTE_ADDR": f"10.9.8.{len(path)}"}
+    answers = [client.get(path, environ_base=environ).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429], answers
+    # Another address is not held back by the first one.
+    assert client.get(path, environ_base={"REMOTE_ADDR": "10.9.7.1"}).status_code == 200
+
+
+def test_limits_are_on_by_default(app):
+    """FAB defaults RATELIMIT_ENABLED to False: the production config must switch it on, or
+    the login, form and API limits above exist on paper only."""
+    from app import create_app
+    from config import Config
+
+    assert Config.RATELIMIT_ENABLED is True
+    config = {key: value for key, value in app_config().items() if key != "RATELIMIT_ENABLED"}
+    assert create_app(config).appbuilder.sm.limiter.enabled is True
 
 
 def _user(app, username):
@@ -92,3 +116,20 @@ def test_a_successful_login_clears_the_count(limited):
         for n in range(2):
             _login(limited, "kunci_c", "tebakan-salah", f"10.22.{round_}.{n}")
         assert _login(limited, "kunci_c", PASSWORD, f"10.22.{round_}.9")[0] is True
+
+
+def test_behind_a_proxy_the_client_address_is_limited(app):
+    """TRUSTED_PROXIES=1: the address the proxy forwards is counted, not the proxy's own."""
+    from app import create_app
+
+    proxied = create_app({**app_config(), "RATELIMIT_ENABLED": True, "TRUSTED_PROXIES": 1,
+                          "CATALOGUE_API_RATE_LIMIT": "2 per minute"})
+    client = proxied.test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    def get(client_address):
+        return client.get("/api/v1/catalogue/", environ_base=proxy,
+                          headers={"X-Forwarded-For": client_address}).status_code
+
+    assert [get("203.0.113.5") for _ in range(3)] == [200, 200, 429]
+    assert get("203.0.113.6") == 200  # another client behind the same proxy

@@ -81,7 +81,8 @@ def test_every_model_view_is_in_the_matrix(app):
 
 def test_design_table_holds(app):
     """design.md: heads read what officers see and sign letters; applicants and the public have
-    no FAB screen (applicants reach their own requests through the API and, later, the portal)."""
+    no FAB screen (applicants reach their own requests through the API and the portal); the
+    public reads the open data: the catalogue API, the OpenAPI document and the Swagger UI."""
     for view, by_role in OFFICE_VIEWS.items():
         officer = by_role.get(OFFICER, frozenset())
         head = by_role.get(HEAD, frozenset())
@@ -97,11 +98,15 @@ def test_design_table_holds(app):
     assert not any(v.get(APPLICANT) for v in OFFICE_VIEWS.values())
     sm = app.appbuilder.sm
     with app.app_context():
-        assert sm.find_role("Public").permissions == []
+        public = {(pv.permission.name, pv.view_menu.name)
+                  for pv in sm.find_role("Public").permissions}
+        assert public == {("can_get", "CatalogueApi"), ("can_get", "OpenApi"),
+                          ("can_show", "SwaggerView")}
         held = {(pv.permission.name, pv.view_menu.name)
                 for pv in sm.find_role(APPLICANT).permissions}
         assert held == role_permissions(APPLICANT)
-        assert {view for _, view in held} == {"RequestApi", "ReviewApi", "LetterApi"}
+        assert {view for _, view in held} == {"RequestApi", "ReviewApi", "LetterApi",
+                                              "SwaggerView"}
 
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))
