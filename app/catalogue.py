@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from . import search
+from .formats import date_text
 from .input_guard import clean, cleans_its_own_args
-from .letters import format_date_id
 from .models import ACTIVITY_KINDS
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
@@ -43,7 +43,7 @@ def index():
     return render_template(
         "catalogue/search.html", page=result, q=q, year=year, agency=agency, sector=sector,
         args=args, facets=search.facets(session), kinds=ACTIVITY_KINDS,
-        format_date=format_date_id, appbuilder=current_app.appbuilder,
+        format_date=date_text, appbuilder=current_app.appbuilder,
         filtered=bool(q.strip() or year is not None or agency or sector),
     )
 

@@ -69,7 +69,7 @@ def month_chart_svg(months: list, labels: list[str]) -> Markup:
         y = 10 + plot_h - plot_h * value / top
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 6}" y2="{y:.1f}" '
                      f'stroke="#ddd"/><text x="{left - 4}" y="{y + 4:.1f}" font-size="10" '
-                     f'text-anchor="end">{value}</text>')
+                     f'text-anchor="end">{escape(format_decimal(value))}</text>')
     for i, (month, label) in enumerate(zip(months, labels)):
         x = left + i * slot + 6
         for j, (value, colour, name) in enumerate((
@@ -79,7 +79,7 @@ def month_chart_svg(months: list, labels: list[str]) -> Markup:
             parts.append(
                 f'<rect x="{x + j * bar:.1f}" y="{10 + plot_h - h:.1f}" width="{bar - 1:.1f}" '
                 f'height="{h:.1f}" fill="{colour}"><title>{escape(label)} — {escape(name)}: '
-                f'{value}</title></rect>')
+                f'{escape(format_decimal(value))}</title></rect>')
         parts.append(f'<text x="{x + bar:.1f}" y="{10 + plot_h + 14}" font-size="10" '
                      f'text-anchor="middle">{escape(label)}</text>')
     legend_y = height - 8

@@ -33,6 +33,7 @@ from sqlalchemy.orm import selectinload
 
 from . import frontoffice, workflow
 from .access import view_permission
+from .formats import date_text
 from .models import ID_DOC_TYPES, GuestBookEntry, Office, QueueTicket
 from .security import is_admin
 
@@ -100,7 +101,8 @@ class QueueActionsMixin:
         office_id = self._own_office()
         done = 0
         for item in _items(items):
-            label = frontoffice.ticket_label(item)
+            # The date as the user's language writes it (ticket_label's is for logs and mail).
+            label = f"{date_text(item.service_date)} #{frontoffice.display_number(item.number)}"
             try:
                 frontoffice.move(session, item.id, step, g.user.id, office_id=office_id)
             except frontoffice.QueueError as err:

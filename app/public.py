@@ -2,15 +2,26 @@
 
 The applicant portal (portal.py) grows beside this in the portal issue.
 """
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
+from werkzeug.exceptions import HTTPException
 
-from . import service_standard
-from .letters import format_date_id
+from . import formats, service_standard
 from .models import Letter
 from .offices import default_office
 
 bp = Blueprint("public", __name__)
+
+
+@bp.record_once
+def _template_filters(state) -> None:
+    """Every template (ours, e-mails, FAB overrides) writes dates and numbers through these:
+    ``{{ d|date_text }}``, ``{{ t|datetime_text }}``, ``{{ n|number_text }}``."""
+    state.app.jinja_env.filters.update(
+        date_text=formats.date_text, datetime_text=formats.datetime_text,
+        number_text=formats.number_text)
 
 
 @bp.get("/")
@@ -33,7 +44,7 @@ def verify(code: str):
         return render_template("public/verify.html", letter=None), 404
     return render_template(
         "public/verify.html", letter=letter, req=letter.request, office=letter.office,
-        letter_date=format_date_id(letter.letter_date),
+        letter_date=format_date(letter.letter_date, "long"),
     )
 
 
@@ -48,3 +59,24 @@ def health():
         current_app.logger.warning("health check failed: %s", exc)
         return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}, 200
+
+
+# Werkzeug's pages for these are English; ours speak the user's language.
+_HTTP_ERRORS = {
+    403: (_l("Access is Denied"), _l("You may not open this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or is not "
+                                   "available to you.")),
+    405: (_l("Not allowed"), _l("This page cannot be opened this way.")),
+}
+
+
+@bp.app_errorhandler(403)
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def http_error(error: HTTPException):
+    if error.response is not None:  # a view's own answer, attached to the abort
+        return error.response
+    title, message = _HTTP_ERRORS[error.code]
+    if request.path.startswith("/api/"):  # programs get JSON, as FAB's API answers
+        return jsonify(message=str(message)), error.code
+    return render_template("errors/http.html", title=title, message=message), error.code

@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from . import codes, complaints, letters, notify, registration, request_form, workflow
 from .complaint_actions import ComplaintActionsMixin, deadline_cell
+from .formats import date_text, is_number, number_text, value_text
 from .list_widgets import (
     LeanListWidget,
     LeanSearchWidget,
@@ -114,14 +115,20 @@ class labelled:
 
 
 def display(value):
-    """How a bare value reads in lists and show pages: no "None", yes/no in words."""
+    """How a bare value reads in lists and show pages: no "None", yes/no in words, dates and
+    date-times as the user's language writes them (formats.py)."""
     if value is None:
         return ""
     if value is True:
         return _l("Yes")
     if value is False:
         return _l("No")
-    return value
+    return value_text(value)
+
+
+def grouped(value):
+    """A count or size with the locale's thousands separator (12.345 in Indonesian)."""
+    return number_text(value) if is_number(value) else display(value)
 
 
 def checklist_text(results) -> str:
@@ -253,6 +260,9 @@ class RequestChildView(OfficeScopedView):
 class RequestVariableView(RequestChildView):
     datamodel = RekomInterface(RequestVariable)
     list_title = _l("Variables")
+    show_title = _l("Variable")
+    add_title = _l("Add variable")
+    edit_title = _l("Edit variable")
     list_columns = ["request", "position", "name", "reference_period", "questionnaire_item"]
     add_columns = edit_columns = [
         "request", "position", "name", "concept", "definition", "reference_period",
@@ -275,6 +285,9 @@ class RequestVariableView(RequestChildView):
 class AttachmentView(RequestChildView):
     datamodel = RekomInterface(Attachment)
     list_title = _l("Attachments")
+    show_title = _l("Attachment")
+    add_title = _l("Add attachment")
+    edit_title = _l("Edit attachment")
     list_columns = ["request", "kind", "original_name", "size", "uploaded_at"]
     show_columns = [
         "request", "kind", "original_name", "content_type", "size", "sha256", "uploaded_by",
@@ -292,8 +305,9 @@ class AttachmentView(RequestChildView):
         "sha256": _l("SHA-256"),
         "uploaded_by": _l("Uploaded by"),
         "uploaded_at": _l("Uploaded at"),
+        "stored_name": _l("Stored file name"),
     }
-    formatters_columns = {"kind": labelled(ATTACHMENT_KINDS)}
+    formatters_columns = {"kind": labelled(ATTACHMENT_KINDS), "size": grouped}
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": choice(_l("Kind"), ATTACHMENT_KINDS)
     }
@@ -314,6 +328,9 @@ class ReviewView(RequestChildView):
     datamodel = RekomInterface(Review)
     base_permissions = READ_ONLY
     list_title = _l("Reviews")
+    show_title = _l("Review")
+    add_title = _l("Add review")
+    edit_title = _l("Edit review")
     list_columns = ["request", "round", "officer", "outcome", "started_at", "finished_at"]
     show_columns = [
         "request", "round", "officer", "outcome", "checklist", "notes", "started_at",
@@ -455,6 +472,9 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         "channel": labelled(CHANNELS),
         "kind": labelled(ACTIVITY_KINDS),
         "sla": sla_cell,
+        "sample_size": grouped,
+        "sampling_error": grouped,
+        "field_staff_count": grouped,
     }
     edit_form_extra_fields = {
         "channel": choice(_l("Channel"), CHANNELS),
@@ -569,6 +589,9 @@ class _RoleFilter(BaseFilter):
 class LetterView(OfficeScopedView):
     datamodel = RekomInterface(Letter)
     list_title = _l("Recommendation letters")
+    show_title = _l("Recommendation letter")
+    add_title = _l("Add letter")
+    edit_title = _l("Edit letter")
     list_columns = ["number", "request", "result", "letter_date", "issued_at", "sent_at"]
     show_columns = [
         "number", "request", "office", "result", "suggestions", "body", "letter_date",
@@ -631,6 +654,9 @@ class LetterCounterView(OfficeScopedView):
     datamodel = RekomInterface(LetterCounter)
     base_permissions = READ_ONLY
     list_title = _l("Letter counters")
+    show_title = _l("Letter counter")
+    add_title = _l("Add letter counter")
+    edit_title = _l("Edit letter counter")
     list_columns = show_columns = ["office", "year", "last_sequence"]
     label_columns = {"office": _l("Office"), "year": _l("Year"), "last_sequence": _l("Last number")}
 
@@ -641,6 +667,9 @@ class LetterCounterView(OfficeScopedView):
 class ComplaintView(ComplaintActionsMixin, OfficeScopedView):
     datamodel = RekomInterface(Complaint)
     list_title = _l("Complaints")
+    show_title = _l("Complaint details")  # "Complaint" is the label of its text
+    add_title = _l("Record a complaint")
+    edit_title = _l("Edit complaint")
     list_columns = [
         "tracking_code", "subject", "channel", "state", "assignee", "due_date", "deadline",
     ]
@@ -731,6 +760,9 @@ class RatingView(OfficeScopedView):
     datamodel = RekomInterface(Rating)
     base_permissions = READ_ONLY
     list_title = _l("Ratings")
+    show_title = _l("Rating")
+    add_title = _l("Add rating")
+    edit_title = _l("Edit rating")
     list_columns = ["request", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9", "created_at"]
     show_columns = list_columns[:-1] + ["comment", "created_at"]
     label_columns = {
@@ -746,6 +778,8 @@ class RatingView(OfficeScopedView):
         "e9": _l("Facilities"),
         "comment": _l("Comment"),
         "created_at": _l("Rated"),
+        "office": _l("Office"),
+        "rater": _l("Rated by"),
     }
 
 
@@ -760,6 +794,9 @@ class QueueTicketView(QueueActionsMixin, OfficeScopedView):
 
     datamodel = RekomInterface(QueueTicket)
     list_title = _l("Queue")
+    show_title = _l("Queue ticket")
+    add_title = _l("Take a queue ticket")
+    edit_title = _l("Edit queue ticket")
     list_columns = ["service_date", "number", "state", "served_by", "called_at", "finished_at"]
     # Date and number come from the numbering (today's next number of the office).
     add_columns = ["office"]
@@ -785,11 +822,19 @@ class QueueTicketView(QueueActionsMixin, OfficeScopedView):
     edit_form_extra_fields = {"state": choice(_l("State"), QUEUE_STATES)}
 
 
+def ticket_text(ticket) -> str:
+    """A queue ticket as "24 November 2026 #3"."""
+    return "" if ticket is None else f"{date_text(ticket.service_date)} #{ticket.number}"
+
+
 class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
     """Export by date: /guestbookentryview/export (frontoffice_views.GuestBookExportMixin)."""
 
     datamodel = RekomInterface(GuestBookEntry)
     list_title = _l("Guest book")
+    show_title = _l("Guest book entry")
+    add_title = _l("Add guest book entry")
+    edit_title = _l("Edit guest book entry")
     list_columns = ["visited_at", "ticket", "name", "agency", "phone", "purpose"]
     add_columns = edit_columns = [
         "office", "ticket", "name", "id_doc_type", "id_doc_number", "agency", "phone", "email",
@@ -813,10 +858,16 @@ class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
         "purpose": _l("Purpose of visit"),
         "request": _l("Request"),
     }
-    formatters_columns = {"id_doc_type": labelled(ID_DOC_TYPES)}
+    formatters_columns = {"id_doc_type": labelled(ID_DOC_TYPES), "ticket": ticket_text}
     add_form_extra_fields = edit_form_extra_fields = {
         "id_doc_type": choice(_l("Identity document"), ID_DOC_TYPES)
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The ticket select: a ticket's own str() writes its date in ISO form.
+        for form in (self.add_form, self.edit_form):
+            form.ticket.kwargs["get_label"] = ticket_text
 
     def related_choices(self) -> dict:
         scoped = [["office_id", FilterOffice, None]]
@@ -830,6 +881,9 @@ class OfficeView(OfficeScopedView):
     datamodel = RekomInterface(Office)
     office_column = "id"
     list_title = _l("Offices")
+    show_title = _l("Office")
+    add_title = _l("Add office")
+    edit_title = _l("Edit office")
     list_columns = ["code", "name", "city", "parent", "active"]
     add_columns = edit_columns = show_columns = [
         "code", "name", "address", "city", "phone", "email", "website", "head_name",
@@ -862,6 +916,9 @@ class OfficeView(OfficeScopedView):
 class OfficeSettingView(OfficeScopedView):
     datamodel = RekomInterface(OfficeSetting)
     list_title = _l("Office settings")
+    show_title = _l("Office settings")
+    add_title = _l("Add office settings")
+    edit_title = _l("Edit office settings")
     list_columns = ["office", "classification_code", "number_pattern", "sla_working_days"]
     add_columns = edit_columns = show_columns = [
         "office", "classification_code", "number_pattern", "signer_title", "signer_role",
@@ -886,6 +943,9 @@ class OfficeSettingView(OfficeScopedView):
 class ChecklistItemView(OfficeScopedView):
     datamodel = RekomInterface(ChecklistItem)
     list_title = _l("Review checklist")
+    show_title = _l("Checklist item")
+    add_title = _l("Add checklist item")
+    edit_title = _l("Edit checklist item")
     list_columns = ["office", "position", "text", "applies_to", "active"]
     add_columns = edit_columns = show_columns = ["office", "position", "text", "applies_to", "active"]
     base_order = ("position", "asc")
@@ -905,6 +965,9 @@ class ChecklistItemView(OfficeScopedView):
 class NonWorkingDayView(OfficeScopedView):
     datamodel = RekomInterface(NonWorkingDay)
     list_title = _l("Days off")
+    show_title = _l("Day off")
+    add_title = _l("Add day off")
+    edit_title = _l("Edit day off")
     list_columns = ["day", "name", "kind", "is_working_day", "office"]
     add_columns = edit_columns = show_columns = ["office", "day", "name", "kind", "is_working_day"]
     base_order = ("day", "desc")
@@ -922,10 +985,24 @@ class NonWorkingDayView(OfficeScopedView):
     office_filter_value = "or_null"
 
 
+AUDIT_OBJECTS = {"activity_request": _l("Request"), "complaint": _l("Complaints")}
+AUDIT_ACTIONS = {
+    **{name: t.label for name, t in workflow.TRANSITIONS.items()},
+    "create": _l("Created"),
+    "review": _l("Review checklist"),
+    "take": _l("Take up"),
+    "answer": _l("Answer"),
+}
+AUDIT_STATES = {**COMPLAINT_STATES, **REQUEST_STATES}
+
+
 class AuditEventView(OfficeScopedView):
     datamodel = RekomInterface(AuditEvent)
     base_permissions = READ_ONLY
     list_title = _l("Audit trail")
+    show_title = _l("Audit event")
+    add_title = _l("Add audit event")
+    edit_title = _l("Edit audit event")
     list_columns = ["at", "actor", "object_type", "object_id", "action", "from_state", "to_state"]
     show_columns = list_columns + ["note", "office"]
     base_order = ("at", "desc")
@@ -940,12 +1017,22 @@ class AuditEventView(OfficeScopedView):
         "note": _l("Note"),
         "office": _l("Office"),
     }
+    # The trail stores codes (activity_request, submit, draft): shown with their labels.
+    formatters_columns = {
+        "object_type": labelled(AUDIT_OBJECTS),
+        "action": labelled(AUDIT_ACTIONS),
+        "from_state": labelled(AUDIT_STATES),
+        "to_state": labelled(AUDIT_STATES),
+    }
 
 
 class OutboundEmailView(OfficeScopedView):
     datamodel = RekomInterface(OutboundEmail)
     base_permissions = READ_ONLY
     list_title = _l("Outbox")
+    show_title = _l("Outgoing e-mail")
+    add_title = _l("Add e-mail")
+    edit_title = _l("Edit e-mail")
     list_columns = ["created_at", "recipient", "subject", "state", "attempts", "next_attempt_at"]
     show_columns = list_columns + ["sent_at", "last_error", "body_text"]
     base_order = ("created_at", "desc")
@@ -959,6 +1046,9 @@ class OutboundEmailView(OfficeScopedView):
         "sent_at": _l("Sent"),
         "last_error": _l("Last error"),
         "body_text": _l("Message"),
+        "body_html": _l("Message (HTML)"),
+        "letter": _l("Letter"),
+        "office": _l("Office"),
     }
     formatters_columns = {"state": labelled(EMAIL_STATES)}
     search_columns = ["recipient", "subject", "state", "created_at"]
@@ -999,10 +1089,58 @@ MENUS = (
 )
 
 
+# FAB's security screens leave these columns to labels made from the column names, in
+# English (our profile columns on the registration, the group screen, a role's users).
+SECURITY_LABELS = {
+    "RegisterUserModelView": {
+        "first_name": _l("First Name"), "last_name": _l("Last Name"),
+        "username": _l("User Name"), "email": _l("Email"), "password": _l("Password"),
+        "registration_date": _l("Registration date"),
+        "registration_hash": _l("Registration code"), "agency": _l("Agency"),
+        "position": _l("Position"), "phone": _l("Phone"),
+        "id_doc_type": _l("Identity document"), "id_doc_number": _l("Identity document number"),
+    },
+    "RekomGroupModelView": {
+        "name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
+        "roles": _l("Roles"), "users": _l("Users"),
+    },
+    "RekomRoleModelView": {"groups": _l("Groups"), "user": _l("Users")},
+    "PermissionViewModelView": {"role": _l("Role")},
+}
+SECURITY_TITLES = {
+    "RegisterUserModelView": {"add_title": _l("Add registration"),
+                              "edit_title": _l("Edit registration")},
+}
+
+
+def _fab_views_in_the_users_language(appbuilder) -> None:
+    """FAB's own model views (users, roles, groups, registrations…): labels and titles that FAB
+    leaves in English, and dates, yes/no and empty values shown as ours are (``display``)."""
+    for view in appbuilder.baseviews:
+        if not isinstance(view, ModelView) or isinstance(view, OfficeScopedView):
+            continue
+        name = type(view).__name__
+        labels = SECURITY_LABELS.get(name)
+        if labels:
+            view.label_columns.update(labels)
+            # The forms were built with the old labels: build them again (FAB builds a form
+            # only where none is set).
+            for form in ("search_form", "add_form", "edit_form"):
+                view.__dict__.pop(form, None)
+            view._init_forms()
+        for attr, title in SECURITY_TITLES.get(name, {}).items():
+            setattr(view, attr, title)
+        view.formatters_columns = {
+            **{column: display for column in view.datamodel.get_columns_list()},
+            **(view.formatters_columns or {}),
+        }
+
+
 def register_views(appbuilder) -> None:
     from .dashboard import register as register_dashboard
 
     register_dashboard(appbuilder)
+    _fab_views_in_the_users_language(appbuilder)
     for view, name, label, icon, category, category_label, category_icon in MENUS:
         appbuilder.add_view(
             view,
