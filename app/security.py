@@ -32,6 +32,23 @@ log = logging.getLogger(__name__)
 
 ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC = "Admin", "Officer", "Head", "Applicant", "Public"
 ROLES = (ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC)
+# A role's name is its key in FAB's tables (and the code); people read these.
+ROLE_LABELS = {
+    ADMIN: _l("Administrator"),
+    OFFICER: _l("Officer"),
+    HEAD: _l("Head of office"),
+    APPLICANT: _l("Applicant"),
+    PUBLIC: _l("Public"),
+}
+
+
+def role_label(name: str) -> str:
+    return str(ROLE_LABELS.get(name, name))
+
+
+def roles_text(roles) -> str:
+    """A user's roles as words, for FAB's user screens (FAB shows "[Admin, Officer]")."""
+    return ", ".join(role_label(role.name) for role in roles or ())
 
 READ = frozenset({"can_list", "can_show"})
 WRITE = READ | {"can_add", "can_edit"}
@@ -190,6 +207,7 @@ class RekomUserDBModelView(UserDBModelView):
 
     _profile = ["office", "agency", "position", "phone", "id_doc_type", "id_doc_number"]
     list_columns = ["first_name", "last_name", "username", "email", "office", "roles", "active"]
+    formatters_columns = {"roles": roles_text}
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"]}),

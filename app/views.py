@@ -65,7 +65,16 @@ from .models import (
     Review,
 )
 from .request_actions import WorkflowActionsMixin, sla_cell
-from .security import APPLICANT, OFFICER, FilterOffice, is_admin, user_role_names
+from .security import (
+    ADMIN,
+    APPLICANT,
+    HEAD,
+    OFFICER,
+    ROLE_LABELS,
+    FilterOffice,
+    is_admin,
+    user_role_names,
+)
 
 READ_ONLY = ["can_list", "can_show"]
 CRUD = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
@@ -913,6 +922,10 @@ class OfficeView(OfficeScopedView):
         pass
 
 
+# Who may sign (issue) the office's letters: workflow._guard_signer checks this role.
+SIGNER_ROLES = {role: ROLE_LABELS[role] for role in (HEAD, ADMIN, OFFICER)}
+
+
 class OfficeSettingView(OfficeScopedView):
     datamodel = RekomInterface(OfficeSetting)
     list_title = _l("Office settings")
@@ -937,6 +950,10 @@ class OfficeSettingView(OfficeScopedView):
     }
     description_columns = {
         "number_pattern": _l("Placeholders: {seq} {office_code} {classification} {year}"),
+    }
+    formatters_columns = {"signer_role": labelled(SIGNER_ROLES)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "signer_role": choice(_l("Signer's role"), SIGNER_ROLES),
     }
 
 

@@ -31,7 +31,7 @@ from .models import (
     OfficeSetting,
     Review,
 )
-from .security import ADMIN, APPLICANT, HEAD, OFFICER, user_role_names
+from .security import ADMIN, APPLICANT, HEAD, OFFICER, role_label, user_role_names
 from .workdays import local_date, office_calendar
 
 # Fields an applicant must fill before the request counts as recorded complete (the form's own
@@ -146,7 +146,7 @@ def _guard_signer(ctx: Context) -> None:
     signer_role = _setting(ctx).signer_role or HEAD
     if signer_role not in ctx.roles:
         raise WorkflowError(_("Only the signer of this office (%(role)s) may do this.",
-                              role=signer_role), status=403)
+                              role=role_label(signer_role)), status=403)
 
 
 # --- effects ---------------------------------------------------------------------------------

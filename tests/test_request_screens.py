@@ -112,6 +112,13 @@ def test_only_the_head_issues_and_the_letter_then_freezes(app, world, wf, client
     assert preview.status_code == 200 and preview.data.startswith(b"%PDF")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(preview.data)).pages)
     assert "DRAF" in text
+    # The request page offers "Edit draft" to the officer who may edit it, not to the head.
+    edit_link = f"/letterview/edit/{draft_id}"
+    assert edit_link in clients["officer_x"].get(
+        f"/activityrequestview/show/{req_id}").get_data(as_text=True)
+    assert edit_link not in clients["head_x"].get(
+        f"/activityrequestview/show/{req_id}").get_data(as_text=True)
+    assert clients["head_x"].get(edit_link).status_code == 403
     clients["officer_x"].post(f"/activityrequestview/action/issue/{req_id}")
     assert _state(app, req_id) == "letter_drafted"  # the officer holds no "issue" permission
     clients["head_x"].post(f"/activityrequestview/action/issue/{req_id}")

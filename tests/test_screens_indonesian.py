@@ -496,3 +496,21 @@ def test_fab_screens_write_dates_in_the_users_language(app, world):
     client.get("/lang/en")
     page = client.get("/queueticketview/list/").get_data(as_text=True)
     assert "November 24, 2026" in page and "2026-11-24" not in page
+
+
+def test_roles_read_as_words(app, world):
+    """Role names are keys in FAB's tables; the users list and the office setting show words,
+    and a refused signature names the signer's role in words."""
+    client = login(app.test_client(), "admin")
+    users = client.get("/users/list/?psize_UserDBModelView=100").get_data(as_text=True)
+    assert "Kepala kantor" in users and "Petugas" in users
+    assert "[Head]" not in users and "[Officer]" not in users
+    setting = world.rows[("OfficeSettingView", OFFICE_X)]
+    show = client.get(f"/officesettingview/show/{setting}").get_data(as_text=True)
+    assert "Kepala kantor" in show
+    edit = client.get(f"/officesettingview/edit/{setting}").get_data(as_text=True)
+    assert '<option selected value="Head">Kepala kantor</option>' in edit or \
+        '<option value="Head" selected>Kepala kantor</option>' in edit
+    client.get("/lang/en")
+    assert "Head of office" in client.get("/users/list/?psize_UserDBModelView=100").get_data(
+        as_text=True)
