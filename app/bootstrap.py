@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .models import ChecklistItem, Office, OfficeSetting, RekomUser
+from .nip import digits_of
 from .security import ADMIN, ROLES
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,10 @@ def ensure_office(code: str, name: str, **fields) -> Office:
 
 def ensure_default_office() -> Office:
     cfg = current_app.config
+    try:
+        head_nip = digits_of(cfg["OFFICE_HEAD_NIP"])
+    except ValueError as err:
+        raise RuntimeError(f"OFFICE_HEAD_NIP: {err}") from None
     parent = None
     if cfg.get("OFFICE_PARENT_CODE"):
         parent = ensure_office(cfg["OFFICE_PARENT_CODE"], cfg["OFFICE_PARENT_NAME"])
@@ -86,7 +91,7 @@ def ensure_default_office() -> Office:
         email=cfg["OFFICE_EMAIL"],
         website=cfg["OFFICE_WEBSITE"],
         head_name=cfg["OFFICE_HEAD_NAME"],
-        head_nip=cfg["OFFICE_HEAD_NIP"],
+        head_nip=head_nip,  # digits, as the office screen stores it (the setting may be grouped)
         parent_id=parent.id if parent else None,
     )
 

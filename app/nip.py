@@ -9,7 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from flask_babel import lazy_gettext as _l
+
 DIGITS = 18
+# What a form shows: the rule, then the example in the written form.
+_EXAMPLE = "19700101 199001 1 001"
 _SEPARATORS = re.compile(r"[\s.\-]+")
 
 
@@ -22,15 +26,17 @@ def digits_of(text: str | None) -> str | None:
     if not bare:
         return None
     if not bare.isascii() or not bare.isdigit() or len(bare) != DIGITS:
-        raise ValueError("a NIP has 18 digits")
+        raise ValueError(_l("A NIP has 18 digits, e.g. %(example)s.", example=_EXAMPLE))
     try:
         dt.date(int(bare[0:4]), int(bare[4:6]), int(bare[6:8]))
     except ValueError:
-        raise ValueError("the first 8 digits are not a date of birth") from None
-    if not 1 <= int(bare[12:14]) <= 12:
-        raise ValueError("digits 13-14 are not a month of appointment")
+        raise ValueError(_l("The first 8 digits of a NIP are a date of birth (YYYYMMDD), e.g. "
+                            "%(example)s.", example=_EXAMPLE)) from None
+    if not 1 <= int(bare[12:14]) <= 12 or not 1900 <= int(bare[8:12]):
+        raise ValueError(_l("Digits 9 to 14 of a NIP are the month of appointment (YYYYMM), "
+                            "e.g. %(example)s.", example=_EXAMPLE))
     if bare[14] not in "12":
-        raise ValueError("digit 15 is 1 or 2")
+        raise ValueError(_l("Digit 15 of a NIP is 1 or 2, e.g. %(example)s.", example=_EXAMPLE))
     return bare
 
 

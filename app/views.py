@@ -64,6 +64,7 @@ from .models import (
     RequestVariable,
     Review,
 )
+from .nip import digits_of, format_nip
 from .request_actions import WorkflowActionsMixin, sla_cell
 from .security import (
     ADMIN,
@@ -886,6 +887,14 @@ class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
 # --- Pengaturan -----------------------------------------------------------------------------
 
 
+def nip_field(form, field):
+    """A NIP as typed (spaces, dots, "NIP.") is stored as its 18 digits; else the reason."""
+    try:
+        field.data = digits_of(field.data)
+    except ValueError as err:
+        raise ValidationError(str(err)) from None
+
+
 class OfficeView(OfficeScopedView):
     datamodel = RekomInterface(Office)
     office_column = "id"
@@ -911,6 +920,9 @@ class OfficeView(OfficeScopedView):
         "parent": _l("Parent office"),
         "active": _l("Active"),
     }
+    description_columns = {"head_nip": _l("18 digits, e.g. 19700101 199001 1 001")}
+    validators_columns = {"head_nip": [nip_field]}
+    formatters_columns = {"head_nip": format_nip}
 
     def related_choices(self) -> dict:
         return {}  # the parent office may be any office (a province above a regency)
