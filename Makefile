@@ -24,9 +24,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
-# Ours, and FAB's own strings in Indonesian (app/translations_fab: FAB ships no Indonesian).
+# Ours, and FAB's and WTForms' own strings in Indonesian (neither ships Indonesian).
 translations: | $(BIN)/python
-	@for dir in app/translations app/translations_fab; do \
+	@for dir in app/translations app/translations_fab app/translations_wtforms; do \
 		if ls $$dir/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 			$(BIN)/pybabel compile -d $$dir >/dev/null || exit 1; fi; done
 

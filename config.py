@@ -78,10 +78,12 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TZ_NAME", "Asia/Jakarta")
-    # FAB ships no Indonesian: app/translations_fab holds its strings in Indonesian. Later
-    # directories override earlier ones, so our own catalogue has the last word.
+    # Neither FAB nor WTForms ships Indonesian: app/translations_wtforms and translations_fab
+    # hold their strings in Indonesian. Later directories override earlier ones, so our own
+    # catalogue has the last word.
     BABEL_TRANSLATION_DIRECTORIES = ";".join(
-        str(BASE_DIR / "app" / name) for name in ("translations_fab", "translations"))
+        str(BASE_DIR / "app" / name)
+        for name in ("translations_wtforms", "translations_fab", "translations"))
     LANGUAGES = {
         "id": {"flag": "id", "name": "Bahasa Indonesia"},
         "en": {"flag": "gb", "name": "English"},
