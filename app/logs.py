@@ -393,6 +393,16 @@ class _RememberApiException(logging.Filter):
         return True
 
 
+class _NoNextIsNoAttack(logging.Filter):
+    """FAB warns "Invalid redirect detected" after every log-in without a ``next`` address
+    (nothing was asked for, so there was nothing to refuse): keep the warning for a ``next``
+    that really points elsewhere, drop it for none."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.getMessage().startswith("Invalid redirect detected")
+                    and has_request_context() and not request.args.get("next"))
+
+
 def _api_error_body(response: Response, rid: str) -> Response:
     if not _is_api() or response.status_code != 500 or not response.is_json:
         return response
@@ -437,3 +447,6 @@ def init_app(app: Flask) -> None:
     fab_api = logging.getLogger("flask_appbuilder.api")
     if not any(isinstance(f, _RememberApiException) for f in fab_api.filters):
         fab_api.addFilter(_RememberApiException())
+    fab_redirects = logging.getLogger("flask_appbuilder.utils.base")
+    if not any(isinstance(f, _NoNextIsNoAttack) for f in fab_redirects.filters):
+        fab_redirects.addFilter(_NoNextIsNoAttack())

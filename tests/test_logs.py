@@ -361,3 +361,19 @@ def test_a_body_beyond_the_limit_is_refused_with_the_limit_named(app, clients):
     api = client.post("/api/v1/requests/", data=b"{" + b" " * (limit + 1) + b"}",
                       content_type="application/json")
     assert api.status_code == 413 and "terlalu besar" in api.get_json()["message"]
+
+
+def test_a_login_without_next_logs_no_redirect_warning(app, world, caplog):
+    """FAB warns of an "invalid redirect" after every log-in; only a real one is worth it."""
+    import logging
+
+    from conftest import PASSWORD
+
+    with caplog.at_level(logging.WARNING, logger="flask_appbuilder.utils.base"):
+        client = app.test_client()
+        client.post("/login/", data={"username": "officer_x", "password": PASSWORD})
+        assert "Invalid redirect" not in caplog.text
+        client.get("/logout/")
+        client.post("/login/?next=https://jahat.example/", data={
+            "username": "officer_x", "password": PASSWORD})
+        assert "Invalid redirect" in caplog.text
