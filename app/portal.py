@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import codes, form_pdf, letters, notify, portal_forms, uploads, workflow
 from .access import login_required
@@ -45,6 +45,7 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 EDITABLE = frozenset({"draft", "revision_requested"})
 UPLOAD_KINDS = ("cover_letter", "questionnaire", "request_form", "other")
 BLANK_VARIABLE_ROWS = 3
+HOME_PER_PAGE = 25  # requests per page of "My requests"
 # What an applicant sees of the timeline: staff-internal steps (drafting, the head returning a
 # draft, checklist saves) are the office's business, and only revision notes are addressed to
 # the applicant.
@@ -75,12 +76,19 @@ def home():
     if user_role_names(g.user) & {OFFICER, HEAD, ADMIN} and not _session().scalar(
             select(ActivityRequest.id).where(ActivityRequest.applicant_id == g.user.id)):
         return redirect(url_for("RekomIndexView.index"))  # staff work in their own screens
+    # One page at a time: an agency's account may hold years of requests.
+    mine = ActivityRequest.applicant_id == g.user.id
+    total = _session().scalar(select(func.count()).select_from(ActivityRequest).where(mine))
+    pages = max(1, -(-total // HOME_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     rows = _session().scalars(
-        select(ActivityRequest).where(ActivityRequest.applicant_id == g.user.id)
-        .order_by(ActivityRequest.created_at.desc())
+        select(ActivityRequest).where(mine)
+        .order_by(ActivityRequest.created_at.desc(), ActivityRequest.id.desc())
+        .limit(HOME_PER_PAGE).offset((page - 1) * HOME_PER_PAGE)
     ).all()
     return render_template("portal/home.html", requests=rows, states=REQUEST_STATES,
-                           sla=lambda r: sla_label(request_sla(r)))
+                           sla=lambda r: sla_label(request_sla(r)), page=page, pages=pages,
+                           total=total)
 
 
 # --- the form ----------------------------------------------------------------------------------

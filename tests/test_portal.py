@@ -357,3 +357,39 @@ def test_blank_and_filled_form_pdfs_follow_the_form_definition(app, world, wf, c
     filled = clients["applicant_a"].get(f"/portal/requests/{req_id}/form.pdf")
     text = _pdf_text(filled.data)
     assert "Survei Ubinan Padi Sawah 2027" in text and "Dinas Pertanian Kota Lubuklinggau" in text
+
+
+def test_my_requests_come_a_page_at_a_time(app, world):
+    """An agency's account may hold years of requests: 25 a page, newest first, a pager, and
+    a page number past the end or not a number shows a real page."""
+    import datetime as dt
+
+    from app import codes
+    from app.bootstrap import create_user
+    from conftest import OFFICE_X
+
+    with app.app_context():
+        session = app.appbuilder.session
+        user = create_user("Applicant", "pemohon.banyak", "banyak@bappeda.test", PASSWORD,
+                           "Banyak", "Permohonan")
+        start = dt.datetime(2026, 1, 1, 8, 0)
+        for i in range(30):
+            session.add(m.ActivityRequest(
+                tracking_code=codes.tracking_code("RKS"), office_id=world.offices[OFFICE_X],
+                applicant_id=user.id, state="draft", year=2026, kind="survey",
+                title=f"Survei Halaman Nomor {i:02d}", created_at=start + dt.timedelta(days=i)))
+        session.commit()
+        session.remove()
+    client = login(app.test_client(), "pemohon.banyak")
+
+    def titles(html):
+        return re.findall(r"Survei Halaman Nomor (\d\d)", html)
+
+    first = client.get("/portal/").get_data(as_text=True)
+    assert titles(first) == [f"{i:02d}" for i in range(29, 4, -1)]  # the newest 25
+    assert "Halaman 1 dari 2" in first and 'href="/portal/?page=2"' in first
+    second = client.get("/portal/?page=2").get_data(as_text=True)
+    assert titles(second) == ["04", "03", "02", "01", "00"]
+    assert 'href="/portal/?page=1"' in second and "page=3" not in second
+    assert titles(client.get("/portal/?page=99").get_data(as_text=True)) == titles(second)
+    assert titles(client.get("/portal/?page=dua").get_data(as_text=True)) == titles(first)

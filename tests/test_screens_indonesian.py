@@ -275,13 +275,26 @@ def rows(app, world, wf):
             text="Aduan lama", due_date=dt.date(2026, 1, 5), ack_due_date=dt.date(2026, 1, 2))
         session.add(late_complaint)
         session.commit()
-        return {
+        made = {
             "sent": sent, "draft": draft, "late": late, "letter": sent_req.letter.id,
             "verification": sent_req.letter.verification_code, "register_user": reg.id,
             "group": group.id, "token": reset_token(applicant),
             "late_complaint": late_complaint.id,
             "officer_role": sm.find_role("Officer").id,
         }
+        session.remove()
+    yield made
+    # The only group and registration of the session: other tests (test_access_routes) expect
+    # none, whatever order the files run in.
+    with app.app_context():
+        session = app.appbuilder.session
+        session.execute(sa.delete(m.RekomRegisterUser).where(
+            m.RekomRegisterUser.id == made["register_user"]))
+        group = session.get(app.appbuilder.sm.group_model, made["group"])
+        if group is not None:
+            session.delete(group)
+        session.commit()
+        session.remove()
 
 
 def _world_pk(world, view: str):
