@@ -8,7 +8,8 @@ public fields only — never tracking codes, people, e-mail addresses or address
 
 Anonymous reading is FAB's own mechanism: the Public role (AUTH_ROLE_PUBLIC) holds ``can_get``
 on this API (security.py's matrix). Each endpoint answers an address at most
-CATALOGUE_API_RATE_LIMIT times (FAB's ``limits``, counted per endpoint).
+CATALOGUE_API_RATE_LIMIT times (FAB's ``limits``, counted per endpoint); a download counts as
+DOWNLOAD_COST requests.
 """
 from __future__ import annotations
 
@@ -49,6 +50,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def _rate_limit() -> str:
     return current_app.config.get("CATALOGUE_API_RATE_LIMIT", "60 per minute")
+
+
+DOWNLOAD_COST = 20  # a whole-catalogue file costs the server what 20 pages of it do
+
+
+def _cost() -> int:
+    """What a request counts against the limit: a download (the whole catalogue, megabytes
+    at 100 000 activities) counts as DOWNLOAD_COST requests, so at the default limit an
+    address gets three files a minute but sixty pages."""
+    return DOWNLOAD_COST if request.endpoint and request.endpoint.endswith(
+        ("download_csv", "download_json")) else 1
 
 
 class FilterInCatalogue(BaseFilter):
@@ -126,7 +138,7 @@ class CatalogueApi(ModelRestApi):
     order_columns = ["id", "year", "title", "agency_name", "recommendation_code"]
     openapi_spec_tag = "Catalogue"
     list_title = show_title = _l("Recommended activities")
-    limits = [Limit(limit_value=_rate_limit, key_func=get_remote_address,
+    limits = [Limit(limit_value=_rate_limit, key_func=get_remote_address, cost=_cost,
                     error_message=_l("Too many requests: please wait a minute."))]
 
     def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):

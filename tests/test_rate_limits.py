@@ -45,9 +45,7 @@ def test_the_kiosk_has_its_own_limit(limited):
     assert all(code != 429 for code in answers[:3]) and answers[3] == 429, answers
 
 
-@pytest.mark.parametrize("path", ["/api/v1/catalogue/", "/api/v1/catalogue/search?q=survei",
-                                  "/api/v1/catalogue/download.csv",
-                                  "/api/v1/catalogue/download.json"])
+@pytest.mark.parametrize("path", ["/api/v1/catalogue/", "/api/v1/catalogue/search?q=survei"])
 def test_the_open_catalogue_api_is_limited_per_address(limited, path):
     """Anonymous and open: an address reads each endpoint at most the limit per minute."""
     client = limited.test_client()
@@ -56,6 +54,23 @@ def test_the_open_catalogue_api_is_limited_per_address(limited, path):
     assert answers == [200, 200, 200, 429], answers
     # Another address is not held back by the first one.
     assert client.get(path, environ_base={"REMOTE_ADDR": "10.9.7.1"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/catalogue/download.csv",
+                                  "/api/v1/catalogue/download.json"])
+def test_a_catalogue_download_counts_as_many_requests(app, path):
+    from app import create_app
+    from app.catalogue_api import DOWNLOAD_COST
+
+    limit = 2 * DOWNLOAD_COST + 1  # two files, not three
+    limited = create_app({**app_config(), "RATELIMIT_ENABLED": True,
+                          "CATALOGUE_API_RATE_LIMIT": f"{limit} per minute"})
+    client = limited.test_client()
+    environ = {"REMOTE_ADDR": f"10.9.6.{len(path)}"}
+    answers = [client.get(path, environ_base=environ).status_code for _ in range(3)]
+    assert answers == [200, 200, 429], answers
+    # The pages of the list are counted on their own.
+    assert client.get("/api/v1/catalogue/", environ_base=environ).status_code == 200
 
 
 def test_limits_are_on_by_default(app):
