@@ -208,6 +208,31 @@ def login(client, username: str, password: str = PASSWORD):
     return client
 
 
+@pytest.fixture(scope="module")
+def tokens(app, world):
+    """A JWT per user of the world, from FAB's REST login (module scope: tokens expire)."""
+    client = app.test_client()
+    result = {}
+    for name in world.users:
+        r = client.post("/api/v1/security/login",
+                        json={"username": name, "password": PASSWORD, "provider": "db"})
+        assert r.status_code == 200, (name, r.json)
+        result[name] = {"Authorization": f"Bearer {r.json['access_token']}"}
+    return result
+
+
+@pytest.fixture
+def api(app, tokens):
+    """``api(method, user, path, **kwargs)``: a REST call as that user (None: no token)."""
+    client = app.test_client()
+
+    def call(method, user, path, **kwargs):
+        headers = {**(tokens[user] if user else {}), **kwargs.pop("headers", {})}
+        return client.open(path, method=method, headers=headers, **kwargs)
+
+    return call
+
+
 @pytest.fixture(scope="session")
 def clients(app, world):
     """A logged-in test client per role (None: anonymous)."""

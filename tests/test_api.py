@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 
-import pytest
 from pypdf import PdfReader
 
-from conftest import OFFICE_X, OFFICE_Y, PASSWORD
+from conftest import OFFICE_X, OFFICE_Y
 
 FORM = {
     "title": "Survei Harga Produsen Gabah Kota Lubuklinggau 2027",
@@ -23,29 +22,6 @@ FORM = {
     "collection_start": "2027-01-04",
     "collection_end": "2027-12-31",
 }
-
-
-@pytest.fixture(scope="module")
-def tokens(app, world):
-    client = app.test_client()
-    result = {}
-    for name in ("applicant_a", "applicant_b", "officer_x", "officer_y", "head_x", "admin"):
-        r = client.post("/api/v1/security/login", json={
-            "username": name, "password": PASSWORD, "provider": "db"})
-        assert r.status_code == 200, (name, r.json)
-        result[name] = {"Authorization": f"Bearer {r.json['access_token']}"}
-    return result
-
-
-@pytest.fixture()
-def api(app, tokens):
-    client = app.test_client()
-
-    def call(method, user, path, **kwargs):
-        headers = tokens[user] if user else {}
-        return client.open(path, method=method, headers=headers, **kwargs)
-
-    return call
 
 
 def _new_request(api, world, user="applicant_a", **extra):

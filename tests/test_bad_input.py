@@ -897,29 +897,6 @@ BAD_API_INTS = {"year": [0, 1944, 2201, 32768, "dua ribu", 2027.5, "2027"],
 API_COLUMNS = {"office", "applicant", *FIELDS, *OTHER_FIELDS}
 
 
-@pytest.fixture(scope="module")
-def tokens(app, world):
-    client = app.test_client()
-    result = {}
-    for name in ("applicant_a", "officer_x", "admin"):
-        r = client.post("/api/v1/security/login", json={
-            "username": name, "password": PASSWORD, "provider": "db"})
-        assert r.status_code == 200, r.json
-        result[name] = {"Authorization": f"Bearer {r.json['access_token']}"}
-    return result
-
-
-@pytest.fixture
-def api(app, tokens):
-    client = app.test_client()
-
-    def call(method, user, path, **kwargs):
-        headers = {**tokens[user], **kwargs.pop("headers", {})}
-        return client.open(path, method=method, headers=headers, **kwargs)
-
-    return call
-
-
 def raw_json(value) -> bytes:
     """JSON text of ``value``, lone surrogates written as ``\\udxxx`` escapes (valid JSON)."""
     return json.dumps(value, ensure_ascii=True).encode()

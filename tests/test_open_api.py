@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
-from conftest import OFFICE_X, OFFICE_Y, PASSWORD, login, seed
+from conftest import OFFICE_X, OFFICE_Y, login, seed
 
 YEAR = 2181  # the catalogue rows of this module: a year no other test uses
 PUBLIC_KEYS = {"id", "recommendation_code", "title", "year", "kind", "sector", "agency_name",
@@ -40,28 +40,6 @@ def catalogue(app, world, wf):
             ids[key] = pk
         session.remove()
     return ids
-
-
-@pytest.fixture(scope="module")
-def tokens(app, world):
-    client = app.test_client()
-    result = {}
-    for name in ("applicant_a", "officer_x", "officer_y", "head_x", "admin"):
-        r = client.post("/api/v1/security/login", json={
-            "username": name, "password": PASSWORD, "provider": "db"})
-        assert r.status_code == 200, (name, r.json)
-        result[name] = {"Authorization": f"Bearer {r.json['access_token']}"}
-    return result
-
-
-@pytest.fixture()
-def api(app, tokens):
-    client = app.test_client()
-
-    def call(method, user, path, **kwargs):
-        return client.open(path, method=method, headers=tokens[user] if user else {}, **kwargs)
-
-    return call
 
 
 def _year_filter(page_size=100):
