@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app import models as m
 from app import notify, workflow
-from test_api import FORM, api, tokens  # noqa: F401  (fixtures)
+from test_api import FORM
 from test_outbox import free_port, inbox, mail_via, smtp  # noqa: F401  (fixtures)
 
 FAR = dt.datetime(9000, 1, 1)
