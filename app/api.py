@@ -411,23 +411,33 @@ class RequestApi(_CheckedApi):
         # Out of the user's scope reads as not found: ids of others' requests reveal nothing.
         if self.datamodel.get(pk, self._base_filters) is None:
             return self.response_404()
-        # No body, or a JSON object with an optional note; anything else is refused rather than
-        # read as "no note" (a form post or a JSON list must not take the action).
-        body = request.get_json(silent=True) if request.is_json else None
-        if not _has_body():
-            body = {}
-        if not isinstance(body, dict) or not isinstance(body.get("note", ""), (str, type(None))):
-            return self.response_400(message=_("The body must be JSON: {\"note\": \"…\"}."))
-        if len(body.get("note") or "") > TEXT_LIMIT:
-            return self.response_400(message=_("The note: at most %(max)d characters, please.",
-                                               max=TEXT_LIMIT))
+        note, refused = optional_text_body("note")
+        if refused:
+            return self.response_400(message=refused)
         try:
-            outcome = workflow.apply(self.datamodel.session, pk, action_name, g.user,
-                                     note=body.get("note"))
+            outcome = workflow.apply(self.datamodel.session, pk, action_name, g.user, note=note)
         except workflow.WorkflowError as err:
             return self.response(err.status, message=err.message)
         notify.try_send_now(outcome.email_ids)
         return self.response(200, id=pk, state=outcome.to_state, from_state=outcome.from_state)
+
+
+def optional_text_body(field: str) -> tuple[str | None, str | None]:
+    """(the text, None) of a body ``{field: "…"}``, or (None, why it is refused).
+
+    No body at all is no text. Anything else but a JSON object with text of at most
+    TEXT_LIMIT there is refused rather than read as "no text": a form post or a JSON list must
+    not take an action.
+    """
+    body = request.get_json(silent=True) if request.is_json else None
+    if not _has_body():
+        body = {}
+    if not isinstance(body, dict) or not isinstance(body.get(field, ""), (str, type(None))):
+        return None, _("The body must be JSON: {\"%(field)s\": \"…\"}.", field=field)
+    text = body.get(field)
+    if len(text or "") > TEXT_LIMIT:
+        return None, _("At most %(max)d characters, please.", max=TEXT_LIMIT)
+    return text, None
 
 
 def _has_body() -> bool:

@@ -27,11 +27,10 @@ from flask_appbuilder.utils.limit import Limit
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
-from sqlalchemy import exists, select
 
 from . import search
 from .input_guard import clean
-from .models import ACTIVITY_KINDS, ActivityRequest, Letter
+from .models import ACTIVITY_KINDS, ActivityRequest
 
 # The public fields, as FAB names them (dotted: the letter and office of the request).
 PUBLIC_COLUMNS = [
@@ -69,9 +68,7 @@ class FilterInCatalogue(BaseFilter):
     name = _l("In the catalogue")
 
     def apply(self, query, value):
-        issued = exists(select(Letter.id).where(Letter.request_id == ActivityRequest.id,
-                                                Letter.issued_at.is_not(None)))
-        return query.filter(ActivityRequest.state.in_(search.RECOMMENDED_STATES), issued)
+        return query.filter(search.in_catalogue())
 
 
 def _csv_cell(value) -> str:
@@ -106,6 +103,27 @@ def _year_arg():
     if not 1 <= year <= 9999:
         raise ValueError(raw)
     return year
+
+
+def _csv_chunks(hits):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(DOWNLOAD_FIELDS)
+    for count, hit in enumerate(hits, 1):
+        record = _record(hit)
+        writer.writerow([_csv_cell(record[name]) for name in DOWNLOAD_FIELDS])
+        if count % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json_chunks(hits):
+    yield "["
+    for count, hit in enumerate(hits):
+        yield ("," if count else "") + "\n" + json.dumps(_record(hit), ensure_ascii=False)
+    yield "\n]\n"
 
 
 def _download_name(extension: str) -> str:
@@ -223,7 +241,15 @@ class CatalogueApi(ModelRestApi):
                              page_size=found.per_page,
                              result=[hit.as_dict() for hit in found.items])
 
-    def _download(self, chunks, mimetype: str, extension: str) -> Response:
+    def _download(self, extension: str) -> Response:
+        """The catalogue (``?year=`` optional) as a file, streamed: bounded memory at any size."""
+        try:
+            year = _year_arg()
+        except ValueError:
+            return self.response_400(message=_("year is a whole number."))
+        hits = search.every_activity(self.datamodel.session, year=year)
+        chunks, mimetype = ((_csv_chunks(hits), "text/csv") if extension == "csv"
+                            else (_json_chunks(hits), "application/json"))
         response = Response(stream_with_context(chunks), mimetype=mimetype)
         response.headers["Content-Disposition"] = (
             f'attachment; filename="{_download_name(extension)}"')
@@ -252,26 +278,7 @@ class CatalogueApi(ModelRestApi):
             400:
               $ref: '#/components/responses/400'
         """
-        try:
-            year = _year_arg()
-        except ValueError:
-            return self.response_400(message=_("year is a whole number."))
-        session = self.datamodel.session
-
-        def rows():
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(DOWNLOAD_FIELDS)
-            for count, hit in enumerate(search.every_activity(session, year=year), 1):
-                record = _record(hit)
-                writer.writerow([_csv_cell(record[name]) for name in DOWNLOAD_FIELDS])
-                if count % 500 == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            yield buffer.getvalue()
-
-        return self._download(rows(), "text/csv", "csv")
+        return self._download("csv")
 
     @expose("/download.json", methods=["GET"])
     @protect()
@@ -293,16 +300,4 @@ class CatalogueApi(ModelRestApi):
             400:
               $ref: '#/components/responses/400'
         """
-        try:
-            year = _year_arg()
-        except ValueError:
-            return self.response_400(message=_("year is a whole number."))
-        session = self.datamodel.session
-
-        def chunks():
-            yield "["
-            for count, hit in enumerate(search.every_activity(session, year=year)):
-                yield ("," if count else "") + "\n" + json.dumps(_record(hit), ensure_ascii=False)
-            yield "\n]\n"
-
-        return self._download(chunks(), "application/json", "json")
+        return self._download("json")

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from . import complaints, notify, reports, workflow
-from .api import _CheckedApi
+from .api import _CheckedApi, optional_text_body
 from .input_guard import MAX_DB_INT
 from .models import COMPLAINT_CHANNELS, ActivityRequest, Complaint, Office, Rating
 from .portal_forms import TEXT_LIMIT
@@ -195,16 +195,9 @@ class ComplaintApi(_CheckedApi):
         complaint = self.datamodel.get(pk, self._base_filters)
         if complaint is None:  # another office's complaint reads as not found
             return self.response_404()
-        body = request.get_json(silent=True) if request.is_json else None
-        if body is None and request.get_data():
-            return self.response_400(message=_("The body must be JSON: {\"text\": \"…\"}."))
-        body = body or {}
-        text = body.get("text") if isinstance(body, dict) else None
-        if not isinstance(body, dict) or not isinstance(text, (str, type(None))):
-            return self.response_400(message=_("The body must be JSON: {\"text\": \"…\"}."))
-        if len(text or "") > TEXT_LIMIT:
-            return self.response_400(message=_("At most %(max)d characters, please.",
-                                               max=TEXT_LIMIT))
+        text, refused = optional_text_body("text")
+        if refused:
+            return self.response_400(message=refused)
         from_state = complaint.state
         try:
             complaint, mail_ids = complaints.handle(self.datamodel.session, pk, step, g.user,
@@ -267,9 +260,9 @@ class RatingApi(_CheckedApi):
         if end < start or (end - start).days > IKM_MAX_DAYS:
             return self.response_400(message=_(
                 "The period ends on or after its start and spans at most three years."))
-        user = g.user
-        office_id = office if ADMIN in user_role_names(user) else user.office_id
-        if office_id is None and ADMIN not in user_role_names(user):
+        admin = ADMIN in user_role_names(g.user)
+        office_id = office if admin else g.user.office_id
+        if office_id is None and not admin:
             return self.response_403()
         index = reports.period_ikm(self.datamodel.session, office_id, start, end,
                                    workflow.office_timezone())

@@ -22,12 +22,11 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.exceptions import FABException
-from flask_babel import force_locale
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import false, select
 from sqlalchemy.orm import selectinload
 
@@ -41,6 +40,14 @@ from .security import is_admin
 def _items(items) -> list:
     items = items if isinstance(items, list) else [items]
     return [item for item in items if item is not None]
+
+
+def ticket_text(ticket) -> str:
+    """A queue ticket as the user's language writes it, "24 November 2026 #007"
+    (frontoffice.ticket_label writes the date in figures, for logs and mail)."""
+    if ticket is None:
+        return ""
+    return f"{date_text(ticket.service_date)} #{frontoffice.display_number(ticket.number)}"
 
 
 class QueueActionsMixin:
@@ -101,8 +108,7 @@ class QueueActionsMixin:
         office_id = self._own_office()
         done = 0
         for item in _items(items):
-            # The date as the user's language writes it (ticket_label's is for logs and mail).
-            label = f"{date_text(item.service_date)} #{frontoffice.display_number(item.number)}"
+            label = ticket_text(item)
             try:
                 frontoffice.move(session, item.id, step, g.user.id, office_id=office_id)
             except frontoffice.QueueError as err:

@@ -3,7 +3,6 @@
 The applicant portal (portal.py) grows beside this in the portal issue.
 """
 from flask import Blueprint, current_app, jsonify, render_template, request
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 from werkzeug.exceptions import HTTPException
@@ -44,7 +43,7 @@ def verify(code: str):
         return render_template("public/verify.html", letter=None), 404
     return render_template(
         "public/verify.html", letter=letter, req=letter.request, office=letter.office,
-        letter_date=format_date(letter.letter_date, "long"),
+        letter_date=formats.date_text(letter.letter_date),
     )
 
 

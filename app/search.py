@@ -241,6 +241,14 @@ def _recommended():
     return sa.and_(_R.c.state.in_(RECOMMENDED_STATES), _L.c.issued_at.is_not(None))
 
 
+def in_catalogue():
+    """The WHERE of "recommended" on activity_request alone (for queries without the letter
+    joined, e.g. the catalogue API's ORM list): the state, and an issued letter exists."""
+    issued = sa.exists(sa.select(_L.c.id).where(_L.c.request_id == _R.c.id,
+                                                _L.c.issued_at.is_not(None)))
+    return sa.and_(_R.c.state.in_(RECOMMENDED_STATES), issued)
+
+
 def _hit_columns():
     return (
         _R.c.id, _R.c.recommendation_code, _R.c.title, _R.c.year, _R.c.agency_name, _R.c.sector,

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from . import codes, complaints, letters, notify, registration, request_form, workflow
 from .complaint_actions import ComplaintActionsMixin, deadline_cell
-from .formats import date_text, is_number, number_text, value_text
+from .formats import is_number, number_text, value_text
 from .list_widgets import (
     LeanListWidget,
     LeanSearchWidget,
@@ -796,7 +796,11 @@ class RatingView(OfficeScopedView):
 # --- Front Office ---------------------------------------------------------------------------
 
 
-from .frontoffice_views import GuestBookExportMixin, QueueActionsMixin  # noqa: E402
+from .frontoffice_views import (  # noqa: E402
+    GuestBookExportMixin,
+    QueueActionsMixin,
+    ticket_text,
+)
 
 
 class QueueTicketView(QueueActionsMixin, OfficeScopedView):
@@ -830,11 +834,6 @@ class QueueTicketView(QueueActionsMixin, OfficeScopedView):
     }
     formatters_columns = {"state": labelled(QUEUE_STATES)}
     edit_form_extra_fields = {"state": choice(_l("State"), QUEUE_STATES)}
-
-
-def ticket_text(ticket) -> str:
-    """A queue ticket as "24 November 2026 #3"."""
-    return "" if ticket is None else f"{date_text(ticket.service_date)} #{ticket.number}"
 
 
 class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
