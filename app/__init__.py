@@ -94,6 +94,9 @@ def _build_app(config: object | dict | None) -> Flask:
 
     from flask_babel import get_locale
 
+    from . import template_i18n
+
+    template_i18n.init_app(app)
     app.jinja_env.globals["current_locale"] = get_locale
     # Our own (non-FAB) pages extend portal/base.html, which links to FAB's login and static.
     app.jinja_env.globals["appbuilder"] = app.appbuilder

@@ -18,6 +18,7 @@ from flask_appbuilder.security.sqla.models import Role
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_mail import Connection, Message, email_dispatched
+from markupsafe import escape
 from sqlalchemy import select, update
 
 from .models import ActivityRequest, Letter, OfficeSetting, OutboundEmail, RekomUser
@@ -141,19 +142,32 @@ def _date(value) -> str | None:
     return format_date(value, "long") if value else None
 
 
-def _queue_template(session, name: str, user, subject: str, req: ActivityRequest,
-                    letter_id: int | None = None, **context) -> OutboundEmail:
-    """Render email/<name>.txt and .html (call inside ``_office_locale``) and queue them."""
+# Stands for the recipient's name while a mail to several people is rendered once; no name
+# holds it (private-use characters), and it needs no HTML escaping.
+_NAME_SLOT = "\ue000name\ue000"
+
+
+def _queue_template(session, name: str, users, subject: str, req: ActivityRequest,
+                    letter_id: int | None = None, **context) -> list[OutboundEmail]:
+    """Render email/<name>.txt and .html (call inside ``_office_locale``) and queue one mail
+    per user. The mail is rendered once; each user's name then fills the greeting (an office
+    with ten officers would otherwise render the same mail ten times in the request)."""
     context.update(
-        req=req, office=req.office, name=_name(user), subject=subject,
-        lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
+        req=req, office=req.office, name=_name(users[0]) if len(users) == 1 else _NAME_SLOT,
+        subject=subject, lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
     )
-    return queue(
-        session, recipient=user.email, subject=subject,
-        text=render_template(f"email/{name}.txt", **context),
-        html=render_template(f"email/{name}.html", **context),
-        office_id=req.office_id, letter_id=letter_id,
-    )
+    text = render_template(f"email/{name}.txt", **context)
+    html = render_template(f"email/{name}.html", **context)
+    rows = []
+    for user in users:
+        person = _name(user)
+        rows.append(queue(
+            session, recipient=user.email, subject=subject,
+            text=text.replace(_NAME_SLOT, person),
+            html=html.replace(_NAME_SLOT, str(escape(person))),
+            office_id=req.office_id, letter_id=letter_id,
+        ))
+    return rows
 
 
 def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
@@ -167,23 +181,28 @@ def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
     if applicant is None or not applicant.email:
         return []
     context.setdefault("url", request_url(req))
-    return [_queue_template(session, name, applicant, subject, req, letter_id, **context)]
+    return _queue_template(session, name, [applicant], subject, req, letter_id, **context)
 
 
-def submission_received(session, req: ActivityRequest) -> list[OutboundEmail]:
-    """Applicant: tracking code, title, the SLA promise and, once known, the due date."""
+def submission_received(session, req: ActivityRequest,
+                        sla_days: int | None = None) -> list[OutboundEmail]:
+    """Applicant: tracking code, title, the SLA promise and, once known, the due date.
+    ``sla_days``: the office's promise when the caller has read it already."""
     with _office_locale():
         return _to_applicant(
             session, req, "submission_received",
-            _("Request %(code)s received", code=req.tracking_code),
-            due=_date(req.due_date), days=_sla_days(session, req.office_id),
+            _("Request %(code)s received", code=req.tracking_code), due=_date(req.due_date),
+            days=sla_days if sla_days is not None else _sla_days(session, req.office_id),
         )
 
 
-def office_officers(session, office_id: int) -> list[RekomUser]:
-    """Active users with the Officer role in the office."""
-    return list(session.scalars(
-        select(RekomUser).join(RekomUser.roles)
+def office_officers(session, office_id: int) -> list:
+    """Active users with the Officer role in the office: id, names, username and e-mail (what
+    a mail to them needs, without loading whole accounts)."""
+    return list(session.execute(
+        select(RekomUser.id, RekomUser.first_name, RekomUser.last_name, RekomUser.username,
+               RekomUser.email)
+        .join(RekomUser.roles)
         .where(Role.name == OFFICER, RekomUser.active.is_(True), RekomUser.office_id == office_id)
         .distinct().order_by(RekomUser.id)
     ))
@@ -191,14 +210,13 @@ def office_officers(session, office_id: int) -> list[RekomUser]:
 
 def new_submission_for_officers(session, req: ActivityRequest) -> list[OutboundEmail]:
     """One mail per officer of the request's office (submission and resubmission)."""
-    rows = []
+    officers = [o for o in office_officers(session, req.office_id) if o.email]
+    if not officers:
+        return []
     with _office_locale():
         subject = _("Request %(code)s is waiting for review", code=req.tracking_code)
-        for officer in office_officers(session, req.office_id):
-            if officer.email:
-                rows.append(_queue_template(session, "new_submission", officer, subject, req,
-                                            url=staff_request_url(req), due=_date(req.due_date)))
-    return rows
+        return _queue_template(session, "new_submission", officers, subject, req,
+                               url=staff_request_url(req), due=_date(req.due_date))
 
 
 def revision_requested(session, req: ActivityRequest, notes: str | None) -> list[OutboundEmail]:

@@ -195,22 +195,31 @@ def _save(form, req):
         req.year = req.year or workflow.office_today().year
         req.kind = req.kind or "survey"
         _replace_variables(session, req, rows)
-        session.flush()
-        req_id = req.id  # read now: after the commit it would cost a reload
-        for kind, item in checked:
-            stored.append(uploads.store(session, req.id, kind, item, g.user.id))
-        if existing is None or not session.scalar(select(AuditEvent.id).where(
-                AuditEvent.object_type == "activity_request", AuditEvent.object_id == req.id)):
-            session.add(AuditEvent(actor_id=g.user.id, office_id=req.office_id,
-                                   object_type="activity_request", object_id=req.id,
-                                   action="create", to_state="draft"))
-        if submitting and not workflow.missing_for_submit(req):
-            # One transaction for the draft and its submission: the workflow commits both.
-            outcome = workflow.apply(session, req_id, action, g.user,
+        complete = submitting and not workflow.missing_for_submit(req)
+        if existing is None and complete and not checked:
+            # Created and submitted at once: the workflow writes the row once, in its final
+            # state, with both of its events.
+            outcome = workflow.apply(session, req, action, g.user,
                                      note=request.form.get("note"))
+            req_id = outcome.request_id
         else:
-            session.commit()  # the draft; an incomplete submission is refused below
-            outcome = None
+            session.flush()
+            req_id = req.id  # read now: after the commit it would cost a reload
+            for kind, item in checked:
+                stored.append(uploads.store(session, req.id, kind, item, g.user.id))
+            if existing is None or not session.scalar(select(AuditEvent.id).where(
+                    AuditEvent.object_type == "activity_request",
+                    AuditEvent.object_id == req.id)):
+                session.add(AuditEvent(actor_id=g.user.id, office_id=req.office_id,
+                                       object_type="activity_request", object_id=req.id,
+                                       action="create", to_state="draft"))
+            if complete:
+                # One transaction for the draft and its submission: the workflow commits both.
+                outcome = workflow.apply(session, req_id, action, g.user,
+                                         note=request.form.get("note"))
+            else:
+                session.commit()  # the draft; an incomplete submission is refused below
+                outcome = None
     except workflow.WorkflowError as err:
         # Rolled back: nothing stored, the form comes back with what was entered.
         uploads.discard(stored)

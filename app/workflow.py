@@ -18,7 +18,7 @@ from typing import Callable, Optional
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from . import codes, letters, notify, request_form
 from .errors import DomainError
@@ -61,6 +61,7 @@ class Context:
     now: dt.datetime
     roles: set
     emails: list = field(default_factory=list)  # outbox rows queued by the effect
+    setting: Optional[OfficeSetting] = None  # read once per action (see _setting)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Outcome:
     from_state: str
     to_state: str
     email_ids: list
+    request_id: int  # read before the commit: request.id would reload the expired row
 
 
 # --- guards ----------------------------------------------------------------------------------
@@ -153,10 +155,11 @@ def _guard_signer(ctx: Context) -> None:
 
 
 def _setting(ctx: Context) -> OfficeSetting:
-    setting = ctx.session.scalars(
-        select(OfficeSetting).where(OfficeSetting.office_id == ctx.request.office_id)
-    ).first()
-    return setting or OfficeSetting(sla_working_days=30, signer_role=HEAD)
+    if ctx.setting is None:  # the guard and the effect of one action share one read
+        ctx.setting = ctx.session.scalars(
+            select(OfficeSetting).where(OfficeSetting.office_id == ctx.request.office_id)
+        ).first() or OfficeSetting(sla_working_days=30, signer_role=HEAD)
+    return ctx.setting
 
 
 def _calendar(ctx: Context):
@@ -165,13 +168,16 @@ def _calendar(ctx: Context):
 
 def _on_submit(ctx: Context) -> None:
     req = ctx.request
-    # The reads below would each flush the request's changes so far (one UPDATE apiece):
-    # let apply's one flush write them together.
+    # The reads would each flush the request's changes so far (an UPDATE apiece, or the INSERT
+    # of a new request before its due date is known): one flush writes the row once, with its
+    # final values, before the mails that link to it.
     with ctx.session.no_autoflush:
+        days = _setting(ctx).sla_working_days
         req.submitted_at = req.complete_at = ctx.now
-        req.due_date = _calendar(ctx).due_date(ctx.today, _setting(ctx).sla_working_days)
-        ctx.emails += notify.submission_received(ctx.session, req)
-        ctx.emails += notify.new_submission_for_officers(ctx.session, req)
+        req.due_date = _calendar(ctx).due_date(ctx.today, days)
+    ctx.session.flush()
+    ctx.emails += notify.submission_received(ctx.session, req, days)
+    ctx.emails += notify.new_submission_for_officers(ctx.session, req)
 
 
 def _on_start_review(ctx: Context) -> None:
@@ -382,15 +388,25 @@ def allowed_actions(req: ActivityRequest, actor) -> list[Transition]:
     return result
 
 
-def apply(session, request_id: int, action: str, actor, note: Optional[str] = None,
-          now: Optional[dt.datetime] = None, today: Optional[dt.date] = None) -> Outcome:
-    """Take ``action`` on the request as ``actor``; commit, or raise and leave nothing written."""
+def apply(session, request: int | ActivityRequest, action: str, actor,
+          note: Optional[str] = None, now: Optional[dt.datetime] = None,
+          today: Optional[dt.date] = None) -> Outcome:
+    """Take ``action`` on the request as ``actor``; commit, or raise and leave nothing written.
+
+    ``request`` is the id of a stored request, which is locked and read afresh; or a new
+    request the caller has just added to the session, not yet flushed (one submitted as it is
+    created). No other transaction can see that one, so there is nothing to lock or reload,
+    and its "create" event is written together with the action's.
+    """
     t = TRANSITIONS.get(action)
     if t is None:
         raise WorkflowError(_("Unknown action \"%(action)s\".", action=action), status=404)
     now = now or utcnow()
+    created = isinstance(request, ActivityRequest)
+    if created and request not in session.new:
+        raise ValueError("apply() takes a request that is not new by its id")
     try:
-        req = _locked_request(session, request_id)
+        req = request if created else _locked_request(session, request)
         roles = user_role_names(actor)
         _check_roles_and_scope(t, req, actor, roles)
         if req.state not in t.sources:
@@ -405,21 +421,28 @@ def apply(session, request_id: int, action: str, actor, note: Optional[str] = No
         if t.guard:
             t.guard(ctx)
         from_state = req.state
+        # The target state first: an effect that flushes (the mails link to the request) then
+        # writes the row once, with its final state.
+        req.state = t.target
         if t.effect:
             t.effect(ctx)
-        req.state = t.target
-        session.add(AuditEvent(
+        if req.id is None:
+            session.flush()  # the new request's id, for its events
+        events = [(action, from_state, t.target, note)]
+        if created:
+            events.insert(0, ("create", None, from_state, None))
+        # Written, never read back here: one INSERT for all of them, no ORM objects.
+        session.execute(insert(AuditEvent.__table__), [dict(
             at=now, actor_id=actor.id, office_id=req.office_id, object_type="activity_request",
-            object_id=req.id, action=action, from_state=from_state, to_state=t.target,
-            note=note,
-        ))
+            object_id=req.id, action=name, from_state=before, to_state=after, note=text,
+        ) for name, before, after, text in events])
         session.flush()
-        email_ids = [m.id for m in ctx.emails]
+        email_ids, request_id = [m.id for m in ctx.emails], req.id
         session.commit()
     except Exception:
         session.rollback()
         raise
-    return Outcome(req, from_state, t.target, email_ids)
+    return Outcome(req, from_state, t.target, email_ids, request_id)
 
 
 def record_review(session, request_id: int, actor, results: dict, notes: Optional[str] = None,
