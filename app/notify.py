@@ -19,7 +19,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_mail import Connection, Message, email_dispatched
 from markupsafe import escape
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from .models import ActivityRequest, Letter, OfficeSetting, OutboundEmail, RekomUser
 from .offices import default_office
@@ -67,6 +67,21 @@ def queue(session, *, recipient: str, subject: str, text: str, html: str | None 
     )
     session.add(row)
     return row
+
+
+_OUTBOX = OutboundEmail.__table__
+
+
+def _queue_all(session, messages: list[dict]) -> list:
+    """Write several pending messages at once, in the caller's transaction like ``queue``: one
+    INSERT … RETURNING, no ORM objects (the unit of work sends one INSERT per row on SQLite).
+    Returns the rows as written (``.id``, ``.recipient``, ``.body_text`` …)."""
+    if not messages:
+        return []
+    now = _utcnow()
+    rows = [dict(m, subject=m["subject"][:300], state="pending", attempts=0, created_at=now,
+                 next_attempt_at=now) for m in messages]
+    return session.execute(insert(_OUTBOX).returning(*_OUTBOX.c), rows).all()
 
 
 # --- Notifications ---------------------------------------------------------------------------
@@ -158,16 +173,11 @@ def _queue_template(session, name: str, users, subject: str, req: ActivityReques
     )
     text = render_template(f"email/{name}.txt", **context)
     html = render_template(f"email/{name}.html", **context)
-    rows = []
-    for user in users:
-        person = _name(user)
-        rows.append(queue(
-            session, recipient=user.email, subject=subject,
-            text=text.replace(_NAME_SLOT, person),
-            html=html.replace(_NAME_SLOT, str(escape(person))),
-            office_id=req.office_id, letter_id=letter_id,
-        ))
-    return rows
+    return _queue_all(session, [dict(
+        recipient=user.email, subject=subject, office_id=req.office_id, letter_id=letter_id,
+        body_text=text.replace(_NAME_SLOT, _name(user)),
+        body_html=html.replace(_NAME_SLOT, str(escape(_name(user)))),
+    ) for user in users])
 
 
 def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
