@@ -538,3 +538,30 @@ def test_text_templates_use_only_strings_the_html_twin_has(name):
     # babel.cfg extracts templates/**.html only: a string only in a .txt would be untranslated.
     text_ids, html_ids = _msgids(TEMPLATES / f"{name}.txt"), _msgids(TEMPLATES / f"{name}.html")
     assert text_ids and text_ids <= html_ids, text_ids - html_ids
+
+
+def test_the_officers_mail_is_rendered_once_and_greets_each_by_name(session, case, monkeypatch):
+    """One rendering for every officer; each mail still has its own name, escaped in HTML."""
+    req = _request(session, case)
+    session.get(m.RekomUser, case.users["obx_officer1"]).first_name = "Andi <b>&</b>"
+    session.flush()
+    rendered = []
+    real = notify.render_template
+
+    def counting(template, **context):
+        rendered.append(template)
+        return real(template, **context)
+
+    monkeypatch.setattr(notify, "render_template", counting)
+    try:
+        rows = {r.recipient: r for r in notify.new_submission_for_officers(session, req)}
+        assert sorted(rendered) == ["email/new_submission.html", "email/new_submission.txt"]
+        first, second = rows["obx_officer1@outbox.test"], rows["obx_officer2@outbox.test"]
+        assert in_id("Dear %(name)s,", name="Andi <b>&</b> Saputra") in first.body_text
+        assert in_id("Dear %(name)s,", name="Andi &lt;b&gt;&amp;&lt;/b&gt; Saputra") in \
+            first.body_html
+        assert "<b>" not in first.body_html
+        assert in_id("Dear %(name)s,", name="Rina") in second.body_text
+        assert "\ue000" not in first.body_text + first.body_html + second.body_html
+    finally:
+        session.rollback()

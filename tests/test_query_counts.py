@@ -6,6 +6,7 @@ import contextlib
 
 import sqlalchemy as sa
 
+from app import models as m
 from conftest import seed
 
 
@@ -68,3 +69,41 @@ def test_permission_checks_cost_one_query_a_request(app, world, clients):
                      else "/portal/")
         permission_queries = [s for s in seen if "ab_permission_view_role" in s]
         assert len(permission_queries) <= 2, (name, len(permission_queries))
+
+
+def test_a_new_request_submitted_at_once_is_written_once(app, world, clients):
+    """The applicant's form, complete, with "Submit": the request's row is inserted once in
+    its final state (no UPDATE after it, no locked re-read), its two events and each batch of
+    mails go in one INSERT apiece, all in one transaction."""
+    from test_portal import _complete, _new_request_id
+
+    title = "Survei Satu Kali Tulis Posyandu 2027"
+    with statements(app) as seen:
+        answer = clients["applicant_a"].post(
+            "/portal/requests/new", data=_complete(title, world.offices["1674"]))
+    assert answer.status_code == 302
+    req_id = _new_request_id(app, title)
+    assert answer.headers["Location"].endswith(f"/portal/requests/{req_id}")
+
+    def touching(table, verb):
+        return [s for s in seen if s.lstrip().upper().startswith(verb)
+                and f" {table} " in f" {s} ".replace("\n", " ").replace("(", " ")]
+
+    assert len(touching("activity_request", "INSERT")) == 1
+    assert touching("activity_request", "UPDATE") == []
+    assert touching("activity_request", "SELECT") == []
+    assert len(touching("audit_event", "INSERT")) == 1
+    assert len(touching("outbound_email", "INSERT")) == 2  # the applicant; the officers
+    with app.app_context():
+        session = app.appbuilder.session
+        req = session.get(m.ActivityRequest, req_id)
+        assert (req.state, req.due_date is not None, req.submitted_at is not None) == (
+            "submitted", True, True)
+        events = session.execute(sa.select(m.AuditEvent.action, m.AuditEvent.from_state,
+                                           m.AuditEvent.to_state)
+                                 .where(m.AuditEvent.object_type == "activity_request",
+                                        m.AuditEvent.object_id == req_id)
+                                 .order_by(m.AuditEvent.id)).all()
+        assert [tuple(e) for e in events] == [("create", None, "draft"),
+                                              ("submit", "draft", "submitted")]
+        session.commit()
