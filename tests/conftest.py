@@ -73,11 +73,13 @@ class World:
 
 @pytest.fixture(autouse=True)
 def _fresh_catalogue_facets():
-    """The catalogue's facets are cached per process (app/search.py); each test starts
-    without what an earlier one left there."""
-    from app import search
+    """The catalogue's facets and the offices' calendars are cached per process
+    (app/search.py, app/workdays.py); each test starts without what an earlier one left
+    there."""
+    from app import search, workdays
 
     search.clear_facets_cache()
+    workdays.forget_calendars()
 
 
 @pytest.fixture(scope="session")

@@ -100,3 +100,54 @@ def test_office_calendar_reads_its_own_and_all_office_days(app, world):
     assert cal.is_working_day(D(2027, 2, 2))  # the other office's day off is not ours
     assert not cal.is_working_day(D(2027, 2, 3))
     assert cal.is_working_day(D(2027, 2, 6))  # a Saturday declared working
+
+
+def test_the_calendar_is_kept_and_a_committed_change_is_seen_at_once(app, world, monkeypatch):
+    """office_calendar keeps an office's days off for a while (every due date reads them), but
+    a day off entered or removed in this process counts from its commit on; an uncommitted one
+    is never kept."""
+    from app import workdays
+
+    x = world.offices["1674"]
+    day = D(2027, 3, 3)  # a Wednesday, no holiday
+    with app.app_context():
+        session = app.appbuilder.session
+        reads = []
+        engine = session.get_bind()
+
+        def count(conn, cursor, statement, *args):
+            if "non_working_day" in statement and statement.lstrip().upper().startswith("SELECT"):
+                reads.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            first = office_calendar(session, x)
+            assert office_calendar(session, x) is first and len(reads) == 1  # kept
+            assert first.is_working_day(day)
+
+            session.add(m.NonWorkingDay(office_id=x, day=day, name="Banjir", kind="local"))
+            session.flush()
+            assert not office_calendar(session, x).is_working_day(day)  # this transaction
+            session.rollback()
+            assert office_calendar(session, x).is_working_day(day)  # never kept, rolled back
+
+            session.add(m.NonWorkingDay(office_id=x, day=day, name="Banjir", kind="local"))
+            session.commit()
+            assert not office_calendar(session, x).is_working_day(day)
+
+            session.delete(session.scalars(sa.select(m.NonWorkingDay)
+                                           .where(m.NonWorkingDay.day == day)).one())
+            session.commit()
+            again = office_calendar(session, x)
+            assert again.is_working_day(day) and office_calendar(session, x) is again
+
+            # Another worker's change shows once the kept calendar expires.
+            monkeypatch.setattr(workdays, "CALENDAR_TTL_S", 0.0)
+            workdays.forget_calendars()
+            office_calendar(session, x)
+            before = len(reads)
+            office_calendar(session, x)
+            assert len(reads) == before + 1
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+            session.commit()
