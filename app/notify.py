@@ -1,7 +1,9 @@
 """E-mail through an outbox (design.md, "E-mail").
 
-Every message is first an ``OutboundEmail`` row that ``queue`` (or a notification builder)
-adds to the caller's session, so it commits or rolls back with the event that caused it.
+Every message is first an ``OutboundEmail`` row written in the caller's transaction (``queue``
+adds one to the session; the request notifications insert theirs at once), so it commits or
+rolls back with the event that caused it. The builders return the rows they wrote: each has
+``id``, ``recipient``, ``subject``, ``body_text`` … (an ORM object or a result row).
 ``send_due`` then delivers due rows through Flask-Mail, one row per transaction, retrying
 failures with backoff; ``try_send_now`` is a web request's immediate attempt, ``flask outbox
 send`` drains the rest. Without MAIL_SERVER (MAIL_LOG_ONLY) messages go to the log instead.
@@ -163,7 +165,7 @@ _NAME_SLOT = "\ue000name\ue000"
 
 
 def _queue_template(session, name: str, users, subject: str, req: ActivityRequest,
-                    letter_id: int | None = None, **context) -> list[OutboundEmail]:
+                    letter_id: int | None = None, **context) -> list:
     """Render email/<name>.txt and .html (call inside ``_office_locale``) and queue one mail
     per user. The mail is rendered once; each user's name then fills the greeting (an office
     with ten officers would otherwise render the same mail ten times in the request)."""
@@ -181,7 +183,7 @@ def _queue_template(session, name: str, users, subject: str, req: ActivityReques
 
 
 def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
-                  letter_id: int | None = None, **context) -> list[OutboundEmail]:
+                  letter_id: int | None = None, **context) -> list:
     """One mail to the applicant (none when the account has no address).
 
     Call inside ``_office_locale``; the subject is a literal ``_()`` at the caller so that
@@ -195,7 +197,7 @@ def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
 
 
 def submission_received(session, req: ActivityRequest,
-                        sla_days: int | None = None) -> list[OutboundEmail]:
+                        sla_days: int | None = None) -> list:
     """Applicant: tracking code, title, the SLA promise and, once known, the due date.
     ``sla_days``: the office's promise when the caller has read it already."""
     with _office_locale():
@@ -218,7 +220,7 @@ def office_officers(session, office_id: int) -> list:
     ))
 
 
-def new_submission_for_officers(session, req: ActivityRequest) -> list[OutboundEmail]:
+def new_submission_for_officers(session, req: ActivityRequest) -> list:
     """One mail per officer of the request's office (submission and resubmission)."""
     officers = [o for o in office_officers(session, req.office_id) if o.email]
     if not officers:
@@ -229,7 +231,7 @@ def new_submission_for_officers(session, req: ActivityRequest) -> list[OutboundE
                                url=staff_request_url(req), due=_date(req.due_date))
 
 
-def revision_requested(session, req: ActivityRequest, notes: str | None) -> list[OutboundEmail]:
+def revision_requested(session, req: ActivityRequest, notes: str | None) -> list:
     """Applicant: the officers' notes; the SLA clock stands still meanwhile."""
     with _office_locale():
         return _to_applicant(
@@ -239,14 +241,14 @@ def revision_requested(session, req: ActivityRequest, notes: str | None) -> list
         )
 
 
-def verified(session, req: ActivityRequest) -> list[OutboundEmail]:
+def verified(session, req: ActivityRequest) -> list:
     """Applicant: the design is complete and clear; the letter is being prepared."""
     with _office_locale():
         return _to_applicant(session, req, "verified",
                              _("Request %(code)s verified", code=req.tracking_code))
 
 
-def letter_sent(session, req: ActivityRequest, letter: Letter) -> list[OutboundEmail]:
+def letter_sent(session, req: ActivityRequest, letter: Letter) -> list:
     """Applicant: number, date, verification link; the sender attaches the letter's PDF."""
     with _office_locale():
         return _to_applicant(
