@@ -482,20 +482,47 @@ def submit_in_process(app, counter: SqlCounter, effort: dict) -> dict:
                 raise RuntimeError(f"POST {path}: {answer.status_code}")
         return run
 
+    bare_client = _bare_app(app, office_id).test_client()
+
+    def bare():
+        answer = bare_client.post("/submit-same-writes", data=form)
+        if answer.status_code != 302:
+            raise RuntimeError(f"bare POST /submit-same-writes: {answer.status_code}")
+
     post()
     sql = counter.run(post)
     samples = interleaved({"post": post, "noop": part("/bench/post-noop"),
-                           "form": part("/bench/post-form")},
+                           "form": part("/bench/post-form"), "bare": bare},
                           5, 10 if effort is EFFORT["smoke"] else 30, 5.0, 1)
     medians = {k: statistics.median(v) * 1000 for k, v in samples.items()}
     return {"timings": ms_stats(samples["post"]), "sql_statements": sql["count"],
             "sql": [s[:120] for s in sql["statements"]], "commits": sql["commits"],
             # Medians, ms: what the same POST costs with the view answering at once, with the
-            # form built and validated only, and the rest (the domain's work).
+            # form built and validated only, and the rest (the domain's work); next to it
+            # bench/bare_app.py writing the same rows, through its own test client.
             "parts_ms": {"around_the_view": round(medians["noop"], 2),
                          "form": round(medians["form"] - medians["noop"], 2),
                          "domain": round(medians["post"] - medians["form"], 2),
-                         "whole": round(medians["post"], 2)}}
+                         "whole": round(medians["post"], 2),
+                         "bare_same_writes": round(medians["bare"], 2)}}
+
+
+def _bare_app(app, office_id: int):
+    """bench/bare_app.py on this process's database (it reads its settings at import)."""
+    import sqlalchemy as sa
+
+    from app.models import RekomUser
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        applicant = app.appbuilder.session.scalar(
+            sa.select(RekomUser.id).where(RekomUser.username == f"pemohon{SEED}_1"))
+        app.appbuilder.session.remove()
+    _make_bare_table(url)
+    os.environ.update(BENCH_BARE_DATABASE_URL=url, BENCH_BARE_APPLICANT_ID=str(applicant))
+    import bare_app  # bench/ is this script's folder
+
+    return bare_app.app
 
 
 BARE_TEMPLATE = """<!doctype html><html><head><title>Requests</title></head><body>
@@ -1463,7 +1490,17 @@ def main(argv=None) -> int:
                         log(f"{engine} {size}: submit (gunicorn + load)…")
                         try:
                             sr["submit"] = bench_submit(ds, effort, scratch)
-                            sr["submit"]["in_process"] = sr.pop("submit_in_process", None)
+                            inproc = sr["submit"]["in_process"] = sr.pop("submit_in_process",
+                                                                         None)
+                            parts = (inproc or {}).get("parts_ms")
+                            if parts:
+                                sr["submit"]["checks"].append(check(
+                                    "form POST in process (test client), real / bare same "
+                                    "writes", parts["whole"], "ms", "reported", None,
+                                    baseline=parts["bare_same_writes"],
+                                    ratio=parts["whole"] / parts["bare_same_writes"],
+                                    note=f"around the view {parts['around_the_view']} ms, "
+                                    f"form {parts['form']} ms, domain {parts['domain']} ms"))
                         except Exception:
                             sr["submit"] = {"error": traceback.format_exc()[-4000:]}
                 finally:
