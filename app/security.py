@@ -21,7 +21,7 @@ from flask_appbuilder.security.views import (
 from flask_babel import lazy_gettext as _l
 from limits import parse as parse_limit
 from sqlalchemy import bindparam, false, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValidator
@@ -281,23 +281,33 @@ class RekomstatSecurityManager(SecurityManager):
 
     def get_user_by_id(self, pk):
         """FAB's look-up (also flask-login's, each request) with the user's roles, groups and
-        the groups' roles loaded at once: the first permission check and the office scoping
+        the groups' roles in the same query: the first permission check and the office scoping
         read them next.
 
-        PostgreSQL gets them in the same query. SQLite does not: it cannot carry the user's id
-        into the nested join a many-to-many eager load renders (``LEFT OUTER JOIN
-        (ab_user_role JOIN ab_role)``), so it scanned the whole association table on every
-        request, 2 ms at 10 000 accounts and growing; there the roles and groups come in
-        their own queries, each by index."""
-        options = self.__dict__.get("_user_load_options")
-        if options is None:
-            load = selectinload if self.session.get_bind().dialect.name == "sqlite" \
-                else joinedload
-            options = self._user_load_options = [
-                load(self.user_model.roles),
-                load(self.user_model.groups).options(load(self.group_model.roles)),
-            ]
-        return self.session.get(self.user_model, pk, options=options)
+        Joined by hand, flat: ``joinedload`` renders a many-to-many as a nested join
+        (``LEFT OUTER JOIN (ab_user_role JOIN ab_role) ON …``), into which SQLite cannot carry
+        the user's id, so it scanned the whole ``ab_user_role`` on every request (2 ms at 10 000
+        accounts, growing with each registration). Flat outer joins reach every table by
+        index on both engines; the foreign keys make them mean the same."""
+        stmt = self.__dict__.get("_user_load_stmt")
+        if stmt is None:
+            user, group, role = self.user_model, self.group_model, self.role_model
+            group_role = aliased(role)
+            # FAB's association tables (ab_user_role, ab_user_group, ab_group_role).
+            u_r, u_g, g_r = (rel.property.secondary
+                             for rel in (user.roles, user.groups, group.roles))
+            stmt = self._user_load_stmt = (
+                select(user).where(user.id == bindparam("pk"))
+                .outerjoin(u_r, u_r.c.user_id == user.id)
+                .outerjoin(role, role.id == u_r.c.role_id)
+                .outerjoin(u_g, u_g.c.user_id == user.id)
+                .outerjoin(group, group.id == u_g.c.group_id)
+                .outerjoin(g_r, g_r.c.group_id == group.id)
+                .outerjoin(group_role, group_role.id == g_r.c.role_id)
+                .options(contains_eager(user.roles),
+                         contains_eager(user.groups).contains_eager(
+                             group.roles.of_type(group_role))))
+        return self.session.execute(stmt, {"pk": pk}).unique().scalar_one_or_none()
 
     def has_access(self, permission_name, view_name) -> bool:
         """FAB's check; after the request's first one, a look-up in the user's permission set.
