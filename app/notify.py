@@ -59,14 +59,18 @@ def _utcnow() -> dt.datetime:
 # --- Queueing --------------------------------------------------------------------------------
 
 
+def _pending(message: dict, now: dt.datetime) -> dict:
+    """One outbox row's columns: the message, waiting to be sent from ``now`` on."""
+    return dict(message, subject=message["subject"][:300], state="pending", attempts=0,
+                created_at=now, next_attempt_at=now)
+
+
 def queue(session, *, recipient: str, subject: str, text: str, html: str | None = None,
           office_id: int | None = None, letter_id: int | None = None) -> OutboundEmail:
     """Add one pending message to ``session``; the caller commits it with its own event."""
-    row = OutboundEmail(
-        recipient=recipient, subject=subject[:300], body_text=text, body_html=html,
-        office_id=office_id, letter_id=letter_id, state="pending", attempts=0,
-        next_attempt_at=_utcnow(),
-    )
+    row = OutboundEmail(**_pending(dict(
+        recipient=recipient, subject=subject, body_text=text, body_html=html,
+        office_id=office_id, letter_id=letter_id), _utcnow()))
     session.add(row)
     return row
 
@@ -81,9 +85,8 @@ def _queue_all(session, messages: list[dict]) -> list:
     if not messages:
         return []
     now = _utcnow()
-    rows = [dict(m, subject=m["subject"][:300], state="pending", attempts=0, created_at=now,
-                 next_attempt_at=now) for m in messages]
-    return session.execute(insert(_OUTBOX).returning(*_OUTBOX.c), rows).all()
+    return session.execute(insert(_OUTBOX).returning(*_OUTBOX.c),
+                           [_pending(m, now) for m in messages]).all()
 
 
 # --- Notifications ---------------------------------------------------------------------------
@@ -175,11 +178,12 @@ def _queue_template(session, name: str, users, subject: str, req: ActivityReques
     )
     text = render_template(f"email/{name}.txt", **context)
     html = render_template(f"email/{name}.html", **context)
+    names = [_name(user) for user in users]
     return _queue_all(session, [dict(
         recipient=user.email, subject=subject, office_id=req.office_id, letter_id=letter_id,
-        body_text=text.replace(_NAME_SLOT, _name(user)),
-        body_html=html.replace(_NAME_SLOT, str(escape(_name(user)))),
-    ) for user in users])
+        body_text=text.replace(_NAME_SLOT, person),
+        body_html=html.replace(_NAME_SLOT, str(escape(person))),
+    ) for user, person in zip(users, names)])
 
 
 def _to_applicant(session, req: ActivityRequest, name: str, subject: str,

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from limits import parse as parse_limit
 from sqlalchemy import bindparam, false, or_, select
 from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm.util import identity_key
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValidator
@@ -289,6 +290,10 @@ class RekomstatSecurityManager(SecurityManager):
         the user's id, so it scanned the whole ``ab_user_role`` on every request (2 ms at 10 000
         accounts, growing with each registration). Flat outer joins reach every table by
         index on both engines; the foreign keys make them mean the same."""
+        # Already in this request's session (FAB's profile pages look the user up again).
+        known = self.session.identity_map.get(identity_key(self.user_model, pk))
+        if known is not None:
+            return known
         stmt = self.__dict__.get("_user_load_stmt")
         if stmt is None:
             user, group, role = self.user_model, self.group_model, self.role_model
