@@ -45,7 +45,7 @@ def _build_app(config: object | dict | None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
-    from . import headers, input_guard, logs, notify, passwords, sqlite_setup
+    from . import headers, input_guard, logs, notify, passwords, sqlite_setup, transactions
 
     # Root logger (LOG_FORMAT, LOG_LEVEL, FAB at WARNING), request ids, access log, 500/503.
     logs.init_app(app)
@@ -57,6 +57,7 @@ def _build_app(config: object | dict | None) -> Flask:
     input_guard.init_app(app)
     sqlite_setup.init_app(app)  # before the first connection
     db.init_app(app)
+    transactions.init_app(app, db)  # after db: its teardown must run before the session's
     csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints from it
     notify.init_app(app)
     mail.init_app(app)
