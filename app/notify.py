@@ -167,11 +167,12 @@ def _date(value) -> str | None:
 _NAME_SLOT = "\ue000name\ue000"
 
 
-def _queue_template(session, name: str, users, subject: str, req: ActivityRequest,
-                    letter_id: int | None = None, **context) -> list:
-    """Render email/<name>.txt and .html (call inside ``_office_locale``) and queue one mail
-    per user. The mail is rendered once; each user's name then fills the greeting (an office
-    with ten officers would otherwise render the same mail ten times in the request)."""
+def _template_rows(name: str, users, subject: str, req: ActivityRequest,
+                   letter_id: int | None = None, **context) -> list[dict]:
+    """Render email/<name>.txt and .html (call inside ``_office_locale``): one message per
+    user, not yet written. The mail is rendered once; each user's name then fills the greeting
+    (an office with ten officers would otherwise render the same mail ten times in the
+    request)."""
     context.update(
         req=req, office=req.office, name=_name(users[0]) if len(users) == 1 else _NAME_SLOT,
         subject=subject, lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
@@ -179,16 +180,16 @@ def _queue_template(session, name: str, users, subject: str, req: ActivityReques
     text = render_template(f"email/{name}.txt", **context)
     html = render_template(f"email/{name}.html", **context)
     names = [_name(user) for user in users]
-    return _queue_all(session, [dict(
+    return [dict(
         recipient=user.email, subject=subject, office_id=req.office_id, letter_id=letter_id,
         body_text=text.replace(_NAME_SLOT, person),
         body_html=html.replace(_NAME_SLOT, str(escape(person))),
-    ) for user, person in zip(users, names)])
+    ) for user, person in zip(users, names)]
 
 
-def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
-                  letter_id: int | None = None, **context) -> list:
-    """One mail to the applicant (none when the account has no address).
+def _applicant_rows(req: ActivityRequest, name: str, subject: str,
+                    letter_id: int | None = None, **context) -> list[dict]:
+    """The message to the applicant (none when the account has no address), not yet written.
 
     Call inside ``_office_locale``; the subject is a literal ``_()`` at the caller so that
     Babel extracts it.
@@ -197,19 +198,46 @@ def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
     if applicant is None or not applicant.email:
         return []
     context.setdefault("url", request_url(req))
-    return _queue_template(session, name, [applicant], subject, req, letter_id, **context)
+    return _template_rows(name, [applicant], subject, req, letter_id, **context)
+
+
+def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
+                  letter_id: int | None = None, **context) -> list:
+    """One mail to the applicant, queued (see ``_applicant_rows``)."""
+    return _queue_all(session, _applicant_rows(req, name, subject, letter_id, **context))
+
+
+def _received_rows(session, req: ActivityRequest, sla_days: int | None) -> list[dict]:
+    with _office_locale():
+        return _applicant_rows(
+            req, "submission_received",
+            _("Request %(code)s received", code=req.tracking_code), due=_date(req.due_date),
+            days=sla_days if sla_days is not None else _sla_days(session, req.office_id),
+        )
+
+
+def _officers_rows(session, req: ActivityRequest) -> list[dict]:
+    officers = [o for o in office_officers(session, req.office_id) if o.email]
+    if not officers:
+        return []
+    with _office_locale():
+        subject = _("Request %(code)s is waiting for review", code=req.tracking_code)
+        return _template_rows("new_submission", officers, subject, req,
+                              url=staff_request_url(req), due=_date(req.due_date))
 
 
 def submission_received(session, req: ActivityRequest,
                         sla_days: int | None = None) -> list:
     """Applicant: tracking code, title, the SLA promise and, once known, the due date.
     ``sla_days``: the office's promise when the caller has read it already."""
-    with _office_locale():
-        return _to_applicant(
-            session, req, "submission_received",
-            _("Request %(code)s received", code=req.tracking_code), due=_date(req.due_date),
-            days=sla_days if sla_days is not None else _sla_days(session, req.office_id),
-        )
+    return _queue_all(session, _received_rows(session, req, sla_days))
+
+
+def submitted(session, req: ActivityRequest, sla_days: int | None = None) -> list:
+    """A submission's mails: the applicant's receipt (``submission_received``) and the notice
+    to each officer (``new_submission_for_officers``), queued in one INSERT."""
+    return _queue_all(session, _received_rows(session, req, sla_days)
+                      + _officers_rows(session, req))
 
 
 def office_officers(session, office_id: int) -> list:
@@ -226,13 +254,7 @@ def office_officers(session, office_id: int) -> list:
 
 def new_submission_for_officers(session, req: ActivityRequest) -> list:
     """One mail per officer of the request's office (submission and resubmission)."""
-    officers = [o for o in office_officers(session, req.office_id) if o.email]
-    if not officers:
-        return []
-    with _office_locale():
-        subject = _("Request %(code)s is waiting for review", code=req.tracking_code)
-        return _queue_template(session, "new_submission", officers, subject, req,
-                               url=staff_request_url(req), due=_date(req.due_date))
+    return _queue_all(session, _officers_rows(session, req))
 
 
 def revision_requested(session, req: ActivityRequest, notes: str | None) -> list:

@@ -176,8 +176,7 @@ def _on_submit(ctx: Context) -> None:
         req.submitted_at = req.complete_at = ctx.now
         req.due_date = _calendar(ctx).due_date(ctx.today, days)
     ctx.session.flush()
-    ctx.emails += notify.submission_received(ctx.session, req, days)
-    ctx.emails += notify.new_submission_for_officers(ctx.session, req)
+    ctx.emails += notify.submitted(ctx.session, req, days)
 
 
 def _on_start_review(ctx: Context) -> None:

@@ -178,10 +178,13 @@ def test_a_complete_submission_is_one_transaction(app, world, clients, monkeypat
     title = "Survei Satu Transaksi Imunisasi 2027"
     data = _complete(title, world.offices["1674"])
 
+    queued = notify.submitted
+
     def broken(*args, **kwargs):
+        queued(*args, **kwargs)  # the request and its mails are written, the events not yet
         raise RuntimeError("crash between the writes")
 
-    monkeypatch.setattr(notify, "new_submission_for_officers", broken)
+    monkeypatch.setattr(notify, "submitted", broken)
     with pytest.raises(RuntimeError):
         client.post("/portal/requests/new", data=data)
     assert _new_request_id(app, title) is None
