@@ -4,7 +4,8 @@
 domain.md gives it (section "Rating: the public satisfaction survey (SKM)"): per element the
 average of its answers (NRR), the index Σ NRR × 1/9 with the exact weight 1/9 (not 0,111), the
 index on the 25–100 scale (× 25), and the quality class A–D. The dashboard and the Excel exports
-both use this one function.
+both use this one computation (``ikm_of_sums``; a period's ratings are added up in the
+database).
 
 The arithmetic is exact (``fractions.Fraction``): with the weight 1/9 and n respondents the
 converted value is 25·S / (9·n) (S the sum of all answers), which floats can land a hair below a
@@ -137,6 +138,11 @@ def ikm(responses: Iterable) -> Ikm:
         for i, value in enumerate(_answers(response)):
             sums[i] += value
         n += 1
+    return ikm_of_sums(n, sums)
+
+
+def ikm_of_sums(n: int, sums) -> Ikm:
+    """The IKM of ``n`` respondents whose answers add up to ``sums``, element by element."""
     if n == 0:
         return Ikm(elements=(None,) * SKM_ELEMENTS, index=None, converted=None, grade=None,
                    grade_label=None, respondents=0, elements_exact=(None,) * SKM_ELEMENTS)
@@ -261,7 +267,8 @@ class Dashboard:
       on time when the local day of sending is on or before the due date.
     - ``median_working_days``: over those, the working days (the office's calendar) from
       recorded complete to the letter sent (revision pauses included: the applicant waited).
-    - ``overdue``: open requests past their due date now (not paused, not sent), oldest first.
+    - ``overdue``: open requests past their due date now (not paused, not sent), oldest first:
+      the first ``OVERDUE_SHOWN``; ``overdue_total``: how many there are.
     - ``ikm``: the index of the ratings given in the period.
     - ``complaints_open``: complaints received or in progress now; ``complaints_overdue``:
       those of them past their answer due date.
@@ -283,6 +290,7 @@ class Dashboard:
     complaints_overdue: int
     received: int = 0
     issued: int = 0
+    overdue_total: int = 0
     working_days: list = field(default_factory=list, repr=False)
 
     @property
@@ -346,23 +354,33 @@ def sending(session, office_id, start, end, tz, calendars: Optional[dict] = None
     return len(rows), on_time, late, days
 
 
-def overdue_requests(session, office_id, today, tz, calendars: Optional[dict] = None
-                     ) -> list[OverdueRequest]:
-    """Open requests past their due date whose clock runs (the overdue screen's rule)."""
+# The dashboard shows the oldest promises broken; the Overdue requests screen pages them all.
+OVERDUE_SHOWN = 50
+
+
+def _overdue(office_id, today) -> list:
     from .workflow import OPEN_STATES
 
-    rows = session.execute(
+    return [ActivityRequest.state.in_(sorted(OPEN_STATES)),
+            ActivityRequest.due_date < today,
+            ActivityRequest.clock_paused_at.is_(None),
+            ActivityRequest.sent_at.is_(None),
+            _office(ActivityRequest.office_id, office_id)]
+
+
+def overdue_requests(session, office_id, today, tz, calendars: Optional[dict] = None,
+                     limit: Optional[int] = None) -> list[OverdueRequest]:
+    """Open requests past their due date whose clock runs (the overdue screen's rule), the
+    oldest promise first; the first ``limit`` of them when given."""
+    query = (
         select(ActivityRequest.id, ActivityRequest.tracking_code, ActivityRequest.title,
                ActivityRequest.agency_name, ActivityRequest.state, ActivityRequest.due_date,
                ActivityRequest.clock_paused_at, ActivityRequest.sent_at,
                ActivityRequest.office_id, Office.code.label("office_code"))
         .join(Office, Office.id == ActivityRequest.office_id)
-        .where(ActivityRequest.state.in_(sorted(OPEN_STATES)),
-               ActivityRequest.due_date < today,
-               ActivityRequest.clock_paused_at.is_(None),
-               ActivityRequest.sent_at.is_(None),
-               _office(ActivityRequest.office_id, office_id))
-        .order_by(ActivityRequest.due_date, ActivityRequest.id)).all()
+        .where(*_overdue(office_id, today))
+        .order_by(ActivityRequest.due_date, ActivityRequest.id))
+    rows = session.execute(query if limit is None else query.limit(limit)).all()
     calendars = _calendars(session, (r.office_id for r in rows), calendars)
     result = []
     for row in rows:
@@ -374,12 +392,21 @@ def overdue_requests(session, office_id, today, tz, calendars: Optional[dict] = 
     return result
 
 
+def overdue_count(session, office_id, today) -> int:
+    return int(session.scalar(select(func.count()).select_from(ActivityRequest)
+                              .where(*_overdue(office_id, today))))
+
+
 def period_ikm(session, office_id, start, end, tz) -> Ikm:
+    """The ratings of the period, added up in the database (a year of a busy office holds tens
+    of thousands); the schema holds each answer to a whole number 1–4, as ``ikm`` checks."""
     lo, hi = period_bounds(start, end, tz)
     columns = [getattr(Rating, f"e{i}") for i in range(1, SKM_ELEMENTS + 1)]
-    return ikm(session.execute(
-        select(*columns).where(_in_period(Rating.created_at, lo, hi),
-                               _office(Rating.office_id, office_id))))
+    n, *sums = session.execute(
+        select(func.count(), *(func.coalesce(func.sum(c), 0) for c in columns))
+        .where(_in_period(Rating.created_at, lo, hi), _office(Rating.office_id, office_id))
+    ).one()
+    return ikm_of_sums(int(n), [int(x) for x in sums])
 
 
 def complaint_counts(session, office_id, today) -> tuple[int, int]:
@@ -409,7 +436,8 @@ def dashboard(session, office_id: Optional[int], start: dt.date, end: dt.date, *
         sent=sent, sent_on_time=on_time, sent_late=late,
         median_working_days=float(statistics.median(days)) if days else None,
         working_days=sorted(days),
-        overdue=overdue_requests(session, office_id, today, tz, calendars),
+        overdue=overdue_requests(session, office_id, today, tz, calendars, OVERDUE_SHOWN),
+        overdue_total=overdue_count(session, office_id, today),
         ikm=period_ikm(session, office_id, start, end, tz),
         complaints_open=complaints_open,
         complaints_overdue=complaints_overdue,

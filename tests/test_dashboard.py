@@ -274,6 +274,26 @@ def test_figures_on_the_page(dash, world, march):
     assert '<tr data-month="2042-03">' in html
 
 
+def test_only_the_oldest_overdue_are_listed_with_a_link_to_all(dash, world, march, wf,
+                                                               monkeypatch):
+    from app import reports
+    from conftest import seed
+
+    app, clients = dash
+    with app.app_context():  # two promises broken long ago (the list is of today)
+        for due in (dt.date(2025, 1, 6), dt.date(2025, 1, 7)):
+            seed(app.appbuilder.session, world, wf, "in_review", due=due)
+    _r, html = _page(clients["admin"], office=str(world.offices[OFFICE_X]), **MARCH)
+    listed = html.count("<tr data-code=")
+    assert listed >= 2 and 'id="overdue-more"' not in html
+    monkeypatch.setattr(reports, "OVERDUE_SHOWN", 1)
+    _r, html = _page(clients["admin"], office=str(world.offices[OFFICE_X]), **MARCH)
+    assert html.count("<tr data-code=") == 1
+    more = html[html.index('id="overdue-more"'):]
+    assert f"1 permohonan terlambat yang paling lama dari {listed}." in more
+    assert 'href="/overduerequestview/list/"' in more[:400]
+
+
 def test_a_bad_period_falls_back_to_this_year(dash):
     _app, clients = dash
     response, html = _page(clients["admin"], start="2042-13-01", end="2042-03-31")

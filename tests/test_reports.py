@@ -363,6 +363,21 @@ def test_overdue_list(app, world, made):
     assert not {ids["E"], ids["G"]} & {r.id for r in dashboard_of(app, world, OFFICE_Y).overdue}
 
 
+def test_the_dashboard_shows_the_oldest_overdue_and_counts_them_all(app, world, made,
+                                                                   monkeypatch):
+    """A busy office may hold thousands: the dashboard lists the oldest promises broken and
+    says how many there are (the Overdue requests screen pages them all)."""
+    every = dashboard_of(app, world, OFFICE_X).overdue
+    assert len(every) >= 2
+    monkeypatch.setattr(reports, "OVERDUE_SHOWN", 1)
+    figures = dashboard_of(app, world, OFFICE_X)
+    assert [r.id for r in figures.overdue] == [every[0].id]
+    assert figures.overdue[0].working_days_overdue == every[0].working_days_overdue
+    assert figures.overdue_total == len(every)
+    assert dashboard_of(app, world, OFFICE_Y).overdue_total == len(
+        dashboard_of(app, world, OFFICE_Y).overdue)
+
+
 def test_ikm_of_the_period(app, world, made):
     figures = dashboard_of(app, world, OFFICE_X)
     # A 4 4 4 4 4 4 4 4 4 | B 3 … 3 | C 4 3 2 4 3 4 4 3 3 | D 2 3 3 4 3 3 4 2 3

@@ -3,6 +3,8 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import models as m
 from app.workdays import WorkCalendar, national_days_off, office_calendar
@@ -72,6 +74,34 @@ def test_entered_days_override_the_package():
     assert not local.is_working_day(D(2026, 11, 30))  # local day off on a Monday
     assert local.is_working_day(D(2026, 12, 24))  # cuti bersama worked after all
     assert local.add_working_days(D(2026, 11, 27), 1) == D(2026, 12, 1)
+
+
+def _walked(calendar, start, end):
+    """Working days d with start < d <= end, one day at a time (what the count must equal)."""
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        count += calendar.is_working_day(day)
+    return count
+
+
+_DAYS = st.dates(min_value=D(2023, 1, 1), max_value=D(2028, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=_DAYS, end=_DAYS, off=st.frozensets(_DAYS, max_size=6),
+       on=st.frozensets(_DAYS, max_size=6))
+def test_working_days_between_counts_what_a_walk_counts(start, end, off, on):
+    """Across years, weekends, holidays, cuti bersama, local days off and weekend days made
+    working (an entered working day overrides everything)."""
+    calendar = WorkCalendar(extra_off=off, extra_on=on)
+    assert calendar.working_days_between(start, end) == _walked(calendar, start, end)
+
+
+def test_working_days_between_long_spans():
+    assert CAL.working_days_between(D(2024, 12, 31), D(2026, 12, 31)) == _walked(
+        CAL, D(2024, 12, 31), D(2026, 12, 31))
+    assert CAL.working_days_between(D(2026, 11, 27), D(2026, 11, 27)) == 0
 
 
 def test_package_cache_is_per_year():
