@@ -70,14 +70,15 @@ def init_app(app, db) -> None:
         if exc is not None or not db.session.registry.has():
             return
         session = db.session()
-        if only_read(session):
-            # Objects read in the context stay as they were loaded (closing never expired
-            # them; code may read a detached object's attributes afterwards).
-            expire, session.expire_on_commit = session.expire_on_commit, False
-            try:
+        # Objects read in the context stay as they were loaded (closing never expired them;
+        # code may read a detached object's attributes afterwards).
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            if only_read(session):
                 session.commit()
-            except sa.exc.SQLAlchemyError:
-                # Nothing was written: the answer stands, the session's close rolls back.
-                log.warning("a read-only transaction could not be committed", exc_info=True)
-            finally:
-                session.expire_on_commit = expire
+        except sa.exc.SQLAlchemyError:
+            # A lost connection, say: nothing was written, the answer stands, and the
+            # session's close rolls back as it always did.
+            log.warning("a read-only transaction could not be committed", exc_info=True)
+        finally:
+            session.expire_on_commit = expire

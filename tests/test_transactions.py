@@ -65,9 +65,14 @@ def own(app, world):
         session().flush()
         abort(404)  # handled: Flask passes no exception to the teardown
 
+    def lost():
+        office()
+        session().connection().invalidate()  # as when the database restarts under a request
+        return "answered"
+
     for name, view in (("read", read), ("flushed", flushed), ("pending", pending),
                        ("core", core), ("savepoint", in_savepoint), ("raises", raises),
-                       ("aborts", aborts)):
+                       ("aborts", aborts), ("lost", lost)):
         other.add_url_rule(f"/_tx/{name}", f"tx_{name}", view)
 
     ends = {"commit": 0, "rollback": 0}
@@ -149,3 +154,10 @@ def test_what_was_read_stays_readable_after_the_context(own):
     with app.app_context():
         office = app.appbuilder.session.get(Office, office_id)
     assert office.name and office.code == OFFICE_X
+
+
+def test_a_connection_lost_after_the_answer_changes_nothing_of_it(own):
+    app, _office_id, _ends_ = own
+    answer = app.test_client().get("/_tx/lost")
+    assert (answer.status_code, answer.get_data(as_text=True)) == (200, "answered")
+    assert app.test_client().get("/_tx/read").status_code == 200  # the pool recovers
