@@ -11,8 +11,9 @@ and PostgreSQL keeps the plans.
 
 Anything else is rolled back exactly as before: a request that raised, a session holding
 unflushed changes, or a transaction that sent any other statement (a flush, a Core INSERT, a
-SAVEPOINT, a lock taken with a function…). Writing is decided per connection from the
-statements themselves, so nothing a view forgot to commit can be committed here.
+SAVEPOINT, a WITH…). Writing is decided per connection from the statements themselves, so
+nothing a view forgot to commit can be committed here. (A SELECT that locks — FOR UPDATE, an
+advisory transaction lock — releases its lock at COMMIT as at ROLLBACK.)
 """
 from __future__ import annotations
 
