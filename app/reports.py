@@ -427,6 +427,10 @@ def dashboard(session, office_id: Optional[int], start: dt.date, end: dt.date, *
     calendars: dict = {}
     sent, on_time, late, days = sending(session, office_id, start, end, tz, calendars)
     complaints_open, complaints_overdue = complaint_counts(session, office_id, today)
+    overdue = overdue_requests(session, office_id, today, tz, calendars, OVERDUE_SHOWN)
+    # Fewer than a page of them: that is all of them, no need to count.
+    overdue_total = (len(overdue) if len(overdue) < OVERDUE_SHOWN
+                     else overdue_count(session, office_id, today))
     return Dashboard(
         office_id=office_id, start=start, end=end, today=today,
         by_state=requests_by_state(session, office_id, start, end, tz),
@@ -436,8 +440,7 @@ def dashboard(session, office_id: Optional[int], start: dt.date, end: dt.date, *
         sent=sent, sent_on_time=on_time, sent_late=late,
         median_working_days=float(statistics.median(days)) if days else None,
         working_days=sorted(days),
-        overdue=overdue_requests(session, office_id, today, tz, calendars, OVERDUE_SHOWN),
-        overdue_total=overdue_count(session, office_id, today),
+        overdue=overdue, overdue_total=overdue_total,
         ikm=period_ikm(session, office_id, start, end, tz),
         complaints_open=complaints_open,
         complaints_overdue=complaints_overdue,

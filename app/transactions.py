@@ -33,7 +33,7 @@ def _began(conn) -> None:
 
 
 def _statement(conn, cursor, statement, parameters, context, executemany) -> None:
-    if not statement.lstrip()[:6].upper() == "SELECT":
+    if statement.lstrip()[:6].upper() != "SELECT":
         conn.info[_WROTE] = True
 
 

@@ -64,14 +64,10 @@ class WorkCalendar:
             return 0
         count = _weekdays_through(end) - _weekdays_through(start)
         for year in range(start.year, end.year + 1):
-            off, on = self._exceptions(year)
+            off, on = _exceptions(self, year)
             count -= bisect_right(off, end) - bisect_right(off, start)
             count += bisect_right(on, end) - bisect_right(on, start)
         return count
-
-    def _exceptions(self, year: int) -> tuple[tuple[dt.date, ...], tuple[dt.date, ...]]:
-        """This year's weekdays that are not working days and weekend days that are, sorted."""
-        return _exceptions(self, year)
 
     def due_date(self, recorded_complete: dt.date, working_days: int) -> dt.date:
         """Due date of a request recorded complete on ``recorded_complete``."""
@@ -93,6 +89,7 @@ def _weekdays_through(day: dt.date) -> int:
 
 @lru_cache(maxsize=256)
 def _exceptions(calendar: WorkCalendar, year: int):
+    """The year's weekdays that are not working days and weekend days that are, sorted."""
     days = [dt.date(year, 1, 1) + dt.timedelta(days=i)
             for i in range((dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days)]
     off = tuple(d for d in days if d.weekday() < 5 and not calendar.is_working_day(d))
