@@ -49,7 +49,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
-from . import MIGRATIONS_DIR, search, workdays
+from . import MIGRATIONS_DIR, process_cache, search
 from .backup_db import (  # noqa: F401  (database_counts, find_pg_tool, libpq_connection: API)
     CHUNK,
     BackupError,
@@ -504,7 +504,7 @@ def restore(path, *, yes: bool = False) -> RestoreResult:
         shutil.rmtree(staging, ignore_errors=True)
 
     release_connections(engine)
-    workdays.forget_calendars()  # the restored days off, not what this process kept
+    process_cache.forget_all()  # the restored days off and offices, not what this process kept
     counts = database_counts()
     expected = manifest["tables"]
     mismatches = {t: (expected.get(t), counts.get(t)) for t in sorted(set(expected) | set(counts))

@@ -21,10 +21,10 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_mail import Connection, Message, email_dispatched
 from markupsafe import escape
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
-from .models import ActivityRequest, Letter, OfficeSetting, OutboundEmail, RekomUser
-from .offices import default_office
+from .models import ActivityRequest, Letter, OutboundEmail, RekomUser
+from .offices import default_office, office_info
 from .security import OFFICER
 
 log = logging.getLogger(__name__)
@@ -152,10 +152,8 @@ def _name(user) -> str:
 
 
 def _sla_days(session, office_id: int) -> int:
-    days = session.scalar(
-        select(OfficeSetting.sla_working_days).where(OfficeSetting.office_id == office_id)
-    )
-    return days or 30
+    info = office_info(session, office_id)
+    return (info.setting.sla_working_days if info else None) or 30
 
 
 def _date(value) -> str | None:
@@ -167,14 +165,14 @@ def _date(value) -> str | None:
 _NAME_SLOT = "\ue000name\ue000"
 
 
-def _template_rows(name: str, users, subject: str, req: ActivityRequest,
+def _template_rows(session, name: str, users, subject: str, req: ActivityRequest,
                    letter_id: int | None = None, **context) -> list[dict]:
     """Render email/<name>.txt and .html (call inside ``_office_locale``): one message per
     user, not yet written. The mail is rendered once; each user's name then fills the greeting
     (an office with ten officers would otherwise render the same mail ten times in the
     request)."""
     context.update(
-        req=req, office=req.office, name=_name(users[0]) if len(users) == 1 else _NAME_SLOT,
+        req=req, office=office_info(session, req.office_id).office, name=_name(users[0]) if len(users) == 1 else _NAME_SLOT,
         subject=subject, lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
     )
     text = render_template(f"email/{name}.txt", **context)
@@ -187,7 +185,7 @@ def _template_rows(name: str, users, subject: str, req: ActivityRequest,
     ) for user, person in zip(users, names)]
 
 
-def _applicant_rows(req: ActivityRequest, name: str, subject: str,
+def _applicant_rows(session, req: ActivityRequest, name: str, subject: str,
                     letter_id: int | None = None, **context) -> list[dict]:
     """The message to the applicant (none when the account has no address), not yet written.
 
@@ -198,19 +196,19 @@ def _applicant_rows(req: ActivityRequest, name: str, subject: str,
     if applicant is None or not applicant.email:
         return []
     context.setdefault("url", request_url(req))
-    return _template_rows(name, [applicant], subject, req, letter_id, **context)
+    return _template_rows(session, name, [applicant], subject, req, letter_id, **context)
 
 
 def _to_applicant(session, req: ActivityRequest, name: str, subject: str,
                   letter_id: int | None = None, **context) -> list:
     """One mail to the applicant, queued (see ``_applicant_rows``)."""
-    return _queue_all(session, _applicant_rows(req, name, subject, letter_id, **context))
+    return _queue_all(session, _applicant_rows(session, req, name, subject, letter_id, **context))
 
 
 def _received_rows(session, req: ActivityRequest, sla_days: int | None) -> list[dict]:
     with _office_locale():
         return _applicant_rows(
-            req, "submission_received",
+            session, req, "submission_received",
             _("Request %(code)s received", code=req.tracking_code), due=_date(req.due_date),
             days=sla_days if sla_days is not None else _sla_days(session, req.office_id),
         )
@@ -222,7 +220,7 @@ def _officers_rows(session, req: ActivityRequest) -> list[dict]:
         return []
     with _office_locale():
         subject = _("Request %(code)s is waiting for review", code=req.tracking_code)
-        return _template_rows("new_submission", officers, subject, req,
+        return _template_rows(session, "new_submission", officers, subject, req,
                               url=staff_request_url(req), due=_date(req.due_date))
 
 
@@ -240,16 +238,21 @@ def submitted(session, req: ActivityRequest, sla_days: int | None = None) -> lis
                       + _officers_rows(session, req))
 
 
+# Built once: constructing the statement cost as much as running it (every submission asks).
+_OFFICE_OFFICERS = (
+    select(RekomUser.id, RekomUser.first_name, RekomUser.last_name, RekomUser.username,
+           RekomUser.email)
+    .join(RekomUser.roles)
+    .where(Role.name == OFFICER, RekomUser.active.is_(True),
+           RekomUser.office_id == bindparam("office_id"))
+    .distinct().order_by(RekomUser.id)
+)
+
+
 def office_officers(session, office_id: int) -> list:
     """Active users with the Officer role in the office: id, names, username and e-mail (what
     a mail to them needs, without loading whole accounts)."""
-    return list(session.execute(
-        select(RekomUser.id, RekomUser.first_name, RekomUser.last_name, RekomUser.username,
-               RekomUser.email)
-        .join(RekomUser.roles)
-        .where(Role.name == OFFICER, RekomUser.active.is_(True), RekomUser.office_id == office_id)
-        .distinct().order_by(RekomUser.id)
-    ))
+    return list(session.execute(_OFFICE_OFFICERS, {"office_id": office_id}))
 
 
 def new_submission_for_officers(session, req: ActivityRequest) -> list:

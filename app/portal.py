@@ -35,7 +35,7 @@ from .models import (
     Office,
     RequestVariable,
 )
-from .offices import default_office
+from .offices import default_office, office_info
 from .request_actions import request_sla, sla_label
 from .request_form import SECTIONS, VARIABLE_FIELDS
 from .security import ADMIN, HEAD, OFFICER, user_role_names
@@ -146,12 +146,13 @@ def _variable_errors(rows) -> list[str]:
 
 
 def _chosen_office(session):
-    """The office the form names, or None (an id beyond the column's range is none, not an
-    overflow in the driver)."""
+    """The office the form names (offices.OfficeRow), or None (an id beyond the column's range
+    is none, not an overflow in the driver)."""
     office_id = request.form.get("office_id", type=int)
     if office_id is None or not 0 < office_id <= MAX_DB_INT:
         return None
-    return session.get(Office, office_id)
+    info = office_info(session, office_id)
+    return info.office if info else None
 
 
 def _save(form, req):

@@ -9,16 +9,15 @@ the database holds (office_calendar reads it, and keeps it a minute: see CALENDA
 from __future__ import annotations
 
 import datetime as dt
-import time
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, or_, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import or_, select
 
 from .models import NonWorkingDay
+from .process_cache import ProcessCache
 
 
 @lru_cache(maxsize=64)
@@ -97,14 +96,10 @@ def _exceptions(calendar: WorkCalendar, year: int):
     return off, on
 
 
-# Days off change a few times a year; every due date and SLA cell reads them. Each process keeps
-# an office's calendar for CALENDAR_TTL_S seconds. A day off written through the ORM in this
-# process (the admin's "Days off" screen, a script with a session) empties the cache when its
-# transaction commits; other workers, and bulk statements, show within the TTL. Keyed by database
-# as well: one process may serve several (tests do).
+# Days off change a few times a year; every due date and SLA cell reads them (see
+# process_cache: an edit shows in every process within CALENDAR_TTL_S).
 CALENDAR_TTL_S = 60.0
-_calendars: dict = {}
-_WRITTEN = "rekomstat_days_off_written"  # in a session's info: uncommitted days off
+_calendars = ProcessCache("days_off", CALENDAR_TTL_S, (NonWorkingDay,))
 
 
 def forget_calendars() -> None:
@@ -113,45 +108,18 @@ def forget_calendars() -> None:
 
 def office_calendar(session, office_id: int | None) -> WorkCalendar:
     """The calendar of one office: the national one plus its own and all-office entries."""
-    key = (session.get_bind().url, office_id)
-    now = time.monotonic()
-    cached = _calendars.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    rows = session.execute(
-        select(NonWorkingDay.day, NonWorkingDay.is_working_day).where(
-            or_(NonWorkingDay.office_id.is_(None), NonWorkingDay.office_id == office_id)
+    def load() -> WorkCalendar:
+        rows = session.execute(
+            select(NonWorkingDay.day, NonWorkingDay.is_working_day).where(
+                or_(NonWorkingDay.office_id.is_(None), NonWorkingDay.office_id == office_id)
+            )
+        ).all()
+        return WorkCalendar(
+            extra_off=frozenset(day for day, on in rows if not on),
+            extra_on=frozenset(day for day, on in rows if on),
         )
-    ).all()
-    calendar = WorkCalendar(
-        extra_off=frozenset(day for day, on in rows if not on),
-        extra_on=frozenset(day for day, on in rows if on),
-    )
-    if not session.info.get(_WRITTEN):  # never what this transaction has yet to commit
-        _calendars[key] = (now + CALENDAR_TTL_S, calendar)
-    return calendar
 
-
-@event.listens_for(NonWorkingDay, "after_insert")
-@event.listens_for(NonWorkingDay, "after_update")
-@event.listens_for(NonWorkingDay, "after_delete")
-def _day_off_written(_mapper, _connection, target) -> None:
-    session = object_session(target)
-    if session is not None:
-        session.info[_WRITTEN] = True
-    forget_calendars()
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_committed_days_off(session) -> None:
-    # Again at commit: another request of this process may have read the old days meanwhile.
-    if session.info.pop(_WRITTEN, None):
-        forget_calendars()
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session) -> None:
-    session.info.pop(_WRITTEN, None)
+    return _calendars.get(session, office_id, load)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from .models import (
     OfficeSetting,
     Review,
 )
+from .offices import office_info
 from .security import ADMIN, APPLICANT, HEAD, OFFICER, role_label, user_role_names
 from .workdays import local_date, office_calendar
 
@@ -172,7 +173,7 @@ def _on_submit(ctx: Context) -> None:
     # of a new request before its due date is known): one flush writes the row once, with its
     # final values, before the mails that link to it.
     with ctx.session.no_autoflush:
-        days = _setting(ctx).sla_working_days
+        days = office_info(ctx.session, req.office_id).setting.sla_working_days
         req.submitted_at = req.complete_at = ctx.now
         req.due_date = _calendar(ctx).due_date(ctx.today, days)
     ctx.session.flush()

@@ -73,13 +73,13 @@ class World:
 
 @pytest.fixture(autouse=True)
 def _fresh_catalogue_facets():
-    """The catalogue's facets and the offices' calendars are cached per process
-    (app/search.py, app/workdays.py); each test starts without what an earlier one left
+    """The catalogue's facets, the offices and their calendars are cached per process
+    (app/search.py, app/process_cache.py); each test starts without what an earlier one left
     there."""
-    from app import search, workdays
+    from app import process_cache, search
 
     search.clear_facets_cache()
-    workdays.forget_calendars()
+    process_cache.forget_all()
 
 
 @pytest.fixture(scope="session")

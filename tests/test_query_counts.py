@@ -172,3 +172,23 @@ def test_the_user_loads_whole_with_several_roles_and_a_group(app, world):
             user.roles = [sm.find_role("Officer")]
             session.delete(session.get(Group, group_id))
             session.commit()
+
+
+def test_the_next_submission_reads_the_office_from_the_process(app, world, clients):
+    """The office and its settings are read once per process (app/offices.py), not by every
+    submission, its workflow guard and its mails."""
+    from test_portal import _complete
+
+    office = world.offices["1674"]
+    client = clients["applicant_a"]
+    for title in ("Survei Kantor Dibaca Sekali 2027", "Survei Kantor Dari Proses 2027"):
+        with statements(app) as seen:
+            assert client.post("/portal/requests/new",
+                               data=_complete(title, office)).status_code == 302
+    office_reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")
+                    and ("FROM office" in s or "JOIN office" in s)]
+    assert office_reads == [], office_reads
+    # The tests send mail in the request (MAIL_SEND_IN_REQUEST): its claims are the sender's.
+    own = [s for s in seen if "outbound_email" not in s or s.lstrip().startswith("INSERT")]
+    # The user; the request, its variables, the officers, the mails, the events.
+    assert len(own) == 6, "\n".join(s[:70] for s in own)

@@ -430,7 +430,7 @@ def data_texts(app) -> set[str]:
 TYPED_COLUMNS = {
     "ActivityRequest": ("title", "agency_name", "agency_unit", "resp_name", "tech_name",
                         "objectives", "sector"),
-    "RequestVariable": ("name", "concept", "definition"),
+    "RequestVariable": ("name", "concept", "definition", "reference_period", "questionnaire_item"),
     "Complaint": ("subject", "text", "reporter_name", "answer"),
     "Attachment": ("original_name",),
     "GuestBookEntry": ("name", "agency", "purpose"),

@@ -172,7 +172,7 @@ def test_the_calendar_is_kept_and_a_committed_change_is_seen_at_once(app, world,
             assert again.is_working_day(day) and office_calendar(session, x) is again
 
             # Another worker's change shows once the kept calendar expires.
-            monkeypatch.setattr(workdays, "CALENDAR_TTL_S", 0.0)
+            monkeypatch.setattr(workdays._calendars, "ttl_s", 0.0)
             workdays.forget_calendars()
             office_calendar(session, x)
             before = len(reads)
