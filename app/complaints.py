@@ -17,6 +17,7 @@ from . import codes, notify, workflow
 from .errors import DomainError
 from .models import COMPLAINT_STATES, AuditEvent, Complaint, OfficeSetting
 from .security import ADMIN, OFFICER, user_role_names
+from .offices import office_info
 from .workdays import local_date, office_calendar
 
 DEFAULT_ACK_DAYS, DEFAULT_ANSWER_DAYS = 3, 14  # OfficeSetting's defaults (domain.md)
@@ -24,9 +25,8 @@ DEFAULT_ACK_DAYS, DEFAULT_ANSWER_DAYS = 3, 14  # OfficeSetting's defaults (domai
 
 def complaint_days(session, office_id: int) -> tuple[int, int]:
     """(acknowledge within, answer within) working days: the office's settings."""
-    setting = session.scalars(
-        select(OfficeSetting).where(OfficeSetting.office_id == office_id)
-    ).first()
+    info = office_info(session, office_id)
+    setting = info.setting if info else None
     ack_days = (setting.complaint_ack_days if setting else None) or DEFAULT_ACK_DAYS
     answer_days = (setting.complaint_answer_days if setting else None) or DEFAULT_ANSWER_DAYS
     return ack_days, answer_days
