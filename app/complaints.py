@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from . import codes, notify, workflow
 from .errors import DomainError
-from .models import COMPLAINT_STATES, AuditEvent, Complaint, OfficeSetting
+from .models import COMPLAINT_STATES, AuditEvent, Complaint
 from .security import ADMIN, OFFICER, user_role_names
 from .offices import office_info
 from .workdays import local_date, office_calendar
