@@ -16,8 +16,8 @@ from sqlalchemy import select
 from . import codes, notify, workflow
 from .errors import DomainError
 from .models import COMPLAINT_STATES, AuditEvent, Complaint
-from .security import ADMIN, OFFICER, user_role_names
 from .offices import office_info
+from .security import ADMIN, OFFICER, user_role_names
 from .workdays import local_date, office_calendar
 
 DEFAULT_ACK_DAYS, DEFAULT_ANSWER_DAYS = 3, 14  # OfficeSetting's defaults (domain.md)

@@ -172,8 +172,9 @@ def _template_rows(session, name: str, users, subject: str, req: ActivityRequest
     (an office with ten officers would otherwise render the same mail ten times in the
     request)."""
     context.update(
-        req=req, office=office_info(session, req.office_id).office, name=_name(users[0]) if len(users) == 1 else _NAME_SLOT,
-        subject=subject, lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
+        req=req, office=office_info(session, req.office_id).office,
+        name=_name(users[0]) if len(users) == 1 else _NAME_SLOT, subject=subject,
+        lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
     )
     text = render_template(f"email/{name}.txt", **context)
     html = render_template(f"email/{name}.html", **context)
