@@ -58,6 +58,3 @@ def office_info(session, office_id: int) -> Optional[OfficeInfo]:
 
     return _offices.get(session, office_id, load)
 
-
-def forget_offices() -> None:
-    _offices.clear()

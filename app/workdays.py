@@ -102,10 +102,6 @@ CALENDAR_TTL_S = 60.0
 _calendars = ProcessCache("days_off", CALENDAR_TTL_S, (NonWorkingDay,))
 
 
-def forget_calendars() -> None:
-    _calendars.clear()
-
-
 def office_calendar(session, office_id: int | None) -> WorkCalendar:
     """The calendar of one office: the national one plus its own and all-office entries."""
     def load() -> WorkCalendar:

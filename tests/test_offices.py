@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from test_portal import _complete, _new_request_id
 
 from app import models as m
-from app import offices, workflow
+from app import offices, process_cache, workflow
 from app.workdays import local_date, office_calendar
 
 
@@ -51,7 +51,7 @@ def test_office_info_is_kept_and_a_committed_change_is_seen_at_once(app, world, 
 
             # Another worker's change shows once the kept row expires.
             monkeypatch.setattr(offices._offices, "ttl_s", 0.0)
-            offices.forget_offices()
+            process_cache.forget_all()
             offices.office_info(session, x)
             before = len(reads)
             offices.office_info(session, x)

@@ -136,7 +136,7 @@ def test_the_calendar_is_kept_and_a_committed_change_is_seen_at_once(app, world,
     """office_calendar keeps an office's days off for a while (every due date reads them), but
     a day off entered or removed in this process counts from its commit on; an uncommitted one
     is never kept."""
-    from app import workdays
+    from app import process_cache, workdays
 
     x = world.offices["1674"]
     day = D(2027, 3, 3)  # a Wednesday, no holiday
@@ -173,7 +173,7 @@ def test_the_calendar_is_kept_and_a_committed_change_is_seen_at_once(app, world,
 
             # Another worker's change shows once the kept calendar expires.
             monkeypatch.setattr(workdays._calendars, "ttl_s", 0.0)
-            workdays.forget_calendars()
+            process_cache.forget_all()
             office_calendar(session, x)
             before = len(reads)
             office_calendar(session, x)
