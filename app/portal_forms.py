@@ -44,7 +44,28 @@ NOT_AN_EMAIL = _l("Please enter a valid e-mail address.")
 OUT_OF_RANGE = _l("Enter a number from %(min)s to %(max)s.")
 
 
-class MultiCheckboxField(SelectMultipleField):
+class _OptionalChoice:
+    """A choice field that is Optional (every one here is): with nothing chosen, WTForms would
+    still walk every option and translate its "not a choice" message, for Optional to clear the
+    error straight after (~3 % of a submission's time, most of its choice fields being empty).
+    The same test as Optional's decides that nothing was chosen."""
+
+    def pre_validate(self, form):
+        raw = self.raw_data
+        if not raw or (isinstance(raw[0], str) and not raw[0].strip()):
+            return
+        super().pre_validate(form)
+
+
+class OptionalSelectField(_OptionalChoice, SelectField):
+    pass
+
+
+class OptionalRadioField(_OptionalChoice, RadioField):
+    pass
+
+
+class MultiCheckboxField(_OptionalChoice, SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -103,10 +124,10 @@ def make_field(f, table=ActivityRequest.__table__):
         return DecimalField(label, [Optional(), _percentage], places=3, description=desc,
                             invalid_value_message=NOT_A_DECIMAL)
     if f.kind == "bool":
-        return RadioField(label, [Optional()], choices=_choices(YES_NO),
+        return OptionalRadioField(label, [Optional()], choices=_choices(YES_NO),
                           description=desc, **_CHOICE_MESSAGES)
     if f.kind == "select":
-        return SelectField(label, [Optional()],
+        return OptionalSelectField(label, [Optional()],
                            choices=[SelectChoice("", "—")] + _choices(f.choices),
                            description=desc, **_CHOICE_MESSAGES)
     if f.kind == "multi":
@@ -129,7 +150,9 @@ def _request_form_class():
     for name, f in OTHER_FIELDS.items():
         attrs[name] = StringField(_l("Other, namely"), [Optional(), Length(max=200,
                                                                           message=TOO_LONG)])
-    attrs["variables"] = FieldList(FormField(VariableForm), min_entries=0, max_entries=200)
+    # A label of its own: without one WTForms translates a made-up one on every form built.
+    attrs["variables"] = FieldList(FormField(VariableForm), _l("Variables"), min_entries=0,
+                                   max_entries=200)
     attrs["validate"] = _validate_with_dates
     return type("RequestForm", (FlaskForm,), attrs)
 

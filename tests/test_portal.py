@@ -161,6 +161,35 @@ def test_bad_input_keeps_every_value_and_stores_nothing(app, world, clients):
     assert _new_request_id(app, title) is None
 
 
+@pytest.mark.parametrize("field, value", [
+    ("frequency", "hourly"), ("is_census", "2"), ("collection_methods", "telepathy"),
+])
+def test_a_choice_not_offered_is_refused_by_name(app, world, clients, field, value):
+    """Select, yes/no and multi-choice answers must be one of the options; the field says so
+    in Indonesian and nothing is stored (an empty choice skips the check: see the next test)."""
+    title = f"Survei Pilihan Asing {field}"
+    data = _form(title=title, office_id=str(world.offices["1674"]), action="save",
+                 **{field: value})
+    r = clients["applicant_a"].post("/portal/requests/new", data=data)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Pilih salah satu pilihan yang tersedia." in html
+    assert _new_request_id(app, title) is None
+
+
+def test_empty_and_offered_choices_are_kept(app, world, clients):
+    title = "Survei Pilihan Kosong dan Sah 2027"
+    data = _form(title=title, office_id=str(world.offices["1674"]), action="save",
+                 frequency="", repetition=" ", is_census="1", collection_methods=["interview",
+                                                                                "observation"])
+    r = clients["applicant_a"].post("/portal/requests/new", data=data)
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    with app.app_context():
+        req = app.appbuilder.session.get(m.ActivityRequest, _new_request_id(app, title))
+        assert (req.frequency, req.repetition, req.is_census) == (None, None, True)
+        assert req.collection_methods == "interview,observation"
+
+
 def _complete(title, office_id, **values):
     return _form(title=title, office_id=str(office_id), action="submit",
                  agency_head_title="Kepala Dinas Kesehatan", agency_address="Jl. Merdeka 1",
