@@ -479,6 +479,12 @@ class ActivityRequest(Model):
         Index("ix_request_applicant", "applicant_id"),
         Index("ix_request_officer", "officer_id"),
         Index("ix_request_office_created", "office_id", "created_at"),
+        # The dashboard reads an office's range of dates from these instead of every request
+        # of the office (migration 0006): received per month; letters sent in the period with
+        # their promise, and the overdue ones (open, not sent, past due), from the index alone.
+        Index("ix_request_office_complete", "office_id", "complete_at"),
+        Index("ix_request_office_sent", "office_id", "sent_at", "state", "due_date",
+              "complete_at"),
     )
 
     @property
@@ -658,6 +664,7 @@ class Letter(Model):
         # alone, and the newest letters first without a sort (migration 0004).
         Index("ix_letter_request_issued", "request_id", "issued_at"),
         Index("ix_letter_issued_at", "issued_at"),
+        Index("ix_letter_office_issued", "office_id", "issued_at"),  # the dashboard (0006)
     )
 
     @property

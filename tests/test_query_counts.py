@@ -192,3 +192,40 @@ def test_the_next_submission_reads_the_office_from_the_process(app, world, clien
     own = [s for s in seen if "outbound_email" not in s or s.lstrip().startswith("INSERT")]
     # The user; the request, its variables, the officers, the mails, the events.
     assert len(own) == 6, "\n".join(s[:70] for s in own)
+
+
+def test_the_dashboard_reads_one_office_period_by_index(app, world, clients):
+    """The dashboard's figures for one office (received and issued per month, letters sent,
+    the overdue ones) read the period's range of an index on (office, date), not every
+    request or letter of the office (at 100 000 requests in one office that was most of the
+    page; migration 0006).
+    SQLite only: PostgreSQL's plans on the tests' few rows say nothing."""
+    if _dialect(app) != "sqlite":
+        pytest.skip("PostgreSQL plans tiny test tables by sequential scan whatever the indexes")
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert clients["officer_x"].get("/dashboard/").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    wanted = {"activity_request.complete_at >=": "ix_request_office_complete",
+              "activity_request.sent_at >=": "ix_request_office_sent",
+              "letter.issued_at >=": "ix_letter_office_issued",
+              "activity_request.due_date <": "ix_request_office_sent"}
+    found = {}
+    with engine.connect() as conn:
+        for sql, params in seen:
+            for marker, index in wanted.items():
+                if marker in sql:
+                    plan = " | ".join(row[-1] for row in conn.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN " + sql, tuple(params)))
+                    found[index] = plan
+                    assert f"USING INDEX {index}" in plan or \
+                        f"USING COVERING INDEX {index}" in plan, (sql, plan)
+    assert set(found) == set(wanted.values()), found

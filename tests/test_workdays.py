@@ -3,11 +3,11 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app import models as m
-from app.workdays import WorkCalendar, national_days_off, office_calendar
+from app.workdays import WorkCalendar, local_date, local_dates, national_days_off, office_calendar
 
 D = dt.date
 CAL = WorkCalendar()
@@ -181,3 +181,29 @@ def test_the_calendar_is_kept_and_a_committed_change_is_seen_at_once(app, world,
         finally:
             sa.event.remove(engine, "before_cursor_execute", count)
             session.commit()
+
+
+_STAMPS = st.lists(st.one_of(st.none(), st.datetimes(
+    min_value=dt.datetime(2019, 1, 1), max_value=dt.datetime(2027, 12, 31))), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+# Spans that cross a change of offset, with a stamp the change moves to another day.
+@example(stamps=[dt.datetime(2026, 1, 1, 12), dt.datetime(2026, 7, 1, 22, 30)],
+         tz="Europe/Berlin")
+@example(stamps=[dt.datetime(2026, 9, 6, 3, 30), dt.datetime(2026, 4, 5, 3, 30)],
+         tz="America/Santiago")
+@given(stamps=_STAMPS, tz=st.sampled_from([
+    "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura",  # Indonesia: one offset, the fast way
+    "Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "America/Havana"]))
+def test_many_local_dates_are_each_local_date(stamps, tz):
+    """The dashboard's days of many timestamps at once are the days local_date gives, in
+    zones with daylight saving too (Santiago and Havana change at midnight, Lord Howe by half
+    an hour)."""
+    assert local_dates(stamps, tz) == [None if t is None else local_date(t, tz) for t in stamps]
+
+
+def test_local_dates_at_the_edges_of_a_day_in_jakarta():
+    stamps = [dt.datetime(2026, 3, 31, 16, 59, 59), dt.datetime(2026, 3, 31, 17, 0), None]
+    assert local_dates(stamps, "Asia/Jakarta") == [D(2026, 3, 31), D(2026, 4, 1), None]
+    assert local_dates([], "Asia/Jakarta") == [] and local_dates([None], "Asia/Jakarta") == [None]
