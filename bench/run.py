@@ -1,7 +1,8 @@
 """Benchmarks of Rekomstat on SQLite and PostgreSQL: each figure against a baseline of the same run.
 
     python bench/run.py [--engine sqlite|postgresql|both] [--sizes 1000,10000,100000]
-                        [--only list,search,issue,submit,startup] [--out results.json]
+                        [--only list,search,issue,submit,startup,dashboard]
+                        [--out results.json]
                         [--fresh] [--smoke] [--pg-url postgresql://postgres@127.0.0.1:5432]
 
 Prints one JSON document (and a table on stderr): per engine, per size, per benchmark the
@@ -54,8 +55,8 @@ ADMIN_PASSWORD = "admin-bench-12345"
 SECRET_KEY = "b3nch" * 12
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_PREFIX = "rekomstat_bench_"
-BENCHMARKS = ("list", "search", "issue", "submit", "startup")
-IN_PROCESS = ("list", "search", "issue")
+BENCHMARKS = ("list", "search", "issue", "submit", "startup", "dashboard")
+IN_PROCESS = ("list", "search", "issue", "dashboard")
 PAGE_SIZE = 25  # FAB's ModelView.page_size
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
@@ -432,7 +433,7 @@ def worker_main(spec: dict) -> dict:
     with app.app_context():
         counter = SqlCounter(db.engine)
     for name, fn in (("list", bench_list), ("search", bench_search), ("issue", bench_issue),
-                     ("submit_in_process", submit_in_process)):
+                     ("dashboard", bench_dashboard), ("submit_in_process", submit_in_process)):
         if name.split("_")[0] not in spec["only"]:
             continue
         log(f"{spec['engine']} {spec['size']}: {name}…")
@@ -695,6 +696,51 @@ def bench_list(app, counter: SqlCounter, effort: dict) -> dict:
         note="most repeated: " + "; ".join(
             f"{r['times']}x {r['sql'][:90]}" for r in sql["fab_first"]["repeated"][:2])))
     return out
+
+
+def bench_dashboard(app, counter: SqlCounter, effort: dict) -> dict:
+    """The officer's service dashboard (its default period), reported: the issue sets it no
+    target. Next to it, the share of its time spent in the database driver, and the letters
+    sent in the period, the rows its slowest figure (working days to letter) goes through."""
+    import sqlalchemy as sa
+
+    client = app.test_client()
+    _login(client, "petugas1")
+
+    def get():
+        answer = client.get("/dashboard/")
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET /dashboard/: {answer.status_code}")
+
+    get()
+    driver = []
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+
+    def before(conn, *args):
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def after(conn, *args):
+        driver.append(time.perf_counter() - conn.info.pop("bench_t0"))
+
+    sql = counter.run(get)
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        get()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
+    in_driver_ms = sum(driver) * 1000
+    samples = interleaved({"dashboard": get}, 2 if effort is EFFORT["smoke"] else 5,
+                          5 if effort is EFFORT["smoke"] else 30,
+                          1.0 if effort is EFFORT["smoke"] else 8.0, 1)["dashboard"]
+    timings = ms_stats(samples)
+    return {"timings": timings, "sql_statements": sql["count"],
+            "sql_ms_one_page": round(in_driver_ms, 1),
+            "checks": [check("dashboard (officer, default period) median", timings["median_ms"],
+                             "ms", "reported", None, note=f"{sql['count']} statements, "
+                             f"{in_driver_ms:.0f} ms of one page in the database driver")]}
 
 
 def _search_queries(session, n: int) -> list[str]:
