@@ -125,11 +125,11 @@ def make_field(f, table=ActivityRequest.__table__):
                             invalid_value_message=NOT_A_DECIMAL)
     if f.kind == "bool":
         return OptionalRadioField(label, [Optional()], choices=_choices(YES_NO),
-                          description=desc, **_CHOICE_MESSAGES)
+                                  description=desc, **_CHOICE_MESSAGES)
     if f.kind == "select":
         return OptionalSelectField(label, [Optional()],
-                           choices=[SelectChoice("", "—")] + _choices(f.choices),
-                           description=desc, **_CHOICE_MESSAGES)
+                                   choices=[SelectChoice("", "—")] + _choices(f.choices),
+                                   description=desc, **_CHOICE_MESSAGES)
     if f.kind == "multi":
         return MultiCheckboxField(label, [Optional()], choices=_choices(f.choices),
                                   description=desc, **_CHOICE_MESSAGES)

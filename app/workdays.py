@@ -143,7 +143,7 @@ def local_dates(timestamps: list, tz: str) -> list:
     """``local_date`` of each stored timestamp (None stays None), for many at once.
 
     The dashboard asks two for every letter sent in its period (tens of thousands at scale),
-    and a time-zone conversion apiece was a third of its page. Where the zone keeps one UTC
+    and a time-zone conversion apiece was a sixth of its page. Where the zone keeps one UTC
     offset over the whole span (Indonesia's three zones always do; the offset is sampled at
     every day of the span, and no zone changes it twice within a day), a day is the stored
     time plus that offset; otherwise each is converted as ``local_date`` does."""
@@ -151,9 +151,9 @@ def local_dates(timestamps: list, tz: str) -> list:
     if not present:
         return [None] * len(timestamps)
     zone, first, last = ZoneInfo(tz), min(present), max(present)
-    first = first.replace(tzinfo=dt.timezone.utc)
-    offsets = {(first + dt.timedelta(days=i)).astimezone(zone).utcoffset()
-               for i in range((last - first.replace(tzinfo=None)).days + 2)}
+    start = first.replace(tzinfo=dt.timezone.utc)
+    offsets = {(start + dt.timedelta(days=i)).astimezone(zone).utcoffset()
+               for i in range((last - first).days + 2)}
     if len(offsets) != 1:
         return [None if t is None else local_date(t, tz) for t in timestamps]
     offset = offsets.pop()
