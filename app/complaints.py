@@ -16,19 +16,16 @@ from sqlalchemy import select
 from . import codes, notify, workflow
 from .errors import DomainError
 from .models import COMPLAINT_STATES, AuditEvent, Complaint
-from .offices import office_info
+from .offices import DEFAULT_SETTING, office_info
 from .security import ADMIN, OFFICER, user_role_names
 from .workdays import local_date, office_calendar
-
-DEFAULT_ACK_DAYS, DEFAULT_ANSWER_DAYS = 3, 14  # OfficeSetting's defaults (domain.md)
-
 
 def complaint_days(session, office_id: int) -> tuple[int, int]:
     """(acknowledge within, answer within) working days: the office's settings."""
     info = office_info(session, office_id)
-    setting = info.setting if info else None
-    ack_days = (setting.complaint_ack_days if setting else None) or DEFAULT_ACK_DAYS
-    answer_days = (setting.complaint_answer_days if setting else None) or DEFAULT_ANSWER_DAYS
+    setting = (info.setting if info else None) or DEFAULT_SETTING
+    ack_days = setting.complaint_ack_days or DEFAULT_SETTING.complaint_ack_days
+    answer_days = setting.complaint_answer_days or DEFAULT_SETTING.complaint_answer_days
     return ack_days, answer_days
 
 

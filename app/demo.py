@@ -584,8 +584,11 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
         staff[username] = (user.id, f"{user.first_name} {user.last_name}")
     officer_ids = [staff["petugas1"][0], staff["petugas2"][0]]
     head_id, head_name = staff["kepala"]
-    signer_name = office.head_name or f"{head_name}, S.Si., M.M."
-    signer_nip = office.head_nip or "197510122000121001"
+    # The head on the office too (not only on the seeded letters), so that a letter issued
+    # afterwards is signed with the same name and NIP.
+    office.head_name = office.head_name or f"{head_name}, S.Si., M.M."
+    office.head_nip = office.head_nip or "197510122000121001"
+    signer_name, signer_nip = office.head_name, office.head_nip
 
     # --- Agencies of this run: addresses and phones fixed per seed ---
     agencies = []
