@@ -3,6 +3,11 @@
 Settings come from the environment (config.py). Unlike run.py nothing is migrated or seeded
 here: run `flask --app app:create_app init` once per release, before the servers start.
 """
-from app import create_app
+from app import create_app, letters
 
 app = create_app()
+# The first letter's PDF of a process costs ~0.5 s of imports and set-up. WARM_UP_LETTERS=true
+# pays it here, in gunicorn's master with --preload, so no head waits for it; it is off by
+# default because every worker then holds the PDF renderer (~30 MB more RSS per worker).
+if app.config.get("WARM_UP_LETTERS"):
+    letters.warm_up()

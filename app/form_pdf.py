@@ -1,14 +1,22 @@
 """The request form as PDF: blank (to fill on paper) or filled (for the office's archive).
 
 Both come from the same definition as the online form (request_form.SECTIONS), rendered with
-xhtml2pdf like the letters.
+xhtml2pdf like the letters. Once the letter is issued, the filled form also carries BPS's
+review result (domain.md: the form annotated with BPS's notes, "FS3 hasil rekomendasi", goes
+back with the letter): the letter's number and date, the recommendation identity, the checklist
+of the round that passed with its notes, and the suggestions. That is the file the letter's
+"Lampiran" line names and its e-mail carries.
 """
 from __future__ import annotations
 
 from flask import current_app, render_template
+from flask_babel import format_date
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from . import letters
-from .request_form import SECTIONS, VARIABLE_FIELDS, choice_label
+from .models import LETTER_RESULTS, ChecklistItem
+from .request_form import SECTIONS, VARIABLE_FIELDS, YES_NO, choice_label
 
 
 def _rows(req):
@@ -27,7 +35,36 @@ def _rows(req):
     return sections
 
 
+def review_result(req) -> dict | None:
+    """BPS's notes for the form once the request's letter is issued, else None."""
+    letter = req.letter if req is not None else None
+    if letter is None or not letter.is_issued:
+        return None
+    review = max(req.reviews, key=lambda r: r.round or 0, default=None)
+    results = (review.checklist or {}) if review is not None else {}
+    checks = []
+    session = object_session(req)
+    ids = [int(key) for key in results if str(key).isdigit()]
+    if ids and session is not None:
+        for item in session.scalars(select(ChecklistItem).where(ChecklistItem.id.in_(ids))
+                                    .order_by(ChecklistItem.position, ChecklistItem.id)):
+            result = results.get(str(item.id)) or {}
+            checks.append({"text": item.text, "ok": YES_NO["1" if result.get("ok") else "0"],
+                          "note": (result.get("note") or "").strip()})
+    return {
+        "name": letters.attachment_name(req.kind),
+        "number": letter.number,
+        "date": format_date(letter.letter_date, "long") if letter.letter_date else "",
+        "recommendation_code": req.recommendation_code or "",
+        "result": LETTER_RESULTS.get(letter.result, letter.result),
+        "round": review.round if review is not None else None,
+        "checks": checks,
+        "suggestions": letters.suggestion_lines(letter.suggestions),
+    }
+
+
 def render(req=None) -> bytes:
+    """The form's PDF: blank without a request; with an issued letter, annotated (see above)."""
     variables = []
     if req is not None:
         variables = [[getattr(v, f.name) or "" for f in VARIABLE_FIELDS] for v in req.variables]
@@ -36,5 +73,6 @@ def render(req=None) -> bytes:
         variables=variables or [[""] * len(VARIABLE_FIELDS)] * (0 if req else 8),
         office=req.office if req is not None else None,
         service_office=current_app.config.get("OFFICE_NAME"),
+        result=review_result(req),
     )
     return letters.render_pdf(html)

@@ -26,7 +26,9 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import logging
 import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional
 from zoneinfo import ZoneInfo
@@ -47,6 +49,8 @@ from .nip import format_nip
 
 if TYPE_CHECKING:
     import qrcode
+
+log = logging.getLogger(__name__)
 
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
@@ -141,6 +145,21 @@ _BODY_RESULT = {
 }
 RESULT_LABELS = {"fit": "LAYAK", "not_fit": "BELUM LAYAK"}
 
+# What goes with the letter (domain.md: the form annotated with BPS's notes goes back with it):
+# one file, the request's form with the review result (form_pdf.render). The letter's
+# "Lampiran" line, the form's heading and the mail's attachment all give it this name.
+FORM_CODES = {"survey": "FS3", "compilation": "FP-KPA"}
+
+
+def attachment_name(kind: str | None) -> str:
+    """``Formulir FS3 hasil rekomendasi`` (a survey; ``FP-KPA`` for a compilation)."""
+    return f"Formulir {FORM_CODES.get(kind or 'survey', 'FS3')} hasil rekomendasi"
+
+
+def attachment_line(kind: str | None) -> str:
+    """The letter's "Lampiran": ``1 (satu) berkas Formulir FS3 hasil rekomendasi``."""
+    return f"1 (satu) berkas {attachment_name(kind)}"
+
 
 def default_body(req, result: str = "fit") -> str:
     """The draft body an officer starts from: names the activity and states the result.
@@ -156,16 +175,24 @@ def default_body(req, result: str = "fit") -> str:
 
 
 def default_suggestions(req, reviews=None) -> str:
-    """The reviewers' notes of every round (non-empty ones, in round order), one per line; or ''."""
+    """The reviewers' notes that still stand, one per line in round order; or ''.
+
+    A round that asked for a revision is left out: its notes were the revision request, which
+    the applicant has dealt with since (the request came back and passed a later round).
+    """
     if reviews is None:
         reviews = req.reviews
-    ordered = sorted(reviews, key=lambda r: (r.round or 0))
+    standing = [r for r in reviews if getattr(r, "outcome", None) != "revision"]
+    ordered = sorted(standing, key=lambda r: (r.round or 0))
     return "\n".join(r.notes.strip() for r in ordered if r.notes and r.notes.strip())
 
 
 def _lines(text: Optional[str]) -> list[str]:
     """Every non-blank line of a text, stripped: a body paragraph or a suggestion each."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+suggestion_lines = _lines  # the letter's numbered suggestions, as the annotated form lists them
 
 
 # --- QR code -------------------------------------------------------------------------------------
@@ -281,6 +308,7 @@ def build_context(
             "signer_name": _text(letter.signer_name) or _text(office.head_name),
             "signer_nip": format_nip(_text(letter.signer_nip) or _text(office.head_nip)),
             "verification_code": _text(letter.verification_code),
+            "attachment": attachment_line(getattr(request, "kind", None)),
         },
         "request": {
             "title": _text(request.title),
@@ -289,6 +317,8 @@ def build_context(
             "agency_unit": _text(request.agency_unit),
             "agency_head_title": _text(request.agency_head_title),
             "agency_address": _text(request.agency_address),
+            "kind": _text(getattr(request, "kind", None)) or "survey",
+            "form_name": attachment_name(getattr(request, "kind", None)),
             "recommendation_code": _text(request.recommendation_code),
             "tracking_code": _text(request.tracking_code),
         },
@@ -401,6 +431,38 @@ def render_pdf(html: str) -> bytes:
                error=f"{status.err} error(s) reported by xhtml2pdf")
         )
     return out.getvalue()
+
+
+_warm_lock = threading.Lock()
+_warmed = False
+
+
+def warm_up(background: bool = False) -> None:
+    """Make a letter once, on sample data, so that the first real one does not pay for it.
+
+    The first PDF of a process costs ten times a later one (here ~0.4–1 s against ~50–100
+    ms): importing xhtml2pdf and reportlab, their fonts and CSS machinery, PIL's image plugins
+    for the QR code, compiling the letter template. A server calls this at start (gunicorn
+    ``--preload``: in the master, so every worker starts warm; ``background=True`` in a
+    daemon thread where no fork follows). Once per process; a failure is only logged, the
+    letter that needs the PDF will report it.
+    """
+    global _warmed
+    with _warm_lock:
+        if _warmed:
+            return
+        _warmed = True
+    if background:
+        threading.Thread(target=_warm, name="letters-warm-up", daemon=True).start()
+    else:
+        _warm()
+
+
+def _warm() -> None:
+    try:
+        render_pdf(render_template(None, sample_context()))
+    except Exception:  # pragma: no cover - whatever it is, the real letter will say it
+        log.exception("letters: warming up the PDF renderer failed")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -179,7 +179,9 @@ DAY_KINDS = {
     "correction": _l("Correction of the national calendar"),
 }
 
-EMAIL_STATES = {"pending": _l("Pending"), "sent": _l("Sent"), "failed": _l("Failed")}
+# held: no mail server (the embedded default); the message waits on the admin's Outbox screen.
+EMAIL_STATES = {"pending": _l("Pending"), "sent": _l("Sent"), "failed": _l("Failed"),
+                "held": _l("Held here (no mail server)")}
 
 CHECKLIST_SCOPES = {
     "all": _l("All requests"),

@@ -6,7 +6,9 @@ rolls back with the event that caused it. The builders return the rows they wrot
 ``id``, ``recipient``, ``subject``, ``body_text`` … (an ORM object or a result row).
 ``send_due`` then delivers due rows through Flask-Mail, one row per transaction, retrying
 failures with backoff; ``try_send_now`` is a web request's immediate attempt, ``flask outbox
-send`` drains the rest. Without MAIL_SERVER (MAIL_LOG_ONLY) messages go to the log instead.
+send`` drains the rest. Without a mail server (``mail_configured()`` false: the embedded
+default) nothing leaves: each message is *held* in the outbox, where the admin's Outbox screen
+shows it with its links, and a log line says where to read it.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from flask_mail import Connection, Message, email_dispatched
 from markupsafe import escape
 from sqlalchemy import bindparam, insert, select, update
 
+from . import form_pdf, letters
 from .models import ActivityRequest, Letter, OutboundEmail, RekomUser
 from .offices import default_office, office_info
 from .security import OFFICER
@@ -279,17 +282,34 @@ def verified(session, req: ActivityRequest) -> list:
 
 
 def letter_sent(session, req: ActivityRequest, letter: Letter) -> list:
-    """Applicant: number, date, verification link; the sender attaches the letter's PDF."""
+    """Applicant: number, date, verification link; the sender attaches the letter's PDF and
+    what its "Lampiran" line names, the form with BPS's review result (``_message``)."""
     with _office_locale():
         return _to_applicant(
             session, req, "letter_sent",
             _("Recommendation letter for request %(code)s", code=req.tracking_code),
             letter_id=letter.id, letter=letter, letter_date=_date(letter.letter_date),
-            verify=verify_url(letter),
+            verify=verify_url(letter), form=letters.attachment_name(req.kind),
         )
 
 
 # --- Sending ---------------------------------------------------------------------------------
+
+
+HELD = "held"
+
+
+def mail_configured(app: Flask | None = None) -> bool:
+    """Does mail really leave this server? Without MAIL_SERVER (or with MAIL_LOG_ONLY) no:
+    messages are held in the outbox for the admin, and no page may tell a user "we e-mailed
+    you". The one place that decides it."""
+    config = (app or current_app).config
+    return bool(config.get("MAIL_SERVER")) and not config.get("MAIL_LOG_ONLY")
+
+
+def outbox_url(row_id: int) -> str:
+    """The message on the admin's Outbox screen (OutboundEmailView's show page)."""
+    return f"{_base_url()}/outboundemailview/show/{row_id}"
 
 
 def _counts() -> dict:
@@ -321,6 +341,8 @@ def try_send_now(ids) -> dict:
 
 def _drain(limit: int, now: dt.datetime, ids=None) -> dict:
     session = current_app.appbuilder.session
+    if not mail_configured():
+        return _hold(session, limit, now, ids)
     counts = _counts()
     sender = _Sender(current_app.extensions["mail"])
     try:
@@ -331,6 +353,24 @@ def _drain(limit: int, now: dt.datetime, ids=None) -> dict:
             counts["sent" if _deliver(session, row, sender, now) else "failed"] += 1
     finally:
         sender.close()
+    return counts
+
+
+def _hold(session, limit: int, now: dt.datetime, ids=None) -> dict:
+    """No mail server: due messages are held, not marked sent (nothing was delivered). The admin
+    reads them, links and all, on the Outbox screen; `retry` queues them again once a server
+    is set up. One commit per message, like sending."""
+    counts = dict(_counts(), held=0)
+    for _i in range(limit):
+        row = _claim(session, now, ids)
+        if row is None:
+            break
+        row.state = HELD
+        recipient, subject, url = row.recipient, row.subject, outbox_url(row.id)
+        session.commit()
+        counts["held"] += 1
+        log.warning("E-mail to %s (%s) not sent: no mail server (MAIL_SERVER). Read it in the "
+                    "Outbox: %s", recipient, subject, url)
     return counts
 
 
@@ -355,7 +395,9 @@ def _claim(session, now: dt.datetime, ids=None) -> OutboundEmail | None:
 def _deliver(session, row: OutboundEmail, sender: "_Sender", now: dt.datetime) -> bool:
     row.attempts += 1
     try:
-        sender.send(_message(row))
+        # Built only once the server answers: a letter's form is rendered for a delivery that
+        # can happen, not on every retry while the server is down.
+        sender.send(lambda: _message(row))
     except Exception as exc:  # anything: a message must never block the queue
         _record_failure(row, exc, now)
         ok = False
@@ -388,6 +430,21 @@ def _pdf_filename(letter: Letter) -> str:
     return f"Surat-Rekomendasi-{(letter.number or str(letter.id)).replace('/', '-')}.pdf"
 
 
+def _form_filename(letter: Letter, req: ActivityRequest) -> str:
+    """``Formulir-FS3-hasil-rekomendasi-B-7-88010-VS.300-2026.pdf``: the letter's Lampiran."""
+    name = letters.attachment_name(req.kind).replace(" ", "-")
+    return f"{name}-{(letter.number or str(letter.id)).replace('/', '-')}.pdf"
+
+
+def _letter_form_pdf(letter: Letter) -> bytes:
+    """The letter's attachment (its "Lampiran" line): the request's form with BPS's review
+    result, rendered when the mail is built. An issued request no longer changes, so every
+    attempt would render the same; the sender builds a message only for a server that answers.
+    In the office language, like the mail (a web request's attempt runs in the officer's)."""
+    with _office_locale():
+        return form_pdf.render(letter.request)
+
+
 def _message(row: OutboundEmail) -> Message:
     msg = Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
                   html=row.body_html)
@@ -400,6 +457,8 @@ def _message(row: OutboundEmail) -> Message:
             # Failing beats mailing "the letter is attached" without it.
             raise LookupError(f"letter {row.letter_id} has no PDF to attach")
         msg.attach(_pdf_filename(letter), "application/pdf", letter.pdf)
+        msg.attach(_form_filename(letter, letter.request), "application/pdf",
+                   _letter_form_pdf(letter))
     return msg
 
 
@@ -432,7 +491,9 @@ class _Sender:
         self.connection = None
         self.connect_error = None
 
-    def send(self, message: Message) -> None:
+    def send(self, build) -> None:
+        """Connect (once per batch), then ``build()`` the message and send it: nothing is
+        built for a server that cannot be reached."""
         if self.connect_error is not None:
             raise self.connect_error
         if self.connection is None:
@@ -441,6 +502,7 @@ class _Sender:
             except Exception as exc:
                 self.connect_error = exc
                 raise
+        message = build()  # its own failure (no PDF to attach) leaves the connection usable
         try:
             self.connection.send(message)
         except Exception:
@@ -460,8 +522,9 @@ class _Sender:
 
 
 def retry(session, ids) -> int:
-    """Put unsent rows (failed, or pending in backoff) back to pending, due now, with a fresh
-    attempt count. Rows already sent are never touched. Does not commit; returns the count."""
+    """Put unsent rows (failed, held, or pending in backoff) back to pending, due now, with a
+    fresh attempt count. Rows already sent are never touched. Does not commit; returns the
+    count."""
     ids = list(ids or [])
     if not ids:
         return 0
@@ -481,8 +544,8 @@ def failed_ids(session) -> list[int]:
 
 
 def outstanding(session, limit: int | None = None) -> list[OutboundEmail]:
-    """Pending and failed messages, oldest first: what an admin needs to look at."""
-    stmt = (select(OutboundEmail).where(OutboundEmail.state.in_(("pending", "failed")))
+    """Pending, failed and held messages, oldest first: what an admin needs to look at."""
+    stmt = (select(OutboundEmail).where(OutboundEmail.state.in_(("pending", "failed", HELD)))
             .order_by(OutboundEmail.id))
     if limit:
         stmt = stmt.limit(limit)

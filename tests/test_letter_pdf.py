@@ -140,6 +140,14 @@ def test_default_suggestions_join_the_review_notes_in_round_order():
     assert letters.default_suggestions(NS(reviews=[NS(round=1, notes="x")])) == "x"
 
 
+def test_default_suggestions_leave_out_the_revisions_already_made():
+    reviews = [NS(round=1, outcome="revision", notes="Lengkapi kerangka sampel."),
+               NS(round=2, outcome="revision", notes="Kuesioner belum dilampirkan."),
+               NS(round=3, outcome="pass", notes="Unggah metadata ke Indah.")]
+    assert letters.default_suggestions(None, reviews) == "Unggah metadata ke Indah."
+    assert letters.default_suggestions(None, reviews[:2]) == ""
+
+
 # --- QR code ------------------------------------------------------------------------------------
 
 
@@ -172,7 +180,9 @@ def test_issued_letter_pdf_carries_the_letter_and_its_qr_code(app, world, office
     for expected in (
         "BADAN PUSAT STATISTIK", "BPS KOTA UJI SURAT", "Jalan Garuda No. 1", "(0733) 321456",
         "lubuklinggaukota.bps.go.id", "bps1674@bps.go.id",
-        f"Nomor : {stored.number}", "Lampiran : 1 (satu) berkas",
+        f"Nomor : {stored.number}",
+        # What the letter's e-mail carries beside it (form_pdf: the form with BPS's notes).
+        "Lampiran : 1 (satu) berkas Formulir FS3 hasil rekomendasi",
         "Hal : Rekomendasi Kegiatan Statistik",
         "Yth. Kepala Dinas Kesehatan Kota Lubuklinggau", "Jalan Yos Sudarso No. 7",
         TITLE, "2027", AGENCY, "Undang-Undang Nomor 16 Tahun 1997",
@@ -423,3 +433,123 @@ def test_signer_from_setting_and_letter(app, world, office_id, session):
         assert "<b>Budi Santoso</b>" in html and "NIP. 1980" in html and HEAD not in html
     finally:
         session.rollback()
+
+
+# --- through the workflow: the draft, its preview, the issued letter and its attachment ---------
+
+REVISION_NOTE = "Lengkapi kerangka sampel dan lampirkan kuesioner."
+PASSING_NOTE = "Unggah metadata kegiatan ke aplikasi Indah setelah kegiatan selesai."
+NIP_WRITTEN = "NIP. 19750101 200003 2 001"  # HEAD_NIP in BKN's four groups
+
+
+@pytest.fixture
+def office_x_head(app, world):
+    """Office X with its head's name and NIP (the office screen stores the NIP's digits)."""
+    with app.app_context():
+        session = app.appbuilder.session
+        office = session.get(m.Office, world.offices["1674"])
+        before = office.head_name, office.head_nip
+        office.head_name, office.head_nip = HEAD, HEAD_NIP
+        session.commit()
+    yield
+    with app.app_context():
+        session = app.appbuilder.session
+        office = session.get(m.Office, world.offices["1674"])
+        office.head_name, office.head_nip = before
+        session.commit()
+
+
+def _drafted_after_a_revision(app, api, world):
+    """A request sent back once with REVISION_NOTE, then passed with PASSING_NOTE, drafted:
+    its id, and ``act(user, action)`` to move it on."""
+    from app import workflow
+    from test_api import FORM
+
+    req_id = api("POST", "applicant_a", "/api/v1/requests/",
+                 json={**FORM, "office": world.offices["1674"]}).json["id"]
+
+    def act(user, action, **body):
+        response = api("POST", user, f"/api/v1/requests/{req_id}/{action}", json=body)
+        assert response.status_code == 200, (action, response.json)
+
+    act("applicant_a", "submit")
+    act("officer_x", "start_review")
+    act("officer_x", "request_revision", note=REVISION_NOTE)
+    act("applicant_a", "resubmit")
+    act("officer_x", "start_review")
+    with app.app_context():
+        session = app.appbuilder.session
+        req = session.get(m.ActivityRequest, req_id)
+        officer = session.get(m.RekomUser, world.users["officer_x"])
+        items = workflow.applicable_checklist(session, req)
+        workflow.record_review(session, req_id, officer, {i.id: True for i in items},
+                               notes=PASSING_NOTE)
+    act("officer_x", "verify")
+    act("officer_x", "draft_letter")
+    return req_id, act
+
+
+def test_the_draft_suggests_what_still_stands_and_the_signer_has_the_offices_nip(
+        app, world, wf, api, clients, office_x_head):
+    req_id, act = _drafted_after_a_revision(app, api, world)
+    with app.app_context():
+        letter = app.appbuilder.session.get(m.ActivityRequest, req_id).letter
+        letter_id = letter.id
+        # The revision note was dealt with when the request came back; the passing round's stands.
+        assert letter.suggestions == PASSING_NOTE
+
+    preview = clients["head_x"].get(f"/letterview/pdf/{letter_id}")
+    assert preview.status_code == 200
+    act("head_x", "issue")
+    with app.app_context():
+        issued_pdf = app.appbuilder.session.get(m.Letter, letter_id).pdf
+    for text in (pdf_text(preview.data), pdf_text(issued_pdf)):
+        assert f"Saran: 1. {PASSING_NOTE}" in text
+        assert REVISION_NOTE not in text
+        assert f"{HEAD} {NIP_WRITTEN}" in text  # the NIP, formatted, under the signer's name
+
+
+def test_the_issued_requests_form_is_the_letters_attachment(app, world, wf, api, office_x_head):
+    from app import form_pdf
+
+    req_id, act = _drafted_after_a_revision(app, api, world)
+    with app.test_request_context("/"):
+        session = app.appbuilder.session
+        req = session.get(m.ActivityRequest, req_id)
+        before_issue = pdf_text(form_pdf.render(req))
+        assert "Formulir FS3 hasil rekomendasi" not in before_issue
+        assert "Hasil pemeriksaan BPS" not in before_issue
+        session.rollback()
+    act("head_x", "issue")
+    with app.test_request_context("/"):
+        session = app.appbuilder.session
+        req = session.get(m.ActivityRequest, req_id)
+        letter_text = pdf_text(req.letter.pdf)
+        form_text = pdf_text(form_pdf.render(req))
+        number, code = req.letter.number, req.recommendation_code
+        blank = pdf_text(form_pdf.render(None))
+    name = letters.attachment_name("survey")
+    assert f"Lampiran : 1 (satu) berkas {name}" in letter_text
+    for expected in (
+        f"Lampiran surat Nomor {number} tanggal", name, "Hasil pemeriksaan BPS",
+        f"Identitas rekomendasi {code}", "Hasil Layak dilaksanakan",
+        # The checklist of the round that passed, and the suggestions of the letter.
+        "Judul kegiatan dan penyelenggara teridentifikasi Ya", f"Saran: 1. {PASSING_NOTE}",
+    ):
+        assert expected in form_text, expected
+    assert "Hasil pemeriksaan BPS" not in blank
+
+
+def test_a_compilations_attachment_is_its_own_form():
+    assert letters.attachment_line("compilation") == (
+        "1 (satu) berkas Formulir FP-KPA hasil rekomendasi")
+    assert letters.attachment_line("survey") == "1 (satu) berkas Formulir FS3 hasil rekomendasi"
+
+
+def test_warm_up_makes_the_sample_letter_once_per_process(monkeypatch):
+    made = []
+    monkeypatch.setattr(letters, "_warmed", False)
+    monkeypatch.setattr(letters, "render_pdf", lambda html: made.append(html) or b"%PDF")
+    letters.warm_up()
+    letters.warm_up()
+    assert len(made) == 1 and "BPS KOTA CONTOH" in made[0]  # the default template, sample data

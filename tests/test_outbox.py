@@ -318,7 +318,8 @@ def test_letter_mail_carries_the_pdf_byte_for_byte(session, case, smtp, inbox, m
     assert msg["Subject"] == in_id("Recommendation letter for request %(code)s", code=CODE)
     _assert_in_both(text, html, "B-7/88010/VS.300/2026", "17 Agustus 2026",
                     f"{BASE}/verify/obx-verif-0001", in_id("Letter number"))
-    [attachment] = list(msg.iter_attachments())
+    attachment, form = list(msg.iter_attachments())
+    assert form.get_filename() == "Formulir-FS3-hasil-rekomendasi-B-7-88010-VS.300-2026.pdf"
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == "Surat-Rekomendasi-B-7-88010-VS.300-2026.pdf"
     assert attachment.get_payload(decode=True) == PDF
@@ -481,14 +482,23 @@ def test_with_the_sender_running_requests_leave_mail_to_it(app, session, smtp, i
     assert row.state == "sent" and len(inbox.to(row.recipient)) == 1
 
 
-def test_log_only_mode_marks_sent_and_logs_the_message(app, session, caplog):
-    assert app.config["MAIL_LOG_ONLY"] and app.extensions["mail"].suppress
+def test_without_mail_server_a_message_is_held_not_sent_and_the_log_says_where(
+        app, session, caplog):
+    """No MAIL_SERVER (the embedded default): nothing was delivered, so nothing is "sent"; the
+    message is held for the admin, once, and a retry once a server is set up sends it."""
+    assert app.config["MAIL_LOG_ONLY"] and not notify.mail_configured()
     [row] = _queue_plain(session, 1, "log")
     with caplog.at_level("INFO", logger="app.notify"):
-        assert notify.send_due() == {"sent": 1, "failed": 0}
-    assert "log0@outbox.test" in caplog.text and "Pesan log nomor 0" in caplog.text
+        assert notify.send_due() == {"sent": 0, "failed": 0, "held": 1}
+    assert (f"E-mail to log0@outbox.test (Uji log 0) not sent: no mail server (MAIL_SERVER). "
+            f"Read it in the Outbox: {notify.outbox_url(row.id)}") in caplog.text
     row = _fresh(session, [row])[0]
-    assert (row.state, row.attempts) == ("sent", 1) and row.sent_at is not None
+    assert (row.state, row.attempts, row.sent_at) == ("held", 0, None)
+    assert notify.send_due() == {"sent": 0, "failed": 0, "held": 0}  # held once, not re-sent
+    assert row.id in [r.id for r in notify.outstanding(session)]
+    assert notify.retry(session, [row.id]) == 1
+    session.commit()
+    assert _fresh(session, [row])[0].state == "pending"
 
 
 def test_two_senders_at_once_never_send_a_message_twice(app, session, smtp, inbox, mail_via):

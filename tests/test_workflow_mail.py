@@ -4,12 +4,14 @@ the letter with its PDF attached; with the server up, the action's own attempt d
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import pypdf
 import pytest
 import sqlalchemy as sa
 
+from app import form_pdf, notify, workflow
 from app import models as m
-from app import notify, workflow
 from test_api import FORM
 from test_outbox import free_port, inbox, mail_via, smtp  # noqa: F401  (fixtures)
 
@@ -90,15 +92,47 @@ def _check_delivery(inbox, code, pdf, note):  # noqa: F811
     letter_mail = [msg for msg in inbox.to("applicant_a@rekomstat.test")
                    if code in msg["Subject"] and any(True for _ in msg.iter_attachments())]
     assert len(letter_mail) == 1
-    [attachment] = list(letter_mail[0].iter_attachments())
-    assert attachment.get_content_type() == "application/pdf"
-    assert attachment.get_content() == pdf
+    _check_letter_mail(letter_mail[0], pdf, note)
+
+
+def pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+FORM_NAME = "Formulir FS3 hasil rekomendasi"  # FORM is a survey
+
+
+def _check_letter_mail(msg, pdf, note):
+    """The letter and what its "Lampiran" line names, the form with BPS's review result."""
+    letter, form = list(msg.iter_attachments())
+    assert letter.get_content_type() == form.get_content_type() == "application/pdf"
+    assert letter.get_content() == pdf
+    letter_text = pdf_text(pdf)
+    number = letter_text.split("Nomor : ")[1].split(" ")[0]
+    assert number.startswith("B-")
+    assert f"Lampiran : 1 (satu) berkas {FORM_NAME}" in letter_text
+    assert form.get_filename() == f"Formulir-FS3-hasil-rekomendasi-{number.replace('/', '-')}.pdf"
+    form_text = pdf_text(form.get_content())
+    code = letter_text.split("Identitas rekomendasi kegiatan: ")[1].split(".")[0]
+    for expected in (FORM_NAME, f"Lampiran surat Nomor {number} tanggal", FORM["title"],
+                     "Hasil pemeriksaan BPS", f"Identitas rekomendasi {code}",
+                     "Hasil Layak dilaksanakan"):
+        assert expected in form_text, expected
+    assert FORM_NAME in msg.get_body(("plain",)).get_content()
+    # The revision note was dealt with before the request passed: not a suggestion any more.
+    assert note not in letter_text and "Saran" not in letter_text
 
 
 def test_smtp_down_for_the_whole_path_loses_nothing(app, world, wf, api, smtp, inbox,  # noqa: F811
-                                                      mail_via, only_ours):  # noqa: F811
+                                                      mail_via, only_ours,  # noqa: F811
+                                                      monkeypatch):
     mail_via(free_port())  # nothing listens there
+    renders = []
+    render = form_pdf.render
+    monkeypatch.setattr(form_pdf, "render", lambda req=None: renders.append(req.id) or render(req))
     req_id, code, pdf = _walk(app, api, world)
+    assert renders == []  # the server never answered: no message was built, no form rendered
     rows = _rows(app, code)
     with app.app_context():  # other tests may have added officers to the office
         officers = len(notify.office_officers(app.appbuilder.session, world.offices["1674"]))
@@ -116,6 +150,7 @@ def test_smtp_down_for_the_whole_path_loses_nothing(app, world, wf, api, smtp, i
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0 and f"sent {expected}, failed 0" in result.output, result.output
     _check_delivery(inbox, code, pdf, "Lengkapi kerangka sampel dan kuesioner.")
+    assert renders == [req_id]  # rendered once, for the delivery that happened
     assert all(r.state == "sent" for r in _rows(app, code))
     # Nothing is sent twice.
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
