@@ -39,6 +39,25 @@ def _secret_key(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def local_base_url(host: str, port) -> str:
+    """The address a browser on this machine uses for a server listening on host:port."""
+    if host in ("", "0.0.0.0", "::", "[::]"):  # every interface: this machine's own is one
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):  # an IPv6 address needs its brackets
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _public_base_url() -> str:
+    """PUBLIC_BASE_URL, else the address run.py serves on (HOST, PORT): a mail's links and a
+    letter's QR code must reach this app even when only PORT was changed."""
+    url = os.environ.get("PUBLIC_BASE_URL", "").strip()
+    if url:
+        return url.rstrip("/")
+    return local_base_url(os.environ.get("HOST", "127.0.0.1"),
+                          os.environ.get("PORT", "").strip() or "8080")
+
+
 def _database_url(instance_dir: Path) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -89,7 +108,8 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
     }
 
-    # Without MAIL_SERVER, messages are written to the log instead of sent.
+    # Without MAIL_SERVER no mail leaves: each message is held in the outbox, where the admin's
+    # Outbox screen shows it with its links (notify.mail_configured decides).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
@@ -107,9 +127,12 @@ class Config:
     # cron), false: requests never wait on the mail server and write one commit, not one more
     # per message; the mail leaves with the sender's next round.
     MAIL_SEND_IN_REQUEST = _env_bool("MAIL_SEND_IN_REQUEST", True)
+    # wsgi.py: render a sample letter at start so the first real one is quick (bench/README.md).
+    WARM_UP_LETTERS = _env_bool("WARM_UP_LETTERS", False)
 
     # Links in e-mails and the QR code on letters point here (the public address of the app).
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
+    # Unset: http://HOST:PORT, where run.py serves (run.py also follows its --host/--port).
+    PUBLIC_BASE_URL = _public_base_url()
 
     # The default office (domain.md): BPS Kota Lubuklinggau.
     OFFICE_CODE = os.environ.get("OFFICE_CODE", "1674")

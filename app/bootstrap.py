@@ -1,4 +1,5 @@
-"""Making a database ready: roles, the default office and its settings, the first admin.
+"""Making a database ready: roles, the default office (set up by offices.set_up_office), the
+first admin.
 
 Plain functions the CLI and run.py share; each is idempotent, so running them again on a
 ready database changes nothing.
@@ -7,30 +8,19 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .models import ChecklistItem, Office, OfficeSetting, RekomUser
+from .models import Office, RekomUser
 from .nip import digits_of
+from .notify import mail_configured
+from .offices import set_up_office
 from .security import ADMIN, ROLES
 
 log = logging.getLogger(__name__)
-
-# domain.md, "Checking (review)": the default checklist an office can edit.
-DEFAULT_CHECKLIST = (
-    (_l("Title and organiser identified"), "all"),
-    (_l("People in charge reachable"), "all"),
-    (_l("Objectives stated"), "all"),
-    (_l("Schedule complete"), "all"),
-    (_l("Activity design block complete"), "all"),
-    (_l("Sample design consistent with objectives and coverage"), "survey"),
-    (_l("Variables listed with concepts and definitions"), "all"),
-    (_l("Questionnaire attached"), "survey"),
-    (_l("No duplication with an already-recommended activity (or a reason it is not a duplicate)"), "all"),
-)
 
 
 def _session():
@@ -42,33 +32,15 @@ def seed_roles() -> None:
 
 
 def ensure_office(code: str, name: str, **fields) -> Office:
-    """The office with this code, created with its settings and default checklist if new."""
+    """The office with this code, created if new, and set up (offices.set_up_office) if it
+    lacks its settings or checklist."""
     session = _session()
     office = session.scalars(select(Office).where(Office.code == code)).first()
     if office is None:
         office = Office(code=code, name=name, **fields)
         session.add(office)
-        session.flush()
         log.info("created office %s %s", code, name)
-    if session.scalars(select(OfficeSetting).where(OfficeSetting.office_id == office.id)).first() is None:
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            session.add(
-                OfficeSetting(
-                    office_id=office.id,
-                    signer_title=str(_l("Head of %(office)s", office=office.name)),
-                )
-            )
-    has_checklist = session.scalars(
-        select(ChecklistItem.id).where(ChecklistItem.office_id == office.id)
-    ).first()
-    if has_checklist is None:
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            for position, (text, scope) in enumerate(DEFAULT_CHECKLIST, start=1):
-                session.add(
-                    ChecklistItem(
-                        office_id=office.id, position=position, text=str(text), applies_to=scope
-                    )
-                )
+    set_up_office(session, office)
     session.commit()
     return office
 
@@ -141,13 +113,26 @@ def create_user(
     return user
 
 
-def ensure_admin() -> str | None:
-    """Create the first admin if there is no admin yet; returns a generated password, once."""
+@dataclass(frozen=True)
+class FirstAdmin:
+    """What ensure_admin did: the admin's user name, whether it was made now, and the password
+    it generated (None when ADMIN_PASSWORD set it or the admin existed: never shown twice)."""
+
+    username: str
+    created: bool
+    password: str | None = None
+
+
+def ensure_admin() -> FirstAdmin:
+    """Create the first admin if there is no admin yet; a generated password is returned once."""
     sm = current_app.appbuilder.sm
-    admin_role = sm.find_role(ADMIN)
-    if admin_role is not None and any(admin_role in u.roles for u in sm.get_all_users()):
-        return None
     cfg = current_app.config
+    admin_role = sm.find_role(ADMIN)
+    if admin_role is not None:
+        admins = [u.username for u in sm.get_all_users() if admin_role in u.roles]
+        if admins:
+            name = cfg["ADMIN_USERNAME"] if cfg["ADMIN_USERNAME"] in admins else admins[0]
+            return FirstAdmin(name, created=False)
     password = cfg.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
     create_user(
         ADMIN,
@@ -158,10 +143,11 @@ def ensure_admin() -> str | None:
         last_name="Rekomstat",
         office_code=cfg["OFFICE_CODE"],
     )
-    return None if cfg.get("ADMIN_PASSWORD") else password
+    return FirstAdmin(cfg["ADMIN_USERNAME"], created=True,
+                      password=None if cfg.get("ADMIN_PASSWORD") else password)
 
 
-def bootstrap() -> str | None:
+def bootstrap() -> FirstAdmin:
     """Migrate, seed roles and the default office, make the first admin. Idempotent."""
     from flask_migrate import upgrade
 
@@ -169,3 +155,28 @@ def bootstrap() -> str | None:
     seed_roles()
     ensure_default_office()
     return ensure_admin()
+
+
+def first_run_notice(admin: FirstAdmin, address: str, serving: bool = True) -> str:
+    """The block run.py and `flask init` print last, after the migration log: where to go,
+    who to sign in as and, only when it was just generated, the password."""
+    address = address.rstrip("/")
+    if serving:
+        where = f"Rekomstat is running at {address}/  (staff sign-in: {address}/login/)"
+    else:
+        where = f"Rekomstat is ready: start it with `make run`, then open {address}/"
+    if admin.password:
+        lines = [where,
+                 f"First admin: {admin.username} / {admin.password}  (shown only this once)"]
+    elif admin.created:
+        lines = [where, f"First admin: {admin.username}, with the password ADMIN_PASSWORD sets"]
+    else:
+        lines = [where,
+                 f"Admin: {admin.username} (made on an earlier run: its password is not shown "
+                 "again)",
+                 f"Forgotten? flask fab reset-password --username {admin.username}"]
+    if not mail_configured():
+        lines.append(f"No MAIL_SERVER: e-mails wait in the Outbox, "
+                     f"{address}/outboundemailview/list/")
+    rule = "=" * min(max(len(line) for line in lines), 96)
+    return "\n".join(["", "  " + rule, *("  " + line for line in lines), "  " + rule, ""])

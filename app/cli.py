@@ -81,9 +81,10 @@ def seed_demo(n_requests, seed):
 @with_appcontext
 def init_command():
     """Migrate the database, seed roles and the default office, create the first admin."""
-    password = boot.bootstrap()
-    if password:
-        click.echo(f"First admin created: {click.style('admin', bold=True)} / {password}")
+    admin = boot.bootstrap()
+    # Last, after the migration log: the address, and the admin (a new password only once).
+    click.echo(boot.first_run_notice(admin, current_app.config["PUBLIC_BASE_URL"],
+                                     serving=False))
 
 
 # AppGroup: every subcommand runs inside the app context.
