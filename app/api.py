@@ -21,10 +21,10 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
 from sqlalchemy import false, select
 
-from . import codes, letters, notify, workflow
+from . import db_refusals, labels, letters, notify, request_commands, workflow
 from .input_guard import MAX_DB_INT
 from .models import LETTER_RESULTS, ActivityRequest, Letter, Office, RekomUser, Review
-from .portal_forms import COUNT_MAX, DATE_PAIRS, TEXT_LIMIT
+from .request_commands import COUNT_MAX, TEXT_LIMIT
 from .request_form import FIELDS
 from .security import ADMIN, APPLICANT, HEAD, OFFICER, current_user_obj, user_role_names
 
@@ -53,9 +53,7 @@ PROGRESS_COLUMNS = [
     "recommendation_code", "created_at", "submitted_at", "complete_at", "due_date",
     "clock_paused_at", "sent_at", "closed_at",
 ]
-# Applicants edit their own request while it is theirs to change; staff until it is issued.
-APPLICANT_EDITABLE = frozenset({"draft", "revision_requested"})
-STAFF_EDITABLE = workflow.PRE_ISSUE
+FORM_NAMES = frozenset(REQUEST_FORM_COLUMNS)
 LETTER_TEXT_MAX = 20_000  # a letter's body or suggestions: several pages, but bounded
 
 
@@ -150,19 +148,20 @@ def _localised(message):
     return message
 
 
-def _dates_in_order(item) -> None:
-    """No stage ends before it starts (the table's CHECK constraints)."""
-    for start, end in DATE_PAIRS:
-        first, last = getattr(item, start), getattr(item, end)
-        if first and last and last < first:
-            raise workflow.WorkflowError(
-                _("%(field)s: the end date must not be before the start date.", field=end),
-                status=422)
-
-
 class _CheckedApi(ModelRestApi):
     """Strict integers (FAB's schemas would take 2.7 as 2), translated refusals, and a body
     that must be a JSON object (FAB's PUT fails on a list with a 500)."""
+
+    # The screens' labels (labels.py) for the columns, and titles of our own: FAB would make
+    # English ones from the names ("Finished At", "Officer Id", "List Review").
+    label_table: dict = {}
+
+    def _gen_labels_columns(self, list_columns) -> None:
+        for col in list_columns:
+            if not self.label_columns.get(col):
+                label = labels.for_column(self.label_table, col)
+                self.label_columns[col] = label if label is not None else (
+                    self._prettify_column(col))
 
     def _init_model_schemas(self):
         super()._init_model_schemas()
@@ -175,6 +174,11 @@ class _CheckedApi(ModelRestApi):
         return super().response_400(message=_localised(message))
 
     def response_422(self, message=None):
+        if isinstance(message, str) and message.startswith("Database exception occurred"):
+            # FAB's post/put answer the driver's text (tables, every value sent): the field
+            # and a sentence instead, like the screens (db_refusals).
+            self.datamodel.session.rollback()
+            message = db_refusals.errors(Exception(message))
         return super().response_422(message=_localised(message))
 
     def not_a_json_object(self):
@@ -238,6 +242,9 @@ def _is_staff(roles) -> bool:
 
 class RequestApi(_CheckedApi):
     resource_name = "requests"
+    label_table = labels.REQUEST
+    list_title, show_title = _l("Requests"), _l("Request")
+    add_title, edit_title = _l("Record a request"), _l("Edit request")
     datamodel = SQLAInterface(ActivityRequest)
     allow_browser_login = True
     base_permissions = ["can_get", "can_post", "can_put", "can_info", "can_delete"]
@@ -261,31 +268,21 @@ class RequestApi(_CheckedApi):
 
     def _init_model_schemas(self):
         super()._init_model_schemas()
-        # Applicants never name the applicant (it is who they are); staff must (pre_add checks).
+        # Applicants never name the applicant (it is who they are); staff must (the domain checks).
         self.add_model_schema.fields["applicant"].required = False
 
-    def pre_add(self, item):
-        user, roles = g.user, user_role_names(g.user)
-        item.tracking_code = codes.tracking_code("RKS")
-        item.state = "draft"
-        if _is_staff(roles):
-            # A walk-in request recorded for an applicant account, in the officer's own office.
-            item.channel = "walk_in"
-            applicant = item.applicant
-            if applicant is None or APPLICANT not in user_role_names(applicant):
-                raise workflow.WorkflowError(_("Choose the applicant's account."), status=422)
-        else:
-            item.channel = "online"
-            item.applicant = self.datamodel.session.get(RekomUser, user.id)
-        if ADMIN not in roles and _is_staff(roles):
-            item.office = self.datamodel.session.get(Office, user.office_id)
-        office = item.office
-        if office is None or not office.active:
-            raise workflow.WorkflowError(_("Choose an active office."), status=422)
-        _dates_in_order(item)
+    def _form_values(self, schema, body, partial=False):
+        """The body parsed by FAB's schema (types, lengths, choices), as the plain values the
+        domain takes: only the form's fields the body names."""
+        item = schema.load(body, partial=partial)
+        if item in self.datamodel.session:
+            self.datamodel.session.expunge(item)  # parsed only: the domain writes the row
+        return {name: getattr(item, name) for name in body if name in FORM_NAMES}
 
-    def pre_update(self, item):
-        _dates_in_order(item)
+    def _refused(self, err):
+        if isinstance(err, request_commands.RequestInputError):
+            return self.response_422(message=err.errors)
+        return self.response(err.status, message=err.message)
 
     @expose("/", methods=["POST"])
     @protect()
@@ -296,9 +293,10 @@ class RequestApi(_CheckedApi):
         if refused is not None:
             return refused
         body = request.get_json()
+        ids = {}
         for name in ("office", "applicant"):
-            # FAB looks the row up with whatever it is given: an id beyond the column's range
-            # overflows in the driver, and PostgreSQL refuses "abc" as an integer (500s).
+            # FAB would look the row up with whatever it is given: an id beyond the column's
+            # range overflows in the driver, and PostgreSQL refuses "abc" as an integer (500s).
             # An id is a whole number, given as 5 or as {"id": 5}.
             value = body.get(name)
             if value is None:
@@ -307,11 +305,30 @@ class RequestApi(_CheckedApi):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_DB_INT:
                 return self.response_422(
                     message={name: [_("Give the id of an existing row, e.g. 1.")]})
+            ids[name] = value
         try:
-            return self.post_headless()
+            values = self._form_values(self.add_model_schema, body)
+        except ValidationError as err:
+            return self.response_422(message=err.messages)
+        user = g.user
+        staff = _is_staff(user_role_names(user))
+        if staff and "applicant" not in ids:
+            return self.response_422(message={"applicant": [_("Choose the applicant's account.")]})
+        office_id = ids.get("office")
+        if staff and ADMIN not in user_role_names(user):
+            office_id = user.office_id  # staff record requests in their own office
+        try:
+            saved = request_commands.create(
+                self.datamodel.session, user, office_id=office_id, values=values,
+                applicant_id=ids.get("applicant") if staff else None)
         except workflow.WorkflowError as err:
-            self.datamodel.session.rollback()
-            return self.response(err.status, message=err.message)
+            return self._refused(err)
+        except request_commands.RequestInputError as err:
+            return self._refused(err)
+        notify.try_send_now(saved.email_ids)
+        item = self.datamodel.session.get(ActivityRequest, saved.request_id)
+        return self.response(201, result=self.add_model_schema.dump(item, many=False),
+                             id=saved.request_id)
 
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
@@ -321,19 +338,24 @@ class RequestApi(_CheckedApi):
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return self.response_404()
-        editable = STAFF_EDITABLE if _is_staff(user_role_names(g.user)) else APPLICANT_EDITABLE
-        if item.state not in editable:
+        if not request_commands.can_edit(item, g.user):
             return self.response(409, message=_("A request in this state can no longer be "
                                                 "changed."))
         refused = self.not_a_json_object()
         if refused is not None:
             return refused
+        body = request.get_json()
         try:
-            return self.put_headless(pk)
-        except workflow.WorkflowError as err:
-            # pre_update refused: the schema had already written the values onto the row.
-            self.datamodel.session.rollback()
-            return self.response(err.status, message=err.message)
+            values = self._form_values(self.edit_model_schema, body, partial=True)
+        except ValidationError as err:
+            return self.response_422(message=err.messages)
+        try:
+            saved = request_commands.update(self.datamodel.session, g.user, pk, values)
+        except (workflow.WorkflowError, request_commands.RequestInputError) as err:
+            return self._refused(err)
+        notify.try_send_now(saved.email_ids)
+        item = self.datamodel.session.get(ActivityRequest, pk)
+        return self.response(200, result=self.edit_model_schema.dump(item, many=False))
 
     # Keep FAB's OpenAPI text for the overridden endpoints.
     post.__doc__ = ModelRestApi.post.__doc__
@@ -470,6 +492,9 @@ def _checklist_problem(body) -> str | None:
 
 class ReviewApi(_CheckedApi):
     resource_name = "reviews"
+    label_table = labels.REVIEW
+    list_title, show_title = _l("Reviews"), _l("Review")
+    add_title, edit_title = _l("Add review"), _l("Edit review")
     datamodel = SQLAInterface(Review)
     allow_browser_login = True
     base_permissions = ["can_get", "can_info"]
@@ -483,6 +508,69 @@ class ReviewApi(_CheckedApi):
     ]
     search_columns = ["request", "round", "outcome"]
     openapi_spec_tag = "Reviews"
+
+    @expose("/<int:pk>/checklist", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def checklist_items(self, pk):
+        """The checklist of a review round: what an integration needs to record it.
+        ---
+        get:
+          summary: The checklist items of a review round, with what was recorded
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: The round's items (id, label, ok, note), its notes, and whether it
+                is the open round
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      id:
+                        type: integer
+                      round:
+                        type: integer
+                      open:
+                        type: boolean
+                      notes:
+                        type: string
+                      items:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            id:
+                              type: integer
+                            label:
+                              type: string
+                            ok:
+                              type: boolean
+                            note:
+                              type: string
+            404:
+              $ref: '#/components/responses/404'
+        """
+        review = self.datamodel.get(pk, self._base_filters)
+        if review is None:
+            return self.response_404()
+        req = review.request
+        recorded = review.checklist or {}
+        items = [{"id": item.id, "label": item.text,
+                  "ok": bool((recorded.get(str(item.id)) or {}).get("ok")),
+                  "note": (recorded.get(str(item.id)) or {}).get("note") or ""}
+                 for item in workflow.applicable_checklist(self.datamodel.session, req)]
+        latest = workflow.latest_review(req)
+        is_open = (req.state == "in_review" and latest is not None and latest.id == review.id
+                   and review.finished_at is None)
+        return self.response(200, id=review.id, round=review.round, open=is_open,
+                             notes=review.notes or "", items=items)
 
     @expose("/<int:pk>/checklist", methods=["PUT"])
     @protect()
@@ -547,6 +635,9 @@ class ReviewApi(_CheckedApi):
 
 class LetterApi(_CheckedApi):
     resource_name = "letters"
+    label_table = labels.LETTER
+    list_title, show_title = _l("Recommendation letters"), _l("Recommendation letter")
+    add_title, edit_title = _l("Add letter"), _l("Edit letter")
     datamodel = SQLAInterface(Letter)
     allow_browser_login = True
     base_permissions = ["can_get", "can_info", "can_put"]

@@ -19,11 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
-from . import complaints, notify, reports, workflow
+from . import complaints, labels, notify, reports, workflow
 from .api import _CheckedApi, optional_text_body
 from .input_guard import MAX_DB_INT
 from .models import COMPLAINT_CHANNELS, ActivityRequest, Complaint, Office, Rating
-from .portal_forms import TEXT_LIMIT
+from .request_commands import TEXT_LIMIT
 from .security import ADMIN, FilterOffice, user_role_names
 
 COMPLAINT_LIST = [
@@ -60,6 +60,9 @@ class ComplaintIn(Schema):
 
 class ComplaintApi(_CheckedApi):
     resource_name = "complaints"
+    label_table = labels.COMPLAINT
+    list_title, show_title = _l("Complaints"), _l("Complaint details")
+    add_title, edit_title = _l("Record a complaint"), _l("Edit complaint")
     datamodel = SQLAInterface(Complaint)
     allow_browser_login = True
     # FAB's put and delete are not offered: state and answer move through the steps only.
@@ -210,6 +213,9 @@ class ComplaintApi(_CheckedApi):
 
 class RatingApi(_CheckedApi):
     resource_name = "ratings"
+    label_table = labels.RATING
+    list_title, show_title = _l("Ratings"), _l("Rating")
+    add_title, edit_title = _l("Add rating"), _l("Edit rating")
     datamodel = SQLAInterface(Rating)
     allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "ikm"}
@@ -221,12 +227,6 @@ class RatingApi(_CheckedApi):
     add_columns = edit_columns = ["comment"]
     search_columns = ["created_at", "request"]
     openapi_spec_tag = "Ratings"
-    label_columns = {
-        "e1": _l("Requirements"), "e2": _l("Procedure"), "e3": _l("Completion time"),
-        "e4": _l("Cost"), "e5": _l("Product"), "e6": _l("Staff competence"),
-        "e7": _l("Staff behaviour"), "e8": _l("Complaint handling"), "e9": _l("Facilities"),
-    }
-
     @expose("/ikm", methods=["GET"])
     @protect()
     @safe

@@ -21,9 +21,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from . import codes, form_pdf, letters, notify, portal_forms, uploads, workflow
+from . import form_pdf, letters, notify, portal_forms, request_commands, uploads, workflow
 from .access import login_required
 from .input_guard import MAX_DB_INT
 from .models import (
@@ -33,16 +34,15 @@ from .models import (
     Attachment,
     AuditEvent,
     Office,
-    RequestVariable,
 )
-from .offices import default_office, office_info
+from .offices import default_office
 from .request_actions import request_sla, sla_label
 from .request_form import SECTIONS, VARIABLE_FIELDS
 from .security import ADMIN, HEAD, OFFICER, user_role_names
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-EDITABLE = frozenset({"draft", "revision_requested"})
+EDITABLE = request_commands.APPLICANT_EDITABLE
 UPLOAD_KINDS = ("cover_letter", "questionnaire", "request_form", "other")
 BLANK_VARIABLE_ROWS = 3
 HOME_PER_PAGE = 25  # requests per page of "My requests"
@@ -140,33 +140,23 @@ def edit_request(req_id):
     return _save(form, req)
 
 
-def _variable_errors(rows) -> list[str]:
-    return [_("Variable %(num)d: the variable name is missing.", num=i)
-            for i, row in enumerate(rows, start=1) if not row["name"]]
-
-
-def _chosen_office(session):
-    """The office the form names (offices.OfficeRow), or None (an id beyond the column's range
-    is none, not an overflow in the driver)."""
+def _chosen_office_id():
+    """The office the form names, or None (an id beyond the column's range is none, not an
+    overflow in the driver)."""
     office_id = request.form.get("office_id", type=int)
-    if office_id is None or not 0 < office_id <= MAX_DB_INT:
-        return None
-    info = office_info(session, office_id)
-    return info.office if info else None
+    return office_id if office_id is not None and 0 < office_id <= MAX_DB_INT else None
+
+
+FILES_AGAIN = _l("For your safety the browser does not keep chosen files: please choose them "
+                 "again.")
 
 
 def _save(form, req):
-    """Save the draft (and, when asked, submit it). On any error nothing is stored and the
-    page comes back with every value the applicant entered and every problem listed."""
+    """Save the draft (and, when asked, submit it) through request_commands, the door the
+    staff screens and the API use too. On any error nothing is stored and the page comes back
+    with every value the applicant entered and every problem listed."""
     session = _session()
-    office = _chosen_office(session)
-    errors = []
-    if not form.validate():
-        errors += portal_forms.field_errors(form)
-    rows = portal_forms.variable_rows(form)
-    errors += _variable_errors(rows)
-    if req is None and (office is None or not office.active):
-        errors.append(_("Choose the BPS office you are asking."))
+    errors = [] if form.validate() else portal_forms.field_errors(form)
     files = [(kind, storage) for kind in UPLOAD_KINDS
              for storage in request.files.getlist(f"file_{kind}") if storage and storage.filename]
     checked = []
@@ -175,82 +165,39 @@ def _save(form, req):
             checked.append((kind, uploads.check(storage)))
         except uploads.UploadError as err:
             errors.append(str(err))
-    if errors:
-        if files:
-            errors.append(_("For your safety the browser does not keep chosen files: please "
-                            "choose them again."))
-        return _render_form(form, req, errors, status=422)
-
     action = request.form.get("action")
-    submitting = action in ("submit", "resubmit")
-    existing = req
-    stored = []
+    submit = action if action in ("submit", "resubmit") else None
+    note = request.form.get("note")
+    rows = portal_forms.variable_rows(form)
     try:
+        if errors:
+            raise request_commands.RequestInputError({"": errors})
         if req is None:
-            req = ActivityRequest(tracking_code=codes.tracking_code("RKS"), office_id=office.id,
-                                  applicant_id=g.user.id, channel="online", state="draft",
-                                  title="", year=workflow.office_today().year)
-            session.add(req)
-        portal_forms.save(form, req)
-        req.title = req.title or ""
-        req.year = req.year or workflow.office_today().year
-        req.kind = req.kind or "survey"
-        _replace_variables(session, req, rows)
-        complete = submitting and not workflow.missing_for_submit(req)
-        if existing is None and complete and not checked:
-            # Created and submitted at once: the workflow writes the row once, in its final
-            # state, with both of its events.
-            outcome = workflow.apply(session, req, action, g.user,
-                                     note=request.form.get("note"))
-            req_id = outcome.request_id
+            saved = request_commands.create(
+                session, g.user, office_id=_chosen_office_id(), values=portal_forms.values(form),
+                variables=rows, files=checked, action=submit, note=note)
         else:
-            session.flush()
-            req_id = req.id  # read now: after the commit it would cost a reload
-            for kind, item in checked:
-                stored.append(uploads.store(session, req.id, kind, item, g.user.id))
-            if existing is None or not session.scalar(select(AuditEvent.id).where(
-                    AuditEvent.object_type == "activity_request",
-                    AuditEvent.object_id == req.id)):
-                session.add(AuditEvent(actor_id=g.user.id, office_id=req.office_id,
-                                       object_type="activity_request", object_id=req.id,
-                                       action="create", to_state="draft"))
-            if complete:
-                # One transaction for the draft and its submission: the workflow commits both.
-                outcome = workflow.apply(session, req_id, action, g.user,
-                                         note=request.form.get("note"))
-            else:
-                session.commit()  # the draft; an incomplete submission is refused below
-                outcome = None
+            saved = request_commands.update(
+                session, g.user, req.id, portal_forms.values(form), variables=rows,
+                files=checked, action=submit, note=note)
+    except request_commands.RequestInputError as err:
+        lines = err.lines(lambda name: form[name].label.text if name in form else None)
+        return _render_form(form, req, lines + ([str(FILES_AGAIN)] if files else []),
+                            status=422)
     except workflow.WorkflowError as err:
         # Rolled back: nothing stored, the form comes back with what was entered.
-        uploads.discard(stored)
-        errors = [err.message] + ([_("For your safety the browser does not keep chosen files: "
-                                     "please choose them again.")] if files else [])
-        return _render_form(form, existing, errors, status=409)
-    except Exception:
-        session.rollback()
-        uploads.discard(stored)
-        raise
-    if outcome is not None:
-        notify.try_send_now(outcome.email_ids)
-        flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[action].label), "success")
-        return redirect(url_for(".show_request", req_id=req_id))
-    if submitting:
-        return _act(req_id, action)  # the workflow names what is missing; the draft is kept
+        return _render_form(form, req, [err.message] + ([str(FILES_AGAIN)] if files else []),
+                            status=err.status if err.status != 404 else 409)
+    if saved.outcome is not None:
+        notify.try_send_now(saved.email_ids)
+        flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[submit].label), "success")
+        return redirect(url_for(".show_request", req_id=saved.request_id))
+    if submit:
+        return _act(saved.request_id, submit)  # the workflow names what is missing; kept
     flash(_("Your request is saved as a draft."), "success")
     if action == "more_rows":
-        return redirect(url_for(".edit_request", req_id=req_id, _anchor="variables"))
-    return redirect(url_for(".show_request", req_id=req_id))
-
-
-def _replace_variables(session, req, rows) -> None:
-    old_rows = list(req.variables)
-    for old in old_rows:
-        session.delete(old)
-    if old_rows:
-        session.flush()  # positions are unique per request: clear before writing them again
-    for position, values in enumerate(rows, start=1):
-        session.add(RequestVariable(request=req, position=position, **values))
+        return redirect(url_for(".edit_request", req_id=saved.request_id, _anchor="variables"))
+    return redirect(url_for(".show_request", req_id=saved.request_id))
 
 
 # --- one request -------------------------------------------------------------------------------

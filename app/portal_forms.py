@@ -6,8 +6,6 @@ Whether the request is complete is the workflow's question, asked at submission.
 """
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -28,20 +26,24 @@ from wtforms.validators import Email, Length, NumberRange, Optional, ValidationE
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .models import ActivityRequest, RequestVariable
+# One set of limits and messages with the domain's checks (request_commands), which have the
+# last word: these fields turn the browser's input into values and catch the obvious early.
+from .request_commands import (
+    COUNT_MAX,
+    DATE_PAIRS,
+    END_BEFORE_START,
+    MAX_VARIABLES,
+    NOT_A_CHOICE,
+    NOT_A_DATE,
+    NOT_A_DECIMAL,
+    NOT_A_NUMBER,
+    NOT_AN_EMAIL,
+    OUT_OF_RANGE,
+    PERCENT_STEP,
+    TEXT_LIMIT,
+    TOO_LONG,
+)
 from .request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, YES_NO
-
-TEXT_LIMIT = 5000  # long answers (Text columns): generous, but bounded
-COUNT_MAX = 10**9  # counts (sample size, field staff): far below the column's integer range
-PERCENT_STEP = Decimal("0.001")  # sampling_error is NUMERIC(6, 3)
-
-# Our own wording (translated), not WTForms' English defaults.
-TOO_LONG = _l("At most %(max)d characters, please.")
-NOT_A_NUMBER = _l("Enter a whole number.")
-NOT_A_DECIMAL = _l("Enter a number, e.g. 2.5.")
-NOT_A_DATE = _l("Enter a valid date (YYYY-MM-DD).")
-NOT_A_CHOICE = _l("Choose one of the options offered.")
-NOT_AN_EMAIL = _l("Please enter a valid e-mail address.")
-OUT_OF_RANGE = _l("Enter a number from %(min)s to %(max)s.")
 
 
 class _OptionalChoice:
@@ -106,12 +108,13 @@ _CHOICE_MESSAGES = {"invalid_choice_message": NOT_A_CHOICE, "invalid_value_messa
 
 def make_field(f, table=ActivityRequest.__table__):
     """One WTForms field for one form field; every one optional while drafting."""
-    label, desc = f.label, f.help or ""
+    label, desc = f.label, f.help if f.help is not None else ""
     if f.kind == "textarea":
         return TextAreaField(label, [Optional(), *_length(f, table)], description=desc)
     if f.kind == "email":
-        return StringField(label, [Optional(), Email(message=NOT_AN_EMAIL), *_length(f, table)],
-                           description=desc)
+        # The domain's rule (request_commands.clean_value): syntax only, "test" domains pass.
+        return StringField(label, [Optional(), Email(message=NOT_AN_EMAIL, test_environment=True),
+                                   *_length(f, table)], description=desc)
     if f.kind == "date":
         return DateField(label, [Optional()], description=desc, invalid_value_message=NOT_A_DATE)
     if f.kind == "int":
@@ -136,6 +139,11 @@ def make_field(f, table=ActivityRequest.__table__):
     return StringField(label, [Optional(), *_length(f, table)], description=desc)
 
 
+def make_other_field():
+    """The "other, namely …" text beside a multi-choice."""
+    return StringField(_l("Other, namely"), [Optional(), Length(max=200, message=TOO_LONG)])
+
+
 class VariableForm(Form):
     """One row of the variables table (no CSRF of its own: it lives inside the request form)."""
 
@@ -147,20 +155,13 @@ for _f in VARIABLE_FIELDS:
 
 def _request_form_class():
     attrs = {f.name: make_field(f) for f in FIELDS.values()}
-    for name, f in OTHER_FIELDS.items():
-        attrs[name] = StringField(_l("Other, namely"), [Optional(), Length(max=200,
-                                                                          message=TOO_LONG)])
+    for name in OTHER_FIELDS:
+        attrs[name] = make_other_field()
     # A label of its own: without one WTForms translates a made-up one on every form built.
     attrs["variables"] = FieldList(FormField(VariableForm), _l("Variables"), min_entries=0,
-                                   max_entries=200)
+                                   max_entries=MAX_VARIABLES)
     attrs["validate"] = _validate_with_dates
     return type("RequestForm", (FlaskForm,), attrs)
-
-
-# Each schedule stage's (start, end), as the CHECK constraints of activity_request pair them.
-DATE_PAIRS = [(name, name[: -len("_start")] + "_end") for name, f in FIELDS.items()
-              if f.kind == "date" and name.endswith("_start")
-              and name[: -len("_start")] + "_end" in FIELDS]
 
 
 def _validate_with_dates(form, extra_validators=None) -> bool:
@@ -169,7 +170,7 @@ def _validate_with_dates(form, extra_validators=None) -> bool:
     ok = FlaskForm.validate(form, extra_validators)
     for start, end in DATE_PAIRS:
         if form[start].data and form[end].data and form[end].data < form[start].data:
-            form[end].errors.append(_l("The end date must not be before the start date."))
+            form[end].errors.append(END_BEFORE_START)
             ok = False
     return ok
 
@@ -194,22 +195,19 @@ def load(form, req) -> None:
         form[name].data = getattr(req, name)
 
 
-def save(form, req) -> None:
-    """Write the form's values onto the request (empty answers stored as NULL)."""
+def values(form) -> dict:
+    """The form's answers as request_commands takes them (codes, booleans, dates, numbers)."""
+    result = {}
     for name, f in FIELDS.items():
         data = form[name].data
         if f.kind == "multi":
-            allowed = [code for code in f.choices if code in (data or [])]
-            value = ",".join(allowed) or None
+            data = ",".join(data or [])
         elif f.kind == "bool":
-            value = None if data in (None, "", "None") else data == "1"
-        elif isinstance(data, str):
-            value = data.strip() or None
-        else:
-            value = data
-        setattr(req, name, value)
+            data = None if data in (None, "", "None") else data == "1"
+        result[name] = data.strip() if isinstance(data, str) else data
     for name in OTHER_FIELDS:
-        setattr(req, name, (form[name].data or "").strip() or None)
+        result[name] = (form[name].data or "").strip()
+    return result
 
 
 def variable_rows(form) -> list[dict]:

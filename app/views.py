@@ -8,22 +8,50 @@ from __future__ import annotations
 
 import io
 
+from dataclasses import replace
+
 from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import IndexView, ModelView, expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.exceptions import DatabaseException
+from flask_appbuilder.widgets import ShowWidget
+from flask_appbuilder.urltools import (
+    get_filter_args,
+    get_order_args,
+    get_page_args,
+    get_page_size_args,
+)
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
+from markupsafe import escape
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from . import codes, complaints, letters, notify, registration, request_form, workflow
-from .complaint_actions import ComplaintActionsMixin, deadline_cell
+from . import (
+    codes,
+    complaints,
+    db_refusals,
+    home,
+    labels,
+    letters,
+    notify,
+    offices,
+    portal_forms,
+    registration,
+    request_commands,
+    request_form,
+    workflow,
+)
+from .errors import DomainError
+from .complaint_actions import DEADLINE_LABELS, ComplaintActionsMixin, deadline_cell
 from .formats import is_number, number_text, value_text
 from .list_widgets import (
     LeanListWidget,
@@ -65,7 +93,7 @@ from .models import (
     Review,
 )
 from .nip import digits_of, format_nip
-from .request_actions import WorkflowActionsMixin, sla_cell
+from .request_actions import WorkflowActionsMixin, sla_cell, sla_label
 from .security import (
     ADMIN,
     APPLICANT,
@@ -157,17 +185,53 @@ def checklist_text(results) -> str:
 
 
 class RekomIndexView(IndexView):
-    """Staff home at /admin/; `/` is the public service page. Applicants go to their portal."""
+    """Staff home at /admin/ ("Tugas saya": what waits on the user, home.py); `/` is the
+    public service page. Applicants go to their portal."""
 
     route_base = "/admin"
     index_template = "rekomstat/index.html"
 
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        # Every staff page's navbar (rekomstat/navbar.html, FAB's appbuilder/navbar.html
+        # included) walks the menu once and shows the user's count of tasks.
+        blueprint.add_app_template_global(navbar_entries, "navbar_entries")
+        blueprint.add_app_template_global(self.task_count, "navbar_task_count")
+        return blueprint
+
+    @staticmethod
+    def task_count():
+        """The menu's "Tugas saya" badge: what waits on the logged-in staff user (one
+        statement, once a page); None for anyone else."""
+        user = getattr(g, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if "_rekom_task_count" not in g:
+            g._rekom_task_count = home.task_count(current_app.appbuilder.session, user.id,
+                                                  user.office_id, user_role_names(user))
+        return g._rekom_task_count
+
     @expose("/")
     def index(self):
         user = getattr(g, "user", None)
-        if user is not None and user.is_authenticated and user_role_names(user) == {APPLICANT}:
+        if user is None or not user.is_authenticated:
+            return super().index()
+        roles = user_role_names(user)
+        if roles == {APPLICANT}:
             return redirect(url_for("portal.home"))
-        return super().index()
+        self.update_redirect()
+        session, office_id = self.appbuilder.session, user.office_id
+        today, tz = workflow.office_today(), workflow.office_timezone()
+        return self.render_template(
+            self.index_template, appbuilder=self.appbuilder, sla_label=sla_label,
+            request_states=REQUEST_STATES, complaint_states=COMPLAINT_STATES,
+            deadline_labels=DEADLINE_LABELS, office_columns=home.OFFICE_COLUMNS,
+            officer=home.officer_home(session, user.id, office_id, today, tz)
+            if OFFICER in roles and office_id else None,
+            head=home.head_home(session, office_id, today, tz)
+            if HEAD in roles and office_id else None,
+            admin=home.admin_home(session, today) if ADMIN in roles else None,
+        )
 
 
 class OfficeScopedView(ModelView):
@@ -242,6 +306,90 @@ class OfficeScopedView(ModelView):
         if pks and not items:
             abort(404)  # only rows of another office were sent
         return self.actions[name].func(items)
+
+    # FAB's _add/_edit flash whatever an exception says (the driver's text, with every value
+    # typed) and redirect, losing the form. Here a refusal comes back on the form instead:
+    # the database's as a message on its field (db_refusals), a domain rule's as its message.
+    def _add(self):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                self.process_form(form, True)
+                if self._written(form, lambda: self.write_add(form)):
+                    flash(str(self.add_row_message), "success")
+                    return None
+        else:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            self._fill_form_exclude_cols(exclude_cols, form)
+            form._id = pk  # FAB's unique validators skip this row
+            if form.validate():
+                self.process_form(form, False)
+                if self._written(form, lambda: self.write_edit(form, item)):
+                    flash(str(self.edit_row_message), "success")
+                    return None
+        else:
+            form = self.edit_form.refresh(obj=item)
+            self.prefill_form(form, pk)
+            self.update_redirect()
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(
+            item, filters={}, orders=get_order_args(), pages=get_page_args(),
+            page_sizes=get_page_size_args(), widgets=widgets)
+
+    def write_add(self, form) -> None:
+        """Write a new row from the valid form (FAB's steps; a view may call its domain)."""
+        item = self.datamodel.obj()
+        form.populate_obj(item)
+        self.pre_add(item)
+        self.datamodel.add(item)
+        self.post_add(item)
+
+    def write_edit(self, form, item) -> None:
+        form.populate_obj(item)
+        self.pre_update(item)
+        self.datamodel.edit(item)
+        self.post_update(item)
+
+    def _written(self, form, write) -> bool:
+        """Run ``write``; on a refusal roll back, put the reason on the form, return False."""
+        session = self.datamodel.session
+        try:
+            write()
+            return True
+        except request_commands.RequestInputError as err:
+            session.rollback()
+            refusals = err.errors
+        except (DomainError, ValueError) as err:
+            session.rollback()
+            refusals = {"": [getattr(err, "message", None) or str(err)]}
+        except (SQLAlchemyError, DatabaseException) as err:
+            session.rollback()
+            cause = err.__cause__ if isinstance(err, DatabaseException) else err
+            current_app.logger.warning("%s refused by the database: %s", type(self).__name__,
+                                       cause)
+            refusals = db_refusals.errors(cause)
+        for name, messages in refusals.items():
+            if name in form:
+                form[name].errors = [*form[name].errors, *messages]
+            else:
+                for message in messages:
+                    label = request_commands.field_label(name) if name else ""
+                    flash(f"{label}: {message}" if label else message, "danger")
+        return False
 
     def _pin_office(self, item):
         user = g.user
@@ -346,86 +494,52 @@ class ReviewView(RequestChildView):
         "request", "round", "officer", "outcome", "checklist", "notes", "started_at",
         "finished_at",
     ]
-    label_columns = {
-        "request": _l("Request"),
-        "round": _l("Round"),
-        "officer": _l("Officer"),
-        "outcome": _l("Outcome"),
-        "checklist": _l("Checklist"),
-        "notes": _l("Notes"),
-        "started_at": _l("Started"),
-        "finished_at": _l("Finished"),
-    }
+    label_columns = labels.REVIEW
     formatters_columns = {"outcome": labelled(REVIEW_OUTCOMES), "checklist": checklist_text}
 
 
-REQUEST_FIELDSETS = [
-    (_l("Activity"), {"fields": ["office", "applicant", "channel", "title", "year", "kind", "sector"]}),
-    (
-        _l("Block I: Organiser"),
-        {
-            "fields": [
-                "agency_name", "agency_unit", "agency_head_title", "agency_address",
-                "agency_phone", "agency_fax", "agency_email",
-            ]
-        },
-    ),
-    (
-        _l("Block II: People in charge"),
-        {
-            "fields": [
-                "resp_name", "resp_position", "resp_address", "resp_phone", "resp_email",
-                "tech_name", "tech_position", "tech_address", "tech_phone", "tech_email",
-            ]
-        },
-    ),
-    (
-        _l("Block III: Planning"),
-        {
-            "fields": [
-                "background", "objectives", "benefits", "funding_source",
-                "planning_start", "planning_end", "design_start", "design_end",
-                "collection_start", "collection_end", "processing_start", "processing_end",
-                "analysis_start", "analysis_end", "dissemination_start", "dissemination_end",
-                "evaluation_start", "evaluation_end",
-            ]
-        },
-    ),
-    (
-        _l("Block IV: Activity design"),
-        {
-            "fields": [
-                "repetition", "frequency", "collection_type", "coverage_area",
-                "coverage_level", "presentation_level", "collection_methods",
-                "collection_media", "collection_units",
-            ]
-        },
-    ),
-    (
-        _l("Block V: Sample design"),
-        {
-            "fields": [
-                "is_census", "sample_stages", "selection_method", "selection_method_name",
-                "sampling_frame", "sample_size", "sampling_error", "sample_unit",
-                "observation_unit",
-            ]
-        },
-    ),
-    (
-        _l("Block VI: Data collection"),
-        {
-            "fields": [
-                "pilot_test", "quality_control", "nonresponse_adjustment",
-                "field_staff_count", "field_staff_education", "field_staff_training",
-            ]
-        },
-    ),
-    (
-        _l("Block VII: Processing and analysis"),
-        {"fields": ["processing_stages", "analysis_method", "analysis_unit", "result_level"]},
-    ),
-    (_l("Block VIII: Dissemination"), {"fields": ["dissemination_products", "release_date"]}),
-]
+class NeededMark:
+    """A label with the form's * for a field needed before the request can be submitted. Not
+    WTForms' "required" flag: that would make the browser refuse to save an unfinished draft."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def __str__(self):
+        return f"{self.label} *"
+
+    def __html__(self):
+        return str(escape(str(self)))
+
+
+def _section_fields(section) -> list[str]:
+    names = []
+    for f in section.fields:
+        names += [f.name, f.other] if f.other else [f.name]
+    return names
+
+
+# The form's own blocks, fields and order (request_form.SECTIONS): one definition for the
+# portal, these screens and the PDF.
+REQUEST_FIELDSETS = [(s.title, {"fields": _section_fields(s)}) for s in request_form.SECTIONS]
+
+
+def _request_form_fields() -> dict:
+    """The portal's fields (selects and checkbox groups with their labels, the same limits)."""
+    fields = {name: portal_forms.make_field(replace(f, label=NeededMark(f.label))
+                                            if f.required else f)
+              for name, f in request_form.FIELDS.items()}
+    fields.update({name: portal_forms.make_other_field() for name in request_form.OTHER_FIELDS})
+    return fields
+
+
+class RequestShowWidget(ShowWidget):
+    template = "rekomstat/request_show_widget.html"
+
+
+def _choice_formatter(f):
+    return lambda value: request_form.choice_label(f, value)
+
 
 REQUEST_PROGRESS = (
     _l("Progress"),
@@ -471,13 +585,27 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
     # Recording a paper form (seed step 8): the applicant is named by e-mail; a new one gets an
     # account and a link to choose a password. The channel is walk-in.
     add_fieldsets = [
-        (_l("Activity"), {"fields": ["office", "applicant_email", "applicant_name", "title",
-                                     "year", "kind", "sector"]}),
+        (REQUEST_FIELDSETS[0][0], {"fields": ["office", "applicant_email", "applicant_name",
+                                              *REQUEST_FIELDSETS[0][1]["fields"]]}),
         *REQUEST_FIELDSETS[1:],
     ]
-    edit_fieldsets = REQUEST_FIELDSETS
-    show_fieldsets = [REQUEST_PROGRESS, *REQUEST_FIELDSETS]
+    edit_fieldsets = [
+        (REQUEST_FIELDSETS[0][0], {"fields": ["applicant", "channel",
+                                              *REQUEST_FIELDSETS[0][1]["fields"]]}),
+        *REQUEST_FIELDSETS[1:],
+    ]
+    # The page a reviewer works on: actions first (show_widget), the form's blocks folded.
+    show_widget = RequestShowWidget
+    show_fieldsets = [
+        REQUEST_PROGRESS,
+        (REQUEST_FIELDSETS[0][0], {"fields": ["office", "applicant", "channel",
+                                              *REQUEST_FIELDSETS[0][1]["fields"]]}),
+        *[(title, {**spec, "expanded": False}) for title, spec in REQUEST_FIELDSETS[1:]],
+    ]
     formatters_columns = {
+        # Stored codes read as the form's labels (Berulang, Wawancara, Kertas…).
+        **{name: _choice_formatter(f) for name, f in request_form.FIELDS.items()
+           if f.kind in ("select", "multi", "bool")},
         "state": labelled(REQUEST_STATES),
         "channel": labelled(CHANNELS),
         "kind": labelled(ACTIVITY_KINDS),
@@ -486,12 +614,10 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         "sampling_error": grouped,
         "field_staff_count": grouped,
     }
-    edit_form_extra_fields = {
-        "channel": choice(_l("Channel"), CHANNELS),
-        "kind": choice(_l("Kind of activity"), ACTIVITY_KINDS),
-    }
+    edit_form_extra_fields = {**_request_form_fields(),
+                              "channel": choice(_l("Channel"), CHANNELS)}
     add_form_extra_fields = {
-        "kind": choice(_l("Kind of activity"), ACTIVITY_KINDS),
+        **_request_form_fields(),
         "applicant_email": StringField(
             _l("Applicant's e-mail"),
             validators=[DataRequired(), Email(), Length(max=320), _applicant_email],
@@ -499,23 +625,7 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
                            "the applicant receives a link to choose a password.")),
         "applicant_name": StringField(_l("Applicant's name"), validators=[Length(max=128)]),
     }
-    label_columns = {
-        **request_form.labels(),  # the form's own labels: one definition for every screen
-        "tracking_code": _l("Tracking code"),
-        "office": _l("Office"),
-        "applicant": _l("Applicant"),
-        "officer": _l("Officer"),
-        "channel": _l("Channel"),
-        "state": _l("State"),
-        "recommendation_code": _l("Recommendation identity"),
-        "created_at": _l("Created"),
-        "submitted_at": _l("Submitted"),
-        "complete_at": _l("Recorded complete"),
-        "due_date": _l("Due date"),
-        "sent_at": _l("Letter sent"),
-        "closed_at": _l("Closed"),
-        "sla": _l("30-day promise"),
-    }
+    label_columns = labels.REQUEST
 
     def related_choices(self) -> dict:
         # Walk-in requests are recorded for an applicant account, never for staff.
@@ -537,24 +647,34 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         )
         return widgets
 
-    def pre_add(self, item):
-        super().pre_add(item)
-        item.tracking_code = codes.tracking_code("RKS")
-        item.state = "draft"
-        item.channel = "walk_in"
-        session = self.datamodel.session
-        applicant, created = registration.walk_in_applicant(
-            session, item.applicant_email, item.applicant_name)
-        item.applicant = applicant
-        if created:
-            session.flush()  # the account's id, for the invitation link
-            registration.invite(session, applicant)
+    # Every write goes through request_commands, the door of the portal and the API too.
+    def write_add(self, form) -> None:
+        office = form.office.data
+        saved = request_commands.create(
+            self.datamodel.session, g.user, office_id=office.id if office else None,
+            values=portal_forms.values(form), applicant_email=form.applicant_email.data,
+            applicant_name=form.applicant_name.data)
+        g.created_request_id = saved.request_id
+        notify.try_send_now(saved.email_ids)  # the walk-in's invitation leaves at once
 
-    def pre_update(self, item):
-        # Once the letter is issued the request it describes is a record, not a form.
-        if item.state not in workflow.PRE_ISSUE:
-            raise ValueError(_("A request in this state can no longer be changed."))
-        super().pre_update(item)
+    def write_edit(self, form, item) -> None:
+        applicant = form.applicant.data
+        saved = request_commands.update(
+            self.datamodel.session, g.user, item.id, portal_forms.values(form),
+            applicant_id=applicant.id if applicant is not None else None,
+            channel=form.channel.data)
+        notify.try_send_now(saved.email_ids)
+
+    def prefill_form(self, form, pk):
+        # Codes and booleans as the selects, radios and checkboxes want them.
+        portal_forms.load(form, self.datamodel.get(pk, self._base_filters))
+
+    def post_add_redirect(self):
+        """To the new request's page: its next steps are there."""
+        created = getattr(g, "created_request_id", None)
+        if created is not None:
+            return redirect(url_for(".show", pk=created))
+        return super().post_add_redirect()
 
 
 class FilterOverdue(BaseFilter):
@@ -611,22 +731,7 @@ class LetterView(OfficeScopedView):
     edit_columns = ["result", "suggestions", "body"]
     add_columns = ["request", "result", "suggestions", "body"]
     search_columns = ["number", "request", "result", "letter_date"]
-    label_columns = {
-        "number": _l("Letter number"),
-        "request": _l("Request"),
-        "office": _l("Office"),
-        "result": _l("Result"),
-        "suggestions": _l("Suggestions"),
-        "body": _l("Letter text"),
-        "letter_date": _l("Letter date"),
-        "drafted_by": _l("Drafted by"),
-        "drafted_at": _l("Drafted"),
-        "issued_by": _l("Issued by"),
-        "issued_at": _l("Issued"),
-        "sent_at": _l("Sent"),
-        "sha256": _l("PDF SHA-256"),
-        "verification_code": _l("Verification code"),
-    }
+    label_columns = labels.LETTER
     formatters_columns = {"result": labelled(LETTER_RESULTS)}
     edit_form_extra_fields = {"result": choice(_l("Result"), LETTER_RESULTS)}
     # Letters are made by the "draft letter" action and numbered by "issue", never added here.
@@ -696,26 +801,7 @@ class ComplaintView(ComplaintActionsMixin, OfficeScopedView):
         "created_at", "ack_due_date", "due_date", "answered_at", "closed_at",
     ]
     search_columns = ["tracking_code", "subject", "channel", "state", "reporter_name"]
-    label_columns = {
-        "tracking_code": _l("Tracking code"),
-        "office": _l("Office"),
-        "channel": _l("Channel"),
-        "reporter_name": _l("Reporter name"),
-        "reporter_email": _l("Reporter e-mail"),
-        "reporter_phone": _l("Reporter phone"),
-        "request": _l("Request"),
-        "subject": _l("Subject"),
-        "text": _l("Complaint"),
-        "state": _l("State"),
-        "assignee": _l("Officer"),
-        "answer": _l("Answer"),
-        "created_at": _l("Received"),
-        "ack_due_date": _l("Acknowledge by"),
-        "due_date": _l("Answer by"),
-        "answered_at": _l("Answered"),
-        "closed_at": _l("Closed"),
-        "deadline": _l("Deadline"),
-    }
+    label_columns = labels.COMPLAINT
     formatters_columns = {
         "channel": labelled(COMPLAINT_CHANNELS),
         "state": labelled(COMPLAINT_STATES),
@@ -775,22 +861,7 @@ class RatingView(OfficeScopedView):
     edit_title = _l("Edit rating")
     list_columns = ["request", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9", "created_at"]
     show_columns = list_columns[:-1] + ["comment", "created_at"]
-    label_columns = {
-        "request": _l("Request"),
-        "e1": _l("Requirements"),
-        "e2": _l("Procedure"),
-        "e3": _l("Completion time"),
-        "e4": _l("Cost"),
-        "e5": _l("Product"),
-        "e6": _l("Staff competence"),
-        "e7": _l("Staff behaviour"),
-        "e8": _l("Complaint handling"),
-        "e9": _l("Facilities"),
-        "comment": _l("Comment"),
-        "created_at": _l("Rated"),
-        "office": _l("Office"),
-        "rater": _l("Rated by"),
-    }
+    label_columns = labels.RATING
 
 
 # --- Front Office ---------------------------------------------------------------------------
@@ -877,6 +948,9 @@ class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
         # The ticket select: a ticket's own str() writes its date in ISO form.
         for form in (self.add_form, self.edit_form):
             form.ticket.kwargs["get_label"] = ticket_text
+            # FAB's blank option has no label, and WTForms then shows its value, "__None".
+            form.ticket.kwargs["blank_text"] = _l("— no queue ticket —")
+            form.request.kwargs["blank_text"] = _l("— no request —")
 
     def related_choices(self) -> dict:
         scoped = [["office_id", FilterOffice, None]]
@@ -927,7 +1001,17 @@ class OfficeView(OfficeScopedView):
         return {}  # the parent office may be any office (a province above a regency)
 
     def pre_add(self, item):
-        pass
+        # Its settings and checklist are committed with the office row (FAB's add commits).
+        offices.set_up_office(self.datamodel.session, item)
+
+    def pre_delete(self, item):
+        # The rows the schema deletes with the office (ON DELETE CASCADE), deleted here too:
+        # SQLite does not enforce foreign keys, and an orphaned settings row would be taken for
+        # the next office that gets the same id.
+        session = self.datamodel.session
+        for model in (OfficeSetting, ChecklistItem, LetterCounter, QueueTicket, GuestBookEntry,
+                      NonWorkingDay):
+            session.execute(sa_delete(model).where(model.office_id == item.id))
 
     def pre_update(self, item):
         pass
@@ -1078,8 +1162,39 @@ class OutboundEmailView(OfficeScopedView):
         "letter": _l("Letter"),
         "office": _l("Office"),
     }
-    formatters_columns = {"state": labelled(EMAIL_STATES)}
+    # Without a mail server the admin hands a message on (notify.mail_configured): the page
+    # shows it with its links clickable and, when held, says so.
+    show_template = "rekomstat/outbox_show.html"
     search_columns = ["recipient", "subject", "state", "created_at"]
+
+    @staticmethod
+    def links(text: str | None) -> list[str]:
+        """The addresses in a message (activation, invitation, request pages …)."""
+        import re
+
+        return [url.rstrip(".,;:!?)") for url in re.findall(r"https?://[^\s<>\"']+",
+                                                               text or "")]
+
+    @staticmethod
+    def text_with_links(text: str | None):
+        """The message as text (escaped), each address a link that opens in a new tab."""
+        from markupsafe import Markup
+
+        text, parts, rest = text or "", [], 0
+        for url in OutboundEmailView.links(text):
+            start = text.index(url, rest)
+            parts += [escape(text[rest:start]), Markup(
+                '<a href="{0}" target="_blank" rel="noopener noreferrer">{0}</a>').format(url)]
+            rest = start + len(url)
+        return Markup("").join([*parts, escape(text[rest:])])
+
+    formatters_columns = {"state": labelled(EMAIL_STATES), "body_text": text_with_links}
+
+    def show_context(self, item, widgets) -> dict:
+        if item is None:
+            return {}
+        return {"email_held": item.state == notify.HELD, "email_recipient": item.recipient,
+                "email_links": self.links(item.body_text)}
 
     @action("retry", _l("Send again now"), icon="fa-repeat")
     def retry(self, items):

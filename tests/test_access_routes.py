@@ -472,6 +472,7 @@ EXPECTED = {
     "GET /api/v1/requests/_info": LOGGED_IN,
     "GET /api/v1/reviews/": LOGGED_IN,
     "GET /api/v1/reviews/<int:pk>": ADMIN,
+    "GET /api/v1/reviews/<int:pk>/checklist": ADMIN,
     "GET /api/v1/reviews/_info": STAFF,
     "GET /attachmentview/action/<string:name>/<pk>": REFUSED,
     "GET /attachmentview/add": OFFICERS,
