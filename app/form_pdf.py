@@ -29,7 +29,8 @@ def _rows(req):
                 value = f"{value}; {getattr(req, f.other)}" if value else getattr(req, f.other)
             options = [str(label) for label in f.choices.values()] if f.choices else []
             fields.append({"label": f.label, "value": value, "options": options,
-                           "required": f.required, "long": f.kind == "textarea"})
+                           "required": f.required, "one_of": f.one_of is not None,
+                           "long": f.kind == "textarea"})
         sections.append({"title": section.title, "fields": fields,
                          "surveys_only": section.surveys_only})
     return sections

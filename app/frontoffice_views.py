@@ -17,13 +17,15 @@ import csv
 import datetime as dt
 import io
 import re
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, flash, g, redirect, request, url_for
+from flask import Response, current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import Stack
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -63,6 +65,15 @@ class QueueActionsMixin:
     def _may(self, permission: str) -> bool:
         return self.appbuilder.sm.has_access(permission, self.class_permission_name)
 
+    def _back(self):
+        """After a step: the queue page it was taken on (its filters, sorting and page kept),
+        else the queue list. FAB's get_redirect goes one page further back in the history, to
+        whatever screen was open before the queue (a complaint list, say)."""
+        url = Stack(list(session.get("page_history", []))).pop()  # a copy: pop() mutates
+        if url and urlsplit(url).path.startswith(f"{request.script_root}{self.route_base}/"):
+            return url
+        return url_for(".list")
+
     @action("call_next", _l("Call next"), icon="fa-bullhorn", single=False)
     def act_call_next(self, items):
         """The lowest waiting ticket of today in the officer's office becomes "called".
@@ -78,10 +89,10 @@ class QueueActionsMixin:
             if not offices:
                 flash(_("Select a ticket of the office whose next number you want to call."),
                       "warning")
-                return redirect(self.get_redirect())
+                return redirect(self._back())
         elif user.office_id is None:
             flash(_("Your account belongs to no office."), "danger")
-            return redirect(self.get_redirect())
+            return redirect(self._back())
         else:
             offices = [user.office_id]
         session = self.datamodel.session
@@ -101,7 +112,7 @@ class QueueActionsMixin:
             if prefix:
                 message = _("%(code)s: %(reason)s", code=prefix, reason=message)
             flash(message, category)
-        return redirect(self.get_redirect())
+        return redirect(self._back())
 
     def run_moves(self, step: str, items):
         session = self.datamodel.session
@@ -120,7 +131,7 @@ class QueueActionsMixin:
         if done:
             flash(ngettext("%(num)d ticket updated.", "%(num)d tickets updated.", done),
                   "success")
-        return redirect(self.get_redirect())
+        return redirect(self._back())
 
     @action("serve", _l("Serve"), icon="fa-user")
     def act_serve(self, items):

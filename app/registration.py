@@ -21,9 +21,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.security.forms import RegisterUserDBForm
 from flask_appbuilder.security.registerviews import RegisterUserDBView
 from flask_appbuilder.views import expose
+from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -57,16 +59,26 @@ class RegisterForm(RegisterUserDBForm):
         _l("Password"),
         validators=[DataRequired(), Length(max=256),
                     passwords.form_validator("username", "email")],
-        description=_l("At least %(n)d characters.", n=passwords.MIN_LENGTH))
+        description=_l("At least %(n)d characters.", n=passwords.MIN_LENGTH),
+        widget=BS3PasswordFieldWidget())
+    # FAB's confirmation again, defined after ``password``: WTForms orders fields by definition,
+    # so FAB's would be asked before the password this form redefines.
+    conf_password = PasswordField(*RegisterUserDBForm.conf_password.args,
+                                  **RegisterUserDBForm.conf_password.kwargs)
+    # The profile styled as FAB's own fields above it.
     id_doc_type = SelectField(_l("Identity document"),
                               choices=[SelectChoice(k, v) for k, v in ID_DOC_TYPES.items()],
-                              validators=[DataRequired()])
+                              validators=[DataRequired()], render_kw={"class": "form-control"})
     id_doc_number = StringField(_l("Identity document number"),
-                                validators=[DataRequired(), Length(max=50)])
-    phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=50)])
+                                validators=[DataRequired(), Length(max=50)],
+                                widget=BS3TextFieldWidget())
+    phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=50)],
+                        widget=BS3TextFieldWidget())
     agency = StringField(_l("Agency"), validators=[DataRequired(), Length(max=200)],
-                         description=_l("The ministry, agency or regional government unit."))
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+                         description=_l("The ministry, agency or regional government unit."),
+                         widget=BS3TextFieldWidget())
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)],
+                           widget=BS3TextFieldWidget())
 
     # FAB's own fields have no length limit (PostgreSQL would refuse the row with a 500), and
     # their validator lists must keep FAB's length: FAB appends its uniqueness checks only to
@@ -91,8 +103,15 @@ def _fits_column(field, column: str) -> None:
         raise ValidationError(_("At most %(max)d characters, please.", max=limit))
 
 
+class RegisterFormWidget(FormWidget):
+    """FAB's form widget with a button that says what it does ("Register", not "Save")."""
+
+    template = "appbuilder/general/security/register_form.html"
+
+
 class RekomRegisterView(RegisterUserDBView):
     form = RegisterForm
+    edit_widget = RegisterFormWidget
     redirect_url = "/"
     email_subject = _l("Activate your Rekomstat account")
 
@@ -119,7 +138,12 @@ class RekomRegisterView(RegisterUserDBView):
         rows = notify.account_activation(session, reg, url)
         session.commit()
         notify.try_send_now([r.id for r in rows])
-        flash(str(self.message), "info")
+        if notify.mail_configured():
+            flash(str(self.message), "info")
+        else:  # the link is held in the outbox: FAB's "sent to your email" would be untrue
+            flash(_("Your registration is recorded. This server sends no e-mail: your "
+                    "activation link is kept by the office's administrator; ask them for it."),
+                  "info")
 
     @expose("/activation/<string:activation_hash>")
     def activation(self, activation_hash):
@@ -201,8 +225,13 @@ def forgot():
             sm.session.commit()
             notify.try_send_now([r.id for r in rows])
         # The same answer whether or not the address has an account: nothing to probe.
-        flash(_("If this address has an account, a link to choose a new password is on its "
-                "way."), "info")
+        if notify.mail_configured():
+            flash(_("If this address has an account, a link to choose a new password is on "
+                    "its way."), "info")
+        else:
+            flash(_("If this address has an account, a link to choose a new password is kept "
+                    "by the office's administrator (this server sends no e-mail): ask them for "
+                    "it."), "info")
         return redirect(url_for(".forgot"))
     return render_template("portal/password_forgot.html", form=form), _form_status()
 

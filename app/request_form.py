@@ -50,11 +50,27 @@ class Field:
     required: bool = False  # needed before the request can be submitted
     help: object = None
     other: Optional[str] = None  # the "other, namely …" text field of a multi-choice
+    one_of: Optional[OneOf] = None  # its group: at least one of them is needed to submit
 
     @property
     def max_length(self) -> Optional[int]:
         column = ActivityRequest.__table__.columns.get(self.name)
         return getattr(column.type, "length", None) if column is not None else None
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A group of fields of which at least one is needed before the request can be submitted
+    (each field names its group: ``Field.one_of``)."""
+
+    key: str
+    label: object  # what is missing, as the refused submission names it
+    hint: object  # under each of the group's fields on the form
+
+
+RESP_CONTACT = OneOf(
+    "resp_contact", _l("Person responsible: e-mail or phone"),
+    _l("Fill in at least one: the phone or the e-mail of the person responsible."))
 
 
 @dataclass(frozen=True)
@@ -109,8 +125,8 @@ SECTIONS = (
         Field("resp_name", _l("Person responsible: name"), required=True),
         Field("resp_position", _l("Person responsible: position")),
         Field("resp_address", _l("Person responsible: address")),
-        Field("resp_phone", _l("Person responsible: phone")),
-        Field("resp_email", _l("Person responsible: e-mail"), "email"),
+        Field("resp_phone", _l("Person responsible: phone"), one_of=RESP_CONTACT),
+        Field("resp_email", _l("Person responsible: e-mail"), "email", one_of=RESP_CONTACT),
         Field("tech_name", _l("Technical person: name"),
               help=_l("May be a consultant.")),
         Field("tech_position", _l("Technical person: position")),
@@ -194,6 +210,14 @@ def labels() -> dict:
 
 def required_fields() -> dict:
     return {name: f.label for name, f in FIELDS.items() if f.required}
+
+
+def missing_one_of(req) -> list[str]:
+    """The labels of the one-of groups (Field.one_of) of which no field is filled in yet."""
+    groups = {f.one_of.key: f.one_of for f in FIELDS.values() if f.one_of is not None}
+    filled = {f.one_of.key for name, f in FIELDS.items()
+              if f.one_of is not None and getattr(req, name) not in (None, "")}
+    return [str(group.label) for key, group in groups.items() if key not in filled]
 
 
 def choice_label(f: Field, value) -> str:

@@ -28,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValidator
 
 from .models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
+from .screen_writes import SafeWritesMixin
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,9 @@ REPORT_VIEWS: dict[str, dict[str, frozenset]] = {
     },
 }
 
-# FAB's own "my profile" screens, for staff. Applicants get their profile in the portal.
-STAFF_SELF_SERVICE = (
+# FAB's own "my profile" screens: every account sees and edits its own profile and changes its
+# own password (the pages act on the logged-in user only); nothing else of the user screens.
+SELF_SERVICE = (
     ("can_userinfo", "UserDBModelView"),
     ("resetmypassword", "UserDBModelView"),
     ("userinfoedit", "UserDBModelView"),
@@ -151,8 +153,8 @@ def role_permissions(role: str) -> set[tuple[str, str]]:
         for view, by_role in matrix.items()
         for perm in by_role.get(role, ())
     }
-    if role in (OFFICER, HEAD):
-        pairs.update(STAFF_SELF_SERVICE)
+    if role in (OFFICER, HEAD, APPLICANT):
+        pairs.update(SELF_SERVICE)
     return pairs
 
 
@@ -197,7 +199,16 @@ class FilterOffice(BaseFilter):
         return query.filter(column == office_id)
 
 
-class RekomUserDBModelView(UserDBModelView):
+def roles_in_words(view) -> None:
+    """A FAB security screen's role chips and role filter: the words of ROLE_LABELS ("Head" read
+    as a code); the options' values stay the roles' keys. Called wherever FAB builds the
+    forms (views.py builds some again with other labels)."""
+    for form in (view.add_form, view.edit_form, view.search_form):
+        if form is not None and hasattr(form, "roles"):
+            form.roles.kwargs["get_label"] = lambda role: role_label(role.name)
+
+
+class RekomUserDBModelView(SafeWritesMixin, UserDBModelView):
     """FAB's user screens with the service's profile fields."""
 
     # FAB's generic file download has no file column to serve here (it crashed with a 500).
@@ -245,6 +256,13 @@ class RekomUserDBModelView(UserDBModelView):
     add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "id_doc_type": _id_doc}
     edit_form_extra_fields = {"id_doc_type": _id_doc}
 
+    def _init_forms(self):
+        super()._init_forms()
+        roles_in_words(self)
+        # FAB's blank option has no label, and WTForms then shows its value, "__None".
+        for form in (self.add_form, self.edit_form):
+            form.office.kwargs["blank_text"] = _l("— no office —")
+
     def _blank_to_none(self, item):
         if not item.id_doc_type:
             item.id_doc_type = None
@@ -258,12 +276,16 @@ class RekomUserDBModelView(UserDBModelView):
         self._blank_to_none(item)
 
 
-class RekomRoleModelView(RoleModelView):
+class RekomRoleModelView(SafeWritesMixin, RoleModelView):
     exclude_route_methods = {"download"}  # no file column: FAB's download would crash
 
 
-class RekomGroupModelView(UserGroupModelView):
+class RekomGroupModelView(SafeWritesMixin, UserGroupModelView):
     exclude_route_methods = {"download"}
+
+    def _init_forms(self):
+        super()._init_forms()
+        roles_in_words(self)
 
 
 class RekomAuthDBView(AuthDBView):

@@ -31,7 +31,7 @@ from .models import (
     OfficeSetting,
     Review,
 )
-from .offices import office_info
+from .offices import DEFAULT_SETTING, office_info
 from .security import ADMIN, APPLICANT, HEAD, OFFICER, role_label, user_role_names
 from .workdays import local_date, office_calendar
 
@@ -94,9 +94,7 @@ def missing_for_submit(req: ActivityRequest) -> list[str]:
     """Labels of the required fields still empty (all of them, so the form can list them)."""
     missing = [str(label) for name, label in REQUIRED_FOR_SUBMIT.items()
                if getattr(req, name) in (None, "")]
-    if not (req.resp_email or req.resp_phone):
-        missing.append(_("Person responsible: e-mail or phone"))
-    return missing
+    return missing + request_form.missing_one_of(req)
 
 
 def _guard_complete(ctx: Context) -> None:
@@ -156,10 +154,12 @@ def _guard_signer(ctx: Context) -> None:
 
 
 def _setting(ctx: Context) -> OfficeSetting:
+    """The office's settings, read now (the signer, the number's pattern); an office without
+    its row has the defaults every reader shares (offices.DEFAULT_SETTING)."""
     if ctx.setting is None:  # the guard and the effect of one action share one read
         ctx.setting = ctx.session.scalars(
             select(OfficeSetting).where(OfficeSetting.office_id == ctx.request.office_id)
-        ).first() or OfficeSetting(sla_working_days=30, signer_role=HEAD)
+        ).first() or DEFAULT_SETTING
     return ctx.setting
 
 

@@ -647,7 +647,7 @@ EXPECTED = {
     "GET /requestvariableview/edit/<pk>": ADMIN,
     "GET /requestvariableview/list/": STAFF,
     "GET /requestvariableview/show/<pk>": ADMIN,
-    "GET /resetmypassword/form": STAFF,
+    "GET /resetmypassword/form": LOGGED_IN,  # one's own profile
     "GET /resetpassword/form": ADMIN,
     "GET /reviewview/action/<string:name>/<pk>": REFUSED,
     "GET /reviewview/add": NOBODY,
@@ -663,14 +663,14 @@ EXPECTED = {
     "GET /roles/list/": ADMIN,
     "GET /roles/show/<pk>": ADMIN,
     "GET /swagger/<version>": ALL,
-    "GET /userinfoeditview/form": STAFF,
+    "GET /userinfoeditview/form": LOGGED_IN,  # one's own profile
     "GET /users/action/<string:name>/<pk>": REFUSED,
     "GET /users/add": ADMIN,
     "GET /users/delete/<pk>": ADMIN,
     "GET /users/edit/<pk>": ADMIN,
     "GET /users/list/": ADMIN,
     "GET /users/show/<pk>": ADMIN,
-    "GET /users/userinfo/": STAFF,
+    "GET /users/userinfo/": LOGGED_IN,  # one's own profile
     "GET /verify/<code>": ALL,
     "GET /viewmenus/action/<string:name>/<pk>": REFUSED,
     "GET /viewmenus/add": NOBODY,
@@ -713,11 +713,11 @@ EXPECTED = {
     "POST /register/form": INPUT(ALL),  # the empty form is refused: 422
     "POST /registeruser/action_post": BAD_REQUEST,
     "POST /requestvariableview/action_post": BAD_REQUEST,
-    "POST /resetmypassword/form": STAFF,
+    "POST /resetmypassword/form": LOGGED_IN,  # one's own profile
     "POST /resetpassword/form": ADMIN,
     "POST /reviewview/action_post": BAD_REQUEST,
     "POST /roles/action_post": BAD_REQUEST,
-    "POST /userinfoeditview/form": STAFF,
+    "POST /userinfoeditview/form": LOGGED_IN,  # one's own profile
     "POST /users/action_post": BAD_REQUEST,
     "POST /viewmenus/action_post": BAD_REQUEST,
     "PUT /api/v1/letters/<int:pk>": INPUT(ADMIN),  # issued: frozen, 409

@@ -358,6 +358,39 @@ def test_officer_calls_the_lowest_waiting_ticket_of_their_office(app, world, wf,
     assert _state(app, old[0]).state == "waiting" and _state(app, y_ids[0]).state == "waiting"
 
 
+def test_queue_steps_land_back_on_the_queue_not_the_screen_before(app, world, clients,
+                                                                  officer_grants, day):
+    """Issue 19: FAB's get_redirect goes one page back in the history, so "call next" pressed
+    on the queue landed on whatever list was open before it (e.g. the complaints)."""
+    x = world.offices[OFFICE_X]
+    ids = _queue(app, x, day, 3)
+    client = clients["officer_x"]
+    assert client.get("/complaintview/list/").status_code == 200
+    queue = "/queueticketview/list/?_oc_QueueTicketView=number"
+    assert client.get(queue).status_code == 200
+
+    def lands(action, *rowids):
+        _flashes(client)
+        response = client.post("/queueticketview/action_post",
+                               data={"action": action, "rowid": [str(i) for i in rowids]})
+        assert response.status_code == 302
+        return response.headers["Location"]
+
+    # Back on the queue page the button was pressed on, its sorting kept.
+    assert lands("call_next").endswith(queue)
+    assert lands("serve", ids[0]).endswith(queue)
+    assert lands("done", ids[0]).endswith(queue)
+    assert _state(app, ids[0]).state == "done"
+    # Pressed on a ticket's page: back on that page.
+    assert client.get(f"/queueticketview/show/{ids[1]}").status_code == 200
+    lands("call_next")
+    assert client.post(f"/queueticketview/action/no_show/{ids[1]}").headers[
+        "Location"].endswith(f"/queueticketview/show/{ids[1]}")
+    # Nothing of the queue in the history (e.g. another tab): the queue list.
+    client.get("/complaintview/list/")
+    assert lands("call_next").endswith("/queueticketview/list/")
+
+
 def test_serve_done_no_show_move_only_from_the_right_states(app, world, clients,
                                                             officer_grants, day):
     x = world.offices[OFFICE_X]
@@ -560,3 +593,18 @@ def test_guest_book_export_admin_and_refusals(clients, guests):
 def test_guest_book_list_offers_the_export_and_more_search_columns(clients):
     page = clients["officer_x"].get("/guestbookentryview/list/").get_data(as_text=True)
     assert 'id="guestbook-export"' in page and "/guestbookentryview/export" in page
+
+
+def test_guest_book_form_offers_a_labelled_empty_choice(app, world, clients):
+    """Issue 19: FAB's blank option of an optional select read "__None" (WTForms shows the
+    value of an option without a label)."""
+    client = clients["officer_x"]
+    pk = world.rows[("GuestBookEntryView", OFFICE_X)]
+    for url in ("/guestbookentryview/add", f"/guestbookentryview/edit/{pk}"):
+        page = client.get(url).get_data(as_text=True)
+        for name, label in (("ticket", "tanpa nomor antrean"), ("request", "tanpa permohonan")):
+            select = page[page.index(f'id="{name}"'):]
+            select = select[: select.index("</select>")]
+            assert re.search(rf'<option[^>]*value="__None"[^>]*>— {label} —</option>', select), (
+                url, select)
+        assert ">__None<" not in page

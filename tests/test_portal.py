@@ -82,6 +82,38 @@ def test_registration_needs_the_profile_and_is_confirmed_by_mail(app, world):
     assert client.get("/portal/").status_code == 200
 
 
+def test_registration_asks_the_password_then_its_confirmation_and_says_register(app, world):
+    """Issue 19: the form asked "Konfirmasi Kata Sandi" before "Kata sandi" and its button
+    said "Simpan"."""
+    page = app.test_client().get("/register/form").get_data(as_text=True)
+    names = [n for n in re.findall(r'<(?:input|select)[^>]*\bname="([a-z_]+)"', page)
+             if n != "csrf_token"]
+    assert names[:6] == ["username", "first_name", "last_name", "email", "password",
+                         "conf_password"], names
+    labels = re.findall(r'<label for="(password|conf_password)"[^>]*>\s*([^<]+?)\s*<', page)
+    assert labels == [("password", "Kata sandi"), ("conf_password", "Konfirmasi Kata Sandi")]
+    button = re.search(r'<button type="submit"[^>]*>\s*([^<]+?)\s*<', page)
+    assert button and button.group(1) == "Daftar"
+    assert "Simpan" not in page
+
+
+def test_activation_page_offers_to_log_in(app, world):
+    """Issue 19: the page after the activation link had no way on but the navbar."""
+    client = app.test_client()
+    data = {**REGISTRATION, "username": "sari.bapenda", "first_name": "Sari",
+            "email": "sari.wulandari@bapenda.lubuklinggaukota.go.id"}
+    assert client.post("/register/form", data=data).status_code == 302
+    [mail] = _outbox_to(app, data["email"])
+    page = client.get(_link(mail, "/register/activation/"))
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "Sari" in body
+    button = re.search(r'<a [^>]*href="(/login/[^"]*)"[^>]*id="activation-login"[^>]*>\s*'
+                       r'(?:<i [^>]*></i>\s*)?([^<]+?)\s*<', body)
+    assert button and button.group(2) == "Masuk", body
+    assert client.get(button.group(1)).status_code == 200
+
+
 def test_password_reset_by_mail_link_once(app, world):
     from app.bootstrap import create_user
 
@@ -143,6 +175,30 @@ def test_draft_then_submit_lists_every_missing_item_at_once(app, world, clients)
         req = app.appbuilder.session.get(m.ActivityRequest, req_id)
         assert req.state == "draft"
         assert [v.name for v in req.variables] == ["Umur ibu"]
+
+
+def test_the_form_says_beforehand_that_a_phone_or_an_e_mail_is_needed(app, world, clients):
+    """Issue 19: submitting was refused for "Penanggung jawab: e-mail atau telepon" though
+    neither field was marked. Both carry the mark of a one-of-two requirement with its hint,
+    the note explains the mark, and the check at submission reads the same definition."""
+    from app import workflow
+    from app.request_form import FIELDS
+
+    page = clients["applicant_a"].get("/portal/requests/new").get_data(as_text=True)
+    for name in ("resp_phone", "resp_email"):
+        group = page[page.index(f'<label for="{name}"'):]
+        group = group[: group.index("</div>")]  # the field's form-group
+        assert re.search(r'<span class="required-mark one-of-mark"[^>]*>\*\*</span>', group)
+        assert "Isi minimal salah satu: telepon atau e-mail penanggung jawab." in group
+    note = re.search(r"<p>\s*(Isian bertanda \*[^<]*)<a", page).group(1)
+    assert "bertanda **" in note and "minimal satu" in note
+    # The same definition refuses the submission.
+    assert FIELDS["resp_phone"].one_of.key == FIELDS["resp_email"].one_of.key
+    with app.test_request_context(), force_locale("id"):
+        req = m.ActivityRequest(resp_phone=None, resp_email="")
+        assert "Penanggung jawab: e-mail atau telepon" in workflow.missing_for_submit(req)
+        req.resp_phone = "0812 7000 1234"
+        assert "Penanggung jawab: e-mail atau telepon" not in workflow.missing_for_submit(req)
 
 
 def test_bad_input_keeps_every_value_and_stores_nothing(app, world, clients):
@@ -425,3 +481,11 @@ def test_my_requests_come_a_page_at_a_time(app, world):
     assert 'href="/portal/?page=1"' in second and "page=3" not in second
     assert titles(client.get("/portal/?page=99").get_data(as_text=True)) == titles(second)
     assert titles(client.get("/portal/?page=dua").get_data(as_text=True)) == titles(first)
+
+
+def test_the_blank_form_marks_the_one_of_two_contact_fields(app):
+    """Whoever fills the form on paper reads beforehand that a phone or an e-mail of the
+    person responsible is needed (the portal form's ** marks, the same definition)."""
+    text = _pdf_text(app.test_client().get("/portal/form.pdf").data)
+    assert "Penanggung jawab: telepon **" in text
+    assert "Penanggung jawab: email **" in text or "Penanggung jawab: e-mail **" in text

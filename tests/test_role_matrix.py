@@ -6,6 +6,7 @@ refused for a logged-in user → 403; anonymous → 302 to the login page.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 from app import models as m
 from app.security import ADMIN, APPLICANT, HEAD, OFFICE_VIEWS, OFFICER, role_permissions
-from conftest import OFFICE_X, OFFICE_Y, make_rows
+from conftest import OFFICE_X, OFFICE_Y, PASSWORD, make_rows
 
 OPS = ("list", "show", "add", "edit", "delete")
 # The user standing for each role, all of office X where the role has an office.
@@ -81,8 +82,9 @@ def test_every_model_view_is_in_the_matrix(app):
 
 def test_design_table_holds(app):
     """design.md: heads read what officers see and sign letters; applicants and the public have
-    no FAB screen (applicants reach their own requests through the API and the portal); the
-    public reads the open data: the catalogue API, the OpenAPI document and the Swagger UI."""
+    no FAB screen but their own profile (applicants reach their own requests through the API
+    and the portal); the public reads the open data: the catalogue API, the OpenAPI document
+    and the Swagger UI."""
     for view, by_role in OFFICE_VIEWS.items():
         officer = by_role.get(OFFICER, frozenset())
         head = by_role.get(HEAD, frozenset())
@@ -105,8 +107,12 @@ def test_design_table_holds(app):
         held = {(pv.permission.name, pv.view_menu.name)
                 for pv in sm.find_role(APPLICANT).permissions}
         assert held == role_permissions(APPLICANT)
+        # Their own profile on FAB's pages (the profile, its edit form, their password).
         assert {view for _, view in held} == {"RequestApi", "ReviewApi", "LetterApi",
-                                              "SwaggerView"}
+                                              "SwaggerView", "UserDBModelView",
+                                              "UserInfoEditView", "ResetMyPasswordView"}
+        assert {perm for perm, view in held if view == "UserDBModelView"} == {
+            "can_userinfo", "userinfoedit", "resetmypassword"}
 
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))
@@ -271,10 +277,38 @@ def test_security_screens_are_admin_only(clients, user):
     assert clients["admin"].get("/users/list/").status_code == 200
 
 
-def test_staff_reach_their_own_profile(clients):
-    for user in ("officer_x", "head_x"):
-        assert clients[user].get("/users/userinfo/").status_code == 200
-    assert clients["applicant_a"].get("/users/userinfo/").status_code == 403
+@pytest.mark.parametrize("user", ["officer_x", "head_x", "applicant_a"])
+def test_every_account_reaches_its_own_profile_and_no_other(app, world, clients, user):
+    """Issue 19: applicants got 403 on their own profile (staff had it). Each account sees and
+    edits its own profile and changes its own password; the other user screens stay closed."""
+    client = clients[user]
+    me, other = world.users[user], world.users["admin"]
+    page = client.get("/users/userinfo/")
+    assert page.status_code == 200 and user in page.get_data(as_text=True)
+    # The profile page's two buttons, and the forms they lead to.
+    for step, form in (("userinfoedit", "/userinfoeditview/form"),
+                       ("resetmypassword", "/resetmypassword/form")):
+        answer = client.post(f"/users/action/{step}/{me}")
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(form)
+        assert client.get(form).status_code == 200
+    with app.app_context():
+        before = app.appbuilder.sm.get_user_by_id(me)
+        first, last = before.first_name, before.last_name
+    assert client.post("/userinfoeditview/form",
+                       data={"first_name": "Nama", "last_name": "Baru"}).status_code == 302
+    with app.app_context():
+        user_row = app.appbuilder.sm.get_user_by_id(me)
+        assert (user_row.first_name, user_row.last_name) == ("Nama", "Baru")
+        user_row.first_name, user_row.last_name = first, last
+        app.appbuilder.session.commit()
+    # A password of their own (set back to the same one, for the other tests).
+    assert client.post("/resetmypassword/form", data={
+        "password": PASSWORD, "conf_password": PASSWORD}).status_code == 302
+    # Nothing else: other users, their own row on the admin screens, the admin's reset.
+    for url in ("/users/list/", f"/users/show/{me}", f"/users/edit/{me}", f"/users/show/{other}",
+                "/users/add", "/roles/list/", f"/resetpassword/form?pk={other}",
+                "/registeruser/list/"):
+        assert client.get(url).status_code == 403, url
 
 
 def test_applicant_home_is_not_the_admin_screens(clients):
@@ -319,3 +353,21 @@ def test_empty_values_do_not_read_none(clients):
     page = clients["admin"].get("/officeview/list/").get_data(as_text=True)
     assert "BPS Provinsi Sumatera Selatan" in page
     assert ">None<" not in page.replace(" ", "").replace("\n", "")
+
+
+def test_user_form_names_roles_in_indonesian(app, world, clients):
+    """Issue 19: the role chips of the user form read "Head", "Officer" (the role names, which
+    stay as they are: FAB's permissions hang on them)."""
+    admin = clients["admin"]
+    for url in ("/users/add", f"/users/edit/{world.users['officer_x']}", "/groups/add"):
+        page = admin.get(url).get_data(as_text=True)
+        select = page[page.index('id="roles"'):]
+        select = select[: select.index("</select>")]
+        options = re.findall(r"<option[^>]*>([^<]*)</option>", select)
+        assert sorted(options) == sorted(["Administrator", "Petugas", "Kepala kantor",
+                                          "Pemohon", "Publik"]), (url, options)
+        if url.startswith("/users/"):  # an applicant has no office: a labelled empty choice
+            assert ">__None<" not in page and ">— tanpa kantor —</option>" in page
+    # The list's search by role (its form is written into the page as JSON).
+    listing = admin.get("/users/list/").get_data(as_text=True)
+    assert "\\u003ePetugas\\u003c" in listing and "\\u003eOfficer\\u003c" not in listing
