@@ -10,18 +10,10 @@ import io
 
 from dataclasses import replace
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, send_file, url_for
 from flask_appbuilder import IndexView, ModelView, expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.widgets import ShowWidget
-from flask_appbuilder.urltools import (
-    get_filter_args,
-    get_order_args,
-    get_page_args,
-    get_page_size_args,
-)
-from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
@@ -30,7 +22,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
@@ -38,7 +29,6 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 from . import (
     codes,
     complaints,
-    db_refusals,
     home,
     labels,
     letters,
@@ -50,7 +40,7 @@ from . import (
     request_form,
     workflow,
 )
-from .errors import DomainError
+from .screen_writes import SafeWritesMixin
 from .complaint_actions import DEADLINE_LABELS, ComplaintActionsMixin, deadline_cell
 from .formats import is_number, number_text, value_text
 from .list_widgets import (
@@ -234,7 +224,7 @@ class RekomIndexView(IndexView):
         )
 
 
-class OfficeScopedView(ModelView):
+class OfficeScopedView(SafeWritesMixin, ModelView):
     """Rows of the user's office; new rows land in the user's office unless an admin picks."""
 
     office_column = "office_id"
@@ -290,106 +280,11 @@ class OfficeScopedView(ModelView):
             abort(404)
         return super().action(name, pk)
 
-    @expose("/action_post", methods=["POST"])
-    def action_post(self):
-        name = request.form.get("action")
-        if name not in self.actions:
-            abort(400)
-        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
-                                             self.class_permission_name):
-            flash(str(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
-            return redirect(url_for(".list"))
-        pks = request.form.getlist("rowid")
+    def action_items(self, pks) -> list:
+        # FAB loads an action's rows by primary key alone: within the user's office here.
         items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
                  for pk in pks]
-        items = [item for item in items if item is not None]
-        if pks and not items:
-            abort(404)  # only rows of another office were sent
-        return self.actions[name].func(items)
-
-    # FAB's _add/_edit flash whatever an exception says (the driver's text, with every value
-    # typed) and redirect, losing the form. Here a refusal comes back on the form instead:
-    # the database's as a message on its field (db_refusals), a domain rule's as its message.
-    def _add(self):
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
-        form = self.add_form.refresh()
-        if request.method == "POST":
-            self._fill_form_exclude_cols(exclude_cols, form)
-            if form.validate():
-                self.process_form(form, True)
-                if self._written(form, lambda: self.write_add(form)):
-                    flash(str(self.add_row_message), "success")
-                    return None
-        else:
-            self.update_redirect()
-        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
-
-    def _edit(self, pk):
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
-        item = self.datamodel.get(pk, self._base_filters)
-        if not item:
-            abort(404)
-        pk = self.datamodel.get_pk_value(item)
-        if request.method == "POST":
-            form = self.edit_form.refresh(request.form)
-            self._fill_form_exclude_cols(exclude_cols, form)
-            form._id = pk  # FAB's unique validators skip this row
-            if form.validate():
-                self.process_form(form, False)
-                if self._written(form, lambda: self.write_edit(form, item)):
-                    flash(str(self.edit_row_message), "success")
-                    return None
-        else:
-            form = self.edit_form.refresh(obj=item)
-            self.prefill_form(form, pk)
-            self.update_redirect()
-        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
-        return self._get_related_views_widgets(
-            item, filters={}, orders=get_order_args(), pages=get_page_args(),
-            page_sizes=get_page_size_args(), widgets=widgets)
-
-    def write_add(self, form) -> None:
-        """Write a new row from the valid form (FAB's steps; a view may call its domain)."""
-        item = self.datamodel.obj()
-        form.populate_obj(item)
-        self.pre_add(item)
-        self.datamodel.add(item)
-        self.post_add(item)
-
-    def write_edit(self, form, item) -> None:
-        form.populate_obj(item)
-        self.pre_update(item)
-        self.datamodel.edit(item)
-        self.post_update(item)
-
-    def _written(self, form, write) -> bool:
-        """Run ``write``; on a refusal roll back, put the reason on the form, return False."""
-        session = self.datamodel.session
-        try:
-            write()
-            return True
-        except request_commands.RequestInputError as err:
-            session.rollback()
-            refusals = err.errors
-        except (DomainError, ValueError) as err:
-            session.rollback()
-            refusals = {"": [getattr(err, "message", None) or str(err)]}
-        except (SQLAlchemyError, DatabaseException) as err:
-            session.rollback()
-            cause = err.__cause__ if isinstance(err, DatabaseException) else err
-            current_app.logger.warning("%s refused by the database: %s", type(self).__name__,
-                                       cause)
-            refusals = db_refusals.errors(cause)
-        for name, messages in refusals.items():
-            if name in form:
-                form[name].errors = [*form[name].errors, *messages]
-            else:
-                for message in messages:
-                    label = request_commands.field_label(name) if name else ""
-                    flash(f"{label}: {message}" if label else message, "danger")
-        return False
+        return [item for item in items if item is not None]
 
     def _pin_office(self, item):
         user = g.user
@@ -670,10 +565,11 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         portal_forms.load(form, self.datamodel.get(pk, self._base_filters))
 
     def post_add_redirect(self):
-        """To the new request's page: its next steps are there."""
+        """To the new request's page: its next steps are there (on the requests screen: a new
+        request is not overdue, so the overdue screen would not show it)."""
         created = getattr(g, "created_request_id", None)
         if created is not None:
-            return redirect(url_for(".show", pk=created))
+            return redirect(url_for("ActivityRequestView.show", pk=created))
         return super().post_add_redirect()
 
 

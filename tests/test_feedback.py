@@ -285,7 +285,7 @@ def test_anonymous_with_an_email_files_a_complaint_and_follows_it(app, world, cl
     assert f"/complaints/{code}" in mail.body_text
     assert mail.office_id == world.offices[OFFICE_X]
     assert "Kode pelacakan" in mail.body_text  # Indonesian, whatever the visitor browses in
-    assert mail.state in ("pending", "sent")
+    assert mail.state in ("pending", "sent", "held")  # held: the tests run without MAIL_SERVER
 
 
 def test_the_redirect_page_shows_the_code_prominently_and_a_flash(app, world, clients):
