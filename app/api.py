@@ -25,29 +25,10 @@ from . import db_refusals, labels, letters, notify, request_commands, workflow
 from .input_guard import MAX_DB_INT
 from .models import LETTER_RESULTS, ActivityRequest, Letter, Office, RekomUser, Review
 from .request_commands import COUNT_MAX, TEXT_LIMIT
-from .request_form import FIELDS
+from .request_form import FIELDS, FORM_COLUMNS
 from .security import ADMIN, APPLICANT, HEAD, OFFICER, current_user_obj, user_role_names
 
-REQUEST_FORM_COLUMNS = [
-    "title", "year", "kind", "sector",
-    "agency_name", "agency_unit", "agency_head_title", "agency_address", "agency_phone",
-    "agency_fax", "agency_email",
-    "resp_name", "resp_position", "resp_address", "resp_phone", "resp_email",
-    "tech_name", "tech_position", "tech_address", "tech_phone", "tech_email",
-    "background", "objectives", "benefits", "funding_source",
-    "planning_start", "planning_end", "design_start", "design_end", "collection_start",
-    "collection_end", "processing_start", "processing_end", "analysis_start", "analysis_end",
-    "dissemination_start", "dissemination_end", "evaluation_start", "evaluation_end",
-    "repetition", "frequency", "collection_type", "coverage_area", "coverage_level",
-    "presentation_level", "collection_methods", "collection_methods_other", "collection_media",
-    "collection_media_other", "collection_units", "collection_units_other",
-    "is_census", "sample_stages", "selection_method", "selection_method_name", "sampling_frame",
-    "sample_size", "sampling_error", "sample_unit", "observation_unit",
-    "pilot_test", "quality_control", "nonresponse_adjustment", "field_staff_count",
-    "field_staff_education", "field_staff_training",
-    "processing_stages", "analysis_method", "analysis_unit", "result_level",
-    "dissemination_products", "release_date",
-]
+REQUEST_FORM_COLUMNS = FORM_COLUMNS  # the form definition's columns, in its order
 PROGRESS_COLUMNS = [
     "id", "tracking_code", "office.id", "applicant.id", "officer.id", "channel", "state",
     "recommendation_code", "created_at", "submitted_at", "complete_at", "due_date",

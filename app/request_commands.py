@@ -11,6 +11,7 @@ field, and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Optional
@@ -88,6 +89,7 @@ class Saved:
     outcome: Optional[workflow.Outcome] = None  # the submission, when one was asked and taken
     email_ids: list = field(default_factory=list)  # to try to send now, after the commit
     stored: list = field(default_factory=list)  # documents written
+    invited: Optional[str] = None  # the e-mail of a walk-in applicant's new account, invited
 
 
 # --- the one set of rules ----------------------------------------------------------------------
@@ -265,8 +267,8 @@ def create(session, actor, *, office_id, values: dict, variables=None, applicant
     if errors:
         raise RequestInputError(errors)
 
-    email_ids, stored = [], []
-    try:
+    email_ids, stored, invited = [], [], None
+    with _all_or_nothing(session, stored):
         if applicant is not None:
             applicant_id, channel = applicant.id, "walk_in"
         elif staff:
@@ -278,9 +280,10 @@ def create(session, actor, *, office_id, values: dict, variables=None, applicant
                 raise RequestInputError({"applicant_email": [str(err)]}) from None
             if made:
                 session.flush()  # the account's id, for the invitation link
-                invited = registration.invite(session, applicant)
+                invitation = registration.invite(session, applicant)
                 session.flush()
-                email_ids += [m.id for m in invited]
+                email_ids += [m.id for m in invitation]
+                invited = applicant.email
             applicant_id, channel = applicant.id, "walk_in"
         else:
             applicant_id, channel = actor.id, "online"
@@ -301,22 +304,17 @@ def create(session, actor, *, office_id, values: dict, variables=None, applicant
             # Created and submitted at once: the workflow writes the row once, in its final
             # state, with both of its events.
             outcome = workflow.apply(session, req, action, actor, note=note)
-            return Saved(outcome.request_id, outcome, email_ids + outcome.email_ids)
+            return Saved(outcome.request_id, outcome, email_ids + outcome.email_ids,
+                         invited=invited)
         session.flush()
         req_id = req.id
         for kind, checked in files:
             stored.append(uploads.store(session, req_id, kind, checked, actor.id))
         _event(session, actor, req, "create")
-        return _finish(session, req_id, actor, action if complete else None, note, email_ids,
-                       stored)
-    except (IntegrityError, DataError) as err:
-        session.rollback()
-        uploads.discard(stored)
-        raise RequestInputError(db_refusals.errors(err)) from None
-    except Exception:
-        session.rollback()
-        uploads.discard(stored)
-        raise
+        saved = _finish(session, req_id, actor, action if complete else None, note, email_ids,
+                        stored)
+        saved.invited = invited
+        return saved
 
 
 def update(session, actor, request_id: int, values: dict, *, variables=None, files=(),
@@ -347,7 +345,7 @@ def update(session, actor, request_id: int, values: dict, *, variables=None, fil
         session.rollback()
         raise RequestInputError(errors)
     stored = []
-    try:
+    with _all_or_nothing(session, stored):
         for name, value in cleaned.items():
             setattr(req, name, value)
         req.title = req.title or ""
@@ -366,6 +364,15 @@ def update(session, actor, request_id: int, values: dict, *, variables=None, fil
             _event(session, actor, req, "create")  # requests made before every door wrote it
         complete = action is not None and not workflow.missing_for_submit(req)
         return _finish(session, req.id, actor, action if complete else None, note, [], stored)
+
+
+@contextmanager
+def _all_or_nothing(session, stored: list):
+    """Everything the block writes, or nothing: on any error the transaction is rolled back and
+    the documents already stored are removed; a database refusal becomes a RequestInputError
+    naming its field (db_refusals)."""
+    try:
+        yield
     except (IntegrityError, DataError) as err:
         session.rollback()
         uploads.discard(stored)

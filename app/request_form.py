@@ -201,6 +201,18 @@ VARIABLE_FIELDS = (
 )
 
 
+def section_columns(section: Section) -> list[str]:
+    """A block's columns in the form's order, each "other, namely" after its choices."""
+    names = []
+    for f in section.fields:
+        names += [f.name, f.other] if f.other else [f.name]
+    return names
+
+
+# Every column the form writes, in its order (the API's add/edit/show columns).
+FORM_COLUMNS = [name for section in SECTIONS for name in section_columns(section)]
+
+
 def labels() -> dict:
     """Column -> label, for the officers' screens."""
     result = {name: f.label for name, f in FIELDS.items()}

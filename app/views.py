@@ -394,36 +394,36 @@ class ReviewView(RequestChildView):
 
 
 class NeededMark:
-    """A label with the form's * for a field needed before the request can be submitted. Not
-    WTForms' "required" flag: that would make the browser refuse to save an unfinished draft."""
+    """A label with the form's * for a field needed before the request can be submitted (** for
+    one of a group, as the portal marks them). Not WTForms' "required" flag: that would make
+    the browser refuse to save an unfinished draft."""
 
-    def __init__(self, label):
-        self.label = label
+    def __init__(self, label, mark="*"):
+        self.label, self.mark = label, mark
 
     def __str__(self):
-        return f"{self.label} *"
+        return f"{self.label} {self.mark}"
 
     def __html__(self):
         return str(escape(str(self)))
 
 
-def _section_fields(section) -> list[str]:
-    names = []
-    for f in section.fields:
-        names += [f.name, f.other] if f.other else [f.name]
-    return names
-
-
 # The form's own blocks, fields and order (request_form.SECTIONS): one definition for the
 # portal, these screens and the PDF.
-REQUEST_FIELDSETS = [(s.title, {"fields": _section_fields(s)}) for s in request_form.SECTIONS]
+REQUEST_FIELDSETS = [(s.title, {"fields": request_form.section_columns(s)})
+                     for s in request_form.SECTIONS]
 
 
 def _request_form_fields() -> dict:
     """The portal's fields (selects and checkbox groups with their labels, the same limits)."""
-    fields = {name: portal_forms.make_field(replace(f, label=NeededMark(f.label))
-                                            if f.required else f)
-              for name, f in request_form.FIELDS.items()}
+    def marked(f):
+        if f.required:
+            return replace(f, label=NeededMark(f.label))
+        if f.one_of is not None:
+            return replace(f, label=NeededMark(f.label, "**"), help=f.one_of.hint)
+        return f
+
+    fields = {name: portal_forms.make_field(marked(f)) for name, f in request_form.FIELDS.items()}
     fields.update({name: portal_forms.make_other_field() for name in request_form.OTHER_FIELDS})
     return fields
 
@@ -551,6 +551,13 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
             applicant_name=form.applicant_name.data)
         g.created_request_id = saved.request_id
         notify.try_send_now(saved.email_ids)  # the walk-in's invitation leaves at once
+        if saved.invited and notify.mail_configured():
+            flash(_("%(email)s received an e-mail to choose a password and follow the request "
+                    "online.", email=saved.invited), "info")
+        elif saved.invited:
+            flash(_("This server sends no e-mail: the invitation for %(email)s waits in the "
+                    "Outbox; ask the administrator to pass its link on.",
+                    email=saved.invited), "info")  # recorded all the same: not a refusal
 
     def write_edit(self, form, item) -> None:
         applicant = form.applicant.data

@@ -161,7 +161,23 @@ def _fill(app, *, requests: int, seed: int, today: dt.date | None) -> Cast:
     step(drafted[1], "issue", head)
     step(drafted[1], "send", officer)
     cast.ids["verify_code"] = drafted[1].letter.verification_code
-    notify.try_send_now(mails)  # written to the log (no MAIL_SERVER): the outbox says sent
+    # A paper form recorded at the desk for a new applicant: the account's invitation is
+    # held in the outbox (no MAIL_SERVER) for the admin to pass on.
+    from flask import current_app
+
+    from app import request_commands
+
+    with current_app.test_request_context():
+        walk_in = request_commands.create(
+            session, officer, office_id=session.scalar(
+                sa.select(Office.id).where(Office.code == office_code)),
+            values={"title": "Survei Sosial Ekonomi Kelurahan 2027", "year": 2027,
+                    "kind": "survey", "agency_name": "Bappeda Kota Lubuklinggau"},
+            applicant_email="rina.wulandari@bappeda.lubuklinggaukota.go.id",
+            applicant_name="Rina Wulandari")
+    mails.extend(walk_in.email_ids)
+    cast.ids["held_email"] = walk_in.email_ids[0]
+    notify.try_send_now(mails)  # no MAIL_SERVER: held in the outbox, not marked sent
 
     # The applicant: the owner of that letter (a real PDF to download, the service to rate).
     cast.users["applicant"] = session.get(RekomUser, drafted[1].applicant_id).username
@@ -214,7 +230,8 @@ class Shot:
 
 
 FAB_HEADING = ".panel-heading:visible"
-ACTIONS = ".well:has(a[id^='btn-action-'])"  # the action buttons of FAB's show page
+ACTIONS = "#request-actions"  # the request page's action buttons, on top
+FORM_BLOCKS = "#Home .panel-group:has(.panel-collapse:not(.in))"  # the form's folded blocks
 SHOTS = (
     Shot("public-home", "public", "/", "h1", "The public service page: requirements, "
          "procedure, time, cost, complaint channels", viewport=PORTAL_VIEWPORT, max_height=780),
@@ -232,24 +249,34 @@ SHOTS = (
     Shot("applicant-request", "applicant", "/portal/requests/{applicant_request}", "#timeline",
          "One request: state, letter download, rating, documents and timeline",
          viewport=PORTAL_VIEWPORT, max_height=860),
+    Shot("officer-home", "officer", "/admin/", "#rekom-home",
+         "The officer's home, \"Tugas saya\": the requests waiting on them by step, the "
+         "complaints to answer and today's queue", max_height=760),
     Shot("officer-requests", "officer", "/activityrequestview/list/",
          "table.table-bordered.table-hover",
          "The officers' request list with states and the 30-day promise",
          heading=FAB_HEADING, max_height=720),
     Shot("officer-request", "officer", "/activityrequestview/show/{officer_request}",
-         "#checklist-panel", "A request in review: its state, the promise and the checklist",
-         heading=FAB_HEADING, max_height=900, clip_bottom="#checklist-panel"),
+         "#checklist-panel", "A request in review: its state, the promise, the action buttons "
+         "on top and the checklist", heading=FAB_HEADING, max_height=900,
+         clip_bottom="#checklist-panel"),
     Shot("officer-actions", "officer", "/activityrequestview/show/{officer_request}",
-         ACTIONS, "The same request further down: the action buttons and the timeline",
-         heading=FAB_HEADING, max_height=700, clip_top=ACTIONS, clip_bottom="#timeline"),
+         FORM_BLOCKS, "The same request further down: the form's blocks, folded (a click "
+         "opens one), and the timeline", heading=FAB_HEADING, max_height=760,
+         clip_top=FORM_BLOCKS, clip_bottom="#timeline"),
+    Shot("officer-paper-form", "officer", "/activityrequestview/add", "#applicant_email",
+         "A paper form recorded at the desk (Layanan → Permohonan → +): the applicant's e-mail "
+         "first, then the form's fields, * where needed", heading=FAB_HEADING, max_height=820),
     Shot("officer-queue", "officer", "/queueticketview/list/",
          "table.table-bordered.table-hover",
          "Front office: the queue with call next / serve / done",
          heading=FAB_HEADING, max_height=640),
+    Shot("head-home", "head", "/admin/", "#head-letters",
+         "The head's home, \"Tugas saya\": the letters waiting for a signature",
+         max_height=520),
     Shot("head-letter", "head", "/activityrequestview/show/{head_request}", ACTIONS,
-         "A drafted letter waiting for the head: preview it, then issue or return it",
-         heading=FAB_HEADING, max_height=900, clip_top="#letter-panel", clip_bottom=ACTIONS,
-         fold_sections=True),
+         "A drafted letter waiting for the head: issue or return it on top, preview the draft",
+         heading=FAB_HEADING, max_height=900, clip_bottom="#letter-panel"),
     Shot("admin-users", "admin", "/users/list/", "table.table-bordered.table-hover",
          "Security: the user accounts and their roles", heading=FAB_HEADING, max_height=700),
     Shot("admin-settings", "admin", "/officesettingview/show/{setting}",
@@ -260,6 +287,9 @@ SHOTS = (
          "table.table-bordered.table-hover",
          "The outbox: every e-mail with its state and attempts",
          heading=FAB_HEADING, max_height=560),
+    Shot("admin-outbox-held", "admin", "/outboundemailview/show/{held_email}",
+         "#outbox-held", "A message held in the outbox (no mail server): pass its link on "
+         "to the recipient yourself", heading=FAB_HEADING, max_height=720),
 )
 ROLES = ("public", "applicant", "officer", "head", "admin")
 

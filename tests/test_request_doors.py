@@ -66,6 +66,10 @@ def test_the_paper_form_with_only_the_starred_fields(app, world, clients, monkey
         [mail] = app.appbuilder.session.scalars(sa.select(m.OutboundEmail).where(
             m.OutboundEmail.recipient == email)).all()
         assert mail.id in tried  # tried at once, not left for `flask outbox send`
+    # The tests run without a mail server: the officer is told where the invitation waits,
+    # not that it was e-mailed.
+    page = clients["officer_x"].get(r.headers["Location"]).get_data(as_text=True)
+    assert f"undangan untuk {email} menunggu di Kotak keluar" in page
 
 
 def test_editing_a_request_without_a_change_saves_it(app, world, wf, clients):
