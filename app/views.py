@@ -864,9 +864,11 @@ class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
 
 
 def nip_field(form, field):
-    """A NIP as typed (spaces, dots, "NIP.") is stored as its 18 digits; else the reason."""
+    """A NIP as typed (spaces, dots, "NIP.") is one of 18 digits; else the reason. The form
+    keeps it as typed (a refusal of another field must not rewrite it): the row stores the
+    digits (OfficeView.pre_add/pre_update)."""
     try:
-        field.data = digits_of(field.data)
+        digits_of(field.data)
     except ValueError as err:
         raise ValidationError(str(err)) from None
 
@@ -904,6 +906,7 @@ class OfficeView(OfficeScopedView):
         return {}  # the parent office may be any office (a province above a regency)
 
     def pre_add(self, item):
+        item.head_nip = digits_of(item.head_nip)  # checked by nip_field: its 18 digits
         # Its settings and checklist are committed with the office row (FAB's add commits).
         offices.set_up_office(self.datamodel.session, item)
 
@@ -917,7 +920,7 @@ class OfficeView(OfficeScopedView):
             session.execute(sa_delete(model).where(model.office_id == item.id))
 
     def pre_update(self, item):
-        pass
+        item.head_nip = digits_of(item.head_nip)
 
 
 # Who may sign (issue) the office's letters: workflow._guard_signer checks this role.
