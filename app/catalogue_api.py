@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
-from . import search
+from . import search, sheet_cells
 from .input_guard import clean
 from .models import ACTIVITY_KINDS, ActivityRequest
 
@@ -42,9 +42,6 @@ DOWNLOAD_FIELDS = (
     "id", "recommendation_code", "title", "year", "kind", "kind_label", "sector", "agency_name",
     "office_name", "letter_number", "letter_date",
 )
-# A spreadsheet runs a cell that starts like a formula: applicants wrote these texts, so the
-# CSV quotes such a cell as text (OWASP's CSV injection advice). The JSON keeps the raw text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _rate_limit() -> str:
@@ -72,10 +69,13 @@ class FilterInCatalogue(BaseFilter):
 
 
 def _csv_cell(value) -> str:
+    # A spreadsheet runs a cell that starts like a formula: applicants wrote these texts, so
+    # the CSV quotes such a cell as text (sheet_cells, shared by every export). The JSON keeps
+    # the raw text.
     if value is None:
         return ""
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return sheet_cells.safe_text(text)
 
 
 def _record(hit: search.Hit) -> dict:

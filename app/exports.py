@@ -2,7 +2,8 @@
 
 Headers are English msgids translated at call time, so they come out in the user's language —
 Indonesian by default. Each function returns the .xlsx file as bytes. Dates are real Excel
-dates (day/month/year), figures real numbers; the rows come from reports.py.
+dates (day/month/year), figures real numbers; the rows come from reports.py. Text cells go
+through sheet_cells, the rule every export shares: typed text never becomes a formula.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from . import reports, skm
+from . import reports, sheet_cells, skm
 from .models import ACTIVITY_KINDS, ID_DOC_TYPES, REQUEST_STATES
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,6 +59,12 @@ def _save(wb) -> bytes:
     return buffer.getvalue()
 
 
+def _append(ws, values) -> None:
+    # Every row through the one rule of sheet_cells: a title typed as "=HYPERLINK(…)" is text
+    # (openpyxl would write it as a live formula), figures and dates stay figures and dates.
+    ws.append([sheet_cells.cell(v) for v in values])
+
+
 def _formats(ws, row: int, formats: dict[int, str]) -> None:
     for col, number_format in formats.items():
         ws.cell(row=row, column=col).number_format = number_format
@@ -85,7 +92,7 @@ def request_register_xlsx(rows: Iterable["reports.RegisterRow"], *, with_office:
                   _yes_no(r.on_time)]
         if with_office:
             values.append(r.office_code)
-        ws.append(values)
+        _append(ws, values)
         _formats(ws, ws.max_row, {6: DATE_FORMAT, 7: DATE_FORMAT, 9: DATE_FORMAT,
                                   10: DATE_FORMAT})
     return _save(wb)
@@ -102,7 +109,8 @@ def guest_book_xlsx(entries: Iterable, *, tz: str = "Asia/Jakarta") -> bytes:
             tzinfo=None)
         doc_type = ID_DOC_TYPES.get(e.id_doc_type, e.id_doc_type)
         document = " ".join(str(part) for part in (doc_type, e.id_doc_number) if part)
-        ws.append([visited, e.name, document or None, e.agency, e.phone, e.email, e.purpose])
+        _append(ws, [visited, e.name, document or None, e.agency, e.phone, e.email,
+                     e.purpose])
         _formats(ws, ws.max_row, {1: DATETIME_FORMAT})
     return _save(wb)
 
@@ -115,7 +123,7 @@ def ikm_xlsx(result: "reports.Ikm", *, office: str = "", period: str = "") -> by
     headers = [_("No."), _("Element"), _("Element average (NRR)"), _("Weighted (NRR × 1/9)")]
     wb, ws = _workbook(_("Satisfaction index (IKM)"), headers, [6, 45, 22, 22])
     for element, nrr, weighted in zip(skm.ELEMENTS, result.elements, result.weighted):
-        ws.append([element.number, str(element.name), nrr, weighted])
+        _append(ws, [element.number, str(element.name), nrr, weighted])
         _formats(ws, ws.max_row, {3: "0.000", 4: "0.0000"})
     ws.append([])
     grade = None if result.grade is None else f"{result.grade} ({result.grade_label})"
@@ -130,7 +138,7 @@ def ikm_xlsx(result: "reports.Ikm", *, office: str = "", period: str = "") -> by
     if period:
         summary.append((_("Period"), period, None))
     for label, value, number_format in summary:
-        ws.append([None, label, None, value])
+        _append(ws, [None, label, None, value])
         ws.cell(row=ws.max_row, column=2).font = Font(bold=True)
         if number_format:
             _formats(ws, ws.max_row, {4: number_format})

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -32,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select
 from sqlalchemy.orm import selectinload
 
-from . import frontoffice, workflow
+from . import frontoffice, sheet_cells, workflow
 from .access import view_permission
 from .formats import date_text
 from .models import ID_DOC_TYPES, GuestBookEntry, Office, QueueTicket
@@ -192,17 +191,10 @@ class QueueActionsMixin:
 
 # --- Guest book export ---------------------------------------------------------------------------
 
-# Spreadsheet formulas start with these; a visitor's "=HYPERLINK(…)" must stay text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9 ().-]*$")  # phone numbers such as +62 733 323693
-
-
 def csv_cell(value) -> str:
-    """A cell as text, with a leading apostrophe where a spreadsheet would see a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
+    """A cell as text; a visitor's "=HYPERLINK(…)" stays text (sheet_cells, shared by every
+    export)."""
+    return sheet_cells.safe_text("" if value is None else str(value))
 
 
 def _parse_day(value: str | None) -> dt.date | None:

@@ -100,8 +100,11 @@ def _offices():
 
 
 def _render_form(form, req, errors=(), status=200):
-    # Room for a few more variables below those entered (no script needed to add rows).
-    while len(form.variables.entries) < len(portal_forms.variable_rows(form)) + BLANK_VARIABLE_ROWS:
+    # Room for a few more variables below those entered (no script needed to add rows), up to
+    # the limit: a table of 200 gets no blank row to invite a 201st.
+    room = min(len(portal_forms.variable_rows(form)) + BLANK_VARIABLE_ROWS,
+               request_commands.MAX_VARIABLES)
+    while len(form.variables.entries) < room:
         form.variables.append_entry()
     return render_template(
         "portal/request_form.html", form=form, req=req, sections=SECTIONS, errors=errors,
@@ -151,6 +154,17 @@ FILES_AGAIN = _l("For your safety the browser does not keep chosen files: please
                  "again.")
 
 
+def _too_many_variables(form, rows) -> str | None:
+    """The message for a variables table over the limit (said here, with the other mistakes
+    of the form, rather than by the domain's check after them), else None."""
+    limit = request_commands.MAX_VARIABLES
+    count = form.variables.posted_rows if form.variables.overflow else len(rows)
+    if count <= limit:
+        return None
+    return _("The variables table has %(count)d rows; at most %(max)d are allowed. Please "
+             "remove %(extra)d of them.", count=count, max=limit, extra=count - limit)
+
+
 def _save(form, req):
     """Save the draft (and, when asked, submit it) through request_commands, the door the
     staff screens and the API use too. On any error nothing is stored and the page comes back
@@ -169,6 +183,9 @@ def _save(form, req):
     submit = action if action in ("submit", "resubmit") else None
     note = request.form.get("note")
     rows = portal_forms.variable_rows(form)
+    too_many = _too_many_variables(form, rows)
+    if too_many:
+        errors.append(too_many)
     try:
         if errors:
             raise request_commands.RequestInputError({"": errors})

@@ -22,6 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -153,13 +154,36 @@ for _f in VARIABLE_FIELDS:
     setattr(VariableForm, _f.name, make_field(_f, RequestVariable.__table__))
 
 
+# Rows of the variables table read from one POST: twice the limit, so that a table a little
+# over it comes back whole with the message (WTForms would drop the rows past ``max_entries``
+# without a word, and the draft would be saved short), while a forged POST of a million rows
+# still builds no more than this many row forms.
+READ_ROWS = 2 * MAX_VARIABLES
+
+
+class VariableRows(FieldList):
+    """The variables table. ``posted_rows``: how many rows the POST named (read or not)."""
+
+    posted_rows = 0
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        self.posted_rows = (len(set(self._extract_indices(self.name, formdata)))
+                            if formdata else len(self.entries))
+
+    @property
+    def overflow(self) -> bool:
+        """More rows posted than were read: the table cannot be shown whole again."""
+        return self.posted_rows > self.max_entries
+
+
 def _request_form_class():
     attrs = {f.name: make_field(f) for f in FIELDS.values()}
     for name in OTHER_FIELDS:
         attrs[name] = make_other_field()
     # A label of its own: without one WTForms translates a made-up one on every form built.
-    attrs["variables"] = FieldList(FormField(VariableForm), _l("Variables"), min_entries=0,
-                                   max_entries=MAX_VARIABLES)
+    attrs["variables"] = VariableRows(FormField(VariableForm), _l("Variables"), min_entries=0,
+                                      max_entries=READ_ROWS)
     attrs["validate"] = _validate_with_dates
     return type("RequestForm", (FlaskForm,), attrs)
 

@@ -489,3 +489,142 @@ def test_the_blank_form_marks_the_one_of_two_contact_fields(app):
     text = _pdf_text(app.test_client().get("/portal/form.pdf").data)
     assert "Penanggung jawab: telepon **" in text
     assert "Penanggung jawab: email **" in text or "Penanggung jawab: e-mail **" in text
+
+
+# --- the variables table's limit (issue 20, item 7) ------------------------------------------
+# request_commands.MAX_VARIABLES = 200. Before: 199–200 rows plus any other mistake answered 500
+# (the page added blank rows past WTForms' max_entries) and the form was lost; a saved 200-row
+# draft's edit page answered 500 for good; rows past 200 were dropped without a word.
+
+
+def _variable_rows(count, start=0, every_field=False):
+    """``count`` filled rows as the form posts them (``every_field``: with the empty inputs a
+    browser sends too)."""
+    from app.request_form import VARIABLE_FIELDS
+
+    data = {}
+    for i in range(start, start + count):
+        if every_field:
+            data.update({f"variables-{i}-{f.name}": "" for f in VARIABLE_FIELDS})
+        data[f"variables-{i}-name"] = f"Variabel {i + 1}"
+        data[f"variables-{i}-concept"] = f"Konsep {i + 1}"
+    return data
+
+
+def _variables_of(app, req_id):
+    with app.app_context():
+        session = app.appbuilder.session
+        session.expire_all()
+        return session.scalars(sa.select(m.RequestVariable.name).where(
+            m.RequestVariable.request_id == req_id).order_by(m.RequestVariable.position)).all()
+
+
+def _shown_rows(html):
+    """The variable numbers the page shows back, in order, and the number of rows it has."""
+    names = [int(n) for n in re.findall(r'value="Variabel (\d+)"', html)]
+    concepts = [int(n) for n in re.findall(r">\s*Konsep (\d+)</textarea>", html)]
+    assert names == concepts, (names[:5], concepts[:5])
+    return names, len(re.findall(r'name="variables-\d+-name"', html))
+
+
+@pytest.fixture
+def draft_of_200(app, world, clients):
+    title = "Survei Dua Ratus Variabel 2027"
+    data = _form(title=title, office_id=str(world.offices["1674"]), action="save",
+                 **_variable_rows(200))
+    r = clients["applicant_a"].post("/portal/requests/new", data=data)
+    assert r.status_code == 302, r.status_code
+    req_id = _new_request_id(app, title)
+    assert len(_variables_of(app, req_id)) == 200
+    return req_id
+
+
+def test_a_draft_of_200_variables_opens_and_saves(app, clients, draft_of_200):
+    client = clients["applicant_a"]
+    page = client.get(f"/portal/requests/{draft_of_200}/edit")
+    assert page.status_code == 200
+    shown, rows = _shown_rows(page.get_data(as_text=True))
+    assert shown == list(range(1, 201))
+    assert rows == 200  # no blank row inviting a 201st
+    r = client.post(f"/portal/requests/{draft_of_200}/edit", data=_form(
+        title="Survei Dua Ratus Variabel 2027 (revisi)", action="save", **_variable_rows(200)))
+    assert r.status_code == 302, r.status_code
+    assert _variables_of(app, draft_of_200) == [f"Variabel {i}" for i in range(1, 201)]
+    with app.app_context():
+        assert app.appbuilder.session.get(m.ActivityRequest, draft_of_200).title.endswith(
+            "(revisi)")
+
+
+def test_a_draft_of_200_variables_saves_as_the_browser_sends_it(app, clients, draft_of_200):
+    """The browser posts the form as multipart/form-data with every input, empty or not: 200
+    rows of five fields, the rest of the form and the empty file inputs (more than Werkzeug's
+    default of 1 000 parts)."""
+    from app.request_form import FIELDS, OTHER_FIELDS
+
+    data = {name: "" for name in (*FIELDS, *OTHER_FIELDS)}
+    data.update(_form(title="Survei Dua Ratus Variabel 2027", action="save", note="",
+                      **_variable_rows(200, every_field=True)))
+    for kind in ("cover_letter", "questionnaire", "request_form", "other"):
+        data[f"file_{kind}"] = (io.BytesIO(b""), "")
+    r = clients["applicant_a"].post(f"/portal/requests/{draft_of_200}/edit", data=data,
+                                    content_type="multipart/form-data")
+    assert r.status_code == 302, r.status_code
+    assert len(_variables_of(app, draft_of_200)) == 200
+
+
+@pytest.mark.parametrize("count", [201, 250, 401])
+def test_more_than_200_variables_are_refused_in_words_and_nothing_is_lost(
+        app, world, clients, count):
+    title = f"Survei Kelebihan Variabel {count}"
+    data = _form(title=title, office_id=str(world.offices["1674"]), action="save",
+                 objectives="Tujuan yang tidak boleh hilang.", **_variable_rows(count))
+    r = clients["applicant_a"].post("/portal/requests/new", data=data)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert (f"Tabel variabel berisi {count} baris; paling banyak 200. "
+            f"Hapus {count - 200} baris.") in html
+    assert title in html and "Tujuan yang tidak boleh hilang." in html
+    shown, _rows = _shown_rows(html)
+    # Every row comes back (a forged POST past twice the limit: the first 400 of them).
+    assert shown == list(range(1, min(count, 400) + 1))
+    assert _new_request_id(app, title) is None
+
+
+def test_201_variables_on_a_saved_draft_change_nothing(app, clients, draft_of_200):
+    r = clients["applicant_a"].post(f"/portal/requests/{draft_of_200}/edit", data=_form(
+        title="Survei Yang Tidak Berubah", action="save", **_variable_rows(201)))
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "paling banyak 200" in html and "Survei Yang Tidak Berubah" in html
+    assert _shown_rows(html)[0] == list(range(1, 202))
+    assert _variables_of(app, draft_of_200) == [f"Variabel {i}" for i in range(1, 201)]
+    with app.app_context():
+        assert app.appbuilder.session.get(
+            m.ActivityRequest, draft_of_200).title == "Survei Dua Ratus Variabel 2027"
+
+
+@pytest.mark.parametrize("count", [199, 200])
+def test_199_or_200_variables_and_another_mistake_come_back_whole(app, world, clients, count):
+    title = f"Survei {count} Variabel Dengan Salah Tanggal"
+    data = _form(title=title, office_id=str(world.offices["1674"]), action="save",
+                 collection_start="bukan tanggal", **_variable_rows(count))
+    r = clients["applicant_a"].post("/portal/requests/new", data=data)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert 'id="form-errors"' in html and title in html and "bukan tanggal" in html
+    assert "paling banyak 200" not in html
+    shown, rows = _shown_rows(html)
+    assert shown == list(range(1, count + 1))
+    assert rows == 200  # 199 rows: one blank row up to the limit
+    assert _new_request_id(app, title) is None
+
+
+def test_a_200_variable_draft_with_another_mistake_keeps_the_draft(app, clients, draft_of_200):
+    r = clients["applicant_a"].post(f"/portal/requests/{draft_of_200}/edit", data=_form(
+        title="Survei Judul Baru", action="save", sample_size="-5", **_variable_rows(200)))
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Survei Judul Baru" in html and _shown_rows(html)[0] == list(range(1, 201))
+    with app.app_context():
+        assert app.appbuilder.session.get(
+            m.ActivityRequest, draft_of_200).title == "Survei Dua Ratus Variabel 2027"
