@@ -89,12 +89,6 @@ def _build_app(config: object | dict | None) -> Flask:
         for blueprint in (public_bp, portal_bp, account_bp, catalogue_bp, feedback_bp, queue_bp):
             app.register_blueprint(blueprint)
 
-    # FAB's list paging, order, filters, row keys, actions and rison: bad ones 400/404, not 500
-    # (after AppBuilder's own before_request, which sets g.user for an action's permission).
-    from . import list_args
-
-    list_args.init_app(app)
-
     from .security import apply_rate_limits
 
     apply_rate_limits(app)
