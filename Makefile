@@ -25,10 +25,14 @@ install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
 # Ours, and FAB's and WTForms' own strings in Indonesian (neither ships Indonesian).
+# Only a catalogue newer than its .mo is compiled: .ci/run runs two `make test` at once, and a
+# .mo rewritten while the other run's app reads it would be half a file.
 translations: | $(BIN)/python
-	@for dir in app/translations app/translations_fab app/translations_wtforms; do \
-		if ls $$dir/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-			$(BIN)/pybabel compile -d $$dir >/dev/null || exit 1; fi; done
+	@for po in app/translations*/*/LC_MESSAGES/messages.po; do \
+		mo=$${po%.po}.mo; \
+		if [ ! -f $$mo ] || [ $$po -nt $$mo ]; then \
+			$(BIN)/pybabel -q compile -i $$po -o $$mo.tmp >/dev/null && mv $$mo.tmp $$mo || exit 1; \
+		fi; done
 
 run: install
 	$(BIN)/python run.py --port $(PORT)
