@@ -160,6 +160,15 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
 
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
+    # Days a public form's one-time token is kept (app/form_tokens.py): a retried POST within
+    # them answers what the first one made.
+    FORM_TOKEN_DAYS = int(os.environ.get("FORM_TOKEN_DAYS", "7"))
+    # Rendered form PDFs and draft letter previews, kept until what they show changes
+    # (app/pdf_cache.py): shared by every worker; safe to empty at any time.
+    PDF_CACHE_FOLDER = os.environ.get("PDF_CACHE_FOLDER", str(INSTANCE_DIR / "pdf-cache"))
+    # New PDF renders (cache misses) per user, or per address when anonymous: a large form
+    # takes seconds of CPU to render (issue 20). Empty: no limit.
+    PDF_RENDER_RATE_LIMIT = os.environ.get("PDF_RENDER_RATE_LIMIT", "20 per 10 minutes")
     MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "10"))
     # Werkzeug refuses (413) a body beyond this before reading it all. Twice the document limit:
     # a document a little too large still gets the upload form's own message.
@@ -175,8 +184,9 @@ class Config:
     AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
     PUBLIC_FORM_RATE_LIMIT = os.environ.get("PUBLIC_FORM_RATE_LIMIT", "10 per minute")
-    # One account name may fail this often before it is locked for the rest of the window,
-    # whatever address the guesses come from (security.py); empty switches the lock off.
+    # One account name may fail this often from one address before it is locked there for the
+    # rest of the window (security.py): a stranger locks out only himself; a password reset or
+    # an admin's "Unlock" lifts it at every address. Empty switches the lock off.
     AUTH_LOCKOUT = os.environ.get("AUTH_LOCKOUT", "5 per 15 minutes")
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "60 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

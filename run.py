@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 from app import create_app, letters
 from app.bootstrap import bootstrap, first_run_notice
+from app.cli import housekeeping
 from config import local_base_url
 
 
@@ -38,6 +39,7 @@ def main() -> None:
         server = make_server(args.host, args.port, app, threaded=True)
     with app.app_context():
         admin = bootstrap()
+        housekeeping()  # old one-time form tokens, interrupted uploads' .part files
         # Last on the screen, after the migration log: where to go and who to sign in as.
         print(first_run_notice(admin, local_base_url(args.host, args.port)), flush=True)
     letters.warm_up(background=True)  # the first letter's PDF set-up, off the officer's click

@@ -15,7 +15,8 @@ from .deferred_migrate import DeferredGroup, DeferredMigrate
 
 db = SQLA()
 mail = Mail()
-# Every POST of every page carries its token (FAB's REST API exempts itself: it uses JWT).
+# Every POST of every page carries its token. FAB exempts its REST API (meant for JWT), but
+# the API also takes the login cookie: api_csrf checks those writes (token and origin).
 csrf = CSRFProtect()
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -59,6 +60,9 @@ def _build_app(config: object | dict | None) -> Flask:
     db.init_app(app)
     transactions.init_app(app, db)  # after db: its teardown must run before the session's
     csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints from it
+    from . import api_csrf
+
+    api_csrf.init_app(app)  # the API's writes on the login cookie
     notify.init_app(app)
     mail.init_app(app)
     # What ``Migrate().init_app(app, db, directory=…, render_as_batch=True)`` did, deferred.
@@ -88,6 +92,12 @@ def _build_app(config: object | dict | None) -> Flask:
 
         for blueprint in (public_bp, portal_bp, account_bp, catalogue_bp, feedback_bp, queue_bp):
             app.register_blueprint(blueprint)
+
+    # FAB's list paging, order, filters, row keys, actions and rison: bad ones 400/404, not 500
+    # (after AppBuilder's own before_request, which sets g.user for an action's permission).
+    from . import list_args
+
+    list_args.init_app(app)
 
     from .security import apply_rate_limits
 

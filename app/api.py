@@ -35,7 +35,6 @@ PROGRESS_COLUMNS = [
     "clock_paused_at", "sent_at", "closed_at",
 ]
 FORM_NAMES = frozenset(REQUEST_FORM_COLUMNS)
-LETTER_TEXT_MAX = 20_000  # a letter's body or suggestions: several pages, but bounded
 
 
 # --- input checks ------------------------------------------------------------------------------
@@ -71,6 +70,14 @@ def _at_most(limit: int):
     def check(value):
         if value is not None and len(value) > limit:
             raise ValidationError(_("At most %(max)d characters, please.", max=limit))
+    return check
+
+
+def _letter_lines(max_lines: int, suggestions: bool):
+    def check(value):
+        problem = letters.text_problem(value, max_lines, suggestions=suggestions)
+        if problem:
+            raise ValidationError(problem)
     return check
 
 
@@ -283,7 +290,8 @@ class RequestApi(_CheckedApi):
             if value is None:
                 continue  # absent or null: the schema's own "required" check answers
             value = value.get("id") if isinstance(value, dict) else value
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_DB_INT:
+            if (isinstance(value, bool) or not isinstance(value, int)
+                    or not 0 < value <= MAX_DB_INT):
                 return self.response_422(
                     message={name: [_("Give the id of an existing row, e.g. 1.")]})
             ids[name] = value
@@ -631,9 +639,10 @@ class LetterApi(_CheckedApi):
     ]
     search_columns = ["request", "number"]
     openapi_spec_tag = "Letters"
+    # The letter screen's bounds (letters.text_problem): each line costs the preview's render.
     validators_columns = {"result": _choice(LETTER_RESULTS),
-                          "suggestions": _at_most(LETTER_TEXT_MAX),
-                          "body": _at_most(LETTER_TEXT_MAX)}
+                          "suggestions": _letter_lines(letters.SUGGESTION_MAX_LINES, True),
+                          "body": _letter_lines(letters.BODY_MAX_PARAGRAPHS, False)}
 
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
@@ -686,6 +695,11 @@ APIS = (RequestApi, ReviewApi, LetterApi)
 
 
 def register_apis(appbuilder) -> None:
+    from flask_appbuilder.security.schemas import login_post
+
+    # FAB's JSON login reads payload["provider"] unchecked: without one, a 500 (KeyError).
+    # Required, its schema answers the 400 instead.
+    login_post.fields["provider"].required = True
     # Imported here: those modules build on this one's base classes and filters.
     from .catalogue_api import CatalogueApi
     from .feedback_api import ComplaintApi, RatingApi

@@ -1,5 +1,5 @@
 """`flask` commands: seed roles, create offices and users, demo data, full bootstrap, outbox,
-the catalogue index, backup and restore."""
+the catalogue index, backup and restore, clean-up."""
 from __future__ import annotations
 
 import time
@@ -18,7 +18,7 @@ from .security import ROLES
 
 def register_cli(app: Flask) -> None:
     for command in (seed_roles, create_user, create_office, seed_demo, init_command, outbox,
-                    search_group, backup_command, restore_command):
+                    search_group, backup_command, restore_command, cleanup_command):
         app.cli.add_command(command)
 
 
@@ -82,9 +82,33 @@ def seed_demo(n_requests, seed):
 def init_command():
     """Migrate the database, seed roles and the default office, create the first admin."""
     admin = boot.bootstrap()
+    housekeeping()  # once per release, before the servers start
     # Last, after the migration log: the address, and the admin (a new password only once).
     click.echo(boot.first_run_notice(admin, current_app.config["PUBLIC_BASE_URL"],
                                      serving=False))
+
+
+HOUSEKEEPING_EVERY = 24 * 3600.0  # seconds
+
+
+def housekeeping() -> dict:
+    """Remove what finished or interrupted work leaves behind: public forms' one-time tokens
+    older than FORM_TOKEN_DAYS and upload ``.part`` files older than an hour (a worker killed
+    mid-write). Run by `flask init`, run.py, `flask cleanup` and, daily, the outbox sender
+    service; wsgi.py removes the ``.part`` files at every start (no SQL there)."""
+    from . import form_tokens, uploads
+
+    return {"form_tokens": form_tokens.forget_old(current_app.appbuilder.session),
+            "part_files": uploads.remove_leftovers()}
+
+
+@click.command("cleanup")
+@with_appcontext
+def cleanup_command():
+    """Remove old one-time form tokens and interrupted uploads' .part files."""
+    counts = housekeeping()
+    click.echo(_("Removed %(tokens)d old form token(s) and %(parts)d unfinished upload "
+                 "file(s).", tokens=counts["form_tokens"], parts=counts["part_files"]))
 
 
 # AppGroup: every subcommand runs inside the app context.
@@ -107,8 +131,15 @@ def outbox_send(limit, every, rounds):
         click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
         return
     session = current_app.appbuilder.session
-    done = 0
+    done, tidy_at = 0, time.monotonic()
     while rounds is None or done < rounds:
+        if time.monotonic() >= tidy_at:  # the one long-running process: it tidies up daily
+            tidy_at = time.monotonic() + HOUSEKEEPING_EVERY
+            try:
+                housekeeping()
+            except Exception:
+                current_app.logger.exception("outbox: the daily clean-up failed")
+                session.rollback()
         try:
             counts = notify.send_due(limit=limit)
             if counts["sent"] or counts["failed"]:

@@ -19,11 +19,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
 
-from . import notify, skm, workflow
+from . import form_tokens, notify, skm, workflow
 from .access import login_required
 from .complaints import complaint_received_on, file_complaint, long_date
 from .models import (
@@ -156,6 +156,7 @@ def rating(req_id: int):
 
 
 class ComplaintForm(FlaskForm):
+    form_token = HiddenField()  # one-time (form_tokens): a retried POST files nothing twice
     office = SelectField(
         _l("Office"), coerce=_int_or_none,
         invalid_value_message=_l("Please choose an office from the list."),
@@ -241,6 +242,7 @@ def complaint_new():
         SelectChoice(r.id, f"{r.tracking_code} — {r.title}") for r in mine
     ]
     if request.method == "GET":
+        form.form_token.data = form_tokens.new()
         form.office.data = _default_office_id(offices)
         form.request_link.data = 0
         if user is not None:
@@ -250,6 +252,9 @@ def complaint_new():
             form.email.data = user.email
             form.phone.data = getattr(user, "phone", None)
 
+    token = form_tokens.valid(form.form_token.data) if request.method == "POST" else None
+    if token is not None and (used := form_tokens.find(session, token)) is not None:
+        return _complaint_sent_before(session, form, used, user, mine)
     if form.validate_on_submit():
         linked = None
         if form.request_link.data:
@@ -257,21 +262,56 @@ def complaint_new():
             linked = session.get(ActivityRequest, form.request_link.data)
             if linked is None or user is None or linked.applicant_id != user.id:
                 abort(400)
-        complaint, mail_ids = file_complaint(
-            session,
-            # A complaint about a request goes to the office that handles the request.
-            office_id=linked.office_id if linked else form.office.data,
-            subject=form.subject.data, text=form.text.data, reporter=user,
-            name=form.name.data, email=form.email.data or (user.email if user else None),
-            phone=form.phone.data, request_id=linked.id if linked else None,
-        )
+        try:
+            # The token is committed with the complaint and its acknowledgement, or not at all.
+            with form_tokens.recording(session, token, "complaint", user.id if user else None,
+                                       Complaint):
+                complaint, mail_ids = file_complaint(
+                    session,
+                    # A complaint about a request goes to the office that handles the request.
+                    office_id=linked.office_id if linked else form.office.data,
+                    subject=form.subject.data, text=form.text.data, reporter=user,
+                    name=form.name.data, email=form.email.data or (user.email if user else None),
+                    phone=form.phone.data, request_id=linked.id if linked else None,
+                )
+        except IntegrityError:
+            # Rolled back (file_complaint): the same form sent twice at once, and the other
+            # POST committed first? Then answered like its retry.
+            used = form_tokens.find(session, token)
+            if used is None:
+                raise
+            return _complaint_sent_before(session, form, used, user, mine)
         notify.try_send_now(mail_ids)
-        flash(_("Your complaint has been received. Keep the tracking code to follow it."),
-              "success")
-        return redirect("/complaints/%s" % complaint.tracking_code)
+        return _complaint_received(complaint)
+    if request.method == "POST" and token is None:
+        form.form_token.data = form_tokens.new()  # none posted (an old page): one from now on
     status = 400 if request.method == "POST" else 200
+    return _complaint_page(form, user, mine, status)
+
+
+def _complaint_page(form, user, mine, status):
     return render_template("feedback/complaint_new.html", form=form, user=user,
                            has_requests=bool(mine)), status
+
+
+def _complaint_received(complaint):
+    flash(_("Your complaint has been received. Keep the tracking code to follow it."), "success")
+    return redirect("/complaints/%s" % complaint.tracking_code)
+
+
+def _complaint_sent_before(session, form, used, user, mine):
+    """A complaint form whose token was used already: the first POST's answer again (its
+    tracking code) for whoever sent it, the same account or, anonymous, the same browser
+    that holds the token; anyone else gets the form back with a new token, nothing else."""
+    complaint = None
+    if form_tokens.mine(used, "complaint", user.id if user else None):
+        complaint = session.get(Complaint, used.object_id)
+    if complaint is not None:
+        return _complaint_received(complaint)
+    form.form_token.data = form_tokens.new()
+    flash(_("This form had already been sent once. Check what it says and send it again if "
+            "you want another complaint."), "warning")
+    return _complaint_page(form, user, mine, 409)
 
 
 @bp.get("/complaints/<code>")

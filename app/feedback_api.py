@@ -39,6 +39,7 @@ RATING_COLUMNS = [
     "comment", "created_at",
 ]
 IKM_MAX_DAYS = 3 * 366  # a period of at most three years: one query over its ratings
+IKM_FIRST, IKM_LAST = dt.date(1945, 1, 1), dt.date(2200, 12, 31)  # as a request's year
 
 
 def _db_id(**kwargs):
@@ -257,6 +258,11 @@ class RatingApi(_CheckedApi):
             office = request.args.get("office", type=int)
         except ValueError:
             return self.response_400(message=_("Give start and end as dates, e.g. 2026-01-31."))
+        if not (IKM_FIRST <= start and end <= IKM_LAST):
+            # Far dates overflow when the office's days are turned into UTC bounds (a 500).
+            return self.response_400(message=_(
+                "Give dates from the year %(first)d to %(last)d.",
+                first=IKM_FIRST.year, last=IKM_LAST.year))
         if end < start or (end - start).days > IKM_MAX_DAYS:
             return self.response_400(message=_(
                 "The period ends on or after its start and spans at most three years."))

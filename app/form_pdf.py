@@ -9,14 +9,30 @@ of the round that passed with its notes, and the suggestions. That is the file t
 """
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from . import letters
-from .models import LETTER_RESULTS, ChecklistItem
-from .request_form import SECTIONS, VARIABLE_FIELDS, YES_NO, choice_label
+from .models import LETTER_RESULTS, ChecklistItem, RequestVariable
+from .request_form import SECTIONS, VARIABLE_FIELDS, YES_NO, choice_label, text_limit
+
+
+# A request's own long answers are capped at request_commands.TEXT_LIMIT (imported from there
+# it would be a cycle: request_commands -> workflow -> notify -> here).
+ANSWER_PRINT_LIMIT = 5000
+# A checklist note longer than this is printed under the checklist, not in its cell.
+CHECK_NOTE_IN_CELL = 300
+
+
+def shown(value, limit: int | None) -> dict:
+    """A text as the PDF prints it: at most ``limit`` characters, and how many were left out
+    (data saved before a cap was lowered is kept whole in the database, printed cut)."""
+    text = "" if value is None else str(value)
+    if limit is None or len(text) <= limit:
+        return {"text": text, "cut": 0}
+    return {"text": text[:limit].rstrip(), "cut": len(text) - limit}
 
 
 def _rows(req):
@@ -28,9 +44,11 @@ def _rows(req):
             if req is not None and f.other and getattr(req, f.other):
                 value = f"{value}; {getattr(req, f.other)}" if value else getattr(req, f.other)
             options = [str(label) for label in f.choices.values()] if f.choices else []
-            fields.append({"label": f.label, "value": value, "options": options,
-                           "required": f.required, "one_of": f.one_of is not None,
-                           "long": f.kind == "textarea"})
+            fields.append({"label": f.label, "value": shown(value, ANSWER_PRINT_LIMIT),
+                           "options": options, "required": f.required,
+                           "one_of": f.one_of is not None, "long": f.kind == "textarea",
+                           # A filled long answer: a paragraph of its own (the template's note)
+                           "block": req is not None and f.kind == "textarea" and bool(value)})
         sections.append({"title": section.title, "fields": fields,
                          "surveys_only": section.surveys_only})
     return sections
@@ -50,8 +68,9 @@ def review_result(req) -> dict | None:
         for item in session.scalars(select(ChecklistItem).where(ChecklistItem.id.in_(ids))
                                     .order_by(ChecklistItem.position, ChecklistItem.id)):
             result = results.get(str(item.id)) or {}
+            note = (result.get("note") or "").strip()
             checks.append({"text": item.text, "ok": YES_NO["1" if result.get("ok") else "0"],
-                          "note": (result.get("note") or "").strip()})
+                           "note": note, "long": len(note) > CHECK_NOTE_IN_CELL})
     return {
         "name": letters.attachment_name(req.kind),
         "number": letter.number,
@@ -66,14 +85,19 @@ def review_result(req) -> dict | None:
 
 def render(req=None) -> bytes:
     """The form's PDF: blank without a request; with an issued letter, annotated (see above)."""
+    return letters.render_pdf(render_html(req))
+
+
+def render_html(req=None) -> str:
+    """The form's HTML as xhtml2pdf gets it: everything the PDF shows, so pdf_cache keys on it."""
     variables = []
     if req is not None:
-        variables = [[getattr(v, f.name) or "" for f in VARIABLE_FIELDS] for v in req.variables]
-    html = render_template(
+        limits = {f.name: text_limit(f.name, RequestVariable.__table__) for f in VARIABLE_FIELDS}
+        for v in req.variables:
+            values = [(f, shown(getattr(v, f.name), limits[f.name])) for f in VARIABLE_FIELDS]
+            variables.append({"name": values[0][1], "fields": values[1:]})
+    return render_template(
         "portal/form_pdf.html", req=req, sections=_rows(req), variable_fields=VARIABLE_FIELDS,
-        variables=variables or [[""] * len(VARIABLE_FIELDS)] * (0 if req else 8),
-        office=req.office if req is not None else None,
-        service_office=current_app.config.get("OFFICE_NAME"),
+        variables=variables, office_name=req.office.name if req is not None else "",
         result=review_result(req),
     )
-    return letters.render_pdf(html)

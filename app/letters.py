@@ -194,6 +194,28 @@ def _lines(text: Optional[str]) -> list[str]:
 
 suggestion_lines = _lines  # the letter's numbered suggestions, as the annotated form lists them
 
+# What an officer may put in a draft (issue 20): every line is a paragraph or a numbered item
+# of the PDF, and xhtml2pdf pays per item (9 999 suggestion lines took 5 s per preview). A
+# letter has a few paragraphs and a few suggestions; these leave ample room.
+SUGGESTION_MAX_LINES = 50
+BODY_MAX_PARAGRAPHS = 30
+LETTER_TEXT_MAX = 20_000  # characters of the body or the suggestions
+
+
+def text_problem(text: Optional[str], max_lines: int, *, suggestions: bool) -> Optional[str]:
+    """Why a draft's suggestions (or body) are refused, in the user's language; else None."""
+    text = text or ""
+    if len(text) > LETTER_TEXT_MAX:
+        return str(_l("At most %(max)d characters, please.", max=LETTER_TEXT_MAX))
+    count = len(_lines(text))
+    if count <= max_lines:
+        return None
+    if suggestions:
+        return str(_l("At most %(max)d suggestions, one per line, please (there are "
+                      "%(count)d).", max=max_lines, count=count))
+    return str(_l("At most %(max)d paragraphs, one per line, please (there are %(count)d).",
+                  max=max_lines, count=count))
+
 
 # --- QR code -------------------------------------------------------------------------------------
 

@@ -225,3 +225,8 @@ class RekomInterface(SQLAInterface):
     def __init__(self, *args, **kwargs):
         self._filter_conversions: dict = {}
         super().__init__(*args, **kwargs)
+
+    def get_search_columns_list(self) -> list[str]:
+        # FAB filters a JSON column as text; PostgreSQL has no text operators on json, so every
+        # such filter failed there (issue 20): not offered (a view may still name one).
+        return [col for col in super().get_search_columns_list() if not self.is_json(col)]

@@ -273,6 +273,9 @@ class RekomUser(User):
         ForeignKey("office.id", ondelete="SET NULL"), index=True
     )
 
+    # Logout and a password reset set it: a session begun before it is refused (security.py).
+    sessions_valid_after: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
     office: Mapped[Optional[Office]] = relationship(foreign_keys=[office_id])
 
     __table_args__ = (
@@ -905,6 +908,22 @@ class AuditEvent(Model):
 
     def __repr__(self) -> str:
         return f"{self.object_type}#{self.object_id} {self.action}"
+
+
+class FormSubmission(Model):
+    """A public form's one-time token, kept once its POST has made something: the same POST
+    retried (its answer lost on the way) is shown what the first one made."""
+
+    __tablename__ = "form_submission"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    form: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[Optional[int]] = mapped_column(Integer)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+
+    def __repr__(self) -> str:
+        return f"{self.form} {self.token[:8]}"
 
 
 class OutboundEmail(Model):

@@ -24,7 +24,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from . import form_pdf, letters, notify, portal_forms, request_commands, uploads, workflow
+from . import (
+    form_tokens,
+    letters,
+    notify,
+    pdf_cache,
+    portal_forms,
+    request_commands,
+    uploads,
+    workflow,
+)
 from .access import login_required
 from .input_guard import MAX_DB_INT
 from .models import (
@@ -99,7 +108,11 @@ def _offices():
                               .order_by(Office.name)).all()
 
 
-def _render_form(form, req, errors=(), status=200):
+def _render_form(form, req, errors=(), status=200, token=None):
+    if req is None:
+        # A new form gets its one-time token; one sent back with a mistake keeps it (the same
+        # attempt: nothing was made with it).
+        token = token or form_tokens.posted() or form_tokens.new()
     # Room for a few more variables below those entered (no script needed to add rows), up to
     # the limit: a table of 200 gets no blank row to invite a 201st.
     room = min(len(portal_forms.variable_rows(form)) + BLANK_VARIABLE_ROWS,
@@ -114,6 +127,7 @@ def _render_form(form, req, errors=(), status=200):
         upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
         similar_url=url_for("catalogue.similar")
         if "catalogue.similar" in current_app.view_functions else "",
+        form_token=token if req is None else None,
     ), status
 
 
@@ -124,7 +138,32 @@ def new_request():
     if request.method == "GET":
         form.year.data = workflow.office_today().year + 1
         return _render_form(form, None)
-    return _save(form, None)
+    token = form_tokens.posted()
+    used = form_tokens.find(_session(), token)
+    if used is not None:
+        return _sent_before(form, used)
+    return _save(form, None, token)
+
+
+SENT_BEFORE = _l("This form had already been sent: here is the request it made.")
+SEND_AGAIN = _l("This form had already been sent once. Check what it says and send it again if "
+                "you want another request.")
+
+
+def _sent_before(form, used):
+    """The answer to a new-request form whose token was used already: the request it made,
+    for the applicant who made it (the first answer lost on the way, a second click); for
+    anyone else, the form again with a new token and nothing of that request."""
+    req = None
+    if used is not None and form_tokens.mine(used, "request", g.user.id):
+        req = _session().get(ActivityRequest, used.object_id)
+    if req is None or req.applicant_id != g.user.id:
+        files = any(s and s.filename for kind in UPLOAD_KINDS
+                    for s in request.files.getlist(f"file_{kind}"))
+        return _render_form(form, None, [str(SEND_AGAIN)] + ([str(FILES_AGAIN)] if files else []),
+                            status=409, token=form_tokens.new())
+    flash(str(SENT_BEFORE), "info")
+    return redirect(url_for(".show_request", req_id=req.id))
 
 
 @bp.route("/requests/<int:req_id>/edit", methods=["GET", "POST"])
@@ -165,7 +204,7 @@ def _too_many_variables(form, rows) -> str | None:
              "remove %(extra)d of them.", count=count, max=limit, extra=count - limit)
 
 
-def _save(form, req):
+def _save(form, req, token=None):
     """Save the draft (and, when asked, submit it) through request_commands, the door the
     staff screens and the API use too. On any error nothing is stored and the page comes back
     with every value the applicant entered and every problem listed."""
@@ -192,7 +231,7 @@ def _save(form, req):
         if req is None:
             saved = request_commands.create(
                 session, g.user, office_id=_chosen_office_id(), values=portal_forms.values(form),
-                variables=rows, files=checked, action=submit, note=note)
+                variables=rows, files=checked, action=submit, note=note, form_token=token)
         else:
             saved = request_commands.update(
                 session, g.user, req.id, portal_forms.values(form), variables=rows,
@@ -205,6 +244,10 @@ def _save(form, req):
         # Rolled back: nothing stored, the form comes back with what was entered.
         return _render_form(form, req, [err.message] + ([str(FILES_AGAIN)] if files else []),
                             status=err.status if err.status != 404 else 409)
+    except form_tokens.AlreadyUsed:
+        # The same form sent twice at once, and the other POST committed first: rolled back
+        # here, answered like its retry.
+        return _sent_before(form, form_tokens.find(_session(), token))
     if saved.outcome is not None:
         notify.try_send_now(saved.email_ids)
         flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[submit].label), "success")
@@ -353,7 +396,7 @@ def letter_pdf(req_id):
 @login_required
 def print_request(req_id):
     req = _own_request(req_id)
-    pdf = form_pdf.render(req)
+    pdf = pdf_cache.request_form(req)  # rendered once per change (issue 20)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
                      download_name=f"formulir-{req.tracking_code}.pdf")
 
@@ -361,5 +404,5 @@ def print_request(req_id):
 @bp.get("/form.pdf")
 def blank_form():
     """The empty form, for those who fill it on paper (no login needed)."""
-    return send_file(io.BytesIO(form_pdf.render(None)), mimetype="application/pdf",
+    return send_file(io.BytesIO(pdf_cache.blank_form()), mimetype="application/pdf",
                      as_attachment=False, download_name="formulir-rekomendasi-kegiatan-statistik.pdf")

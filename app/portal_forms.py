@@ -44,7 +44,7 @@ from .request_commands import (
     TEXT_LIMIT,
     TOO_LONG,
 )
-from .request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, YES_NO
+from .request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, YES_NO, text_limit
 
 
 class _OptionalChoice:
@@ -80,10 +80,9 @@ def _choices(mapping) -> list:
 
 
 def _length(f, table=ActivityRequest.__table__) -> list:
-    # The column's own length (PostgreSQL refuses longer text; SQLite would keep it).
-    column = table.columns.get(f.name)
-    limit = getattr(column.type, "length", None) if column is not None else None
-    return [Length(max=limit or TEXT_LIMIT, message=TOO_LONG)]
+    # The front door's rule (request_commands.clean_value): the definition's cap, else the
+    # column's own length (PostgreSQL refuses longer text; SQLite would keep it).
+    return [Length(max=text_limit(f.name, table) or TEXT_LIMIT, message=TOO_LONG)]
 
 
 def _year_range(form, field):

@@ -26,11 +26,13 @@ from flask_appbuilder.security.forms import RegisterUserDBForm
 from flask_appbuilder.security.registerviews import RegisterUserDBView
 from flask_appbuilder.views import expose
 from flask_appbuilder.widgets import FormWidget
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -44,6 +46,7 @@ from wtforms.validators import (
 
 from . import codes, notify, passwords
 from .models import ID_DOC_TYPES, RekomRegisterUser, RekomUser
+from .offices import default_office
 from .security import APPLICANT, user_role_names
 
 PROFILE = ("id_doc_type", "id_doc_number", "phone", "agency", "position")
@@ -122,20 +125,55 @@ class RekomRegisterView(RegisterUserDBView):
         answer = super().this_form_post()
         return (answer, 422) if isinstance(answer, str) else answer
 
+    def add_form_unique_validations(self, form):
+        """None: FAB's "Already exists" on the user name or e-mail told anyone which accounts
+        exist. ``form_post`` answers a taken one as a new one and tells the address by mail."""
+
     def form_post(self, form):
-        self.add_form_unique_validations(form)
+        """A registration, or the same answer for a name or address already taken.
+
+        - the address has an account: its owner is mailed ("someone tried to register with
+          your address; log in or choose a new password");
+        - the address has a registration waiting: its activation link is sent again;
+        - the user name is taken (the address is free): the address is told the name cannot
+          be used, and to register again with another;
+        nothing is made in these cases, and the page says what it says for a new one.
+        """
         sm = self.appbuilder.sm
-        reg = sm.add_register_user(form.username.data, form.first_name.data,
-                                   form.last_name.data, form.email.data, form.password.data)
-        if not reg:
-            flash(str(self.error_message), "danger")
-            return
         session = sm.session
-        for name in PROFILE:
-            setattr(reg, name, (form[name].data or "").strip() or None)
-        url = current_app.config["PUBLIC_BASE_URL"] + url_for(
-            ".activation", activation_hash=reg.registration_hash)
-        rows = notify.account_activation(session, reg, url)
+        username, email = form.username.data, form.email.data
+        user, waiting = _holders_of_email(session, email)
+        if user is None and waiting is None and _username_taken(session, username):
+            _balance_hash(form.password.data)
+            rows = _registration_mail(
+                session, "registration_username_taken", email,
+                " ".join(filter(None, (form.first_name.data, form.last_name.data))) or username,
+                _l("Your registration: choose another user name"),
+                url=_public_url(".this_form_get"), url_label=_l("Register again"),
+                username=username)
+        elif user is not None:
+            _balance_hash(form.password.data)
+            rows = _registration_mail(
+                session, "registration_address_taken", user.email, notify._name(user),
+                _l("Someone tried to register with your e-mail address"),
+                url=current_app.config["PUBLIC_BASE_URL"] + self.appbuilder.get_url_for_login,
+                url_label=_l("Log in"), username=user.username,
+                forgot_url=_public_url("account.forgot"))
+        elif waiting is not None:
+            _balance_hash(form.password.data)
+            rows = notify.account_activation(
+                session, waiting, _public_url(".activation",
+                                              activation_hash=waiting.registration_hash))
+        else:
+            reg = sm.add_register_user(username, form.first_name.data, form.last_name.data,
+                                       email, form.password.data)
+            if not reg:
+                flash(str(self.error_message), "danger")
+                return
+            for name in PROFILE:
+                setattr(reg, name, (form[name].data or "").strip() or None)
+            rows = notify.account_activation(
+                session, reg, _public_url(".activation", activation_hash=reg.registration_hash))
         session.commit()
         notify.try_send_now([r.id for r in rows])
         if notify.mail_configured():
@@ -160,6 +198,48 @@ class RekomRegisterView(RegisterUserDBView):
                     setattr(user, name, value)
                 sm.session.commit()
         return response
+
+
+def _public_url(endpoint: str, **values) -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
+
+
+def _holders_of_email(session, email: str):
+    """The account and the waiting registration with this address (any case), or None."""
+    email = (email or "").strip().lower()
+    user = session.scalars(select(RekomUser).where(
+        func.lower(RekomUser.email) == email)).first()
+    waiting = session.scalars(select(RekomRegisterUser).where(
+        func.lower(RekomRegisterUser.email) == email)).first()
+    return user, waiting
+
+
+def _username_taken(session, username: str) -> bool:
+    name = (username or "").strip().lower()
+    return any(session.scalar(select(func.count()).select_from(model).where(
+        func.lower(model.username) == name)) for model in (RekomUser, RekomRegisterUser))
+
+
+def _balance_hash(password: str) -> None:
+    """Hash as a new registration does, so a taken name or address takes as long to answer."""
+    generate_password_hash(
+        password, method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
+
+
+def _registration_mail(session, template: str, recipient: str, name: str, subject, *,
+                       url: str, url_label, **extra) -> list:
+    """An account mail (notify's frame, the office's language) with values of its own."""
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "id"):
+        subject, url_label = str(subject), str(url_label)
+        office = default_office(session)
+        context = dict(office=office, name=name, subject=subject, url=url,
+                       url_label=url_label,
+                       lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id", **extra)
+        return [notify.queue(session, recipient=recipient, subject=subject,
+                             text=render_template(f"email/{template}.txt", **context),
+                             html=render_template(f"email/{template}.html", **context),
+                             office_id=office.id if office else None)]
 
 
 # --- password reset --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from . import form_pdf, notify, search, workflow
+from . import notify, pdf_cache, search, workflow
 from .access import view_permission
 from .models import ATTACHMENT_KINDS, REQUEST_STATES, AuditEvent
 from .workdays import office_calendar, sla_status
@@ -182,7 +182,8 @@ class WorkflowActionsMixin:
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)
-        return send_file(io.BytesIO(form_pdf.render(item)), mimetype="application/pdf",
+        # Rendered once per change of what it shows (issue 20).
+        return send_file(io.BytesIO(pdf_cache.request_form(item)), mimetype="application/pdf",
                          download_name=f"formulir-{item.tracking_code}.pdf")
 
     def show_context(self, item, widgets) -> dict:

@@ -22,11 +22,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from . import codes, db_refusals, registration, uploads, workflow
+from . import codes, db_refusals, form_tokens, registration, uploads, workflow
 from .errors import DomainError
 from .models import CHANNELS, ActivityRequest, AuditEvent, RekomUser, RequestVariable
 from .offices import office_info
-from .request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS
+from .request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
 from .security import ADMIN, APPLICANT, HEAD, OFFICER, user_role_names
 
 # Applicants change their request while it is theirs to change; staff until the letter is issued.
@@ -96,8 +96,8 @@ class Saved:
 
 
 def _column_limit(name: str, table=ActivityRequest.__table__) -> int:
-    column = table.columns.get(name)
-    return getattr(column.type, "length", None) or TEXT_LIMIT
+    # The form definition's cap (a variable's concept: issue 20), else the column's length.
+    return text_limit(name, table) or TEXT_LIMIT
 
 
 def clean_value(name: str, value, table=ActivityRequest.__table__):
@@ -236,13 +236,17 @@ def can_edit(req: ActivityRequest, actor) -> bool:
 
 def create(session, actor, *, office_id, values: dict, variables=None, applicant_email=None,
            applicant_name=None, applicant_id=None, files=(), action: Optional[str] = None,
-           note: Optional[str] = None) -> Saved:
+           note: Optional[str] = None, form_token: Optional[str] = None) -> Saved:
     """A new request: the applicant's own (online) or, for staff, a walk-in one recorded for an
     applicant account: ``applicant_id``'s, or the one with ``applicant_email`` (made and
     invited when there is none).
 
     ``action`` "submit" submits it at once when it is complete; an incomplete one is kept as a
     draft and the caller asks the workflow why (``Saved.outcome`` is then None).
+
+    ``form_token``: the one-time token of the form that sent it (form_tokens), committed with
+    the request; when another POST of the same token committed first, nothing is written and
+    ``form_tokens.AlreadyUsed`` is raised.
     """
     roles = user_role_names(actor)
     staff = bool(roles & {ADMIN, OFFICER, HEAD})
@@ -268,7 +272,8 @@ def create(session, actor, *, office_id, values: dict, variables=None, applicant
         raise RequestInputError(errors)
 
     email_ids, stored, invited = [], [], None
-    with _all_or_nothing(session, stored):
+    with _all_or_nothing(session, stored, form_token), form_tokens.recording(
+            session, form_token, "request", actor.id, ActivityRequest):
         if applicant is not None:
             applicant_id, channel = applicant.id, "walk_in"
         elif staff:
@@ -367,15 +372,17 @@ def update(session, actor, request_id: int, values: dict, *, variables=None, fil
 
 
 @contextmanager
-def _all_or_nothing(session, stored: list):
+def _all_or_nothing(session, stored: list, form_token: Optional[str] = None):
     """Everything the block writes, or nothing: on any error the transaction is rolled back and
     the documents already stored are removed; a database refusal becomes a RequestInputError
-    naming its field (db_refusals)."""
+    naming its field (db_refusals), the form token's own (a race lost) AlreadyUsed."""
     try:
         yield
     except (IntegrityError, DataError) as err:
         session.rollback()
         uploads.discard(stored)
+        if form_token and form_tokens.find(session, form_token) is not None:
+            raise form_tokens.AlreadyUsed(form_token) from None
         raise RequestInputError(db_refusals.errors(err)) from None
     except Exception:
         session.rollback()

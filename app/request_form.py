@@ -24,6 +24,7 @@ from .models import (
     SCHEDULE_STAGES,
     SELECTION_METHODS,
     ActivityRequest,
+    RequestVariable,
 )
 
 # Multi-choice answers without a database constraint (stored as comma-separated codes).
@@ -51,11 +52,11 @@ class Field:
     help: object = None
     other: Optional[str] = None  # the "other, namely …" text field of a multi-choice
     one_of: Optional[OneOf] = None  # its group: at least one of them is needed to submit
+    limit: Optional[int] = None  # characters: the definition's own cap, below the column's
 
     @property
     def max_length(self) -> Optional[int]:
-        column = ActivityRequest.__table__.columns.get(self.name)
-        return getattr(column.type, "length", None) if column is not None else None
+        return text_limit(self.name)
 
 
 @dataclass(frozen=True)
@@ -191,14 +192,35 @@ SECTIONS = (
 FIELDS = {f.name: f for section in SECTIONS for f in section.fields}
 OTHER_FIELDS = {f.other: f for f in FIELDS.values() if f.other}
 
+# A variable's concept and definition, in characters (issue 20): the largest form allowed
+# (200 variables, every text at its cap) must make its PDF within 5 s (bench/pdf_worst.py,
+# bench/README.md). The Text columns alone allowed 5 000 each: 40 s of CPU per render. A
+# concept or a definition is a sentence or a short paragraph; 2 000 leaves room for several.
+VARIABLE_TEXT_LIMIT = 2000
+
 # The variables table of the form (one row per variable).
 VARIABLE_FIELDS = (
     Field("name", _l("Variable name"), required=True),
-    Field("concept", _l("Concept"), "textarea"),
-    Field("definition", _l("Definition"), "textarea"),
+    Field("concept", _l("Concept"), "textarea", limit=VARIABLE_TEXT_LIMIT),
+    Field("definition", _l("Definition"), "textarea", limit=VARIABLE_TEXT_LIMIT),
     Field("reference_period", _l("Reference period")),
     Field("questionnaire_item", _l("Questionnaire item")),
 )
+VARIABLES = {f.name: f for f in VARIABLE_FIELDS}
+
+
+def text_limit(name: str, table=ActivityRequest.__table__) -> Optional[int]:
+    """The most characters a text answer may hold: the definition's cap (``Field.limit``)
+    where it sets one, else its column's length; None for a Text column without a cap (the
+    callers then apply request_commands.TEXT_LIMIT). ``table``: the request's or the
+    variables' (``RequestVariable.__table__``). The one rule of the front door
+    (request_commands.clean_value), the portal's form and the PDF."""
+    fields = {ActivityRequest.__table__: FIELDS, RequestVariable.__table__: VARIABLES}
+    f = fields.get(table, {}).get(name)
+    if f is not None and f.limit is not None:
+        return f.limit
+    column = table.columns.get(name)
+    return getattr(column.type, "length", None) if column is not None else None
 
 
 def section_columns(section: Section) -> list[str]:

@@ -6,9 +6,22 @@ the code stays the single source of truth — the way Superset's security manage
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
+import time
 
-from flask import current_app, flash, g, has_request_context
+from flask import (
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    session,
+)
+from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
@@ -18,7 +31,10 @@ from flask_appbuilder.security.views import (
     UserDBModelView,
     UserGroupModelView,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, user_logged_in
 from limits import parse as parse_limit
 from sqlalchemy import bindparam, false, or_, select
 from sqlalchemy.orm import aliased, contains_eager
@@ -31,6 +47,20 @@ from .models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
 from .screen_writes import SafeWritesMixin
 
 log = logging.getLogger(__name__)
+
+# The lock after failed log-ins (auth_user_db) is counted per account name *and* address, in
+# the rate limiter's storage, under the name's generation: a password reset or an admin's
+# "Unlock" moves the generation on, which lifts the name's locks at every address at once
+# (the storage cannot list keys). The generation outlives any lock window: one that expired
+# while older counts still stood would bring those back.
+LOCK_SCOPE = "login-fail"
+LOCK_GENERATION = "rekomstat-login-lock-generation/"
+LOCK_GENERATION_TTL = 30 * 24 * 3600
+
+# The moment this session logged in (naive UTC, ISO text: microseconds kept, where Flask's own
+# datetime tag keeps whole seconds). A session from before the account's
+# ``sessions_valid_after`` (set by logout and by a password change) counts as logged out.
+SESSION_LOGIN_AT = "_rekomstat_login_at"
 
 ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC = "Admin", "Officer", "Head", "Applicant", "Public"
 ROLES = (ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC)
@@ -170,6 +200,33 @@ def is_admin(user) -> bool:
     return ADMIN in user_role_names(user)
 
 
+def _utcnow() -> dt.datetime:
+    # Naive UTC, like every timestamp of the schema (models._now).
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _stamp_login(_app, user=None, **_extra) -> None:
+    """flask-login's ``user_logged_in``: the session remembers when it logged in."""
+    session[SESSION_LOGIN_AT] = _utcnow().isoformat()
+
+
+user_logged_in.connect(_stamp_login, weak=False)
+
+
+def session_login_moment() -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(session.get(SESSION_LOGIN_AT) or "")
+    except (TypeError, ValueError):
+        return None
+
+
+def _lock_account(name: str) -> str:
+    """A typed account name as a storage key: lower case (FAB's names are), fixed length and
+    no separator an odd name could use to reach another name's key."""
+    name = (name or "").strip().lower()[:256]
+    return hashlib.sha256(name.encode()).hexdigest()[:32] if name else ""
+
+
 class FilterOffice(BaseFilter):
     """Rows of the current user's office only; admins see every office.
 
@@ -274,6 +331,21 @@ class RekomUserDBModelView(SafeWritesMixin, UserDBModelView):
     def pre_update(self, item):
         super().pre_update(item)
         self._blank_to_none(item)
+
+    @action("unlock", _l("Unlock"),
+            _l("Lift the log-in lock of the selected accounts, at every address?"),
+            "fa-unlock")
+    def unlock(self, items):
+        """Lift the lock after failed log-ins (auth_user_db) for these accounts."""
+        users = items if isinstance(items, list) else [items]
+        for user in users:
+            self.appbuilder.sm.unlock_account(user)
+            log.info("log-in lock lifted for account %r by %r", user.username,
+                     getattr(g.user, "username", None))
+        flash(ngettext("The log-in lock of %(num)d account is lifted.",
+                       "The log-in lock of %(num)d accounts is lifted.", len(users)), "success")
+        self.update_redirect()
+        return redirect(self.get_redirect())
 
 
 class RekomRoleModelView(SafeWritesMixin, RoleModelView):
@@ -416,26 +488,31 @@ class RekomstatSecurityManager(SecurityManager):
         return frozenset((p, v) for p, v in rows)
 
     def auth_user_db(self, username, password):
-        """FAB's password check, with a lock per account name after repeated failures.
+        """FAB's password check, with a lock per account name and address after repeated
+        failures.
 
-        The per-address login limit stops one machine; this stops many machines guessing one
-        account. The count is kept in the rate limiter's storage (shared through Redis when
-        several app servers run) and is kept for any name typed, known or not, so the lock
-        does not tell an attacker which accounts exist.
+        The per-address login limit slows one machine; this stops it guessing one account for
+        the rest of the window. Counted per name *and* address, so a stranger who fails on
+        purpose locks out only himself, not the account's owner; a password reset or an
+        admin's "Unlock" lifts the name's locks at every address (``unlock_account``). Kept in
+        the rate limiter's storage (shared through Redis when several app servers run) for any
+        name typed, known or not, so the lock does not tell which accounts exist.
         """
-        key = (username or "").strip().lower()[:256]
         item = self._lockout_item()
-        if item is not None and key and not self.limiter.limiter.test(item, "login-fail", key):
-            log.warning("login refused: account %r locked after repeated failures", key)
-            flash(_l("Too many failed log-in attempts for this account. Try again in a few "
-                     "minutes, or reset your password."), "danger")
+        ids = self._lock_ids(username) if item is not None else None
+        if ids is not None and not self.limiter.limiter.test(item, *ids):
+            log.warning("login refused: account %r locked after repeated failures from %s",
+                        (username or "").strip().lower()[:256], ids[-1])
+            if not request.path.startswith("/api/"):  # the API answers 401 and no page
+                flash(_("Too many failed log-in attempts for this account. Try again in a few "
+                        "minutes, or reset your password."), "danger")
             return None
         user = super().auth_user_db(username, password)
-        if item is not None and key:
+        if ids is not None:
             if user is None:
-                self.limiter.limiter.hit(item, "login-fail", key)
+                self.limiter.limiter.hit(item, *ids)
             else:
-                self.limiter.limiter.clear(item, "login-fail", key)
+                self.limiter.limiter.clear(item, *ids)
         return user
 
     def _lockout_item(self):
@@ -444,6 +521,78 @@ class RekomstatSecurityManager(SecurityManager):
         if not rate or not getattr(self.limiter, "enabled", False):
             return None
         return parse_limit(rate)
+
+    def _lock_ids(self, name):
+        """The limiter identifiers of a typed name's lock at this request's address (ProxyFix
+        has made it the client's), under the name's generation; None for an empty name."""
+        account = _lock_account(name)
+        if not account:
+            return None
+        generation = self.limiter.limiter.storage.get(LOCK_GENERATION + account)
+        address = (request.remote_addr if has_request_context() else None) or "-"
+        return (LOCK_SCOPE, account, str(generation), address)
+
+    def unlock_account(self, user) -> None:
+        """Lift the lock after failed log-ins for this account at every address: both names a
+        person may log in with (user name and e-mail) move to a new generation."""
+        item = self._lockout_item()
+        if item is None:
+            return
+        storage = self.limiter.limiter.storage
+        ttl = max(LOCK_GENERATION_TTL, 2 * item.get_expiry())
+        for name in {user.username, user.email}:
+            account = _lock_account(name)
+            if account:
+                key = LOCK_GENERATION + account
+                # A value never used before (the time in microseconds), not "+1": counts of
+                # a generation that expired and came round again must not come back.
+                storage.clear(key)
+                storage.incr(key, ttl, amount=time.time_ns() // 1000)
+
+    # --- sessions end at logout ------------------------------------------------------------
+
+    def create_login_manager(self, app):
+        lm = super().create_login_manager(app)
+        # Sessions only: JWTs are loaded by ``load_user`` (load_user_jwt), with no session.
+        lm.user_loader(self.load_session_user)
+        return lm
+
+    def load_session_user(self, pk):
+        """flask-login's loader: the session's user, unless it logged in before the account's
+        sessions were ended (logout, password change) — a copied cookie stops working."""
+        user = self.load_user(pk)
+        cutoff = getattr(user, "sessions_valid_after", None)
+        if user is not None and cutoff is not None:
+            began = session_login_moment()
+            if began is None or began < cutoff:
+                return None
+        return user
+
+    def end_sessions(self, user, keep_current: bool = False) -> None:
+        """Every session of this account begun until now counts as logged out (the caller
+        commits); ``keep_current``: this browser's, if it is the account's, stays in."""
+        now = _utcnow()
+        user.sessions_valid_after = now
+        if keep_current and has_request_context() and current_user.is_authenticated \
+                and current_user.get_id() == str(user.id):
+            session[SESSION_LOGIN_AT] = now.isoformat()
+
+    def on_user_logout(self, user) -> None:
+        # FAB's AuthView.logout, after flask-login's logout_user: copies of the cookie too.
+        super().on_user_logout(user)
+        self.end_sessions(user)
+        session.pop(SESSION_LOGIN_AT, None)
+        self.session.commit()
+
+    def reset_password(self, userid, password):
+        """FAB's password change (its screens and the portal's reset link) also ends the
+        account's other sessions and lifts its log-in lock at every address."""
+        user = self.get_user_by_id(userid)
+        if user is not None:
+            self.end_sessions(user, keep_current=True)  # committed with the password
+        super().reset_password(userid, password)
+        if user is not None:
+            self.unlock_account(user)
 
     def register_views(self):
         # Imported here: registration sends mail through notify, which imports this module.
@@ -509,7 +658,40 @@ def apply_rate_limits(app) -> None:
         blueprint = app.blueprints.get(name)
         if blueprint is not None:
             limiter.limit(rate, methods=["POST"])(blueprint)
+    _limit_both_login_doors(app, limiter)
     # A kiosk is one address taking every visitor's number: a looser limit, still a limit.
     if "queue" in app.blueprints:
         limiter.limit(app.config.get("KIOSK_RATE_LIMIT", "60 per minute"),
                       methods=["POST"])(app.blueprints["queue"])
+
+
+API_LOGIN_ENDPOINT = "SecurityApi.login"
+
+
+def _login_limit_breached(_limit):
+    """The API's 429 in its own shape (JSON with a message); the form's stays a page."""
+    if request.endpoint == API_LOGIN_ENDPOINT:
+        response = jsonify(message=_("Too many log-in attempts from this address. Please wait "
+                                     "a minute and try again."))
+        response.status_code = 429
+        return response
+    return None
+
+
+def _limit_both_login_doors(app, limiter) -> None:
+    """One AUTH_RATE_LIMIT per address for the log-in form and the API's log-in together.
+
+    FAB limits only its form (AuthDBView's blueprint); its SecurityApi login took guesses
+    without end. A shared limit on both counts every try against one budget, so the second
+    door adds no tries (FAB's own limit on the form stays: it never refuses sooner).
+    """
+    if not app.config.get("AUTH_RATE_LIMITED"):
+        return
+    shared = limiter.shared_limit(app.config["AUTH_RATE_LIMIT"], scope="login",
+                                  methods=["POST"], on_breach=_login_limit_breached)
+    auth_view = getattr(app.appbuilder.sm, "auth_view", None)
+    if auth_view is not None and auth_view.blueprint.name in app.blueprints:
+        shared(app.blueprints[auth_view.blueprint.name])
+    if API_LOGIN_ENDPOINT in app.view_functions:
+        # Flask-Limiter counts a decorated view when the decorated function runs.
+        app.view_functions[API_LOGIN_ENDPOINT] = shared(app.view_functions[API_LOGIN_ENDPOINT])

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from flask_babel import gettext as _
 
 from . import codes
 from .models import Attachment
+
+log = logging.getLogger(__name__)
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls container
 # extension -> (content type, how to recognise it)
@@ -112,6 +116,33 @@ def store(session, request_id: int, kind: str, checked: CheckedFile, user_id: in
                      uploaded_by_id=user_id)
     session.add(row)
     return row
+
+
+PART_GRACE_SECONDS = 3600  # an upload still being written (in any worker) is far younger
+
+
+def remove_leftovers(folder=None, grace: float = PART_GRACE_SECONDS, now=None) -> int:
+    """Remove the ``.part`` files of uploads interrupted before their rename (a worker killed
+    mid-write) that are older than ``grace`` seconds; stored documents have no suffix and are
+    never touched. One walk of the folder (``UPLOAD_FOLDER`` by default): cheap enough for every
+    start. Returns how many were removed."""
+    folder = Path(folder if folder is not None else _folder())
+    cutoff = (time.time() if now is None else now) - grace
+    removed = 0
+    for root, _dirs, files in os.walk(folder, followlinks=False):
+        for name in files:
+            if not name.endswith(".part"):
+                continue
+            path = Path(root) / name
+            try:
+                if path.lstat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass  # renamed or removed meanwhile
+            except OSError as err:  # not ours to remove: say so, and start all the same
+                log.warning("could not remove the unfinished upload %s: %s", path, err)
+    return removed
 
 
 def discard(rows) -> None:

@@ -21,7 +21,7 @@ from markupsafe import escape
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
@@ -34,6 +34,7 @@ from . import (
     letters,
     notify,
     offices,
+    pdf_cache,
     portal_forms,
     registration,
     request_commands,
@@ -333,6 +334,20 @@ class RequestVariableView(RequestChildView):
     }
     order_columns = ["position", "name"]
     base_order = ("position", "asc")
+    # The portal's caps (request_form): past them a row would cost the form's PDF its 5 s.
+    validators_columns = {
+        name: [Length(max=request_form.text_limit(name, RequestVariable.__table__),
+                      message=request_commands.TOO_LONG)]
+        for name in ("concept", "definition")
+    }
+
+    def pre_add(self, item):
+        owner = item.request.id if item.request is not None else item.request_id
+        count = self.datamodel.session.scalar(
+            select(func.count(RequestVariable.id)).where(RequestVariable.request_id == owner))
+        if owner is not None and count >= request_commands.MAX_VARIABLES:
+            raise ValueError(_("At most %(max)d variables, please.",
+                               max=request_commands.MAX_VARIABLES))
 
 
 class AttachmentView(RequestChildView):
@@ -619,6 +634,15 @@ class _RoleFilter(BaseFilter):
 # --- Surat -----------------------------------------------------------------------------------
 
 
+def _letter_text(max_lines: int, suggestions: bool):
+    """The edit form's check of a draft's suggestions or body (letters.text_problem)."""
+    def check(form, field):
+        problem = letters.text_problem(field.data, max_lines, suggestions=suggestions)
+        if problem:
+            raise ValidationError(problem)
+    return check
+
+
 class LetterView(OfficeScopedView):
     datamodel = RekomInterface(Letter)
     list_title = _l("Recommendation letters")
@@ -637,6 +661,9 @@ class LetterView(OfficeScopedView):
     label_columns = labels.LETTER
     formatters_columns = {"result": labelled(LETTER_RESULTS)}
     edit_form_extra_fields = {"result": choice(_l("Result"), LETTER_RESULTS)}
+    # What a draft may hold (letters.text_problem): each line is an item xhtml2pdf pays for.
+    validators_columns = {"suggestions": [_letter_text(letters.SUGGESTION_MAX_LINES, True)],
+                          "body": [_letter_text(letters.BODY_MAX_PARAGRAPHS, False)]}
     # Letters are made by the "draft letter" action and numbered by "issue", never added here.
     base_permissions = ["can_list", "can_show", "can_edit", "can_pdf"]
     show_template = "rekomstat/letter_show.html"
@@ -660,10 +687,9 @@ class LetterView(OfficeScopedView):
         if letter.is_issued:
             data = letter.pdf
         else:
-            # A draft: rendered on the fly, marked as a draft, never stored — what the head reads
-            # before signing.
-            data = letters.render_pdf(letters.render_html(
-                letter, verify_url=workflow.verify_url(letter.verification_code)))
+            # A draft: marked as a draft, never stored with the letter — what the head reads
+            # before signing; rendered once per change of what it shows (pdf_cache, issue 20).
+            data = pdf_cache.draft_letter(letter, workflow.verify_url(letter.verification_code))
         return send_file(io.BytesIO(data), mimetype="application/pdf",
                          download_name=letters.pdf_filename(letter), as_attachment=False)
 

@@ -153,6 +153,7 @@ class User:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
         self.username = username
+        self.csrf = ""  # the session's CSRF token: the API takes a cookie's write only with it
 
     def call(self, kind: str, path: str, data: dict | None = None, expect=(200, 302)):
         base = self.bases[self.turn % len(self.bases)]
@@ -160,6 +161,8 @@ class User:
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         request = urllib.request.Request(base + path, data=body, method=(
             "GET" if data is None and kind != "api" else "POST"))
+        if kind == "api":
+            request.add_header("X-CSRFToken", self.csrf)
         started = time.perf_counter()
         try:
             with self.opener.open(request, timeout=60) as answer:
@@ -178,7 +181,7 @@ class User:
         return (found.group(1) or found.group(2)) if found else ""
 
     def log_in(self) -> None:
-        token = self.token("/login/")
+        token = self.csrf = self.token("/login/")
         status, _ = self.call("login", "/login/", {"username": self.username,
                                                    "password": DEMO_PASSWORD,
                                                    "csrf_token": token}, expect=(302,))

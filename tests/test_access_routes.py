@@ -373,6 +373,10 @@ def call(app, web, tokens, rule, user, parties) -> Call:
         response = client.open(url, method=method, **kwargs)
     except Exception as exc:  # TESTING propagates exceptions: what a visitor gets as a 500
         return Call(key, user, url, _Crash(exc), None)
+    if key == "GET /logout/" and user is not None:
+        # A logout ends every session of the account (issue 20): the walk's own logs in again.
+        from conftest import login
+        login(web[user], user)
     followed = None
     location = response.headers.get("Location", "")
     # The page a POST redirects to shows its flash messages (where a refusal could name what

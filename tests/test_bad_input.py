@@ -41,7 +41,7 @@ from app import input_guard, skm
 from app import models as m
 from app.feedback import COMMENT_MAX, COMPLAINT_TEXT_MAX
 from app.portal_forms import TEXT_LIMIT
-from app.request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS
+from app.request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
 from app.uploads import TYPES
 
 FAST = settings(
@@ -253,7 +253,7 @@ REQUEST_TEXT_LIMITS = {
     **{name: _text_limit(f) for name, f in FIELDS.items() if f.kind in ("text", "textarea")},
     **{name: limit_of(m.ActivityRequest, name) for name in OTHER_FIELDS},
 }
-VARIABLE_TEXT_LIMITS = {f"variables-0-{f.name}": limit_of(m.RequestVariable, f.name) or TEXT_LIMIT
+VARIABLE_TEXT_LIMITS = {f"variables-0-{f.name}": text_limit(f.name, m.RequestVariable.__table__) or TEXT_LIMIT
                         for f in VARIABLE_FIELDS}
 EMAIL_FIELDS = [name for name, f in FIELDS.items() if f.kind == "email"]
 DATE_FIELDS = [name for name, f in FIELDS.items() if f.kind == "date"]
