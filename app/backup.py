@@ -65,6 +65,7 @@ from .backup_db import (  # noqa: F401  (database_counts, find_pg_tool, libpq_co
     restore_sqlite,
     server_major_of,
 )
+from .workdays import utcnow
 
 FORMAT = "rekomstat-backup"
 FORMAT_VERSION = 1
@@ -91,7 +92,8 @@ class RestoreResult:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    # Aware, unlike the stored times: .timestamp() must not read it as the server's local time.
+    return utcnow().replace(tzinfo=dt.UTC)
 
 
 def human_size(n: int) -> str:

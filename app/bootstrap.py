@@ -14,17 +14,16 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .errors import DomainError
 from .models import Office, RekomUser
 from .nip import digits_of
 from .notify import mail_configured
 from .offices import set_up_office
-from .security import ADMIN, ROLES
+from .roles import ADMIN, ROLES
+from .transactions import app_session as _session
+from .transactions import unit_of_work
 
 log = logging.getLogger(__name__)
-
-
-def _session():
-    return current_app.appbuilder.session
 
 
 def seed_roles() -> None:
@@ -35,13 +34,13 @@ def ensure_office(code: str, name: str, **fields) -> Office:
     """The office with this code, created if new, and set up (offices.set_up_office) if it
     lacks its settings or checklist."""
     session = _session()
-    office = session.scalars(select(Office).where(Office.code == code)).first()
-    if office is None:
-        office = Office(code=code, name=name, **fields)
-        session.add(office)
-        log.info("created office %s %s", code, name)
-    set_up_office(session, office)
-    session.commit()
+    with unit_of_work(session):
+        office = session.scalars(select(Office).where(Office.code == code)).first()
+        if office is None:
+            office = Office(code=code, name=name, **fields)
+            session.add(office)
+            log.info("created office %s %s", code, name)
+        set_up_office(session, office)
     return office
 
 
@@ -68,7 +67,7 @@ def ensure_default_office() -> Office:
     )
 
 
-class UserError(ValueError):
+class UserError(DomainError, ValueError):
     """A user account could not be made; the message says why, in the user's language."""
 
 

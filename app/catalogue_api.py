@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
-from . import search, sheet_cells
+from . import search, sheet_cells, workdays
 from .input_guard import clean
 from .models import ACTIVITY_KINDS, ActivityRequest
 
@@ -127,7 +127,7 @@ def _json_chunks(hits):
 
 
 def _download_name(extension: str) -> str:
-    return f"katalog-rekomendasi-{dt.date.today():%Y%m%d}.{extension}"
+    return f"katalog-rekomendasi-{workdays.office_today():%Y%m%d}.{extension}"
 
 
 class CatalogueApi(ModelRestApi):

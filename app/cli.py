@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from . import bootstrap as boot
 from . import notify, search
-from .security import ROLES
+from .roles import ROLES
 
 
 def register_cli(app: Flask) -> None:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from . import complaints, notify, workflow
+from . import complaints, notify, workdays
 from .access import view_permission
 
 DEADLINE_LABELS = {"overdue": _l("Answer overdue"), "ack_overdue": _l("Not taken up in time")}
@@ -21,7 +21,7 @@ def deadline_cell(complaint) -> str:
     """The list's deadline column: marked when a deadline has passed."""
     if complaint is None:
         return ""
-    status = complaints.deadline_status(complaint, workflow.office_today())
+    status = complaints.deadline_status(complaint, workdays.office_today())
     return str(DEADLINE_LABELS[status]) if status else ""
 
 

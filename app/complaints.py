@@ -13,11 +13,12 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import codes, notify, workflow
+from . import audit, codes, notify, public_urls, workdays
 from .errors import DomainError
-from .models import COMPLAINT_STATES, AuditEvent, Complaint
+from .models import COMPLAINT_STATES, Complaint
 from .offices import DEFAULT_SETTING, office_info
-from .security import ADMIN, OFFICER, user_role_names
+from .roles import ADMIN, OFFICER, user_role_names
+from .transactions import unit_of_work
 from .workdays import local_date, office_calendar
 
 def complaint_days(session, office_id: int) -> tuple[int, int]:
@@ -45,8 +46,7 @@ def _new_tracking_code(session) -> str:
 
 
 def complaint_url(complaint: Complaint) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL", notify.DEFAULT_BASE_URL).rstrip("/")
-    return f"{base}/complaints/{complaint.tracking_code}"
+    return public_urls.complaint_url(complaint.tracking_code)
 
 
 def long_date(value) -> str | None:
@@ -75,7 +75,7 @@ def queue_acknowledgement(session, complaint: Complaint, days: int):
 
 def complaint_received_on(complaint: Complaint) -> dt.date:
     """The office's calendar day the complaint arrived on."""
-    return local_date(complaint.created_at, workflow.office_timezone())
+    return local_date(complaint.created_at, workdays.office_timezone())
 
 
 def file_complaint(session, *, office_id: int, subject: str, text: str, reporter=None,
@@ -84,10 +84,10 @@ def file_complaint(session, *, office_id: int, subject: str, text: str, reporter
                    today: dt.date | None = None, now: dt.datetime | None = None):
     """Create the complaint and queue its acknowledgement; commit. Returns (complaint, mail
     ids). ``today`` (the office's day, for the deadlines) and ``now`` are injectable."""
-    now = now or workflow.utcnow()
-    today = today or workflow.office_today()
+    now = now or workdays.utcnow()
+    today = today or workdays.office_today()
     ack_due, due = complaint_deadlines(session, office_id, today)
-    try:
+    with unit_of_work(session):
         complaint = Complaint(
             tracking_code=_new_tracking_code(session), office_id=office_id, channel=channel,
             state="received", reporter_name=name or None, reporter_email=email or None,
@@ -103,10 +103,6 @@ def file_complaint(session, *, office_id: int, subject: str, text: str, reporter
                                                complaint_days(session, office_id)[1]))
         session.flush()
         mail_ids = [m.id for m in mails]
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return complaint, mail_ids
 
 
@@ -162,8 +158,8 @@ def handle(session, complaint_id: int, action: str, actor, text: str | None = No
     if action not in HANDLING:
         raise ComplaintError(_("Unknown action \"%(action)s\".", action=action), status=404)
     sources, target = HANDLING[action]
-    now = now or workflow.utcnow()
-    try:
+    now = now or workdays.utcnow()
+    with unit_of_work(session):
         complaint = session.get(Complaint, complaint_id, with_for_update=True,
                                 populate_existing=True)
         if complaint is None:
@@ -186,13 +182,7 @@ def handle(session, complaint_id: int, action: str, actor, text: str | None = No
         elif action == "close":
             complaint.closed_at = now
         complaint.state = target
-        session.add(AuditEvent(at=now, actor_id=actor.id, office_id=complaint.office_id,
-                               object_type="complaint", object_id=complaint.id, action=action,
-                               from_state=from_state, to_state=target, note=text))
+        audit.record(session, actor, complaint, action, from_state, target, text, at=now)
         session.flush()
         mail_ids = [m.id for m in mails]
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return complaint, mail_ids

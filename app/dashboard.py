@@ -24,9 +24,9 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from . import exports, reports, skm, workflow
+from . import exports, reports, skm, workdays
 from .models import REQUEST_STATES, Office
-from .security import is_admin
+from .roles import is_admin
 
 EXPORT_KINDS = ("requests", "guestbook", "ikm")
 # File names of the exports (Indonesian, the office language): <stem>_<office>_<start>_<end>.xlsx
@@ -160,7 +160,7 @@ class DashboardView(BaseView):
         return user.office_id, []
 
     def _period(self):
-        today = workflow.office_today()
+        today = workdays.office_today()
         default = (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
         raw_start, raw_end = request.args.get("start"), request.args.get("end")
         if not raw_start and not raw_end:
@@ -188,7 +188,7 @@ class DashboardView(BaseView):
         office_id, offices = self._scope()
         start, end = self._period()
         session = self.appbuilder.session
-        tz = workflow.office_timezone()
+        tz = workdays.office_timezone()
         figures = reports.dashboard(session, office_id, start, end, tz=tz)
         month_labels = [format_date(m.month, "MMM yy") for m in figures.months]
         office = session.get(Office, office_id) if office_id is not None else None
@@ -220,7 +220,7 @@ class DashboardView(BaseView):
         office_id, _offices = self._scope()
         start, end = self._period()
         session = self.appbuilder.session
-        tz = workflow.office_timezone()
+        tz = workdays.office_timezone()
         office = session.get(Office, office_id) if office_id is not None else None
         if kind == "requests":
             data = exports.request_register_xlsx(

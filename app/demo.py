@@ -39,7 +39,7 @@ from .models import (
     RequestVariable,
     Review,
 )
-from .security import APPLICANT, HEAD, OFFICER
+from .roles import APPLICANT, HEAD, OFFICER
 
 BATCH = 500
 

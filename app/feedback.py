@@ -23,7 +23,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
 
-from . import form_tokens, notify, skm, workflow
+from . import form_tokens, notify, skm
 from .access import login_required
 from .complaints import complaint_received_on, file_complaint, long_date
 from .models import (
@@ -33,7 +33,9 @@ from .models import (
     Office,
     Rating,
 )
-from .workdays import local_date
+from .transactions import app_session as _session
+from .transactions import unit_of_work
+from .workdays import local_date, office_timezone
 
 bp = Blueprint("feedback", __name__)
 
@@ -42,10 +44,6 @@ RATEABLE_STATES = frozenset({"sent", "closed"})
 COMMENT_MAX = 2000
 COMPLAINT_TEXT_MAX = 5000
 CODE_MAX = 20  # Complaint.tracking_code
-
-
-def _session():
-    return current_app.appbuilder.session
 
 
 def _user():
@@ -137,12 +135,12 @@ def rating(req_id: int):
             comment=form.comment.data or None,
             **{e.field: form[e.field].data for e in skm.ELEMENTS},
         )
-        session.add(row)
         try:
-            session.commit()
+            with unit_of_work(session):
+                session.add(row)
         except IntegrityError:
-            # Rated meanwhile (another tab, a double click): the unique request_id decides.
-            session.rollback()
+            # Rated meanwhile (another tab, a double click): the unique request_id decides
+            # (rolled back by the unit of work).
             req = session.get(ActivityRequest, req_id)
             return _already_rated(req, existing_rating(session, req_id), 409)
         flash(_("Thank you for rating our service."), "success")
@@ -332,6 +330,6 @@ def complaint_status(code: str):
         received=long_date(complaint_received_on(complaint)),
         ack_due=long_date(complaint.ack_due_date), due=long_date(complaint.due_date),
         answered=answered,
-        answered_on=long_date(local_date(complaint.answered_at, workflow.office_timezone()))
+        answered_on=long_date(local_date(complaint.answered_at, office_timezone()))
         if answered and complaint.answered_at else None,
     )

@@ -19,12 +19,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
-from . import complaints, labels, notify, reports, workflow
-from .api import _CheckedApi, optional_text_body
+from . import complaints, labels, notify, reports, workdays
+from .api_base import CheckedApi, optional_text_body
 from .input_guard import MAX_DB_INT
 from .models import COMPLAINT_CHANNELS, ActivityRequest, Complaint, Office, Rating
 from .request_commands import TEXT_LIMIT
-from .security import ADMIN, FilterOffice, user_role_names
+from .roles import ADMIN, user_role_names
+from .security import FilterOffice
 
 COMPLAINT_LIST = [
     "id", "tracking_code", "office.id", "channel", "state", "subject", "assignee.id",
@@ -59,7 +60,7 @@ class ComplaintIn(Schema):
     request = _db_id(load_default=None)
 
 
-class ComplaintApi(_CheckedApi):
+class ComplaintApi(CheckedApi):
     resource_name = "complaints"
     label_table = labels.COMPLAINT
     list_title, show_title = _l("Complaints"), _l("Complaint details")
@@ -212,7 +213,7 @@ class ComplaintApi(_CheckedApi):
         return self.response(200, id=pk, state=complaint.state, from_state=from_state)
 
 
-class RatingApi(_CheckedApi):
+class RatingApi(CheckedApi):
     resource_name = "ratings"
     label_table = labels.RATING
     list_title, show_title = _l("Ratings"), _l("Rating")
@@ -271,7 +272,7 @@ class RatingApi(_CheckedApi):
         if office_id is None and not admin:
             return self.response_403()
         index = reports.period_ikm(self.datamodel.session, office_id, start, end,
-                                   workflow.office_timezone())
+                                   workdays.office_timezone())
         return self.response(
             200, office=office_id, start=start.isoformat(), end=end.isoformat(),
             respondents=index.respondents, elements=list(index.elements), index=index.index,

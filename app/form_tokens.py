@@ -23,6 +23,8 @@ from sqlalchemy.orm import scoped_session
 
 from . import codes
 from .models import FormSubmission
+from .transactions import unit_of_work
+from .workdays import utcnow
 
 FIELD = "form_token"
 KEEP_DAYS = 7  # FORM_TOKEN_DAYS: far beyond any retry (the CSRF token lapses long before)
@@ -94,8 +96,8 @@ def forget_old(session, days: Optional[int] = None, now: Optional[dt.datetime] =
     """Delete the tokens older than ``days`` (FORM_TOKEN_DAYS); commits. Returns how many."""
     if days is None:
         days = int(current_app.config.get("FORM_TOKEN_DAYS") or KEEP_DAYS)
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    result = session.execute(delete(FormSubmission).where(
-        FormSubmission.created_at < now - dt.timedelta(days=days)))
-    session.commit()
+    now = now or utcnow()
+    with unit_of_work(session):
+        result = session.execute(delete(FormSubmission).where(
+            FormSubmission.created_at < now - dt.timedelta(days=days)))
     return result.rowcount or 0

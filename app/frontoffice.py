@@ -1,7 +1,7 @@
 """Front office: the day's queue of each office and its public pages (blueprint ``queue``).
 
 Numbering. Tickets are numbered 1, 2, 3 … per office per day (the office's calendar day, WIB
-by default: ``workflow.office_today``). A ticket is inserted with
+by default: ``workdays.office_today``). A ticket is inserted with
 ``number = COALESCE(MAX(number), 0) + 1`` of its office and day, computed by the INSERT
 itself, inside a SAVEPOINT; the unique constraint (office, day, number) is what guarantees
 no duplicates: a kiosk that lost a race gets an IntegrityError, rolls back to its savepoint
@@ -50,8 +50,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from . import letters, workflow
+from . import letters, workdays
+from .errors import DomainError
 from .models import QUEUE_STATES, Office, QueueTicket
+from .transactions import app_session as _session
+from .transactions import unit_of_work
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 
@@ -77,12 +80,12 @@ WRONG_STATE = {
 }
 
 
-class QueueError(Exception):
+class QueueError(DomainError):
     """A queue step was refused; ``message`` says why (translated when shown)."""
 
     def __init__(self, message):
         super().__init__(message)
-        self.message = message
+        self.message = message  # kept lazy: translated in the language of the page showing it
 
     def __str__(self) -> str:
         return str(self.message)
@@ -90,7 +93,7 @@ class QueueError(Exception):
 
 def today() -> dt.date:
     """The office's calendar day: the queue starts again at 1 every morning."""
-    return workflow.office_today()
+    return workdays.office_today()
 
 
 def display_number(number: int) -> str:
@@ -205,7 +208,7 @@ def call_next(session, office_id: int, day: dt.date, user_id: int | None) -> Que
         moved = session.execute(
             update(table)
             .where(table.c.id == candidate, table.c.state == "waiting")
-            .values(state="called", called_at=workflow.utcnow(), served_by_id=user_id)
+            .values(state="called", called_at=workdays.utcnow(), served_by_id=user_id)
         ).rowcount
         if moved == 1:
             return session.get(QueueTicket, candidate, populate_existing=True)
@@ -230,7 +233,7 @@ def move(session, ticket_id: int, action: str, user_id: int | None,
             "state": QUEUE_STATES.get(ticket.state, ticket.state)})
     table = QueueTicket.__table__
     values = {"state": target}
-    now = workflow.utcnow()
+    now = workdays.utcnow()
     if action == "serve":
         values["served_by_id"] = user_id
     if target in ("done", "no_show"):
@@ -269,10 +272,6 @@ def board_state(session, office_id: int, day: dt.date, shown: int = 4) -> dict:
 # --- Public pages ----------------------------------------------------------------------------------
 
 
-def _session():
-    return current_app.appbuilder.session
-
-
 def _office(code: str | None = None) -> Office:
     """The office named by ``?office=<code>`` (or the form), else the default office; 404."""
     code = (code or request.values.get("office") or current_app.config.get("OFFICE_CODE")
@@ -304,8 +303,8 @@ def kiosk():
     session = _session()
     day = today()
     if request.method == "POST":
-        ticket = take_ticket(session, office.id, day)
-        session.commit()
+        with unit_of_work(session):
+            ticket = take_ticket(session, office.id, day)
         # Post/redirect/get: reloading the result page never takes a second number.
         return redirect(url_for(".ticket", ticket_id=ticket.id), code=303)
     state = board_state(session, office.id, day)

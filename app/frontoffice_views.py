@@ -31,11 +31,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select
 from sqlalchemy.orm import selectinload
 
-from . import frontoffice, sheet_cells, workflow
+from . import frontoffice, sheet_cells, workdays
 from .access import view_permission
 from .formats import date_text
 from .models import ID_DOC_TYPES, GuestBookEntry, Office, QueueTicket
-from .security import is_admin
+from .roles import is_admin
+from .transactions import unit_of_work
 
 
 def _items(items) -> list:
@@ -99,12 +100,11 @@ class QueueActionsMixin:
         for office_id in offices:
             prefix = session.get(Office, office_id).name if len(offices) > 1 else None
             try:
-                ticket = frontoffice.call_next(session, office_id, day, user.id)
+                with unit_of_work(session):
+                    ticket = frontoffice.call_next(session, office_id, day, user.id)
             except frontoffice.QueueError as err:
-                session.rollback()
                 message, category = str(err.message), "warning"
             else:
-                session.commit()
                 message = _("Number %(number)s called.",
                             number=frontoffice.display_number(ticket.number))
                 category = "success"
@@ -120,12 +120,11 @@ class QueueActionsMixin:
         for item in _items(items):
             label = ticket_text(item)
             try:
-                frontoffice.move(session, item.id, step, g.user.id, office_id=office_id)
+                with unit_of_work(session):
+                    frontoffice.move(session, item.id, step, g.user.id, office_id=office_id)
             except frontoffice.QueueError as err:
-                session.rollback()
                 flash(_("%(code)s: %(reason)s", code=label, reason=str(err.message)), "danger")
                 continue
-            session.commit()
             done += 1
         if done:
             flash(ngettext("%(num)d ticket updated.", "%(num)d tickets updated.", done),
@@ -239,7 +238,7 @@ class GuestBookExportMixin:
             flash(_("Please give the dates as YYYY-MM-DD, the first not after the last."),
                   "danger")
             return redirect(url_for(".list"))
-        tz = workflow.office_timezone()
+        tz = workdays.office_timezone()
         low, high = _utc_bounds(start, end, tz)
         query = (
             select(GuestBookEntry)

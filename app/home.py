@@ -10,7 +10,7 @@ offices not set up (no settings row or no active checklist item), and every offi
 The filters of "waiting on this user" are written once (``_officer_requests``,
 ``_officer_complaints``) and serve both the home page and the menu's count (``task_count``,
 one statement a page), so the two never disagree. No Flask here: callers pass the user's id,
-office, roles, the office's day and time zone (workflow.office_today / office_timezone).
+office, roles, the office's day and time zone (workdays.office_today / office_timezone).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from .models import (
     OutboundEmail,
     QueueTicket,
 )
-from .security import ADMIN, HEAD, OFFICER
+from .roles import ADMIN, HEAD, OFFICER
 from .workdays import SlaStatus, WorkCalendar, office_calendar, sla_status
 
 R = ActivityRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from . import request_form
+from . import request_form, workflow
 
 REVIEW = {
     "request": _l("Request"),
@@ -92,6 +92,24 @@ RATING = {
     "office": _l("Office"),
     "rater": _l("Rated by"),
 }
+
+# What the audit trail's actions are called: a request's transitions (the buttons' own words),
+# and the steps that are not transitions. The one table of the staff timeline, the portal's
+# timeline and the audit list.
+AUDIT_ACTIONS = {
+    **{name: t.label for name, t in workflow.TRANSITIONS.items()},
+    "create": _l("Created"),
+    "review": _l("Checklist recorded"),
+    "take": _l("Take up"),  # a complaint's handling (complaints.HANDLING)
+    "answer": _l("Answer"),
+}
+
+
+def audit_action(action: str) -> str:
+    """The words of an audit event's action (its code when it has none)."""
+    label = AUDIT_ACTIONS.get(action)
+    return str(label) if label is not None else action
+
 
 # Columns many objects share, and the ids the APIs show of related rows ("officer.id").
 COMMON = {

@@ -31,10 +31,9 @@ import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_format_date
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -44,8 +43,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, object_session
 
+from .errors import DomainError
 from .models import Letter, LetterCounter, Office, OfficeSetting
 from .nip import format_nip
+from .workdays import local_date, office_today, utcnow
 
 if TYPE_CHECKING:
     import qrcode
@@ -92,7 +93,7 @@ class LetterRenderError(Exception):
         return str(self.message)
 
 
-class LetterFrozenError(ValueError):
+class LetterFrozenError(DomainError, ValueError):
     """A change to (or the deletion of) an issued letter's frozen content was refused."""
 
     def __init__(self, letter_id: Optional[int], fields: Iterable[str] = (), deleting: bool = False):
@@ -275,10 +276,8 @@ def template_source_default() -> str:
 
 
 def _today() -> dt.date:
-    tz = "Asia/Jakarta"
-    if has_app_context():
-        tz = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or tz
-    return dt.datetime.now(ZoneInfo(tz)).date()
+    # A preview may render outside the app (tests, the template's sample): WIB then.
+    return office_today() if has_app_context() else local_date(utcnow())
 
 
 def _text(value) -> str:

@@ -37,6 +37,7 @@ from flask_appbuilder.baseviews import BaseModelView
 from flask_appbuilder.views import MultipleView
 from flask_babel import gettext as _
 
+from .errors import DomainError
 from .input_guard import FIELD_SHOWN
 
 MAX_PAGE_SIZE = 100  # FAB's list offers 25, 50, 75 and 100 rows a page
@@ -52,9 +53,11 @@ WHOLE = re.compile(r"[+-]?[0-9]{1,20}")
 _RISON_CODE = rison()(lambda self: None).__code__
 
 
-class Refusal(Exception):
+class Refusal(DomainError):
+    """A list or API argument refused (400); ``field`` names it as the page shows it."""
+
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
+        super().__init__(message, status=400)
         self.message, self.field = message, field
 
 

@@ -193,6 +193,7 @@ SKM_ELEMENTS = 9
 
 
 def _now() -> dt.datetime:
+    # The column defaults' copy of workdays.utcnow, the one clock: models imports nothing of ours.
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 

@@ -18,24 +18,24 @@ import smtplib
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
-from flask_appbuilder.security.sqla.models import Role
+from flask_appbuilder.security.sqla.models import Role, assoc_user_role
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_mail import Connection, Message, email_dispatched
 from markupsafe import escape
 from sqlalchemy import bindparam, insert, select, update
 
-from . import form_pdf, letters
+from . import form_pdf, letters, public_urls
 from .models import ActivityRequest, Letter, OutboundEmail, RekomUser
 from .offices import default_office, office_info
-from .security import OFFICER
+from .roles import OFFICER
+from .workdays import utcnow
 
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = dt.timedelta(minutes=1)
 BACKOFF_CAP = dt.timedelta(hours=6)
 ERROR_MAX_CHARS = 1000
-DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 
 def _log_message(app, message, **_kwargs):
@@ -54,11 +54,6 @@ def init_app(app: Flask) -> None:
     email_dispatched.connect(_log_message, weak=False)
 
 
-def _utcnow() -> dt.datetime:
-    # Naive UTC, like every timestamp column of the schema.
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
 # --- Queueing --------------------------------------------------------------------------------
 
 
@@ -73,7 +68,7 @@ def queue(session, *, recipient: str, subject: str, text: str, html: str | None 
     """Add one pending message to ``session``; the caller commits it with its own event."""
     row = OutboundEmail(**_pending(dict(
         recipient=recipient, subject=subject, body_text=text, body_html=html,
-        office_id=office_id, letter_id=letter_id), _utcnow()))
+        office_id=office_id, letter_id=letter_id), utcnow()))
     session.add(row)
     return row
 
@@ -87,7 +82,7 @@ def _queue_all(session, messages: list[dict]) -> list:
     Returns the rows as written (``.id``, ``.recipient``, ``.body_text`` …)."""
     if not messages:
         return []
-    now = _utcnow()
+    now = utcnow()
     return session.execute(insert(_OUTBOX).returning(*_OUTBOX.c),
                            [_pending(m, now) for m in messages]).all()
 
@@ -127,20 +122,17 @@ def password_reset(session, user, url: str) -> list[OutboundEmail]:
                               _("Choose a new password"))]
 
 
-def _base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
-
-
 def request_url(req: ActivityRequest) -> str:
-    return f"{_base_url()}/portal/requests/{req.id}"
+    return public_urls.request_url(req.id)
 
 
 def staff_request_url(req: ActivityRequest) -> str:
-    return f"{_base_url()}/activityrequestview/show/{req.id}"
+    return public_urls.staff_request_url(req.id)
 
 
 def verify_url(letter: Letter) -> str:
-    return f"{_base_url()}/verify/{letter.verification_code}"
+    """The same URL as the letter's QR code (workflow renders it from public_urls too)."""
+    return public_urls.verify_url(letter.verification_code)
 
 
 def _office_locale():
@@ -246,7 +238,10 @@ def submitted(session, req: ActivityRequest, sla_days: int | None = None) -> lis
 _OFFICE_OFFICERS = (
     select(RekomUser.id, RekomUser.first_name, RekomUser.last_name, RekomUser.username,
            RekomUser.email)
-    .join(RekomUser.roles)
+    # The link table by name: RekomUser.roles is a backref, which exists only once the
+    # mappers are configured, and this module may be imported before that.
+    .join(assoc_user_role, assoc_user_role.c.user_id == RekomUser.id)
+    .join(Role, Role.id == assoc_user_role.c.role_id)
     .where(Role.name == OFFICER, RekomUser.active.is_(True),
            RekomUser.office_id == bindparam("office_id"))
     .distinct().order_by(RekomUser.id)
@@ -308,8 +303,7 @@ def mail_configured(app: Flask | None = None) -> bool:
 
 
 def outbox_url(row_id: int) -> str:
-    """The message on the admin's Outbox screen (OutboundEmailView's show page)."""
-    return f"{_base_url()}/outboundemailview/show/{row_id}"
+    return public_urls.outbox_url(row_id)
 
 
 def _counts() -> dict:
@@ -322,7 +316,7 @@ def send_due(limit: int = 100, now: dt.datetime | None = None) -> dict:
     Commits after each message: a crash mid-batch loses nothing and never re-sends a message
     already marked sent. Call it with nothing uncommitted in the session.
     """
-    return _drain(limit, now or _utcnow())
+    return _drain(limit, now or utcnow())
 
 
 def try_send_now(ids) -> dict:
@@ -331,7 +325,7 @@ def try_send_now(ids) -> dict:
     if not ids or not current_app.config.get("MAIL_SEND_IN_REQUEST", True):
         return _counts()  # pending: the outbox sender delivers them
     try:
-        return _drain(len(ids), _utcnow(), ids=ids)
+        return _drain(len(ids), utcnow(), ids=ids)
     except Exception:
         # The rows stay pending; `flask outbox send` picks them up later.
         log.exception("outbox: immediate send of %s failed; left for the sender", ids)
@@ -449,7 +443,7 @@ def _message(row: OutboundEmail) -> Message:
     msg = Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
                   html=row.body_html)
     # The same Message-ID on every attempt: a duplicate after a crash is recognisable.
-    host = urlsplit(_base_url()).hostname or "rekomstat.local"
+    host = urlsplit(public_urls.base_url()).hostname or "rekomstat.local"
     msg.msgId = f"<outbox-{row.id}.{row.created_at:%Y%m%d%H%M%S}@{host}>"
     if row.letter_id is not None:
         letter = row.letter
@@ -531,7 +525,7 @@ def retry(session, ids) -> int:
     result = session.execute(
         update(OutboundEmail)
         .where(OutboundEmail.id.in_(ids), OutboundEmail.state != "sent")
-        .values(state="pending", attempts=0, next_attempt_at=_utcnow())
+        .values(state="pending", attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount

@@ -26,12 +26,14 @@ from sqlalchemy import func, select
 
 from . import (
     form_tokens,
+    labels,
     letters,
     notify,
     pdf_cache,
     portal_forms,
     request_commands,
     uploads,
+    workdays,
     workflow,
 )
 from .access import login_required
@@ -45,9 +47,11 @@ from .models import (
     Office,
 )
 from .offices import default_office
-from .request_actions import request_sla, sla_label
 from .request_form import SECTIONS, VARIABLE_FIELDS
-from .security import ADMIN, HEAD, OFFICER, user_role_names
+from .roles import ADMIN, HEAD, OFFICER, user_role_names
+from .sla import request_sla, sla_label
+from .transactions import app_session as _session
+from .transactions import unit_of_work
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -61,10 +65,6 @@ HOME_PER_PAGE = 25  # requests per page of "My requests"
 APPLICANT_EVENTS = {"create", "submit", "start_review", "request_revision", "resubmit",
                     "verify", "issue", "send", "close", "withdraw"}
 APPLICANT_NOTES = {"request_revision", "withdraw"}
-
-
-def _session():
-    return current_app.appbuilder.session
 
 
 def _own_request(req_id: int) -> ActivityRequest:
@@ -136,7 +136,7 @@ def _render_form(form, req, errors=(), status=200, token=None):
 def new_request():
     form = portal_forms.RequestForm()
     if request.method == "GET":
-        form.year.data = workflow.office_today().year + 1
+        form.year.data = workdays.office_today().year + 1
         return _render_form(form, None)
     token = form_tokens.posted()
     used = form_tokens.find(_session(), token)
@@ -270,9 +270,7 @@ def _timeline(req):
                                  AuditEvent.action.in_(APPLICANT_EVENTS))
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    labels = {a: t.label for a, t in workflow.TRANSITIONS.items()}
-    labels["create"] = _("Created")
-    return [{"at": e.at, "action": labels.get(e.action, e.action),
+    return [{"at": e.at, "action": labels.audit_action(e.action),
              "state": REQUEST_STATES.get(e.to_state, ""),
              "note": e.note if e.action in APPLICANT_NOTES else None} for e in events]
 
@@ -345,11 +343,10 @@ def upload(req_id):
         return _refuse_upload(req, str(err))
     session, row = _session(), None
     try:
-        row = uploads.store(session, req.id, kind, checked, g.user.id)
-        session.commit()
+        with unit_of_work(session):
+            row = uploads.store(session, req.id, kind, checked, g.user.id)
     except Exception:
-        session.rollback()
-        uploads.discard([row] if row else [])
+        uploads.discard([row] if row else [])  # the file stored before the refusal
         raise
     flash(_("Document %(name)s added.", name=checked.original_name), "success")
     return redirect(url_for(".show_request", req_id=req_id))

@@ -45,9 +45,11 @@ from wtforms.validators import (
 )
 
 from . import codes, notify, passwords
+from .errors import DomainError
 from .models import ID_DOC_TYPES, RekomRegisterUser, RekomUser
 from .offices import default_office
-from .security import APPLICANT, user_role_names
+from .public_urls import public_url, public_url_for
+from .roles import APPLICANT, user_role_names
 
 PROFILE = ("id_doc_type", "id_doc_number", "phone", "agency", "position")
 RESET_MAX_AGE = 2 * 3600
@@ -149,21 +151,21 @@ class RekomRegisterView(RegisterUserDBView):
                 session, "registration_username_taken", email,
                 " ".join(filter(None, (form.first_name.data, form.last_name.data))) or username,
                 _l("Your registration: choose another user name"),
-                url=_public_url(".this_form_get"), url_label=_l("Register again"),
+                url=public_url_for(".this_form_get"), url_label=_l("Register again"),
                 username=username)
         elif user is not None:
             _balance_hash(form.password.data)
             rows = _registration_mail(
                 session, "registration_address_taken", user.email, notify._name(user),
                 _l("Someone tried to register with your e-mail address"),
-                url=current_app.config["PUBLIC_BASE_URL"] + self.appbuilder.get_url_for_login,
+                url=public_url(self.appbuilder.get_url_for_login),
                 url_label=_l("Log in"), username=user.username,
-                forgot_url=_public_url("account.forgot"))
+                forgot_url=public_url_for("account.forgot"))
         elif waiting is not None:
             _balance_hash(form.password.data)
             rows = notify.account_activation(
-                session, waiting, _public_url(".activation",
-                                              activation_hash=waiting.registration_hash))
+                session, waiting, public_url_for(".activation",
+                                                 activation_hash=waiting.registration_hash))
         else:
             reg = sm.add_register_user(username, form.first_name.data, form.last_name.data,
                                        email, form.password.data)
@@ -173,7 +175,7 @@ class RekomRegisterView(RegisterUserDBView):
             for name in PROFILE:
                 setattr(reg, name, (form[name].data or "").strip() or None)
             rows = notify.account_activation(
-                session, reg, _public_url(".activation", activation_hash=reg.registration_hash))
+                session, reg, public_url_for(".activation", activation_hash=reg.registration_hash))
         session.commit()
         notify.try_send_now([r.id for r in rows])
         if notify.mail_configured():
@@ -198,10 +200,6 @@ class RekomRegisterView(RegisterUserDBView):
                     setattr(user, name, value)
                 sm.session.commit()
         return response
-
-
-def _public_url(endpoint: str, **values) -> str:
-    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
 
 
 def _holders_of_email(session, email: str):
@@ -299,8 +297,7 @@ def forgot():
         user = sm.session.scalars(select(RekomUser).where(
             func.lower(RekomUser.email) == form.email.data.strip().lower())).first()
         if user is not None and user.active:
-            url = current_app.config["PUBLIC_BASE_URL"] + url_for(".reset",
-                                                                  token=reset_token(user))
+            url = public_url_for(".reset", token=reset_token(user))
             rows = notify.password_reset(sm.session, user, url)
             sm.session.commit()
             notify.try_send_now([r.id for r in rows])
@@ -338,7 +335,7 @@ def _form_status() -> int:
 # --- accounts made at the desk -------------------------------------------------------------------
 
 
-class WalkInError(ValueError):
+class WalkInError(DomainError, ValueError):
     """The e-mail cannot be used for a walk-in applicant (the message says why)."""
 
 
@@ -380,6 +377,5 @@ def walk_in_applicant(session, email: str, name: str = ""):
 
 def invite(session, user) -> list:
     """Queue the "choose your password" mail for an account made at the desk (flushed user)."""
-    url = current_app.config["PUBLIC_BASE_URL"] + url_for(
-        "account.reset", token=reset_token(user, invitation=True))
+    url = public_url_for("account.reset", token=reset_token(user, invitation=True))
     return notify.account_invitation(session, user, url)

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal_column, select, true
 
+from . import workdays
 from .models import (
     REQUEST_STATES,
     SKM_ELEMENTS,
@@ -168,15 +169,11 @@ def ikm_of_sums(n: int, sums) -> Ikm:
 
 
 def _default_tz() -> str:
-    from .workflow import office_timezone
-
-    return office_timezone()
+    return workdays.office_timezone()
 
 
 def _default_today() -> dt.date:
-    from .workflow import office_today
-
-    return office_today()
+    return workdays.office_today()  # read at call time: tests freeze the day there
 
 
 def utc_bound(day: dt.date, tz: str) -> dt.datetime:

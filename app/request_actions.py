@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_babel import gettext as _
@@ -17,10 +17,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from . import notify, pdf_cache, search, workflow
+from . import labels, notify, pdf_cache, search, workflow
 from .access import view_permission
 from .models import ATTACHMENT_KINDS, REQUEST_STATES, AuditEvent
-from .workdays import office_calendar, sla_status
+from .sla import request_sla, sla_label
 
 # FAB action name -> icon. Labels and who may take them come from workflow.TRANSITIONS.
 ACTION_ICONS = {
@@ -35,8 +35,6 @@ ACTION_ICONS = {
     "send": "fa-envelope",
     "close": "fa-archive",
 }
-# Timeline entries that are not transitions.
-EVENT_LABELS = {"create": _l("Created"), "review": _l("Checklist recorded")}
 # Actions whose note the user must write first: they open the note form instead.
 NOTE_ACTIONS = {a for a, t in workflow.TRANSITIONS.items() if t.needs_note}
 
@@ -222,34 +220,7 @@ class WorkflowActionsMixin:
             "can_check": can_check,
             "sla": sla,
             "sla_text": sla_label(sla),
-            "action_labels": {**EVENT_LABELS, **{a: t.label for a, t in workflow.TRANSITIONS.items()}},
+            "action_labels": labels.AUDIT_ACTIONS,
             "state_labels": REQUEST_STATES,
             "attachment_kinds": ATTACHMENT_KINDS,
         }
-
-
-def request_sla(item):
-    """The SLA status of a request today; one calendar query per office per web request."""
-    cache = g.setdefault("_calendars", {})
-    if item.office_id not in cache:
-        cache[item.office_id] = office_calendar(current_app.appbuilder.session, item.office_id)
-    return sla_status(item, workflow.office_today(), cache[item.office_id],
-                      workflow.office_timezone())
-
-
-def sla_cell(item) -> str:
-    return sla_label(request_sla(item)) if item is not None else ""
-
-
-def sla_label(status) -> str:
-    """How the promise reads in a list cell."""
-    if status.kind == "none":
-        return ""
-    if status.kind == "paused":
-        return _("Paused (awaiting revision)")
-    if status.kind == "stopped":
-        return _("Sent late") if status.late else _("Sent on time")
-    if status.overdue:
-        return ngettext("Overdue by %(num)d working day", "Overdue by %(num)d working days",
-                        -status.days_left)
-    return ngettext("%(num)d working day left", "%(num)d working days left", status.days_left)

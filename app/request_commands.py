@@ -22,12 +22,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from . import codes, db_refusals, form_tokens, registration, uploads, workflow
+from . import audit, codes, db_refusals, form_tokens, registration, uploads, workdays, workflow
 from .errors import DomainError
 from .models import CHANNELS, ActivityRequest, AuditEvent, RekomUser, RequestVariable
 from .offices import office_info
 from .request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
-from .security import ADMIN, APPLICANT, HEAD, OFFICER, user_role_names
+from .roles import ADMIN, APPLICANT, HEAD, OFFICER, user_role_names
 
 # Applicants change their request while it is theirs to change; staff until the letter is issued.
 APPLICANT_EDITABLE = frozenset({"draft", "revision_requested"})
@@ -299,7 +299,7 @@ def create(session, actor, *, office_id, values: dict, variables=None, applicant
         # A draft may be saved with nothing filled: the columns that cannot be empty get the
         # form's own defaults (the completeness check at submission asks for the rest).
         req.title = req.title or ""
-        req.year = req.year or workflow.office_today().year
+        req.year = req.year or workdays.office_today().year
         req.kind = req.kind or "survey"
         session.add(req)
         for position, row in enumerate(rows, start=1):
@@ -375,7 +375,11 @@ def update(session, actor, request_id: int, values: dict, *, variables=None, fil
 def _all_or_nothing(session, stored: list, form_token: Optional[str] = None):
     """Everything the block writes, or nothing: on any error the transaction is rolled back and
     the documents already stored are removed; a database refusal becomes a RequestInputError
-    naming its field (db_refusals), the form token's own (a race lost) AlreadyUsed."""
+    naming its field (db_refusals), the form token's own (a race lost) AlreadyUsed.
+
+    Not ``transactions.unit_of_work``: the commit is inside the block (``_finish``, or
+    ``workflow.apply``'s own), within the form token's ``recording``, and a refusal at that
+    commit is translated here."""
     try:
         yield
     except (IntegrityError, DataError) as err:
@@ -400,9 +404,7 @@ def _finish(session, req_id, actor, action, note, email_ids, stored) -> Saved:
 
 
 def _event(session, actor, req, action: str) -> None:
-    session.add(AuditEvent(at=workflow.utcnow(), actor_id=actor.id, office_id=req.office_id,
-                           object_type="activity_request", object_id=req.id, action=action,
-                           to_state=req.state))
+    audit.record(session, actor, req, action, to_state=req.state, at=workdays.utcnow())
 
 
 def _replace_variables(session, req, rows) -> None:

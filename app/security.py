@@ -1,8 +1,9 @@
-"""Security: the manager subclass, the role/permission matrix, and office row scoping.
+"""Security: the manager subclass, the user screens, and office row scoping.
 
-Roles are defined here, in code, and written to FAB's role tables by ``sync_roles`` (run by
-``flask seed-roles`` and on first run), so an admin can read them in FAB's role screens while
-the code stays the single source of truth — the way Superset's security manager does it.
+Roles and their permission matrix are defined in code (roles.py) and written to FAB's role
+tables by ``sync_roles`` (run by ``flask seed-roles`` and on first run), so an admin can read
+them in FAB's role screens while the code stays the single source of truth — the way
+Superset's security manager does it.
 """
 from __future__ import annotations
 
@@ -44,7 +45,32 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValidator
 
 from .models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
+from .roles import (
+    ADMIN,
+    API_VIEWS,
+    APPLICANT,
+    FULL,
+    HEAD,
+    HEAD_ACTIONS,
+    OFFICE_VIEWS,
+    OFFICER,
+    OFFICER_ACTIONS,
+    PUBLIC,
+    READ,
+    REPORT_VIEWS,
+    ROLE_LABELS,
+    ROLES,
+    SELF_SERVICE,
+    WRITE,
+    current_user_obj,
+    is_admin,
+    role_label,
+    role_permissions,
+    roles_text,
+    user_role_names,
+)
 from .screen_writes import SafeWritesMixin
+from .workdays import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -62,152 +88,19 @@ LOCK_GENERATION_TTL = 30 * 24 * 3600
 # ``sessions_valid_after`` (set by logout and by a password change) counts as logged out.
 SESSION_LOGIN_AT = "_rekomstat_login_at"
 
-ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC = "Admin", "Officer", "Head", "Applicant", "Public"
-ROLES = (ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC)
-# A role's name is its key in FAB's tables (and the code); people read these.
-ROLE_LABELS = {
-    ADMIN: _l("Administrator"),
-    OFFICER: _l("Officer"),
-    HEAD: _l("Head of office"),
-    APPLICANT: _l("Applicant"),
-    PUBLIC: _l("Public"),
-}
-
-
-def role_label(name: str) -> str:
-    return str(ROLE_LABELS.get(name, name))
-
-
-def roles_text(roles) -> str:
-    """A user's roles as words, for FAB's user screens (FAB shows "[Admin, Officer]")."""
-    return ", ".join(role_label(role.name) for role in roles or ())
-
-READ = frozenset({"can_list", "can_show"})
-WRITE = READ | {"can_add", "can_edit"}
-FULL = WRITE | {"can_delete"}
-
-# Workflow actions on the requests screen (FAB @action permissions, named as the actions).
-OFFICER_ACTIONS = frozenset({
-    "submit", "start_review", "request_revision", "resubmit", "verify", "draft_letter", "send",
-    "close",
-})
-HEAD_ACTIONS = frozenset({"issue", "return_draft"})
-
-# The officers' screens: view (FAB class_permission_name) -> permissions per role.
-# Admin holds every permission (FAB grants each new permission to the admin role).
-OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
-    "ActivityRequestView": {OFFICER: WRITE | OFFICER_ACTIONS, HEAD: READ | HEAD_ACTIONS},
-    "RequestVariableView": {OFFICER: FULL, HEAD: READ},
-    "AttachmentView": {OFFICER: READ | {"can_add"}, HEAD: READ},
-    # Reviews are opened and closed by the workflow; the checklist is filled on the request.
-    "ReviewView": {OFFICER: READ, HEAD: READ},
-    "LetterView": {OFFICER: READ | {"can_edit", "can_pdf"}, HEAD: READ | {"can_pdf"}},
-    "ComplaintView": {OFFICER: WRITE | {"take", "answer", "close"}, HEAD: READ},
-    "RatingView": {OFFICER: READ, HEAD: READ},
-    # Tickets move through the actions (call next, serve, done, no-show), not by editing.
-    "QueueTicketView": {OFFICER: READ | {"can_add", "call_next", "serve", "done", "no_show"},
-                        HEAD: READ},
-    "GuestBookEntryView": {OFFICER: WRITE, HEAD: READ},
-    "OfficeView": {OFFICER: READ, HEAD: READ},
-    "ChecklistItemView": {OFFICER: READ, HEAD: READ},
-    "NonWorkingDayView": {OFFICER: READ, HEAD: READ},
-    "AuditEventView": {OFFICER: READ, HEAD: READ},
-    # Admin only: settings, numbering counters, the outbox.
-    "OfficeSettingView": {},
-    "LetterCounterView": {},
-    "OutboundEmailView": {},
-}
-
-# The REST API (api.py): class name -> permissions per role. Rows are scoped there: applicants
-# their own requests, staff their office's. Workflow actions check roles again in workflow.py.
-API_VIEWS: dict[str, dict[str, frozenset]] = {
-    "RequestApi": {
-        APPLICANT: frozenset({"can_get", "can_post", "can_put", "can_info"}),
-        OFFICER: frozenset({"can_get", "can_post", "can_put", "can_info"}),
-        HEAD: frozenset({"can_get", "can_info"}),
-    },
-    "ReviewApi": {
-        APPLICANT: frozenset({"can_get"}),
-        OFFICER: frozenset({"can_get", "can_info"}),
-        HEAD: frozenset({"can_get", "can_info"}),
-    },
-    "LetterApi": {
-        APPLICANT: frozenset({"can_get"}),
-        OFFICER: frozenset({"can_get", "can_info", "can_put"}),
-        HEAD: frozenset({"can_get", "can_info"}),
-    },
-    # feedback_api.py: staff read their office's; officers record and handle complaints (the
-    # handling steps check the officer again in complaints.py, as on the screen).
-    "ComplaintApi": {
-        OFFICER: frozenset({"can_get", "can_info", "can_post"}),
-        HEAD: frozenset({"can_get", "can_info"}),
-    },
-    "RatingApi": {
-        OFFICER: frozenset({"can_get", "can_info"}),
-        HEAD: frozenset({"can_get", "can_info"}),
-    },
-    # Open data: the catalogue API and the OpenAPI document are readable without logging in,
-    # as FAB does it, through the Public role (FAB's protect() lets everyone through then).
-    "CatalogueApi": {PUBLIC: frozenset({"can_get"})},
-    "OpenApi": {PUBLIC: frozenset({"can_get"})},
-    # The Swagger UI is a page (has_access asks the user's own roles): every role reads it.
-    "SwaggerView": {role: frozenset({"can_show"}) for role in ROLES if role != ADMIN},
-}
-
-# Staff pages that are not model screens: the dashboard with its Excel exports (dashboard.py).
-REPORT_VIEWS: dict[str, dict[str, frozenset]] = {
-    "DashboardView": {
-        OFFICER: frozenset({"can_index", "can_export"}),
-        HEAD: frozenset({"can_index", "can_export"}),
-    },
-}
-
-# FAB's own "my profile" screens: every account sees and edits its own profile and changes its
-# own password (the pages act on the logged-in user only); nothing else of the user screens.
-SELF_SERVICE = (
-    ("can_userinfo", "UserDBModelView"),
-    ("resetmypassword", "UserDBModelView"),
-    ("userinfoedit", "UserDBModelView"),
-    ("can_this_form_get", "ResetMyPasswordView"),
-    ("can_this_form_post", "ResetMyPasswordView"),
-    ("can_this_form_get", "UserInfoEditView"),
-    ("can_this_form_post", "UserInfoEditView"),
-)
-
-
-def role_permissions(role: str) -> set[tuple[str, str]]:
-    """The (permission, view) pairs a role holds on views, menus aside."""
-    pairs = {
-        (perm, view)
-        for matrix in (OFFICE_VIEWS, API_VIEWS, REPORT_VIEWS)
-        for view, by_role in matrix.items()
-        for perm in by_role.get(role, ())
-    }
-    if role in (OFFICER, HEAD, APPLICANT):
-        pairs.update(SELF_SERVICE)
-    return pairs
-
-
-def current_user_obj():
-    return getattr(g, "user", None) if has_request_context() else None
-
-
-def user_role_names(user) -> set[str]:
-    return {r.name for r in getattr(user, "roles", None) or ()}
-
-
-def is_admin(user) -> bool:
-    return ADMIN in user_role_names(user)
-
-
-def _utcnow() -> dt.datetime:
-    # Naive UTC, like every timestamp of the schema (models._now).
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+# The role names and the matrix live in roles.py (the domain imports them from there); they
+# stay importable from here for older importers (views.py, tests).
+__all__ = [
+    "ADMIN", "APPLICANT", "HEAD", "OFFICER", "PUBLIC", "ROLES", "ROLE_LABELS", "role_label",
+    "roles_text", "READ", "WRITE", "FULL", "OFFICER_ACTIONS", "HEAD_ACTIONS", "OFFICE_VIEWS",
+    "API_VIEWS", "REPORT_VIEWS", "SELF_SERVICE", "role_permissions", "current_user_obj",
+    "user_role_names", "is_admin",
+]
 
 
 def _stamp_login(_app, user=None, **_extra) -> None:
     """flask-login's ``user_logged_in``: the session remembers when it logged in."""
-    session[SESSION_LOGIN_AT] = _utcnow().isoformat()
+    session[SESSION_LOGIN_AT] = utcnow().isoformat()
 
 
 user_logged_in.connect(_stamp_login, weak=False)
@@ -571,7 +464,7 @@ class RekomstatSecurityManager(SecurityManager):
     def end_sessions(self, user, keep_current: bool = False) -> None:
         """Every session of this account begun until now counts as logged out (the caller
         commits); ``keep_current``: this browser's, if it is the account's, stays in."""
-        now = _utcnow()
+        now = utcnow()
         user.sessions_valid_after = now
         if keep_current and has_request_context() and current_user.is_authenticated \
                 and current_user.get_id() == str(user.id):
@@ -595,7 +488,8 @@ class RekomstatSecurityManager(SecurityManager):
             self.unlock_account(user)
 
     def register_views(self):
-        # Imported here: registration sends mail through notify, which imports this module.
+        # Imported here, when FAB installs its views: the portal's page sits above this
+        # module (the arrows point from pages to auth), only FAB's hook reaches up to it.
         from .registration import RekomRegisterView
 
         self.registeruserdbview = RekomRegisterView

@@ -14,15 +14,40 @@ unflushed changes, or a transaction that sent any other statement (a flush, a Co
 SAVEPOINT, a WITH…). Writing is decided per connection from the statements themselves, so
 nothing a view forgot to commit can be committed here. (A SELECT that locks — FOR UPDATE, an
 advisory transaction lock — releases its lock at COMMIT as at ROLLBACK.)
+
+A write commits where it is made: ``unit_of_work`` is the one way the domain ends one.
 """
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
+
+
+def app_session():
+    """The session of the current app context (FAB's, the one every screen and page uses)."""
+    return current_app.appbuilder.session
+
+
+@contextmanager
+def unit_of_work(session):
+    """Every write of the block, or none: COMMIT when the block ends normally (a ``return``
+    included), ROLLBACK and the exception raised again when it (or the COMMIT) fails.
+
+    Read what the caller needs of the written rows (ids) inside the block: the COMMIT expires
+    them.
+    """
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
 
 _WROTE = "rekomstat_wrote"  # Connection.info: a statement other than SELECT since BEGIN
 _CONNECTIONS = "rekomstat_connections"  # Session.info: the connections of its transaction

@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from . import codes
+from .errors import DomainError
 from .models import Attachment
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,11 @@ TYPES = {
 }
 
 
-class UploadError(ValueError):
+class UploadError(DomainError, ValueError):
     """A file refused; the message says why, in the user's language."""
+
+    def __init__(self, message, status: int = 422):
+        super().__init__(message, status)
 
 
 @dataclass(frozen=True)

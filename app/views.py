@@ -36,9 +36,11 @@ from . import (
     offices,
     pdf_cache,
     portal_forms,
+    public_urls,
     registration,
     request_commands,
     request_form,
+    workdays,
     workflow,
 )
 from .screen_writes import SafeWritesMixin
@@ -84,17 +86,10 @@ from .models import (
     Review,
 )
 from .nip import digits_of, format_nip
-from .request_actions import WorkflowActionsMixin, sla_cell, sla_label
-from .security import (
-    ADMIN,
-    APPLICANT,
-    HEAD,
-    OFFICER,
-    ROLE_LABELS,
-    FilterOffice,
-    is_admin,
-    user_role_names,
-)
+from .request_actions import WorkflowActionsMixin
+from .roles import ADMIN, APPLICANT, HEAD, OFFICER, ROLE_LABELS, is_admin, user_role_names
+from .security import FilterOffice
+from .sla import sla_cell, sla_label
 
 READ_ONLY = ["can_list", "can_show"]
 CRUD = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
@@ -212,7 +207,7 @@ class RekomIndexView(IndexView):
             return redirect(url_for("portal.home"))
         self.update_redirect()
         session, office_id = self.appbuilder.session, user.office_id
-        today, tz = workflow.office_today(), workflow.office_timezone()
+        today, tz = workdays.office_today(), workdays.office_timezone()
         return self.render_template(
             self.index_template, appbuilder=self.appbuilder, sla_label=sla_label,
             request_states=REQUEST_STATES, complaint_states=COMPLAINT_STATES,
@@ -602,7 +597,7 @@ class FilterOverdue(BaseFilter):
 
     def apply(self, query, value):
         return query.filter(
-            ActivityRequest.due_date < workflow.office_today(),
+            ActivityRequest.due_date < workdays.office_today(),
             ActivityRequest.sent_at.is_(None),
             ActivityRequest.clock_paused_at.is_(None),
             ActivityRequest.state.in_(sorted(workflow.OPEN_STATES)),
@@ -689,7 +684,7 @@ class LetterView(OfficeScopedView):
         else:
             # A draft: marked as a draft, never stored with the letter — what the head reads
             # before signing; rendered once per change of what it shows (pdf_cache, issue 20).
-            data = pdf_cache.draft_letter(letter, workflow.verify_url(letter.verification_code))
+            data = pdf_cache.draft_letter(letter, public_urls.verify_url(letter.verification_code))
         return send_file(io.BytesIO(data), mimetype="application/pdf",
                          download_name=letters.pdf_filename(letter), as_attachment=False)
 
@@ -753,7 +748,7 @@ class ComplaintView(ComplaintActionsMixin, OfficeScopedView):
         item.tracking_code = codes.tracking_code("ADU")
         item.state = "received"
         item.ack_due_date, item.due_date = complaints.complaint_deadlines(
-            session, item.office_id, workflow.office_today())
+            session, item.office_id, workdays.office_today())
         session.add(item)
         session.flush()
         if item.reporter_email:
@@ -767,7 +762,7 @@ class FilterComplaintOverdue(BaseFilter):
     name = _l("Overdue")
 
     def apply(self, query, value):
-        return query.filter(Complaint.due_date < workflow.office_today(),
+        return query.filter(Complaint.due_date < workdays.office_today(),
                             Complaint.state.in_(sorted(complaints.OPEN)))
 
 
@@ -1030,13 +1025,6 @@ class NonWorkingDayView(OfficeScopedView):
 
 
 AUDIT_OBJECTS = {"activity_request": _l("Request"), "complaint": _l("Complaints")}
-AUDIT_ACTIONS = {
-    **{name: t.label for name, t in workflow.TRANSITIONS.items()},
-    "create": _l("Created"),
-    "review": _l("Review checklist"),
-    "take": _l("Take up"),
-    "answer": _l("Answer"),
-}
 AUDIT_STATES = {**COMPLAINT_STATES, **REQUEST_STATES}
 
 
@@ -1064,7 +1052,7 @@ class AuditEventView(OfficeScopedView):
     # The trail stores codes (activity_request, submit, draft): shown with their labels.
     formatters_columns = {
         "object_type": labelled(AUDIT_OBJECTS),
-        "action": labelled(AUDIT_ACTIONS),
+        "action": labelled(labels.AUDIT_ACTIONS),  # the timelines' table
         "from_state": labelled(AUDIT_STATES),
         "to_state": labelled(AUDIT_STATES),
     }

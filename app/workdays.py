@@ -3,8 +3,12 @@
 A working day is Monday–Friday that is neither a national holiday nor cuti bersama (the
 `holidays` package knows both: categories "public" and "government"), nor a day off the office
 entered (NonWorkingDay). An entered day marked ``is_working_day`` overrides everything: that is
-how an admin corrects the package when a decree changes. No Flask in here: callers pass what
-the database holds (office_calendar reads it, and keeps it a minute: see CALENDAR_TTL_S).
+how an admin corrects the package when a decree changes. Callers pass what the database holds
+(office_calendar reads it, and keeps it a minute: see CALENDAR_TTL_S).
+
+Also the one clock: ``utcnow`` (how every timestamp is stored) and ``office_today`` (the day
+the SLA counts from), the only place that reads Flask's config (the office's time zone). Tests
+that freeze the day patch ``workdays.office_today``; callers read it as a module attribute.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from .models import NonWorkingDay
@@ -132,6 +137,20 @@ class SlaStatus:
     days_left: int | None = None
     overdue: bool = False
     late: bool = False
+
+
+def utcnow() -> dt.datetime:
+    """Now, as every timestamp is stored: naive, in UTC (models._now is the same expression)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def office_timezone() -> str:
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Jakarta"
+
+
+def office_today() -> dt.date:
+    """The office's calendar day (WIB by default): the SLA counts Indonesian working days."""
+    return local_date(utcnow(), office_timezone())
 
 
 def local_date(utc_naive: dt.datetime, tz: str = "Asia/Jakarta") -> dt.date:

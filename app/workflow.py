@@ -15,25 +15,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from . import codes, letters, notify, request_form
+from . import audit, codes, letters, notify, request_form, workdays
 from .errors import DomainError
 from .models import (
     REQUEST_STATES,
     ActivityRequest,
-    AuditEvent,
     ChecklistItem,
     Letter,
     OfficeSetting,
     Review,
 )
 from .offices import DEFAULT_SETTING, office_info
-from .security import ADMIN, APPLICANT, HEAD, OFFICER, role_label, user_role_names
-from .workdays import local_date, office_calendar
+from .public_urls import verify_url  # the QR's URL; also read here by views and bench/run.py
+from .roles import ADMIN, APPLICANT, HEAD, OFFICER, role_label, user_role_names
+from .transactions import unit_of_work
+from .workdays import local_date, office_calendar, office_timezone, utcnow  # utcnow: re-export
 
 # Fields an applicant must fill before the request counts as recorded complete (the form's own
 # "required" marks, so the form, its PDF and this check never disagree).
@@ -239,10 +239,6 @@ def _on_draft_letter(ctx: Context) -> None:
         letter.suggestions = "\n".join(filter(None, [letter.suggestions, ctx.note]))
 
 
-def verify_url(code: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/verify/{code}"
-
-
 def _on_issue(ctx: Context) -> None:
     """Number, date, sign, render and hash the letter, all in the caller's transaction.
 
@@ -340,11 +336,6 @@ def _check_roles_and_scope(t: Transition, req: ActivityRequest, actor, roles: se
     raise WorkflowError(_("This request is not yours to act on."), status=403)
 
 
-def utcnow() -> dt.datetime:
-    """Timestamps are stored naive, in UTC."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
 def _locked_request(session, request_id: int) -> ActivityRequest:
     # Lock the row (PostgreSQL) so two officers acting at once take turns.
     req = session.get(ActivityRequest, request_id, with_for_update=True, populate_existing=True)
@@ -360,12 +351,9 @@ def _check_claim(req: ActivityRequest, actor, roles: set) -> None:
                               name=req.officer))
 
 
-def office_timezone() -> str:
-    return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Jakarta"
-
-
 def office_today() -> dt.date:
-    return _today(utcnow())
+    """The one clock is workdays.office_today; this name stays for tests that read it here."""
+    return workdays.office_today()
 
 
 def _today(now: dt.datetime) -> dt.date:
@@ -405,7 +393,7 @@ def apply(session, request: int | ActivityRequest, action: str, actor,
     created = isinstance(request, ActivityRequest)
     if created and request not in session.new:
         raise ValueError("apply() takes a request that is not new by its id")
-    try:
+    with unit_of_work(session):
         req = request if created else _locked_request(session, request)
         roles = user_role_names(actor)
         _check_roles_and_scope(t, req, actor, roles)
@@ -431,17 +419,9 @@ def apply(session, request: int | ActivityRequest, action: str, actor,
         events = [(action, from_state, t.target, note)]
         if created:
             events.insert(0, ("create", None, from_state, None))
-        # Written, never read back here: one INSERT for all of them, no ORM objects.
-        session.execute(insert(AuditEvent.__table__), [dict(
-            at=now, actor_id=actor.id, office_id=req.office_id, object_type="activity_request",
-            object_id=req.id, action=name, from_state=before, to_state=after, note=text,
-        ) for name, before, after, text in events])
+        audit.record_steps(session, actor, req, events, at=now)  # one INSERT for both
         session.flush()
         email_ids, request_id = [m.id for m in ctx.emails], req.id
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return Outcome(req, from_state, t.target, email_ids, request_id)
 
 
@@ -453,7 +433,7 @@ def record_review(session, request_id: int, actor, results: dict, notes: Optiona
     only items of the office's checklist; the round's audit event records who checked what.
     """
     now = now or utcnow()
-    try:
+    with unit_of_work(session):
         req = _locked_request(session, request_id)
         roles = user_role_names(actor)
         if not roles & STAFF or (ADMIN not in roles and actor.office_id != req.office_id):
@@ -474,14 +454,7 @@ def record_review(session, request_id: int, actor, results: dict, notes: Optiona
         if notes is not None:
             review.notes = notes.strip() or None
         passed = sum(1 for v in checklist.values() if v["ok"])
-        session.add(AuditEvent(
-            at=now, actor_id=actor.id, office_id=req.office_id, object_type="activity_request",
-            object_id=req.id, action="review", from_state=req.state, to_state=req.state,
-            note=_("Checklist: %(passed)d of %(total)d items passed.", passed=passed,
-                   total=len(known)),
-        ))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+        audit.record(session, actor, req, "review", req.state, req.state, _(
+            "Checklist: %(passed)d of %(total)d items passed.", passed=passed, total=len(known)),
+            at=now)
     return review

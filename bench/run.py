@@ -547,7 +547,7 @@ def install_bare_list(app) -> None:
 
     from app.models import CHANNELS, REQUEST_STATES
     from app.models import ActivityRequest as R
-    from app.request_actions import sla_cell
+    from app.sla import sla_cell
 
     states = {k: str(v) for k, v in REQUEST_STATES.items()}
     channels = {k: str(v) for k, v in CHANNELS.items()}

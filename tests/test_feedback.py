@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from app import feedback, skm, workflow
+from app import feedback, skm, workdays
 from app import models as m
 from app.workdays import office_calendar
 from conftest import OFFICE_X, OFFICE_Y, seed
@@ -333,7 +333,7 @@ FRIDAY = dt.date(2026, 11, 20)
 ])
 def test_deadlines_are_working_days_from_the_office_settings(app, world, clients, monkeypatch,
                                                              today, ack, due):
-    monkeypatch.setattr(workflow, "office_today", lambda: today)
+    monkeypatch.setattr(workdays, "office_today", lambda: today)
     code = _code_from(clients[None].post("/complaints/new",
                                          data=_complaint_form(world, email=_address())))
     [c] = _complaints(app, m.Complaint.tracking_code == code)
@@ -350,7 +350,7 @@ def test_deadlines_are_working_days_from_the_office_settings(app, world, clients
 
 
 def test_deadlines_follow_the_office_setting(app, world, clients, monkeypatch):
-    monkeypatch.setattr(workflow, "office_today", lambda: FRIDAY)
+    monkeypatch.setattr(workdays, "office_today", lambda: FRIDAY)
     office_id = world.offices[OFFICE_Y]
     with app.app_context():
         session = app.appbuilder.session

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from app import frontoffice, workflow
+from app import frontoffice, workdays
 from app import models as m
 from app.frontoffice import take_ticket
 from conftest import OFFICE_X, OFFICE_Y, app_config, database_url, is_postgres
@@ -37,7 +37,7 @@ def fresh_day() -> dt.date:
 def day(monkeypatch):
     """Today, for the queue: a fresh day."""
     d = fresh_day()
-    monkeypatch.setattr(workflow, "office_today", lambda: d)
+    monkeypatch.setattr(workdays, "office_today", lambda: d)
     return d
 
 

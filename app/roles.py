@@ -1,0 +1,147 @@
+"""Roles and the permission matrix: the names the domain checks and the cells FAB is given.
+
+Imports nothing of ours, so the domain (workflow, notify, complaints, ...) reads role names
+here and never imports the FAB security manager (security.py), which writes these tables to
+FAB's role tables (``sync_roles``) and re-exports the names for older importers.
+"""
+from __future__ import annotations
+
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
+
+ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC = "Admin", "Officer", "Head", "Applicant", "Public"
+ROLES = (ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC)
+# A role's name is its key in FAB's tables (and the code); people read these.
+ROLE_LABELS = {
+    ADMIN: _l("Administrator"),
+    OFFICER: _l("Officer"),
+    HEAD: _l("Head of office"),
+    APPLICANT: _l("Applicant"),
+    PUBLIC: _l("Public"),
+}
+
+
+def role_label(name: str) -> str:
+    return str(ROLE_LABELS.get(name, name))
+
+
+def roles_text(roles) -> str:
+    """A user's roles as words, for FAB's user screens (FAB shows "[Admin, Officer]")."""
+    return ", ".join(role_label(role.name) for role in roles or ())
+
+READ = frozenset({"can_list", "can_show"})
+WRITE = READ | {"can_add", "can_edit"}
+FULL = WRITE | {"can_delete"}
+
+# Workflow actions on the requests screen (FAB @action permissions, named as the actions).
+OFFICER_ACTIONS = frozenset({
+    "submit", "start_review", "request_revision", "resubmit", "verify", "draft_letter", "send",
+    "close",
+})
+HEAD_ACTIONS = frozenset({"issue", "return_draft"})
+
+# The officers' screens: view (FAB class_permission_name) -> permissions per role.
+# Admin holds every permission (FAB grants each new permission to the admin role).
+OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
+    "ActivityRequestView": {OFFICER: WRITE | OFFICER_ACTIONS, HEAD: READ | HEAD_ACTIONS},
+    "RequestVariableView": {OFFICER: FULL, HEAD: READ},
+    "AttachmentView": {OFFICER: READ | {"can_add"}, HEAD: READ},
+    # Reviews are opened and closed by the workflow; the checklist is filled on the request.
+    "ReviewView": {OFFICER: READ, HEAD: READ},
+    "LetterView": {OFFICER: READ | {"can_edit", "can_pdf"}, HEAD: READ | {"can_pdf"}},
+    "ComplaintView": {OFFICER: WRITE | {"take", "answer", "close"}, HEAD: READ},
+    "RatingView": {OFFICER: READ, HEAD: READ},
+    # Tickets move through the actions (call next, serve, done, no-show), not by editing.
+    "QueueTicketView": {OFFICER: READ | {"can_add", "call_next", "serve", "done", "no_show"},
+                        HEAD: READ},
+    "GuestBookEntryView": {OFFICER: WRITE, HEAD: READ},
+    "OfficeView": {OFFICER: READ, HEAD: READ},
+    "ChecklistItemView": {OFFICER: READ, HEAD: READ},
+    "NonWorkingDayView": {OFFICER: READ, HEAD: READ},
+    "AuditEventView": {OFFICER: READ, HEAD: READ},
+    # Admin only: settings, numbering counters, the outbox.
+    "OfficeSettingView": {},
+    "LetterCounterView": {},
+    "OutboundEmailView": {},
+}
+
+# The REST API (api.py): class name -> permissions per role. Rows are scoped there: applicants
+# their own requests, staff their office's. Workflow actions check roles again in workflow.py.
+API_VIEWS: dict[str, dict[str, frozenset]] = {
+    "RequestApi": {
+        APPLICANT: frozenset({"can_get", "can_post", "can_put", "can_info"}),
+        OFFICER: frozenset({"can_get", "can_post", "can_put", "can_info"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
+    "ReviewApi": {
+        APPLICANT: frozenset({"can_get"}),
+        OFFICER: frozenset({"can_get", "can_info"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
+    "LetterApi": {
+        APPLICANT: frozenset({"can_get"}),
+        OFFICER: frozenset({"can_get", "can_info", "can_put"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
+    # feedback_api.py: staff read their office's; officers record and handle complaints (the
+    # handling steps check the officer again in complaints.py, as on the screen).
+    "ComplaintApi": {
+        OFFICER: frozenset({"can_get", "can_info", "can_post"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
+    "RatingApi": {
+        OFFICER: frozenset({"can_get", "can_info"}),
+        HEAD: frozenset({"can_get", "can_info"}),
+    },
+    # Open data: the catalogue API and the OpenAPI document are readable without logging in,
+    # as FAB does it, through the Public role (FAB's protect() lets everyone through then).
+    "CatalogueApi": {PUBLIC: frozenset({"can_get"})},
+    "OpenApi": {PUBLIC: frozenset({"can_get"})},
+    # The Swagger UI is a page (has_access asks the user's own roles): every role reads it.
+    "SwaggerView": {role: frozenset({"can_show"}) for role in ROLES if role != ADMIN},
+}
+
+# Staff pages that are not model screens: the dashboard with its Excel exports (dashboard.py).
+REPORT_VIEWS: dict[str, dict[str, frozenset]] = {
+    "DashboardView": {
+        OFFICER: frozenset({"can_index", "can_export"}),
+        HEAD: frozenset({"can_index", "can_export"}),
+    },
+}
+
+# FAB's own "my profile" screens: every account sees and edits its own profile and changes its
+# own password (the pages act on the logged-in user only); nothing else of the user screens.
+SELF_SERVICE = (
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+)
+
+
+def role_permissions(role: str) -> set[tuple[str, str]]:
+    """The (permission, view) pairs a role holds on views, menus aside."""
+    pairs = {
+        (perm, view)
+        for matrix in (OFFICE_VIEWS, API_VIEWS, REPORT_VIEWS)
+        for view, by_role in matrix.items()
+        for perm in by_role.get(role, ())
+    }
+    if role in (OFFICER, HEAD, APPLICANT):
+        pairs.update(SELF_SERVICE)
+    return pairs
+
+
+def current_user_obj():
+    return getattr(g, "user", None) if has_request_context() else None
+
+
+def user_role_names(user) -> set[str]:
+    return {r.name for r in getattr(user, "roles", None) or ()}
+
+
+def is_admin(user) -> bool:
+    return ADMIN in user_role_names(user)
