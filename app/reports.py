@@ -48,6 +48,7 @@ from .models import (
     Rating,
 )
 from .workdays import local_date, local_dates, office_calendar, sla_status
+from .workflow import OPEN_STATES
 
 # --- The satisfaction index ------------------------------------------------------------------
 
@@ -364,8 +365,6 @@ OVERDUE_SHOWN = 50
 
 
 def _overdue(office_id, today) -> list:
-    from .workflow import OPEN_STATES
-
     return [ActivityRequest.state.in_(sorted(OPEN_STATES)),
             ActivityRequest.due_date < today,
             ActivityRequest.clock_paused_at.is_(None),

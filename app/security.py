@@ -47,27 +47,12 @@ from wtforms.validators import Optional as OptionalValidator
 from .models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
 from .roles import (
     ADMIN,
-    API_VIEWS,
-    APPLICANT,
-    FULL,
-    HEAD,
-    HEAD_ACTIONS,
-    OFFICE_VIEWS,
-    OFFICER,
-    OFFICER_ACTIONS,
-    PUBLIC,
-    READ,
-    REPORT_VIEWS,
-    ROLE_LABELS,
     ROLES,
-    SELF_SERVICE,
-    WRITE,
     current_user_obj,
     is_admin,
     role_label,
     role_permissions,
     roles_text,
-    user_role_names,
 )
 from .screen_writes import SafeWritesMixin
 from .workdays import utcnow
@@ -88,14 +73,7 @@ LOCK_GENERATION_TTL = 30 * 24 * 3600
 # ``sessions_valid_after`` (set by logout and by a password change) counts as logged out.
 SESSION_LOGIN_AT = "_rekomstat_login_at"
 
-# The role names and the matrix live in roles.py (the domain imports them from there); they
-# stay importable from here for older importers (views.py, tests).
-__all__ = [
-    "ADMIN", "APPLICANT", "HEAD", "OFFICER", "PUBLIC", "ROLES", "ROLE_LABELS", "role_label",
-    "roles_text", "READ", "WRITE", "FULL", "OFFICER_ACTIONS", "HEAD_ACTIONS", "OFFICE_VIEWS",
-    "API_VIEWS", "REPORT_VIEWS", "SELF_SERVICE", "role_permissions", "current_user_obj",
-    "user_role_names", "is_admin",
-]
+# The role names and the permission matrix live in roles.py: the domain imports them there.
 
 
 def _stamp_login(_app, user=None, **_extra) -> None:

@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from app import create_app
 from app.dashboard import DashboardView, register
 from app.models import ActivityRequest, GuestBookEntry, Letter, Rating
-from app.security import HEAD, OFFICER, role_permissions
+from app.roles import HEAD, OFFICER, role_permissions
 from conftest import OFFICE_X, OFFICE_Y, app_config, login, seed
 
 PERMISSIONS = (("can_index", "DashboardView"), ("can_export", "DashboardView"))

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
-from app.security import ADMIN, APPLICANT, HEAD, OFFICE_VIEWS, OFFICER, role_permissions
+from app.roles import ADMIN, APPLICANT, HEAD, OFFICE_VIEWS, OFFICER, role_permissions
 from conftest import OFFICE_X, OFFICE_Y, PASSWORD, make_rows
 
 OPS = ("list", "show", "add", "edit", "delete")

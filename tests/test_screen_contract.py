@@ -39,7 +39,7 @@ from conftest import OFFICE_X, PASSWORD, app_config, make_rows
 from flask_appbuilder import ModelView
 
 import screen_forms as sf
-from app.security import ADMIN, APPLICANT, HEAD, OFFICER, role_permissions
+from app.roles import ADMIN, APPLICANT, HEAD, OFFICER, role_permissions
 
 # One user of the world per role.
 ROLE_USERS = {ADMIN: "admin", OFFICER: "officer_x", HEAD: "head_x", APPLICANT: "applicant_a"}
