@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from . import audit, codes, db_refusals, form_tokens, registration, uploads, workdays, workflow
+from . import accounts, audit, codes, db_refusals, form_tokens, uploads, workdays, workflow
 from .errors import DomainError
 from .models import CHANNELS, ActivityRequest, AuditEvent, RekomUser, RequestVariable
 from .offices import office_info
@@ -279,13 +279,13 @@ def create(session, actor, *, office_id, values: dict, variables=None, applicant
         elif staff:
             # A walk-in request belongs to an applicant account, found or made by e-mail.
             try:
-                applicant, made = registration.walk_in_applicant(
+                applicant, made = accounts.walk_in_applicant(
                     session, applicant_email, applicant_name)
-            except registration.WalkInError as err:
+            except accounts.WalkInError as err:
                 raise RequestInputError({"applicant_email": [str(err)]}) from None
             if made:
                 session.flush()  # the account's id, for the invitation link
-                invitation = registration.invite(session, applicant)
+                invitation = accounts.invite(session, applicant)
                 session.flush()
                 email_ids += [m.id for m in invitation]
                 invited = applicant.email

@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from . import (
+    accounts,
     codes,
     complaints,
     home,
@@ -37,7 +38,6 @@ from . import (
     pdf_cache,
     portal_forms,
     public_urls,
-    registration,
     request_commands,
     request_form,
     workdays,
@@ -461,8 +461,8 @@ def _applicant_email(form, field):
     """A walk-in request belongs to an applicant: refuse a staff account's address at once,
     so the form comes back with everything the officer typed."""
     try:
-        registration.check_walk_in_email(current_app.appbuilder.session, field.data)
-    except registration.WalkInError as err:
+        accounts.check_walk_in_email(current_app.appbuilder.session, field.data)
+    except accounts.WalkInError as err:
         raise ValidationError(str(err)) from err
 
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import bootstrap, complaints, frontoffice, labels, letters, list_args
-from app import registration, request_commands, request_actions, uploads, workflow
+from app import accounts, request_commands, request_actions, uploads, workflow
 from app.errors import DomainError
 from app.models import Office
 from app.transactions import unit_of_work
@@ -49,7 +49,7 @@ def test_every_timeline_calls_an_action_the_same(app):
 
 @pytest.mark.parametrize("error", [
     workflow.WorkflowError, complaints.ComplaintError, request_commands.RequestInputError,
-    frontoffice.QueueError, uploads.UploadError, registration.WalkInError,
+    frontoffice.QueueError, uploads.UploadError, accounts.WalkInError,
     letters.LetterFrozenError, bootstrap.UserError, list_args.Refusal,
 ])
 def test_every_refusal_is_a_domain_error(error):
