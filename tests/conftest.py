@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 
@@ -200,6 +201,24 @@ def _pk(obj):
     values = mapper.primary_key_from_instance(obj)
     # FAB addresses composite keys as "a,b"? It uses its own encoding; keep a tuple here.
     return values[0] if len(values) == 1 else tuple(values)
+
+
+def outbox_to(app, address):
+    """The outbox rows to ``address``, oldest first, as the database has them now."""
+    from app.models import OutboundEmail
+
+    with app.app_context():
+        session = app.appbuilder.session
+        session.expire_all()
+        return session.scalars(sa.select(OutboundEmail).where(
+            OutboundEmail.recipient == address).order_by(OutboundEmail.id)).all()
+
+
+def mail_link(row, path_part):
+    """The path (and query) of the first link in a mail's text that contains ``path_part``."""
+    match = re.search(r"https?://\S*" + re.escape(path_part) + r"\S*", row.body_text)
+    assert match, row.body_text
+    return "/" + match.group(0).split("/", 3)[3]
 
 
 def login(client, username: str, password: str = PASSWORD):

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
-from conftest import PASSWORD, app_config, login
+from conftest import PASSWORD, app_config, login, mail_link, outbox_to
+from test_bad_input import registration
 
 EMAIL_DOMAIN = "bappeda.lubuklinggaukota.go.id"
 
@@ -40,20 +41,6 @@ def _user(app, username, role="Applicant"):
     with app.app_context():
         return create_user(role, username, f"{username}@{EMAIL_DOMAIN}", PASSWORD, "Uji",
                            "Akun").id
-
-
-def _outbox_to(app, address):
-    with app.app_context():
-        session = app.appbuilder.session
-        session.expire_all()
-        return session.scalars(sa.select(m.OutboundEmail).where(
-            m.OutboundEmail.recipient == address).order_by(m.OutboundEmail.id)).all()
-
-
-def _link(row, path_part):
-    match = re.search(r"https?://\S*" + re.escape(path_part) + r"\S*", row.body_text)
-    assert match, row.body_text
-    return "/" + match.group(0).split("/", 3)[3]
 
 
 # --- 4: the API's log-in door ---------------------------------------------------------------
@@ -87,13 +74,7 @@ def test_the_api_login_shares_the_forms_limit_per_address(limited):
 
 
 def _registration(name, **changes):
-    data = {"username": name, "first_name": "Rina", "last_name": "Marlina",
-            "email": f"{name}@{EMAIL_DOMAIN}", "password": "kata-sandi-rina-1",
-            "conf_password": "kata-sandi-rina-1", "id_doc_type": "ktp",
-            "id_doc_number": "1674015505900001", "phone": "0812 7000 1234",
-            "agency": "Bappeda Kota Lubuklinggau", "position": "Kepala Seksi Data"}
-    data.update(changes)
-    return data
+    return registration(**{"username": name, "email": f"{name}@{EMAIL_DOMAIN}", **changes})
 
 
 def _answer(app, data):
@@ -121,12 +102,12 @@ def test_a_taken_address_gets_the_answer_of_a_new_one_and_its_owner_a_mail(app, 
     assert "Sudah ada" not in taken[3]
     assert _registrations(app, username="penyusup") == 0
     # The owner is told, with the ways in: log in, or choose a new password.
-    [mail] = _outbox_to(app, f"pemilik.alamat@{EMAIL_DOMAIN}")
+    [mail] = outbox_to(app, f"pemilik.alamat@{EMAIL_DOMAIN}")
     assert "Seseorang mencoba mendaftar dengan alamat e-mail Anda" == mail.subject
     assert "pemilik.alamat" in mail.body_text  # the user name they may have forgotten
     client = app.test_client()
-    assert client.get(_link(mail, "/login/")).status_code == 200
-    assert client.get(_link(mail, "/portal/password/forgot")).status_code == 200
+    assert client.get(mail_link(mail, "/login/")).status_code == 200
+    assert client.get(mail_link(mail, "/portal/password/forgot")).status_code == 200
 
 
 def test_a_taken_user_name_makes_nothing_and_tells_the_new_address(app, world):
@@ -135,16 +116,16 @@ def test_a_taken_user_name_makes_nothing_and_tells_the_new_address(app, world):
     data = _registration("Nama.Terpakai", email=f"orang.lain@{EMAIL_DOMAIN}")
     assert _answer(app, data)[:3] == fresh[:3]
     assert _registrations(app, email=data["email"]) == 0
-    [mail] = _outbox_to(app, data["email"])
+    [mail] = outbox_to(app, data["email"])
     assert "Nama.Terpakai" in mail.body_text and "tidak dapat dipakai" in mail.body_text
-    assert app.test_client().get(_link(mail, "/register/form")).status_code == 200
+    assert app.test_client().get(mail_link(mail, "/register/form")).status_code == 200
     # A name waiting for its activation is taken alike.
     waiting = _registration("menunggu.aktif")
     _answer(app, waiting)
     again = _registration("menunggu.aktif", email=f"orang.ketiga@{EMAIL_DOMAIN}")
     assert _answer(app, again)[:3] == fresh[:3]
     assert _registrations(app, username="menunggu.aktif") == 1
-    assert len(_outbox_to(app, again["email"])) == 1
+    assert len(outbox_to(app, again["email"])) == 1
 
 
 def test_an_address_waiting_for_activation_gets_its_link_again(app, world):
@@ -153,9 +134,9 @@ def test_an_address_waiting_for_activation_gets_its_link_again(app, world):
     second = _answer(app, {**data, "username": "ulang.daftar2"})
     assert second[:3] == first[:3]
     assert _registrations(app, email=data["email"]) == 1
-    mails = _outbox_to(app, data["email"])
+    mails = outbox_to(app, data["email"])
     assert len(mails) == 2
-    assert _link(mails[0], "/register/activation/") == _link(mails[1], "/register/activation/")
+    assert mail_link(mails[0], "/register/activation/") == mail_link(mails[1], "/register/activation/")
 
 
 def test_other_checks_still_answer_on_the_form(app, world):
@@ -166,7 +147,7 @@ def test_other_checks_still_answer_on_the_form(app, world):
         status, _location, _flashes, page = _answer(
             app, _registration("cek.form2", **{"email": taken, **change}))
         assert status == 422 and re.search(r"alert-danger|help-block|has-error", page), change
-    assert _outbox_to(app, taken) == []
+    assert outbox_to(app, taken) == []
 
 
 # --- 6: a lock per account and address ---------------------------------------------------------

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from app import models as m
 from app.request_form import SECTIONS
-from conftest import PASSWORD, login, seed
+from conftest import PASSWORD, login, mail_link, outbox_to, seed
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -25,20 +25,6 @@ def _docx() -> bytes:
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("word/document.xml", "<document/>")
     return buf.getvalue()
-
-
-def _outbox_to(app, address):
-    with app.app_context():
-        session = app.appbuilder.session
-        session.expire_all()
-        return session.scalars(sa.select(m.OutboundEmail).where(
-            m.OutboundEmail.recipient == address).order_by(m.OutboundEmail.id)).all()
-
-
-def _link(row, path_part):
-    match = re.search(r"https?://\S*" + re.escape(path_part) + r"\S*", row.body_text)
-    assert match, row.body_text
-    return "/" + match.group(0).split("/", 3)[3]
 
 
 def _pdf_text(data: bytes) -> str:
@@ -65,8 +51,8 @@ def test_registration_needs_the_profile_and_is_confirmed_by_mail(app, world):
             m.RekomRegisterUser).where(m.RekomRegisterUser.email == REGISTRATION["email"]))
         assert count == 0
     client.post("/register/form", data=REGISTRATION)
-    [mail] = _outbox_to(app, REGISTRATION["email"])
-    link = _link(mail, "/register/activation/")
+    [mail] = outbox_to(app, REGISTRATION["email"])
+    link = mail_link(mail, "/register/activation/")
     # Not an account until the link is opened.
     assert client.post("/login/", data={"username": "rina.dinkes",
                                         "password": REGISTRATION["password"]}).status_code == 302
@@ -103,8 +89,8 @@ def test_activation_page_offers_to_log_in(app, world):
     data = {**REGISTRATION, "username": "sari.bapenda", "first_name": "Sari",
             "email": "sari.wulandari@bapenda.lubuklinggaukota.go.id"}
     assert client.post("/register/form", data=data).status_code == 302
-    [mail] = _outbox_to(app, data["email"])
-    page = client.get(_link(mail, "/register/activation/"))
+    [mail] = outbox_to(app, data["email"])
+    page = client.get(mail_link(mail, "/register/activation/"))
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "Sari" in body
@@ -123,13 +109,13 @@ def test_password_reset_by_mail_link_once(app, world):
     r = client.post("/portal/password/forgot", data={"email": "tidak.ada@bappeda.lubuklinggaukota.go.id"},
                     follow_redirects=True)
     unknown_answer = r.get_data(as_text=True)
-    assert _outbox_to(app, "tidak.ada@bappeda.lubuklinggaukota.go.id") == []
+    assert outbox_to(app, "tidak.ada@bappeda.lubuklinggaukota.go.id") == []
     r = client.post("/portal/password/forgot", data={"email": "LUPA.Sandi@bappeda.lubuklinggaukota.go.id"},
                     follow_redirects=True)
     # The same answer whether or not the address has an account.
     assert r.get_data(as_text=True) == unknown_answer
-    [mail] = _outbox_to(app, "lupa.sandi@bappeda.lubuklinggaukota.go.id")
-    link = _link(mail, "/portal/password/reset/")
+    [mail] = outbox_to(app, "lupa.sandi@bappeda.lubuklinggaukota.go.id")
+    link = mail_link(mail, "/portal/password/reset/")
     r = client.post(link, data={"password": "pendek", "confirm": "pendek"})
     assert r.status_code == 422  # too short: the form again
     r = client.post(link, data={"password": "sandi-baru-yang-panjang",
@@ -287,7 +273,7 @@ def test_a_complete_submission_is_one_transaction(app, world, clients, monkeypat
             m.AuditEvent.object_type == "activity_request", m.AuditEvent.object_id == req_id)
             .order_by(m.AuditEvent.id)).all()
         assert actions == ["create", "submit"]
-    assert any(title in row.body_text for row in _outbox_to(app, "applicant_a@rekomstat.test"))
+    assert any(title in row.body_text for row in outbox_to(app, "applicant_a@rekomstat.test"))
 
 
 def test_the_applicant_submits_revises_and_resubmits(app, world, wf, clients):

@@ -7,6 +7,7 @@ reads the activation link from the message that really arrived.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -31,23 +32,32 @@ def smtp_inbox():
     controller.stop()
 
 
-@pytest.fixture(scope="session")
-def live_server(app, world, smtp_inbox):
+@contextlib.contextmanager
+def serving(smtp_port: int, **settings):
+    """The app served on a free loopback port with CSRF on and mail to ``smtp_port``, on the
+    test database, with ``settings`` on top; yields its base URL."""
     from app import create_app
 
-    _, smtp_port = smtp_inbox
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     live = create_app({
         **app_config(database_url()), "WTF_CSRF_ENABLED": True, "TESTING": False,
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_LOG_ONLY": False,
-        "MAIL_SUPPRESS_SEND": False, "MAIL_TIMEOUT": 5, "PUBLIC_BASE_URL": base,
+        "MAIL_SUPPRESS_SEND": False, "MAIL_TIMEOUT": 5, "PUBLIC_BASE_URL": base, **settings,
     })
     server = make_server("127.0.0.1", port, live, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield base
-    server.shutdown()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, world, smtp_inbox):
+    with serving(smtp_inbox[1]) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -27,11 +27,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from app import models as m
-from conftest import PASSWORD, app_config, database_url
-from test_outbox import free_port
+from browser.conftest import serving
+from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -143,24 +142,10 @@ def _count(app, model, *where) -> int:
 def locking_server(app, world, smtp_inbox):
     """The app served with its limits on (the shared live server has them off), on the same
     database: three failures lock a name at an address for 15 minutes."""
-    from app import create_app
-
-    _, smtp_port = smtp_inbox
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    served = create_app({
-        **app_config(database_url()), "WTF_CSRF_ENABLED": True, "TESTING": False,
-        "RATELIMIT_ENABLED": True, "AUTH_RATE_LIMITED": True,
-        "AUTH_LOCKOUT": "3 per 15 minutes", "AUTH_RATE_LIMIT": "100 per minute",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_LOG_ONLY": False,
-        "MAIL_SUPPRESS_SEND": False, "MAIL_TIMEOUT": 5, "PUBLIC_BASE_URL": base,
-    })
-    server = make_server("127.0.0.1", port, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
+    with serving(smtp_inbox[1], RATELIMIT_ENABLED=True, AUTH_RATE_LIMITED=True,
+                 AUTH_LOCKOUT="3 per 15 minutes", AUTH_RATE_LIMIT="100 per minute",
+                 RATELIMIT_STORAGE_URI="memory://") as base:
+        yield base
 
 
 def _find_user(admin: Person, username: str):
