@@ -78,7 +78,7 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
-    # Logs (app/logs.py): "text" for a terminal, "json" (one object a line) in production.
+    # Logs (app/web/logs.py): "text" for a terminal, "json" (one object a line) in production.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -87,7 +87,7 @@ class Config:
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
-    FAB_SECURITY_MANAGER_CLASS = "app.security.RekomstatSecurityManager"
+    FAB_SECURITY_MANAGER_CLASS = "app.auth.security.RekomstatSecurityManager"
     # Alembic owns the schema; FAB must not create tables behind its back.
     FAB_CREATE_DB = False
     # Permission sync costs start-up time: it runs in `flask seed-roles` (and run.py), not per start.
@@ -160,11 +160,11 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
 
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
-    # Days a public form's one-time token is kept (app/form_tokens.py): a retried POST within
+    # Days a public form's one-time token is kept (app/auth/form_tokens.py): a retried POST within
     # them answers what the first one made.
     FORM_TOKEN_DAYS = int(os.environ.get("FORM_TOKEN_DAYS", "7"))
     # Rendered form PDFs and draft letter previews, kept until what they show changes
-    # (app/pdf_cache.py): shared by every worker; safe to empty at any time.
+    # (app/requests/pdf_cache.py): shared by every worker; safe to empty at any time.
     PDF_CACHE_FOLDER = os.environ.get("PDF_CACHE_FOLDER", str(INSTANCE_DIR / "pdf-cache"))
     # New PDF renders (cache misses) per user, or per address when anonymous: a large form
     # takes seconds of CPU to render (issue 20). Empty: no limit.
@@ -177,7 +177,7 @@ class Config:
     # Applicants register themselves (FAB's registration, confirmed by an e-mail link).
     AUTH_USER_REGISTRATION = True
     AUTH_USER_REGISTRATION_ROLE = "Applicant"
-    # The password policy (app/passwords.py, set by create_app) on FAB's password forms too.
+    # The password policy (app/auth/passwords.py, set by create_app) on FAB's password forms too.
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     # Login, registration and the public forms are rate-limited (Flask-Limiter, in memory; set
     # RATELIMIT_STORAGE_URI=redis://… when several app servers share the limits).
@@ -192,7 +192,7 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # FAB switches Flask-Limiter off unless told otherwise: every limit above would be inert.
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    # The open catalogue API (app/catalogue_api.py): per address and endpoint.
+    # The open catalogue API (app/catalogue/api.py): per address and endpoint.
     CATALOGUE_API_RATE_LIMIT = os.environ.get("CATALOGUE_API_RATE_LIMIT", "60 per minute")
 
     WTF_CSRF_ENABLED = True

@@ -11,9 +11,10 @@ import os
 
 from werkzeug.serving import make_server
 
-from app import create_app, letters
-from app.bootstrap import bootstrap, first_run_notice
-from app.cli import housekeeping
+from app import create_app
+from app.letters import document as letters
+from app.ops.bootstrap import bootstrap, first_run_notice
+from app.ops.cli import housekeeping
 from config import local_base_url
 
 

@@ -3,7 +3,9 @@
 Settings come from the environment (config.py). Unlike run.py nothing is migrated or seeded
 here: run `flask --app app:create_app init` once per release, before the servers start.
 """
-from app import create_app, letters, uploads
+from app import create_app
+from app.letters import document as letters
+from app.requests import uploads
 
 app = create_app()
 # Uploads interrupted by a killed worker leave ``.part`` files: removed at every start, once

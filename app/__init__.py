@@ -2,24 +2,13 @@
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
-from flask_appbuilder.models.sqla.base import SQLA
-from flask_mail import Mail
-from flask_wtf.csrf import CSRFProtect
 
-from . import models  # noqa: F401  (registers every table on the metadata Alembic reads)
-from .deferred_migrate import DeferredGroup, DeferredMigrate
-
-db = SQLA()
-mail = Mail()
-# Every POST of every page carries its token. FAB exempts its REST API (meant for JWT), but
-# the API also takes the login cookie: api_csrf checks those writes (token and origin).
-csrf = CSRFProtect()
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+from app import models  # noqa: F401  (registers every table on the metadata Alembic reads)
+from app.extensions import MIGRATIONS_DIR, csrf, db, mail  # noqa: F401  (the app's public names)
+from app.web.deferred_migrate import DeferredGroup, DeferredMigrate
 
 
 def create_app(config: object | dict | None = None) -> Flask:
@@ -46,7 +35,10 @@ def _build_app(config: object | dict | None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
-    from . import headers, input_guard, logs, notify, passwords, sqlite_setup, transactions
+    from app.web import headers, input_guard, logs, sqlite_setup
+    from app import notify
+    from app.auth import passwords
+    from app.core import transactions
 
     # Root logger (LOG_FORMAT, LOG_LEVEL, FAB at WARNING), request ids, access log, 500/503.
     logs.init_app(app)
@@ -60,7 +52,7 @@ def _build_app(config: object | dict | None) -> Flask:
     db.init_app(app)
     transactions.init_app(app, db)  # after db: its teardown must run before the session's
     csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints from it
-    from . import api_csrf
+    from app.web import api_csrf
 
     api_csrf.init_app(app)  # the API's writes on the login cookie
     notify.init_app(app)
@@ -71,41 +63,41 @@ def _build_app(config: object | dict | None) -> Flask:
                                        help="Perform database migrations."))
 
     with app.app_context():
-        from .views import RekomIndexView, register_views
+        from app.views import RekomIndexView, register_views
 
         ab = AppBuilder(indexview=RekomIndexView)
         ab.init_app(app, db.session)
         register_views(ab)
 
-        from .api import register_apis
+        from app.requests.api import register_apis
 
         register_apis(ab)
 
         # Our own pages: public, applicants' portal, accounts, catalogue, complaints and rating,
         # the front office queue.
-        from .catalogue import bp as catalogue_bp
-        from .feedback import bp as feedback_bp
-        from .frontoffice import bp as queue_bp
-        from .portal import bp as portal_bp
-        from .public import bp as public_bp
-        from .registration import bp as account_bp
+        from app.catalogue.pages import bp as catalogue_bp
+        from app.feedback.pages import bp as feedback_bp
+        from app.frontoffice.queue import bp as queue_bp
+        from app.portal.pages import bp as portal_bp
+        from app.portal.public import bp as public_bp
+        from app.auth.registration import bp as account_bp
 
         for blueprint in (public_bp, portal_bp, account_bp, catalogue_bp, feedback_bp, queue_bp):
             app.register_blueprint(blueprint)
 
     # FAB's list paging, order, filters, row keys, actions and rison: bad ones 400/404, not 500
     # (after AppBuilder's own before_request, which sets g.user for an action's permission).
-    from . import list_args
+    from app.web import list_args
 
     list_args.init_app(app)
 
-    from .security import apply_rate_limits
+    from app.auth.security import apply_rate_limits
 
     apply_rate_limits(app)
 
     from flask_babel import get_locale
 
-    from . import template_i18n
+    from app.web import template_i18n
 
     template_i18n.init_app(app)
     app.jinja_env.globals["current_locale"] = get_locale
@@ -124,7 +116,7 @@ def _build_app(config: object | dict | None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from .cli import register_cli
+    from app.ops.cli import register_cli
 
     register_cli(app)
     return app

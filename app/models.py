@@ -666,7 +666,7 @@ class Letter(Model):
             name="ck_letter_issued_complete",
         ),
         CheckConstraint("sequence IS NULL OR sequence > 0", name="ck_letter_sequence"),
-        # The catalogue (app/search.py): "is this match's letter issued?" from the index
+        # The catalogue (app/catalogue/search.py): "is this match's letter issued?" from the index
         # alone, and the newest letters first without a sort (migration 0004).
         Index("ix_letter_request_issued", "request_id", "issued_at"),
         Index("ix_letter_issued_at", "issued_at"),

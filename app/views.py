@@ -26,34 +26,27 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from . import (
-    accounts,
-    codes,
-    complaints,
-    home,
-    labels,
-    letters,
-    notify,
-    offices,
-    pdf_cache,
-    portal_forms,
-    public_urls,
-    request_commands,
-    request_form,
-    workdays,
-    workflow,
-)
-from .screen_writes import SafeWritesMixin
-from .complaint_actions import DEADLINE_LABELS, ComplaintActionsMixin, deadline_cell
-from .formats import is_number, number_text, value_text
-from .list_widgets import (
+from app.auth import accounts
+from app.core import codes, public_urls
+from app.feedback import complaints
+from app.reports import home
+from app.web import labels
+from app.letters import document as letters
+from app import notify
+from app.offices import directory as offices, workdays
+from app.requests import pdf_cache, commands as request_commands, form as request_form, workflow
+from app.portal import forms as portal_forms
+from app.web.screen_writes import SafeWritesMixin
+from app.feedback.views import DEADLINE_LABELS, ComplaintActionsMixin, deadline_cell
+from app.web.formats import is_number, number_text, value_text
+from app.web.list_widgets import (
     LeanListWidget,
     LeanSearchWidget,
     RekomInterface,
     lean_gettext,
     navbar_entries,
 )
-from .models import (
+from app.models import (
     ACTIVITY_KINDS,
     ATTACHMENT_KINDS,
     CHANNELS,
@@ -85,11 +78,11 @@ from .models import (
     RequestVariable,
     Review,
 )
-from .nip import digits_of, format_nip
-from .request_actions import WorkflowActionsMixin
-from .roles import ADMIN, APPLICANT, HEAD, OFFICER, ROLE_LABELS, is_admin, user_role_names
-from .security import FilterOffice
-from .sla import sla_cell, sla_label
+from app.core.nip import digits_of, format_nip
+from app.requests.views import WorkflowActionsMixin
+from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, ROLE_LABELS, is_admin, user_role_names
+from app.auth.security import FilterOffice
+from app.offices.sla import sla_cell, sla_label
 
 READ_ONLY = ["can_list", "can_show"]
 CRUD = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
@@ -791,7 +784,7 @@ class RatingView(OfficeScopedView):
 # --- Front Office ---------------------------------------------------------------------------
 
 
-from .frontoffice_views import (  # noqa: E402
+from app.frontoffice.views import (  # noqa: E402
     GuestBookExportMixin,
     QueueActionsMixin,
     ticket_text,
@@ -1200,7 +1193,7 @@ def _fab_views_in_the_users_language(appbuilder) -> None:
 
 
 def register_views(appbuilder) -> None:
-    from .dashboard import register as register_dashboard
+    from app.reports.views import register as register_dashboard
 
     register_dashboard(appbuilder)
     _fab_views_in_the_users_language(appbuilder)

@@ -71,7 +71,7 @@ def _setup(tmp: Path):
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # no access log line per GET
     sys.path.insert(0, str(ROOT))
     from app import create_app
-    from app.bootstrap import bootstrap, create_user, ensure_office
+    from app.ops.bootstrap import bootstrap, create_user, ensure_office
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}",
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
@@ -89,10 +89,11 @@ def _setup(tmp: Path):
 def _request(session, office_id, users, *, variables: int, text_len: int, issued: bool,
              small: bool = False):
     """A request with every field at its limit (or a small one), and its variables."""
-    from app import codes, letters
+    from app.core import codes
+    from app.letters import document as letters
     from app.models import (ActivityRequest, ChecklistItem, Letter, RequestVariable, Review)
-    from app.request_commands import TEXT_LIMIT
-    from app.request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
+    from app.requests.commands import TEXT_LIMIT
+    from app.requests.form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
     from sqlalchemy import select
 
     now = dt.datetime(2026, 11, 2, 3, 0)
@@ -150,7 +151,7 @@ def _request(session, office_id, users, *, variables: int, text_len: int, issued
 
 def _draft_letter(session, office_id, users, *, lines: int, body_paragraphs: int,
                   chars: int) -> int:
-    from app import codes
+    from app.core import codes
     from app.models import ActivityRequest, Letter
 
     req = ActivityRequest(tracking_code=codes.tracking_code("RKS"), office_id=office_id,
@@ -207,9 +208,10 @@ def _old_template_render(app, req_id, *, variables_len: int | None):
                                 check=True, capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
         return {"skipped": f"git show {OLD_COMMIT}: {exc}"}
-    from app import form_pdf, letters
+    from app.requests import form_pdf
+    from app.letters import document as letters
     from app.models import ActivityRequest
-    from app.request_form import VARIABLE_FIELDS
+    from app.requests.form import VARIABLE_FIELDS
 
     with app.test_request_context("/"):
         req = app.appbuilder.session.get(ActivityRequest, req_id)
@@ -243,8 +245,8 @@ def main() -> int:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="rekomstat-pdf-bench-") as tmp:
         app, office_id, users = _setup(Path(tmp))
-        from app import letters
-        from app.request_form import VARIABLE_TEXT_LIMIT
+        from app.letters import document as letters
+        from app.requests.form import VARIABLE_TEXT_LIMIT
 
         with app.app_context():
             session = app.appbuilder.session

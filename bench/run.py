@@ -11,7 +11,7 @@ measured figure, the baseline measured in the same run, their ratio, the target 
 when unset), briefly, and exits 1 only when a benchmark crashes (missed targets are reported,
 not failed). See bench/README.md for what each figure means and the latest figures.
 
-Data: ``flask init`` + ``flask seed-demo --requests N`` (app/demo.py) into a database kept
+Data: ``flask init`` + ``flask seed-demo --requests N`` (app/ops/demo.py) into a database kept
 between runs — SQLite ``<tmp>/rekomstat-bench/sqlite-N.db``, PostgreSQL ``rekomstat_bench_N``
 — regenerated when the generator, models or migrations change (or with ``--fresh``). Every run
 works on a copy of it (``rekomstat_bench_N_run_<pid>``, dropped afterwards): issuing letters and the
@@ -547,7 +547,7 @@ def install_bare_list(app) -> None:
 
     from app.models import CHANNELS, REQUEST_STATES
     from app.models import ActivityRequest as R
-    from app.sla import sla_cell
+    from app.offices.sla import sla_cell
 
     states = {k: str(v) for k, v in REQUEST_STATES.items()}
     channels = {k: str(v) for k, v in CHANNELS.items()}
@@ -580,8 +580,8 @@ def install_submit_parts(app) -> None:
     characters) and answers at once; ``/bench/post-form`` also builds and validates the
     applicants' WTForms form. The real POST minus the second is the domain's work: the office,
     the workflow, the writes and the mails."""
-    from app.access import login_required
-    from app.portal_forms import RequestForm
+    from app.auth.access import login_required
+    from app.portal.forms import RequestForm
 
     @login_required
     def noop():
@@ -748,7 +748,7 @@ def _search_queries(session, n: int) -> list[str]:
     title, an agency or a sector, some cut short as while typing, and a word found nowhere."""
     import sqlalchemy as sa
 
-    from app import search as s
+    from app.catalogue import search as s
 
     rows = session.execute(
         sa.select(s._R.c.title, s._R.c.agency_name, s._R.c.sector).select_from(s._catalogue_from())
@@ -777,7 +777,7 @@ def naive_search(session, q: str, per_page: int = 20):
     """The baseline: every word as ILIKE '%word%' on the activity's text columns."""
     import sqlalchemy as sa
 
-    from app import search as s
+    from app.catalogue import search as s
 
     conditions = [s._recommended()]
     for word in s.terms(q):
@@ -797,7 +797,7 @@ def naive_search(session, q: str, per_page: int = 20):
 def bench_search(app, counter: SqlCounter, effort: dict, size: int = 0) -> dict:
     import sqlalchemy as sa
 
-    from app import search as s
+    from app.catalogue import search as s
 
     client = app.test_client()  # anonymous: the catalogue is public
     with app.app_context():
@@ -887,7 +887,8 @@ def bench_search(app, counter: SqlCounter, effort: dict, size: int = 0) -> dict:
 def bench_issue(app, counter: SqlCounter, effort: dict) -> dict:
     import sqlalchemy as sa
 
-    from app import letters, workflow
+    from app.letters import document as letters
+    from app.requests import workflow
     from app.models import ActivityRequest, Letter, RekomUser
 
     n = effort["issues"]

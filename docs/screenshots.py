@@ -107,7 +107,10 @@ def build_app(folder: Path, *, port: int, requests: int = N_REQUESTS, seed: int 
 def _fill(app, *, requests: int, seed: int, today: dt.date | None) -> Cast:
     import sqlalchemy as sa
 
-    from app import bootstrap, demo, frontoffice, notify, workflow
+    from app.ops import bootstrap, demo
+    from app.frontoffice import queue as frontoffice
+    from app import notify
+    from app.requests import workflow
     from app.models import ActivityRequest, Office, OfficeSetting, RekomUser
 
     bootstrap.bootstrap()
@@ -165,7 +168,7 @@ def _fill(app, *, requests: int, seed: int, today: dt.date | None) -> Cast:
     # held in the outbox (no MAIL_SERVER) for the admin to pass on.
     from flask import current_app
 
-    from app import request_commands
+    from app.requests import commands as request_commands
 
     with current_app.test_request_context():
         walk_in = request_commands.create(

@@ -9,7 +9,7 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# The app configures logging itself (app/logs.py: format, request ids); the ini is only for a
+# The app configures logging itself (app/web/logs.py: format, request ids); the ini is only for a
 # bare `alembic` run. Reconfiguring here would drop the app's handler when run.py or
 # `flask init` migrate in-process.
 if not logging.getLogger().handlers:
@@ -60,7 +60,7 @@ def get_metadata():
 def include_name(name, type_, parent_names):
     # The full-text index (migration 0003) lives outside the models on purpose: FTS5's virtual
     # and shadow tables on SQLite, activity_search on PostgreSQL. Leave it out of autogenerate.
-    from app.search import include_name as search_include_name
+    from app.catalogue.search import include_name as search_include_name
 
     return search_include_name(name, type_, parent_names)
 

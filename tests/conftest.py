@@ -20,8 +20,9 @@ _TMP = tempfile.mkdtemp(prefix="rekomstat-test-")
 os.environ.setdefault("REKOMSTAT_INSTANCE", _TMP)
 
 from app import create_app  # noqa: E402
-from app import codes, letters  # noqa: E402
-from app.bootstrap import bootstrap, create_user, ensure_office  # noqa: E402
+from app.core import codes  # noqa: E402
+from app.letters import document as letters
+from app.ops.bootstrap import bootstrap, create_user, ensure_office  # noqa: E402
 from app.models import ActivityRequest, ChecklistItem, Letter, RekomUser, Review  # noqa: E402
 
 PASSWORD = "rahasia-uji-123"
@@ -75,9 +76,10 @@ class World:
 @pytest.fixture(autouse=True)
 def _fresh_catalogue_facets():
     """The catalogue's facets, the offices and their calendars are cached per process
-    (app/search.py, app/process_cache.py); each test starts without what an earlier one left
+    (app/catalogue/search.py, app/core/process_cache.py); each test starts without what an earlier one left
     there."""
-    from app import process_cache, search
+    from app.core import process_cache
+    from app.catalogue import search
 
     search.clear_facets_cache()
     process_cache.forget_all()

@@ -25,7 +25,7 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from app import codes
+from app.core import codes
 from conftest import OFFICE_X, OFFICE_Y, seed
 
 USERS = (None, "applicant_a", "applicant_b", "officer_x", "officer_y", "head_x", "admin")
@@ -56,7 +56,7 @@ class Party:
 
 def _make_party(app, world, wf, name: str) -> Party:
     from app import models as m
-    from app.registration import reset_token
+    from app.auth.registration import reset_token
 
     applicant, office_code = PARTY[name]
     office_id = world.offices[office_code]
@@ -139,7 +139,7 @@ _ISSUE_YEAR = 2991  # a year no other test numbers letters in
 
 
 def _issue(session, req, head_id) -> None:
-    from app import letters
+    from app.letters import document as letters
 
     letter = req.letter
     now = dt.datetime(2026, 11, 3, 3, 0)

@@ -36,7 +36,7 @@ def locking(app):
 
 
 def _user(app, username, role="Applicant"):
-    from app.bootstrap import create_user
+    from app.ops.bootstrap import create_user
 
     with app.app_context():
         return create_user(role, username, f"{username}@{EMAIL_DOMAIN}", PASSWORD, "Uji",
@@ -191,7 +191,7 @@ def test_a_successful_login_clears_the_count(locking):
 
 
 def test_a_password_reset_lifts_the_lock_at_every_address(locking):
-    from app.registration import reset_token
+    from app.auth.registration import reset_token
 
     user_id = _user(locking, "lupa_kunci")
     for address in ("10.42.0.1", "10.42.0.2"):
@@ -263,7 +263,7 @@ def test_a_copied_session_cookie_ends_at_logout_and_a_new_login_works(app, world
 
 
 def test_a_password_change_ends_the_other_sessions(app, world):
-    from app.registration import reset_token
+    from app.auth.registration import reset_token
 
     user_id = _user(app, "ganti_sesi")
     elsewhere = _session_cookie(login(app.test_client(), "ganti_sesi"))

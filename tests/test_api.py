@@ -118,7 +118,7 @@ def test_the_whole_path_through_the_api(app, api, world):
     rows = sorted(reviews.json["result"], key=lambda row: row["round"])
     assert [row["round"] for row in rows] == [1, 2]
     assert rows[0]["notes"] == "Lengkapi metode sampling."
-    from app import workflow
+    from app.requests import workflow
     from app.models import ActivityRequest
 
     with app.app_context():

@@ -1,4 +1,4 @@
-"""`flask backup` / `flask restore` (app/backup.py) on the suite's engine.
+"""`flask backup` / `flask restore` (app/ops/backup.py) on the suite's engine.
 
 Restoring replaces a whole database, so nothing here touches the shared test database: the
 tests run on a site of their own (its own database — a temporary SQLite file, or a fresh
@@ -30,9 +30,12 @@ from conftest import (
 )
 from flask_babel import force_locale
 
-from app import backup, create_app, search, uploads
-from app.backup import BackupError
-from app.bootstrap import bootstrap, create_user
+from app.ops import backup
+from app import create_app
+from app.catalogue import search
+from app.requests import uploads
+from app.ops.backup import BackupError
+from app.ops.bootstrap import bootstrap, create_user
 from app.models import ActivityRequest, Attachment, Letter, Office
 
 PG_ONLY = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL only")

@@ -37,12 +37,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from app import input_guard, skm
+from app.web import input_guard
+from app.feedback import skm
 from app import models as m
-from app.feedback import COMMENT_MAX, COMPLAINT_TEXT_MAX
-from app.portal_forms import TEXT_LIMIT
-from app.request_form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
-from app.uploads import TYPES
+from app.feedback.pages import COMMENT_MAX, COMPLAINT_TEXT_MAX
+from app.portal.forms import TEXT_LIMIT
+from app.requests.form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
+from app.requests.uploads import TYPES
 
 FAST = settings(
     max_examples=30, deadline=None, database=None,
@@ -467,8 +468,8 @@ def test_password_forgot_refuses_bad_addresses(app, world, email):
 
 @pytest.fixture(scope="module")
 def reset_user(app, world):
-    from app.bootstrap import create_user
-    from app.registration import reset_token
+    from app.ops.bootstrap import create_user
+    from app.auth.registration import reset_token
 
     with app.app_context():
         user = create_user("Applicant", unique("reset"), f"{unique('reset')}@bappeda."
@@ -818,7 +819,7 @@ BAD_CONTENT = [
 def test_documents_are_judged_by_content_not_by_name_or_declared_type(app, clients, draft,
                                                                        upload_root, content,
                                                                        name, content_type):
-    from app.uploads import detect
+    from app.requests.uploads import detect
 
     ext = name.rsplit(".", 1)[1] if "." in name else ""
     genuine = ext in TYPES and ext in detect(content)

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from app import complaints
+from app.feedback import complaints
 from app import models as m
-from app.complaints import ComplaintError
+from app.feedback.complaints import ComplaintError
 
 
 def _complaint(app, world, office="1674", due=None, email="pelapor@bappeda.lubuklinggaukota.go.id"):
@@ -95,8 +95,8 @@ def test_overdue_complaints_are_marked_and_listed(app, world, clients):
 
 
 def test_hand_entered_complaint_gets_deadlines_and_an_acknowledgement(app, world, clients):
-    from app.workdays import office_calendar
-    from app import workflow
+    from app.offices.workdays import office_calendar
+    from app.requests import workflow
 
     r = clients["officer_x"].post("/complaintview/add", data={
         "channel": "box", "reporter_name": "Sari", "subject": "Kotak saran: formulir",

@@ -19,7 +19,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from app import exports, reports, sheet_cells
+from app.reports import exports, figures as reports, sheet_cells
 from app.models import ActivityRequest, GuestBookEntry
 from conftest import OFFICE_X, seed
 

@@ -80,7 +80,7 @@ def _audit_actions(session, req_id: int) -> list[str]:
 
 def test_killed_between_numbering_and_pdf_loses_no_number_and_leaves_nothing_half_done(
         app, world, wf, clients):
-    from app.workflow import office_today
+    from app.requests.workflow import office_today
 
     office_id = world.offices[OFFICE_X]
     with app.app_context():
@@ -91,7 +91,7 @@ def test_killed_between_numbering_and_pdf_loses_no_number_and_leaves_nothing_hal
         audit_before = _audit_actions(session, req_id)
 
     # The number is taken (the counter row locked and raised), then the PDF is being made.
-    _kill_when_it_hangs("head_x", req_id, "issue", "app.letters", "render_pdf")
+    _kill_when_it_hangs("head_x", req_id, "issue", "app.letters.document", "render_pdf")
 
     with app.app_context():
         session = app.appbuilder.session
@@ -206,7 +206,7 @@ FULL_FORM = {
 def restartable():
     """An app on a PostgreSQL server of its own, with the users of the workflow."""
     from app import create_app
-    from app.bootstrap import bootstrap, create_user
+    from app.ops.bootstrap import bootstrap, create_user
     from conftest import PASSWORD, World
 
     if not database_url().startswith("postgresql"):
@@ -278,7 +278,7 @@ def test_database_restart_answers_503_meanwhile_then_works_and_loses_nothing(res
 
 
 def test_database_stopped_during_issue_rolls_it_back_whole(restartable, monkeypatch):
-    from app import letters
+    from app.letters import document as letters
     from conftest import seed
 
     app, cluster, world = restartable

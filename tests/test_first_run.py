@@ -129,8 +129,8 @@ def test_make_run_ends_with_the_address_and_the_admin_and_port_moves_the_mail_li
     top = next(i for i, line in enumerate(lines) if line.strip().startswith("====="))
     bottom = next(i for i in range(top + 1, len(lines)) if lines[i].strip().startswith("====="))
     block = "\n".join(lines[top:bottom + 1])
-    setup = [i for i, line in enumerate(lines) if "alembic" in line or "app.bootstrap" in line
-             or "app.security" in line]
+    setup = [i for i, line in enumerate(lines) if "alembic" in line or "app.ops.bootstrap" in line
+             or "app.auth.security" in line]
     assert setup and max(setup) < top, output
     assert not any("rekomstat.access" in line for line in lines[:top]), output
     assert f"Rekomstat is running at {base}/" in block
@@ -261,7 +261,7 @@ def test_registration_without_mail_server_waits_in_the_admins_outbox(app, world,
 
 
 def test_password_reset_without_mail_server_says_the_link_waits(app, world, monkeypatch):
-    from app.bootstrap import create_user
+    from app.ops.bootstrap import create_user
 
     address = "lupa@dinsos.lubuklinggaukota.go.id"
     with app.app_context():

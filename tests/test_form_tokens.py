@@ -1,6 +1,6 @@
 """A public form's POST sent again (its answer lost, a reload, a second click) makes nothing
 twice: the applicant's new request and the complaint carry a one-time token, written with what
-the first POST made, in its transaction (app/form_tokens.py)."""
+the first POST made, in its transaction (app/auth/form_tokens.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +11,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from app import codes, complaints, form_tokens, notify
+from app.core import codes
+from app.feedback import complaints
+from app.auth import form_tokens
+from app import notify
 from app import models as m
 from conftest import OFFICE_X, login
 

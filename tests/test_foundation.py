@@ -16,7 +16,8 @@ from alembic.migration import MigrationContext
 from flask_appbuilder import Model
 
 import config as config_module
-from app import create_app, search
+from app import create_app
+from app.catalogue import search
 from conftest import PASSWORD, database_url, is_postgres, app_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -254,7 +255,7 @@ def test_without_mail_server_messages_go_to_the_log(app, caplog):
 def test_seed_demo_fills_every_state_repeatably(scratch_url, tmp_path):
     """`flask seed-demo` on a fresh database, twice: every state, consistent letter numbers."""
     from app import models as m
-    from app.bootstrap import bootstrap
+    from app.ops.bootstrap import bootstrap
 
     app = create_app(app_config(scratch_url))
     with app.app_context():
@@ -280,7 +281,7 @@ def test_seed_demo_fills_every_state_repeatably(scratch_url, tmp_path):
             ))
             assert seqs == list(range(1, last + 1))
         # Due dates follow the office's real calendar: never a weekend, holiday or cuti bersama.
-        from app.workdays import office_calendar
+        from app.offices.workdays import office_calendar
 
         office_id = session.scalars(sa.select(m.Office.id).where(m.Office.code == "1674")).one()
         calendar = office_calendar(session, office_id)

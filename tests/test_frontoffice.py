@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from app import frontoffice, workdays
+from app.frontoffice import queue as frontoffice
+from app.offices import workdays
 from app import models as m
-from app.frontoffice import take_ticket
+from app.frontoffice.queue import take_ticket
 from conftest import OFFICE_X, OFFICE_Y, app_config, database_url, is_postgres
 
 QUEUE_ACTIONS = ("call_next", "serve", "done", "no_show")
@@ -42,7 +43,7 @@ def day(monkeypatch):
 
 
 def _with_queue(application):
-    from app.frontoffice import bp
+    from app.frontoffice.queue import bp
 
     if "queue" not in application.blueprints:
         application.register_blueprint(bp)

@@ -1,4 +1,4 @@
-"""The staff home, "Tugas saya" (app/home.py, issue 19): each role's items, only of its own
+"""The staff home, "Tugas saya" (app/reports/home.py, issue 19): each role's items, only of its own
 office, the overdue first, and the menu's count of them on every staff page (one statement).
 
 The offices here are the module's own (codes 1697 and 1698), so what other tests leave in the
@@ -13,9 +13,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app import home, workflow
+from app.reports import home
+from app.requests import workflow
 from app import models as m
-from app.bootstrap import create_user, ensure_office
+from app.ops.bootstrap import create_user, ensure_office
 from conftest import PASSWORD, login
 from test_query_counts import statements
 

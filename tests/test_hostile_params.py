@@ -23,7 +23,7 @@ from flask_appbuilder.baseviews import BaseModelView
 from flask_appbuilder.models.filters import FilterRelation
 from flask_appbuilder.urltools import get_page_size_args
 
-from app import list_args
+from app.web import list_args
 
 HUGE = "99999999999999999999"  # past 64 bits
 USERS = (None, "officer_x", "admin")

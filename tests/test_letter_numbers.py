@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app import models as m
-from app.letters import allocate_sequence, format_number
+from app.letters.document import allocate_sequence, format_number
 from conftest import app_config, database_url, is_postgres, seed
 
 
@@ -67,7 +67,8 @@ def _head_issues(args):
     """A separate process, app and connection: the head signs one drafted letter."""
     import datetime as dt
 
-    from app import create_app, workflow
+    from app import create_app
+    from app.requests import workflow
 
     url, req_id, head_id, barrier = args
     app = create_app(app_config(url))

@@ -16,9 +16,9 @@ from flask_babel import gettext
 from jinja2.exceptions import SecurityError
 from PIL import Image
 
-from app import letters
+from app.letters import document as letters
 from app import models as m
-from app.letters import LetterFrozenError, LetterRenderError
+from app.letters.document import LetterFrozenError, LetterRenderError
 
 _serial = itertools.count(1)
 LETTER_DATE = dt.date(2026, 11, 24)
@@ -36,7 +36,7 @@ def _tag() -> str:
 @pytest.fixture(scope="module")
 def office_id(app, world):
     """An office of its own: its settings (template) and letters touch no other test."""
-    from app.bootstrap import ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with app.app_context():
         code = f"8{uuid.uuid4().int % 10**6:06d}"
@@ -462,7 +462,7 @@ def office_x_head(app, world):
 def _drafted_after_a_revision(app, api, world):
     """A request sent back once with REVISION_NOTE, then passed with PASSING_NOTE, drafted:
     its id, and ``act(user, action)`` to move it on."""
-    from app import workflow
+    from app.requests import workflow
     from test_api import FORM
 
     req_id = api("POST", "applicant_a", "/api/v1/requests/",
@@ -510,7 +510,7 @@ def test_the_draft_suggests_what_still_stands_and_the_signer_has_the_offices_nip
 
 
 def test_the_issued_requests_form_is_the_letters_attachment(app, world, wf, api, office_x_head):
-    from app import form_pdf
+    from app.requests import form_pdf
 
     req_id, act = _drafted_after_a_revision(app, api, world)
     with app.test_request_context("/"):

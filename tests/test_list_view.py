@@ -1,4 +1,4 @@
-"""The officers' request list after its speed-up (app/list_widgets.py): the same page as FAB's
+"""The officers' request list after its speed-up (app/web/list_widgets.py): the same page as FAB's
 own widgets and templates render, for every staff role and both languages; the features kept
 (actions menu, checkboxes, row links as permitted, SLA cell, order-by headers, page size,
 pagination); rows of another office never shown; the office select only where it is useful."""
@@ -10,7 +10,7 @@ import pytest
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.widgets import ListWidget, SearchWidget
 
-from app.list_widgets import LeanListWidget
+from app.web.list_widgets import LeanListWidget
 from app.models import ActivityRequest
 from conftest import OFFICE_X, OFFICE_Y, login, seed
 

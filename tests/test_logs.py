@@ -1,4 +1,4 @@
-"""Structured logs with request ids (app/logs.py): the id of every request in its response
+"""Structured logs with request ids (app/web/logs.py): the id of every request in its response
 header and on every log line it causes, JSON lines, masked tokens, the 500 and 503 answers."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from flask import g, has_request_context
 from flask_appbuilder.api import BaseApi, expose, safe
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app import logs
+from app.web import logs
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -308,7 +308,7 @@ def test_a_lost_database_answers_503_with_retry_after(faulty, lines):
     page = answer.get_data(as_text=True)
     assert rid in page
     records = lines()
-    (warning,) = [r for r in records if r["logger"] == "app.logs"]
+    (warning,) = [r for r in records if r["logger"] == "app.web.logs"]
     assert warning["level"] == "WARNING" and warning["request_id"] == rid
     assert "server closed the connection" in warning["msg"] and "SELECT" not in warning["msg"]
     assert _access(records, "/test-logs/db-down")["status"] == 503

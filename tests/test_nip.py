@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.nip import digits_of, format_nip
+from app.core.nip import digits_of, format_nip
 
 
 @pytest.mark.parametrize("typed", [

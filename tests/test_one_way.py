@@ -5,11 +5,16 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app import bootstrap, complaints, frontoffice, labels, letters, list_args
-from app import accounts, request_commands, request_actions, uploads, workflow
-from app.errors import DomainError
+from app.ops import bootstrap
+from app.feedback import complaints
+from app.frontoffice import queue as frontoffice
+from app.web import labels, list_args
+from app.letters import document as letters
+from app.auth import accounts
+from app.requests import commands as request_commands, views as request_actions, uploads, workflow
+from app.core.errors import DomainError
 from app.models import Office
-from app.transactions import unit_of_work
+from app.core.transactions import unit_of_work
 from app.views import AuditEventView
 from conftest import OFFICE_X
 
@@ -54,3 +59,18 @@ def test_every_timeline_calls_an_action_the_same(app):
 ])
 def test_every_refusal_is_a_domain_error(error):
     assert issubclass(error, DomainError)
+
+
+def test_no_module_of_app_reaches_back_to_its_importer():
+    """No import cycle between any two modules of app/, across packages too (the contract
+    `no-cycles` in .importlinter holds the modules inside each package)."""
+    import grimp
+
+    graph = grimp.build_graph("app", cache_dir=None)
+    cycles = []
+    for importer in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(importer):
+            back = graph.find_shortest_chain(importer=imported, imported=importer)
+            if back:
+                cycles.append(" -> ".join((importer, *back)))
+    assert cycles == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import passwords
+from app.auth import passwords
 
 
 @pytest.mark.parametrize("bad", ["pendek", "password123", "Indonesia123", "bismillah",

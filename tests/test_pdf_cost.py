@@ -2,7 +2,7 @@
 
 One GET of a saved form used to render it with xhtml2pdf every time (42.5 s for 197 variables
 of long texts), and so did the draft letter's preview: a few in parallel took every worker.
-Now a PDF is rendered once per change of what it shows and kept (app/pdf_cache.py), the form
+Now a PDF is rendered once per change of what it shows and kept (app/requests/pdf_cache.py), the form
 and the letter hold bounded texts, and a user who keeps asking for new renders gets a 429.
 Renders are counted at ``letters.render_pdf``, the one place xhtml2pdf is called.
 """
@@ -15,9 +15,10 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app import letters, pdf_cache
+from app.letters import document as letters
+from app.requests import pdf_cache
 from app import models as m
-from app.request_form import VARIABLE_TEXT_LIMIT
+from app.requests.form import VARIABLE_TEXT_LIMIT
 from conftest import OFFICE_X, PASSWORD, app_config, login, seed
 
 CAP = VARIABLE_TEXT_LIMIT
@@ -171,7 +172,7 @@ def test_a_variable_text_over_the_cap_is_refused_on_the_field(app, world, client
 
 def test_the_front_door_refuses_it_for_every_caller(app, world):
     """The API and the staff screens go through request_commands, as the portal does."""
-    from app import request_commands
+    from app.requests import commands as request_commands
     from app.models import RekomUser
 
     with app.test_request_context():

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from pypdf import PdfReader
 
 from app import models as m
-from app.request_form import SECTIONS
+from app.requests.form import SECTIONS
 from conftest import PASSWORD, login, mail_link, outbox_to, seed
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -101,7 +101,7 @@ def test_activation_page_offers_to_log_in(app, world):
 
 
 def test_password_reset_by_mail_link_once(app, world):
-    from app.bootstrap import create_user
+    from app.ops.bootstrap import create_user
 
     with app.app_context():
         create_user("Applicant", "lupa.sandi", "lupa.sandi@bappeda.lubuklinggaukota.go.id", PASSWORD)
@@ -167,8 +167,8 @@ def test_the_form_says_beforehand_that_a_phone_or_an_e_mail_is_needed(app, world
     """Issue 19: submitting was refused for "Penanggung jawab: e-mail atau telepon" though
     neither field was marked. Both carry the mark of a one-of-two requirement with its hint,
     the note explains the mark, and the check at submission reads the same definition."""
-    from app import workflow
-    from app.request_form import FIELDS
+    from app.requests import workflow
+    from app.requests.form import FIELDS
 
     page = clients["applicant_a"].get("/portal/requests/new").get_data(as_text=True)
     for name in ("resp_phone", "resp_email"):
@@ -294,7 +294,7 @@ def test_the_applicant_submits_revises_and_resubmits(app, world, wf, clients):
         assert req.collection_methods_other == "Pengukuran antropometri"
         assert req.due_date is not None
     # The officer asks for a revision (through the workflow, as the screen would).
-    from app import workflow
+    from app.requests import workflow
 
     with app.app_context():
         session = app.appbuilder.session
@@ -438,8 +438,8 @@ def test_my_requests_come_a_page_at_a_time(app, world):
     a page number past the end or not a number shows a real page."""
     import datetime as dt
 
-    from app import codes
-    from app.bootstrap import create_user
+    from app.core import codes
+    from app.ops.bootstrap import create_user
     from conftest import OFFICE_X
 
     with app.app_context():
@@ -486,7 +486,7 @@ def test_the_blank_form_marks_the_one_of_two_contact_fields(app):
 def _variable_rows(count, start=0, every_field=False):
     """``count`` filled rows as the form posts them (``every_field``: with the empty inputs a
     browser sends too)."""
-    from app.request_form import VARIABLE_FIELDS
+    from app.requests.form import VARIABLE_FIELDS
 
     data = {}
     for i in range(start, start + count):
@@ -545,7 +545,7 @@ def test_a_draft_of_200_variables_saves_as_the_browser_sends_it(app, clients, dr
     """The browser posts the form as multipart/form-data with every input, empty or not: 200
     rows of five fields, the rest of the form and the empty file inputs (more than Werkzeug's
     default of 1 000 parts)."""
-    from app.request_form import FIELDS, OTHER_FIELDS
+    from app.requests.form import FIELDS, OTHER_FIELDS
 
     data = {name: "" for name in (*FIELDS, *OTHER_FIELDS)}
     data.update(_form(title="Survei Dua Ratus Variabel 2027", action="save", note="",

@@ -34,7 +34,7 @@ def test_the_fourth_try_in_a_minute_is_refused(limited, path, data):
 
 
 def test_the_kiosk_has_its_own_limit(limited):
-    from app.bootstrap import ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with limited.app_context():
         ensure_office("9901", "Kantor kios uji")  # its own office: no other test's numbers
@@ -60,7 +60,7 @@ def test_the_open_catalogue_api_is_limited_per_address(limited, path):
                                   "/api/v1/catalogue/download.json"])
 def test_a_catalogue_download_counts_as_many_requests(app, path):
     from app import create_app
-    from app.catalogue_api import DOWNLOAD_COST
+    from app.catalogue.api import DOWNLOAD_COST
 
     limit = 2 * DOWNLOAD_COST + 1  # two files, not three
     limited = create_app({**app_config(), "RATELIMIT_ENABLED": True,

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import pytest
 
-from app import reports
+from app.reports import figures as reports
 from app.models import ActivityRequest, Complaint, Letter, Rating
 from conftest import OFFICE_X, OFFICE_Y, seed
 

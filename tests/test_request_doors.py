@@ -8,13 +8,13 @@ import re
 import sqlalchemy as sa
 
 from app import models as m
-from app import request_commands
+from app.requests import commands as request_commands
 from conftest import OFFICE_X, seed
 
 BROWSER_DEFAULTS = {
     # What a browser sends for the untouched controls of the staff form: empty text boxes and
     # selects on their empty option; unchecked checkboxes and radios send nothing.
-    name: "" for name, f in __import__("app.request_form", fromlist=["FIELDS"]).FIELDS.items()
+    name: "" for name, f in __import__("app.requests.form", fromlist=["FIELDS"]).FIELDS.items()
     if f.kind not in ("multi", "bool")
 }
 

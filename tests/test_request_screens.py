@@ -82,7 +82,7 @@ def test_checklist_then_verify_on_the_screen(app, world, wf, clients):
     req_id = _seed(app, world, wf, "in_review")
     client = clients["officer_x"]
     with app.app_context():
-        from app import workflow
+        from app.requests import workflow
 
         session = app.appbuilder.session
         items = workflow.applicable_checklist(session, session.get(ActivityRequest, req_id))

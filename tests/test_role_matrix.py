@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
-from app.roles import ADMIN, APPLICANT, HEAD, OFFICE_VIEWS, OFFICER, role_permissions
+from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICE_VIEWS, OFFICER, role_permissions
 from conftest import OFFICE_X, OFFICE_Y, PASSWORD, make_rows
 
 OPS = ("list", "show", "add", "edit", "delete")
@@ -190,7 +190,7 @@ def _tag() -> str:
 
 def _throwaway(session, view_name):
     """Rows an office owns once: a fresh office for the office-level tables."""
-    from app.bootstrap import ensure_office
+    from app.ops.bootstrap import ensure_office
 
     code = f"9{next(_counter):03d}"
     office = ensure_office(code, f"Kantor uji {code}")

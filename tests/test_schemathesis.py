@@ -35,14 +35,14 @@ def _run(examples):
 
 
 # 5xx whose cause is in FAB's list parameters (page, page_size, q rison), which
-# app/list_args.py is to turn into 400s: (method, path) -> why. Remove an entry once that fix
+# app/web/list_args.py is to turn into 400s: (method, path) -> why. Remove an entry once that fix
 # lands; test_known_list_args_5xx then passes strictly and says so.
 KNOWN_LIST_ARGS_5XX: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")
 def fuzz_users(app, world):
-    from app.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import create_user, ensure_office
 
     with app.app_context():
         ensure_office(OFFICE, OFFICE_NAME)

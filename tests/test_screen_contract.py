@@ -2,7 +2,7 @@
 or Python text, or a lost form.
 
 For every FAB ModelView of the app that offers add and/or edit (ours in app/views.py and FAB's
-security screens) and every role that may use it (the matrix in app/security.py; the admin holds
+security screens) and every role that may use it (the matrix in app/auth/security.py; the admin holds
 everything), the add form and the edit form (of a throwaway row of office X) are read as a
 browser reads them (tests/screen_forms.py) and submitted:
 
@@ -39,7 +39,7 @@ from conftest import OFFICE_X, PASSWORD, app_config, make_rows
 from flask_appbuilder import ModelView
 
 import screen_forms as sf
-from app.roles import ADMIN, APPLICANT, HEAD, OFFICER, role_permissions
+from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, role_permissions
 
 # One user of the world per role.
 ROLE_USERS = {ADMIN: "admin", OFFICER: "officer_x", HEAD: "head_x", APPLICANT: "applicant_a"}
@@ -204,7 +204,7 @@ def rows(app, world, leave_no_trace):
     """Throwaway rows of office X for the edit forms and the actions (what the fillings change
     must not be rows other tests read)."""
     from app import models as m
-    from app.bootstrap import create_user
+    from app.ops.bootstrap import create_user
 
     with app.app_context():
         session, sm = app.appbuilder.session, app.appbuilder.sm
@@ -222,7 +222,7 @@ def rows(app, world, leave_no_trace):
         session.commit()
         # The office-level rows (the office, its settings, its checklist) of an office of the
         # contract's own: office X's are what every other test numbers letters and checks by.
-        from app.bootstrap import ensure_office
+        from app.ops.bootstrap import ensure_office
 
         own = ensure_office("7999", "Kantor Kontrak Layar")
         own_setting = session.scalar(sa.select(m.OfficeSetting.id).where(
@@ -354,7 +354,7 @@ class Walk:
         text = sf.visible_text(html)
         if form is None and r.status_code == 400 and 'id="bad-input"' in html:
             # Invisible control characters (NUL…) are refused at the door for every form and
-            # API alike (app/input_guard.py, tests/test_bad_input.py): a 400 page saying so and
+            # API alike (app/web/input_guard.py, tests/test_bad_input.py): a 400 page saying so and
             # to go back, where the browser's Back gives the form with what was typed.
             if "nul" not in label:
                 self.problems.append(f"{where}: the input guard refused a filling with no "

@@ -251,7 +251,7 @@ def english(app):
 def rows(app, world, wf):
     """Beyond the world's rows: a request in every stage a page shows differently."""
     from app import models as m
-    from app.registration import reset_token
+    from app.auth.registration import reset_token
 
     with app.app_context():
         session = app.appbuilder.session
@@ -534,7 +534,7 @@ def test_every_screen_speaks_indonesian(app, world, rows, english, role):
 def test_formats_follow_the_locale(app):
     from flask_babel import force_locale
 
-    from app import formats
+    from app.web import formats
 
     moment = dt.datetime(2026, 11, 24, 3, 0)  # stored in UTC: 10.00 in Jakarta
     with app.test_request_context():

@@ -1,5 +1,5 @@
-"""Full-text search of recommended activities (app/search.py) and the public catalogue
-(app/catalogue.py), on the suite's real engine: FTS5 on SQLite, tsvector/GIN on PostgreSQL.
+"""Full-text search of recommended activities (app/catalogue/search.py) and the public catalogue
+(app/catalogue/pages.py), on the suite's real engine: FTS5 on SQLite, tsvector/GIN on PostgreSQL.
 
 Every activity made here carries the module's own random word (TAG) in its title, and every
 query names it (or a year no other test uses), so rows other tests create never interfere.
@@ -16,7 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_appbuilder import Model
 
-from app import search
+from app.catalogue import search
 from app.models import ActivityRequest, RequestVariable
 from conftest import actor, is_postgres, seed
 
@@ -145,7 +145,7 @@ def test_only_recommended_activities_are_found(session, cat):
 
 
 def test_issuing_the_letter_puts_the_activity_in_the_catalogue(app, world, wf, session):
-    from app import workflow
+    from app.requests import workflow
 
     rid = seed(session, world, wf, "letter_drafted")
     _set(session, rid, title=f"Survei Sosial Ekonomi Nelayan {TAG}",

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Each of these is needed by one feature only (migrations, Excel exports, letters, due dates,
 # backups): none may be imported by merely starting the app.
 DEFERRED = ("flask_migrate", "alembic", "mako", "openpyxl", "lxml", "qrcode", "holidays",
-            "app.backup")
+            "app.ops.backup")
 
 PROBE = """
 import gc, json, sys
@@ -94,7 +94,7 @@ def test_deferred_migrate_matches_what_flask_migrate_sets_up(app):
 
 def test_flask_db_upgrade_current_downgrade_on_a_fresh_sqlite_file(app, tmp_path):
     """The real `flask` command (no FLASK_APP, as in production) on an empty SQLite file."""
-    from app.backup import code_revision
+    from app.ops.backup import code_revision
 
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     head = code_revision()
@@ -122,7 +122,7 @@ def test_flask_db_upgrade_current_downgrade_on_a_fresh_sqlite_file(app, tmp_path
 
 def test_flask_db_current_and_check_on_the_suite_database(app, tmp_path):
     """On the suite's engine (SQLite or PostgreSQL), migrated to head by the `app` fixture."""
-    from app.backup import code_revision
+    from app.ops.backup import code_revision
 
     def flask(*args):
         result = _run([sys.executable, "-m", "flask", *args], tmp_path, database_url())
@@ -136,7 +136,7 @@ def test_flask_db_current_and_check_on_the_suite_database(app, tmp_path):
 def test_excel_export_works_with_openpyxl_imported_on_use(app):
     from openpyxl import load_workbook
 
-    from app import exports
+    from app.reports import exports
 
     with app.test_request_context():
         data = exports.request_register_xlsx([])
@@ -147,7 +147,7 @@ def test_excel_export_works_with_openpyxl_imported_on_use(app):
 
 def test_sqlite_runs_in_write_ahead_log_mode(tmp_path):
     """The embedded SQLite under several workers: write-ahead log (readers never wait for a
-    writer, a commit is one fsync of the log) and a busy timeout (app/sqlite_setup.py)."""
+    writer, a commit is one fsync of the log) and a busy timeout (app/web/sqlite_setup.py)."""
     from app import create_app
 
     path = tmp_path / "wal.db"

@@ -7,7 +7,7 @@ from flask import render_template_string
 from flask import session as web_session
 from flask_babel import force_locale
 
-from app import template_i18n
+from app.web import template_i18n
 
 CODE = "{{ _('Tracking code') }}"
 WAITING = "{{ ngettext('%(num)d person waiting', '%(num)d people waiting', n) }}"

@@ -1,4 +1,4 @@
-"""How a request's transaction ends (app/transactions.py): a request that only read commits,
+"""How a request's transaction ends (app/core/transactions.py): a request that only read commits,
 so psycopg keeps its prepared statements; anything that wrote and was not committed by the
 view is rolled back, exactly as before, whatever way it wrote."""
 from __future__ import annotations
@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 from flask import abort
 
-from app import create_app, db, frontoffice
+from app import create_app, db
+from app.frontoffice import queue as frontoffice
 from app.models import Office
 from conftest import OFFICE_X, app_config, is_postgres
 

@@ -1,4 +1,4 @@
-"""A worker killed while it writes an upload leaves ``<stored>.part`` (app/uploads.py renames it
+"""A worker killed while it writes an upload leaves ``<stored>.part`` (app/requests/uploads.py renames it
 only once complete): removed at start-up and by `flask cleanup` once older than an hour, never
 an upload still being written, never a stored document."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from app import uploads
+from app.requests import uploads
 
 ROOT = Path(__file__).resolve().parent.parent
 HOURS = 3600

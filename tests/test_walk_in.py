@@ -46,7 +46,7 @@ def test_a_new_walk_in_applicant_gets_an_account_and_follows_online(app, world, 
 
 
 def test_an_existing_applicant_is_linked_and_staff_cannot_be(app, world, clients):
-    from app.bootstrap import create_user
+    from app.ops.bootstrap import create_user
 
     with app.app_context():
         create_user("Applicant", "dedi.pu", "dedi@pupr.lubuklinggaukota.go.id", PASSWORD)

@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app import models as m
-from app.workdays import WorkCalendar, local_date, local_dates, national_days_off, office_calendar
+from app.offices.workdays import WorkCalendar, local_date, local_dates, national_days_off, office_calendar
 
 D = dt.date
 CAL = WorkCalendar()
@@ -136,7 +136,8 @@ def test_the_calendar_is_kept_and_a_committed_change_is_seen_at_once(app, world,
     """office_calendar keeps an office's days off for a while (every due date reads them), but
     a day off entered or removed in this process counts from its commit on; an uncommitted one
     is never kept."""
-    from app import process_cache, workdays
+    from app.core import process_cache
+    from app.offices import workdays
 
     x = world.offices["1674"]
     day = D(2027, 3, 3)  # a Wednesday, no holiday

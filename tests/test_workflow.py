@@ -1,7 +1,7 @@
 """The request state machine: every (state × action × role) cell, guards, atomicity, the clock.
 
 The expected table below is written out by hand from design.md, independently of
-app/workflow.py's own table, so a change to either shows up here.
+app/requests/workflow.py's own table, so a change to either shows up here.
 """
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from app import letters, workflow
+from app.letters import document as letters
+from app.requests import workflow
 from app.models import (
     REQUEST_STATES,
     ActivityRequest,
@@ -19,8 +20,8 @@ from app.models import (
     LetterCounter,
     OutboundEmail,
 )
-from app.workdays import office_calendar
-from app.workflow import WorkflowError
+from app.offices.workdays import office_calendar
+from app.requests.workflow import WorkflowError
 
 from conftest import OFFICE_X, OWNER, actor, seed
 

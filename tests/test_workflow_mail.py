@@ -10,7 +10,8 @@ import pypdf
 import pytest
 import sqlalchemy as sa
 
-from app import form_pdf, notify, workflow
+from app.requests import form_pdf, workflow
+from app import notify
 from app import models as m
 from test_api import FORM
 from test_outbox import free_port, inbox, mail_via, smtp  # noqa: F401  (fixtures)

@@ -1,7 +1,7 @@
 """search: full-text index of recommended activities (FTS5 on SQLite, tsvector + GIN on PostgreSQL)
 
 The index is kept in step by database triggers, so every writer — the workflow, the officers'
-screens, the demo generator's bulk inserts, a hand-written UPDATE — keeps it right; app/search.py
+screens, the demo generator's bulk inserts, a hand-written UPDATE — keeps it right; app/catalogue/search.py
 only reads it (and can rebuild it with ``search.reindex_all``).
 
 SQLite

@@ -1,5 +1,5 @@
 """A logged-in officer's "Try it out" in the Swagger UI: the write travels on the login cookie,
-so the page must send its CSRF token (app/api_csrf.py refuses the cookie without it)."""
+so the page must send its CSRF token (app/web/api_csrf.py refuses the cookie without it)."""
 from __future__ import annotations
 
 import sqlalchemy as sa

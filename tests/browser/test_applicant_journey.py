@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
-from app import workflow
+from app.requests import workflow
 from conftest import PASSWORD
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -187,7 +187,7 @@ def people(browser, live_server, folder):
 @pytest.fixture(scope="module")
 def desk(app, world):
     """The office of journeys 1-3 with its officer, head, and an applicant known to it."""
-    from app.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import create_user, ensure_office
 
     with app.app_context():
         office = ensure_office(DESK_CODE, DESK_NAME, city="Sekayu",
@@ -216,7 +216,7 @@ REQUEST = {
 
 def submitted_request(app, office_id, title) -> tuple[int, str]:
     """A request the applicant submitted online (the domain's front door, as the portal does)."""
-    from app import request_commands
+    from app.requests import commands as request_commands
 
     with app.test_request_context():
         session = app.appbuilder.session
@@ -231,7 +231,7 @@ def submitted_request(app, office_id, title) -> tuple[int, str]:
 
 def drafted_request(app, office_id, title) -> tuple[int, str]:
     """A submitted request taken through review and verification to a draft letter."""
-    from app import workflow
+    from app.requests import workflow
 
     req_id, code = submitted_request(app, office_id, title)
     with app.test_request_context():

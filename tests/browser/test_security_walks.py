@@ -170,7 +170,7 @@ def _run_unlock(admin: Person):
 
 
 def test_three_failures_lock_and_the_admin_unlocks(app, world, locking_server, people):
-    from app.bootstrap import create_user
+    from app.ops.bootstrap import create_user
 
     name = f"kunci.{uuid.uuid4().hex[:6]}"
     with app.app_context():
@@ -284,7 +284,7 @@ def _mail_link(inbox, address, part):
 
 def test_registration_answers_alike_and_takes_hostile_values(app, world, live_server, people,
                                                              smtp_inbox):
-    from app.bootstrap import create_user
+    from app.ops.bootstrap import create_user
 
     visitor = people(live_server, "2-pendaftar", PHONE)
     tag = uuid.uuid4().hex[:6]

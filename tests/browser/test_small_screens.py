@@ -135,7 +135,7 @@ def test_request_form_marks_the_phone_or_e_mail_of_the_person_responsible(live_s
 
 
 def test_call_next_lands_on_the_queue(live_server, world, page, app):
-    from app import frontoffice
+    from app.frontoffice import queue as frontoffice
 
     with app.app_context():
         session = app.appbuilder.session

@@ -1,0 +1,109 @@
+"""Accounts the service makes and the links that open them (the future app/auth/accounts.py).
+
+Apart from the registration pages so that the request front door (a walk-in applicant's account
+and invitation) and the staff screens can use them without importing a page module:
+
+- the signed, expiring token of a password-reset link and of an invitation (``reset_token``,
+  ``user_for_token``): void once the password changes;
+- the applicant account of a walk-in, found by e-mail or made with an unusable password, and
+  its invitation mail (``walk_in_applicant``, ``invite``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from app.core import codes
+from app import notify
+from app.core.errors import DomainError
+from app.models import RekomUser
+from app.core.public_urls import public_url_for
+from app.auth.roles import APPLICANT, user_role_names
+
+RESET_MAX_AGE = 2 * 3600
+INVITATION_MAX_AGE = 14 * 24 * 3600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="rekomstat-password")
+
+
+def _fingerprint(user) -> str:
+    # Part of the token: once the password changes, every earlier link is void.
+    return hashlib.sha256((user.password or "").encode()).hexdigest()[:16]
+
+
+def reset_token(user, invitation: bool = False) -> str:
+    """A link's token; an invitation (an account made at the desk) stays valid longer."""
+    return _serializer().dumps({"u": user.id, "p": _fingerprint(user), "i": invitation})
+
+
+def user_for_token(token: str):
+    try:
+        data, signed_at = _serializer().loads(token, max_age=INVITATION_MAX_AGE,
+                                              return_timestamp=True)
+    except (SignatureExpired, BadSignature):
+        return None
+    age = dt.datetime.now(dt.timezone.utc) - signed_at
+    if not isinstance(data, dict) or (not data.get("i") and age.total_seconds() > RESET_MAX_AGE):
+        return None
+    sm = current_app.appbuilder.sm
+    user = sm.session.get(RekomUser, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("p") != _fingerprint(user):
+        return None
+    return user
+
+
+# --- accounts made at the desk -------------------------------------------------------------------
+
+
+class WalkInError(DomainError, ValueError):
+    """The e-mail cannot be used for a walk-in applicant (the message says why)."""
+
+
+def _free_username(sm, email: str) -> str:
+    base = re.sub(r"[^a-z0-9._-]", "", email.split("@")[0].lower())[:40] or "pemohon"
+    name, n = base, 1
+    while sm.find_user(username=name) is not None:
+        n += 1
+        name = f"{base}{n}"
+    return name
+
+
+def check_walk_in_email(session, email: str):
+    """The existing account with this e-mail (None: none yet); refuses a staff account."""
+    user = session.scalars(select(RekomUser).where(
+        func.lower(RekomUser.email) == (email or "").strip().lower())).first()
+    if user is not None and APPLICANT not in user_role_names(user):
+        raise WalkInError(_("This e-mail belongs to a staff account, not an applicant."))
+    return user
+
+
+def walk_in_applicant(session, email: str, name: str = ""):
+    """The applicant account of a walk-in: the one with this e-mail, or a new one the caller
+    commits with the request. Returns (user, created). A new account has an unusable random
+    password until its owner follows the invitation link (see ``invite``)."""
+    sm = current_app.appbuilder.sm
+    email = (email or "").strip()
+    user = check_walk_in_email(session, email)
+    if user is not None:
+        return user, False
+    first, _sep, last = (name or "").strip().partition(" ")
+    user = sm.add_user(username=_free_username(sm, email), first_name=first or email,
+                       last_name=last or "-", email=email, role=sm.find_role(APPLICANT),
+                       password=codes.random_token(32), commit=False)
+    if not user:
+        raise WalkInError(_("The applicant's account could not be created."))
+    return user, True
+
+
+def invite(session, user) -> list:
+    """Queue the "choose your password" mail for an account made at the desk (flushed user)."""
+    url = public_url_for("account.reset", token=reset_token(user, invitation=True))
+    return notify.account_invitation(session, user, url)

@@ -1,0 +1,62 @@
+"""The public catalogue of recommended activities and the similar-activity hint.
+
+No login: both show public fields only (app/catalogue/search.py's Hit). ``/catalogue/`` is the page
+applicants search before they plan a survey; ``/catalogue/similar`` answers the request form's
+"already recommended" hint (app/static/similar.js) with JSON.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from app.catalogue import search
+from app.web.formats import date_text
+from app.web.input_guard import clean, cleans_its_own_args
+from app.models import ACTIVITY_KINDS
+
+bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+
+PER_PAGE = 20
+SIMILAR_LIMIT, SIMILAR_MAX_LIMIT = 5, 10
+
+
+def _text_arg(name: str, limit: int) -> str:
+    # Without control characters: the search ignores them and the page shows the text back.
+    return clean(request.args.get(name) or "")[:limit]
+
+
+@bp.get("/")
+@cleans_its_own_args
+def index():
+    session = current_app.appbuilder.session
+    q = _text_arg("q", search.MAX_QUERY_CHARS)
+    agency = _text_arg("agency", search.MAX_FILTER_CHARS).strip()
+    sector = _text_arg("sector", search.MAX_FILTER_CHARS).strip()
+    year = request.args.get("year", type=int)
+    page_no = request.args.get("page", default=1, type=int)
+    result = search.search(session, q=q, year=year, agency=agency or None,
+                           sector=sector or None, page=page_no, per_page=PER_PAGE)
+    if not result.items and result.page > result.pages:  # past the end: show the last page
+        result = search.search(session, q=q, year=year, agency=agency or None,
+                               sector=sector or None, page=result.pages, per_page=PER_PAGE)
+    args = {"q": q.strip() or None, "year": year, "agency": agency or None,
+            "sector": sector or None}
+    return render_template(
+        "catalogue/search.html", page=result, q=q, year=year, agency=agency, sector=sector,
+        args=args, facets=search.facets(session), kinds=ACTIVITY_KINDS,
+        format_date=date_text, appbuilder=current_app.appbuilder,
+        filtered=bool(q.strip() or year is not None or agency or sector),
+    )
+
+
+@bp.get("/similar")
+@cleans_its_own_args
+def similar():
+    """``?text=…&exclude=<request id>&limit=5``: a JSON list of the closest recommended
+    activities, best first, each with its score."""
+    session = current_app.appbuilder.session
+    text = _text_arg("text", search.MAX_TEXT_CHARS)
+    limit = min(max(request.args.get("limit", default=SIMILAR_LIMIT, type=int), 1),
+                SIMILAR_MAX_LIMIT)
+    exclude = request.args.get("exclude", type=int)
+    hits = search.similar(session, text, limit=limit, exclude_request_id=exclude)
+    return jsonify([hit.as_dict() for hit in hits])

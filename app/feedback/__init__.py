@@ -1,0 +1,1 @@
+"""Complaints and ratings (SKM): domain, public pages, staff screens, API."""

@@ -1,0 +1,1 @@
+"""The front office: the day's queue, kiosk and board, the guest book screens."""

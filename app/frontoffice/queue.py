@@ -1,0 +1,362 @@
+"""Front office: the day's queue of each office and its public pages (blueprint ``queue``).
+
+Numbering. Tickets are numbered 1, 2, 3 … per office per day (the office's calendar day, WIB
+by default: ``workdays.office_today``). A ticket is inserted with
+``number = COALESCE(MAX(number), 0) + 1`` of its office and day, computed by the INSERT
+itself, inside a SAVEPOINT; the unique constraint (office, day, number) is what guarantees
+no duplicates: a kiosk that lost a race gets an IntegrityError, rolls back to its savepoint
+(the caller's transaction stays usable) and tries again with the new maximum. No gaps either:
+a number exists only as a committed row, and a rolled-back ticket leaves no hole behind a
+committed one unless it was the last. On PostgreSQL the inserters of one office and day first
+take a transaction-scoped advisory lock, so that several kiosks at once queue up instead of
+colliding and retrying (the constraint and the retry stay the guarantee); SQLite serialises
+writers anyway. No counter table (and no migration) is needed.
+
+Officers move tickets (``call_next``, ``move``) with conditional UPDATEs (``… WHERE state IN
+(…)``), so two officers pressing "call next" at the same moment never call the same ticket.
+The functions here take a session and ids, never the Flask request; the FAB actions are in
+frontoffice_views.py.
+
+Public pages (no login):
+
+- ``GET /queue/?office=<code>``: the "take a number" page for a kiosk (default office:
+  ``OFFICE_CODE``); ``POST /queue/`` takes a ticket and redirects to its page;
+- ``GET /queue/ticket/<id>``: the number just taken, with the printable ticket
+  ``GET /queue/ticket/<id>.pdf`` (80 mm wide, for a receipt printer). A ticket shows only an
+  office, a date and a number — nothing personal — so serving it by its id is acceptable;
+- ``GET /queue/board?office=<code>``: the display in the waiting room: the number called now,
+  the waiting count; it reloads itself every few seconds with ``<meta http-equiv="refresh">``
+  (no script).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import format_date, format_time
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from app.letters import document as letters
+from app.offices import workdays
+from app.core.errors import DomainError
+from app.models import QUEUE_STATES, Office, QueueTicket
+from app.core.transactions import app_session as _session
+from app.core.transactions import unit_of_work
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+# Losing the race this many times in a row means something else is wrong (it is not load:
+# every lost race means another kiosk's ticket was committed).
+MAX_ATTEMPTS = 50
+# Seconds between reloads of the board; the kiosk page reloads (fresh CSRF token) now and then.
+BOARD_REFRESH = 5
+KIOSK_REFRESH = 600
+TICKET_PAGE_BACK = 30  # seconds the number stays on the kiosk's screen
+
+ACTIVE = ("called", "serving")
+# action -> (states it may start from, state it leads to)
+MOVES = {
+    "serve": (("called",), "serving"),
+    "done": (("called", "serving"), "done"),
+    "no_show": (("called",), "no_show"),
+}
+WRONG_STATE = {
+    "serve": _l("Only a called ticket can be served (now: %(state)s)."),
+    "done": _l("Only a called or served ticket can be finished (now: %(state)s)."),
+    "no_show": _l("Only a called ticket can be marked as no-show (now: %(state)s)."),
+}
+
+
+class QueueError(DomainError):
+    """A queue step was refused; ``message`` says why (translated when shown)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message  # kept lazy: translated in the language of the page showing it
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def today() -> dt.date:
+    """The office's calendar day: the queue starts again at 1 every morning."""
+    return workdays.office_today()
+
+
+def display_number(number: int) -> str:
+    """How a queue number is printed and shown: ``007``."""
+    return f"{number:03d}"
+
+
+def ticket_label(ticket: QueueTicket) -> str:
+    """A ticket in a message to staff: ``24-11-2026 #007``."""
+    return f"{ticket.service_date:%d-%m-%Y} #{display_number(ticket.number)}"
+
+
+# --- Numbering -------------------------------------------------------------------------------------
+
+
+def _next_number(office_id: int, day: dt.date):
+    """``COALESCE(MAX(number), 0) + 1`` of an office's day, as SQL the INSERT evaluates.
+
+    An alias of the table, so the subquery never correlates with the INSERT's own table.
+    """
+    other = aliased(QueueTicket)
+    return (
+        select(func.coalesce(func.max(other.number), 0) + 1)
+        .where(other.office_id == office_id, other.service_date == day)
+        .scalar_subquery()
+    )
+
+
+def _is_duplicate(err: IntegrityError) -> bool:
+    """The unique (office, day, number) constraint, not some other integrity error."""
+    text = str(getattr(err, "orig", err)).lower()
+    return "unique" in text or "duplicate" in text
+
+
+def _serialize(session, office_id: int, day: dt.date) -> None:
+    """PostgreSQL: make concurrent takers of one office's day wait for each other.
+
+    Held until the caller's transaction ends. Only an optimisation: without it the unique
+    constraint and the retry still give distinct consecutive numbers.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(
+            func.hashtext(f"rekomstat.queue:{office_id}:{day.isoformat()}"))))
+
+
+def _sqlite_transaction(session) -> None:
+    """SQLite: make sure a real transaction is open before the first SAVEPOINT.
+
+    The sqlite3 driver opens its transaction only before an INSERT/UPDATE/DELETE, so a
+    SAVEPOINT issued first would open one of its own and its RELEASE would commit at once —
+    the caller could no longer roll the ticket back. BEGIN IMMEDIATE also takes the write
+    lock now, as the advisory lock does on PostgreSQL.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    raw = session.connection().connection.driver_connection
+    if not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
+
+
+def number_ticket(session, ticket: QueueTicket, *, serialize: bool = True,
+                  attempts: int = MAX_ATTEMPTS) -> QueueTicket:
+    """Insert ``ticket`` (office and day set) with the next number of its office and day.
+
+    Inside the caller's transaction, which the caller commits. Each try runs in a savepoint: a
+    collision with a concurrent taker rolls back only that try, and the caller's
+    transaction (earlier work included) stays usable.
+    """
+    _sqlite_transaction(session)
+    if serialize:
+        _serialize(session, ticket.office_id, ticket.service_date)
+    for _attempt in range(attempts):
+        ticket.number = _next_number(ticket.office_id, ticket.service_date)
+        try:
+            with session.begin_nested():
+                session.add(ticket)
+                session.flush()
+        except IntegrityError as err:
+            if not _is_duplicate(err):
+                raise
+            continue
+        return ticket
+    raise QueueError(_l("No queue number could be taken; please try again."))
+
+
+def take_ticket(session, office_id: int, day: dt.date, **kwargs) -> QueueTicket:
+    """A new waiting ticket with the next number of the office's day (caller commits)."""
+    ticket = QueueTicket(office_id=office_id, service_date=day, state="waiting")
+    return number_ticket(session, ticket, **kwargs)
+
+
+# --- Officers' steps -------------------------------------------------------------------------------
+
+
+def call_next(session, office_id: int, day: dt.date, user_id: int | None) -> QueueTicket:
+    """The lowest waiting ticket of the office's day becomes "called" (caller commits).
+
+    ``QueueError`` when nobody is waiting. Two officers calling at once get two tickets: the
+    UPDATE only takes a ticket that is still waiting, and the loser of a race takes the next.
+    """
+    table = QueueTicket.__table__
+    for _attempt in range(MAX_ATTEMPTS):
+        candidate = session.scalar(
+            select(QueueTicket.id)
+            .where(QueueTicket.office_id == office_id, QueueTicket.service_date == day,
+                   QueueTicket.state == "waiting")
+            .order_by(QueueTicket.number)
+            .limit(1)
+        )
+        if candidate is None:
+            raise QueueError(_l("No ticket is waiting today."))
+        moved = session.execute(
+            update(table)
+            .where(table.c.id == candidate, table.c.state == "waiting")
+            .values(state="called", called_at=workdays.utcnow(), served_by_id=user_id)
+        ).rowcount
+        if moved == 1:
+            return session.get(QueueTicket, candidate, populate_existing=True)
+    raise QueueError(_l("The ticket was changed by someone else meanwhile; please try again."))
+
+
+def move(session, ticket_id: int, action: str, user_id: int | None,
+         office_id: int | None = None) -> QueueTicket:
+    """``serve``, ``done`` or ``no_show`` one ticket (caller commits).
+
+    ``office_id``: the only office whose tickets may be moved (None: any, for admins).
+    Refusals raise ``QueueError`` and change nothing.
+    """
+    sources, target = MOVES[action]
+    ticket = session.get(QueueTicket, ticket_id, populate_existing=True)
+    if ticket is None:
+        raise QueueError(_l("Ticket not found."))
+    if office_id is not None and ticket.office_id != office_id:
+        raise QueueError(_l("This ticket belongs to another office."))
+    if ticket.state not in sources:
+        raise QueueError(WRONG_STATE[action] % {
+            "state": QUEUE_STATES.get(ticket.state, ticket.state)})
+    table = QueueTicket.__table__
+    values = {"state": target}
+    now = workdays.utcnow()
+    if action == "serve":
+        values["served_by_id"] = user_id
+    if target in ("done", "no_show"):
+        values["finished_at"] = now
+        if ticket.served_by_id is None:
+            values["served_by_id"] = user_id
+    moved = session.execute(
+        update(table)
+        .where(table.c.id == ticket.id, table.c.state.in_(sources))
+        .values(**values)
+    ).rowcount
+    if moved != 1:
+        raise QueueError(_l("The ticket was changed by someone else meanwhile; please try "
+                            "again."))
+    return session.get(QueueTicket, ticket.id, populate_existing=True)
+
+
+def board_state(session, office_id: int, day: dt.date, shown: int = 4) -> dict:
+    """What the board shows: the tickets called or being served (latest call first) and how
+    many are waiting."""
+    current = session.scalars(
+        select(QueueTicket)
+        .where(QueueTicket.office_id == office_id, QueueTicket.service_date == day,
+               QueueTicket.state.in_(ACTIVE))
+        .order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc())
+        .limit(shown)
+    ).all()
+    waiting = session.scalar(
+        select(func.count(QueueTicket.id))
+        .where(QueueTicket.office_id == office_id, QueueTicket.service_date == day,
+               QueueTicket.state == "waiting")
+    )
+    return {"current": current, "waiting": waiting or 0}
+
+
+# --- Public pages ----------------------------------------------------------------------------------
+
+
+def _office(code: str | None = None) -> Office:
+    """The office named by ``?office=<code>`` (or the form), else the default office; 404."""
+    code = (code or request.values.get("office") or current_app.config.get("OFFICE_CODE")
+            or "").strip()
+    office = None
+    if code and len(code) <= 10:
+        office = _session().scalars(
+            select(Office).where(Office.code == code, Office.active.is_(True))
+        ).first()
+    if office is None:
+        abort(404)
+    return office
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _template_globals(day: dt.date) -> dict:
+    return {"day_text": format_date(day, "full"), "number": display_number,
+            "states": QUEUE_STATES}
+
+
+@bp.route("/", methods=["GET", "POST"])
+def kiosk():
+    """Take a number (a kiosk, or the officer at the desk). The form carries the CSRF token."""
+    office = _office()
+    session = _session()
+    day = today()
+    if request.method == "POST":
+        with unit_of_work(session):
+            ticket = take_ticket(session, office.id, day)
+        # Post/redirect/get: reloading the result page never takes a second number.
+        return redirect(url_for(".ticket", ticket_id=ticket.id), code=303)
+    state = board_state(session, office.id, day)
+    return _no_store(make_response(render_template(
+        "queue/kiosk.html", office=office, waiting=state["waiting"],
+        refresh=KIOSK_REFRESH, **_template_globals(day))))
+
+
+def _ticket_or_404(ticket_id: int) -> QueueTicket:
+    ticket = _session().get(QueueTicket, ticket_id)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.get("/ticket/<int:ticket_id>")
+def ticket(ticket_id: int):
+    """The number just taken, a link to print it, and back to the kiosk after a while."""
+    item = _ticket_or_404(ticket_id)
+    back = url_for(".kiosk", office=item.office.code)
+    return _no_store(make_response(render_template(
+        "queue/ticket.html", ticket=item, office=item.office, back=back,
+        back_after=TICKET_PAGE_BACK, **_template_globals(item.service_date))))
+
+
+@bp.get("/ticket/<int:ticket_id>.pdf")
+def ticket_pdf(ticket_id: int):
+    """The printable ticket: office, date, the big number, "please wait to be called"."""
+    item = _ticket_or_404(ticket_id)
+    html = render_template(
+        "queue/ticket_pdf.html", ticket=item, office=item.office,
+        taken_text=_local_time_text(item.created_at), **_template_globals(item.service_date))
+    pdf = letters.render_pdf(html)
+    name = f"antrean-{item.office.code}-{item.service_date:%Y%m%d}-{display_number(item.number)}.pdf"
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name,
+                     as_attachment=False)
+
+
+def _local_time_text(stamp: dt.datetime | None) -> str:
+    """A stored (naive UTC) timestamp as the office's clock time, e.g. ``08.15``."""
+    if stamp is None:
+        return ""
+    return format_time(stamp, "short")  # flask-babel: naive = UTC, shown in the office's zone
+
+
+@bp.get("/board")
+def board():
+    """The waiting room's display: the number called now and how many are waiting."""
+    office = _office()
+    day = today()
+    state = board_state(_session(), office.id, day)
+    return _no_store(make_response(render_template(
+        "queue/board.html", office=office, current=state["current"], waiting=state["waiting"],
+        refresh=BOARD_REFRESH, **_template_globals(day))))

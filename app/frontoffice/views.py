@@ -1,0 +1,292 @@
+"""The front office on the officers' screens: queue actions and the guest book export.
+
+``QueueActionsMixin`` goes on the queue screen (QueueTicketView): one FAB action per step —
+``call_next``, ``serve``, ``done``, ``no_show`` — each a permission of its own on that view.
+FAB loads the selected rows by primary key *without* the view's base filters, so every step
+checks the ticket's office here (admins: any office). A step on several tickets goes through
+for those that may move and names each of the others with its reason.
+
+``GuestBookExportMixin`` goes on the guest book screen: ``/guestbookentryview/export?start=
+YYYY-MM-DD&end=YYYY-MM-DD`` gives the visits of those days (office days, WIB) as CSV — UTF-8
+with a byte order mark so that Excel reads it right, Indonesian headers — for whoever may list
+the guest book, of their own office only (admins: every office, or ``&office=<code>``).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, flash, g, redirect, request, session, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.actions import action
+from flask_appbuilder.exceptions import FABException
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import Stack
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import false, select
+from sqlalchemy.orm import selectinload
+
+from app.frontoffice import queue as frontoffice
+from app.reports import sheet_cells
+from app.offices import workdays
+from app.auth.access import view_permission
+from app.web.formats import date_text
+from app.models import ID_DOC_TYPES, GuestBookEntry, Office, QueueTicket
+from app.auth.roles import is_admin
+from app.core.transactions import unit_of_work
+
+
+def _items(items) -> list:
+    items = items if isinstance(items, list) else [items]
+    return [item for item in items if item is not None]
+
+
+def ticket_text(ticket) -> str:
+    """A queue ticket as the user's language writes it, "24 November 2026 #007"
+    (frontoffice.ticket_label writes the date in figures, for logs and mail)."""
+    if ticket is None:
+        return ""
+    return f"{date_text(ticket.service_date)} #{frontoffice.display_number(ticket.number)}"
+
+
+class QueueActionsMixin:
+    """Mixed into the queue ModelView (before OfficeScopedView)."""
+
+    list_template = "queue/ticket_list.html"
+
+    def _own_office(self):
+        """The office whose tickets this user may move: None means any (an admin)."""
+        user = g.user
+        return None if is_admin(user) else (user.office_id or -1)
+
+    def _may(self, permission: str) -> bool:
+        return self.appbuilder.sm.has_access(permission, self.class_permission_name)
+
+    def _back(self):
+        """After a step: the queue page it was taken on (its filters, sorting and page kept),
+        else the queue list. FAB's get_redirect goes one page further back in the history, to
+        whatever screen was open before the queue (a complaint list, say)."""
+        url = Stack(list(session.get("page_history", []))).pop()  # a copy: pop() mutates
+        if url and urlsplit(url).path.startswith(f"{request.script_root}{self.route_base}/"):
+            return url
+        return url_for(".list")
+
+    @action("call_next", _l("Call next"), icon="fa-bullhorn", single=False)
+    def act_call_next(self, items):
+        """The lowest waiting ticket of today in the officer's office becomes "called".
+
+        Officers: always their own office, whatever is selected. Admins: the offices of the
+        selected tickets, or their own office when nothing is selected.
+        """
+        user = g.user
+        if is_admin(user):
+            offices = sorted({item.office_id for item in _items(items)})
+            if not offices and user.office_id:
+                offices = [user.office_id]
+            if not offices:
+                flash(_("Select a ticket of the office whose next number you want to call."),
+                      "warning")
+                return redirect(self._back())
+        elif user.office_id is None:
+            flash(_("Your account belongs to no office."), "danger")
+            return redirect(self._back())
+        else:
+            offices = [user.office_id]
+        session = self.datamodel.session
+        day = frontoffice.today()
+        for office_id in offices:
+            prefix = session.get(Office, office_id).name if len(offices) > 1 else None
+            try:
+                with unit_of_work(session):
+                    ticket = frontoffice.call_next(session, office_id, day, user.id)
+            except frontoffice.QueueError as err:
+                message, category = str(err.message), "warning"
+            else:
+                message = _("Number %(number)s called.",
+                            number=frontoffice.display_number(ticket.number))
+                category = "success"
+            if prefix:
+                message = _("%(code)s: %(reason)s", code=prefix, reason=message)
+            flash(message, category)
+        return redirect(self._back())
+
+    def run_moves(self, step: str, items):
+        session = self.datamodel.session
+        office_id = self._own_office()
+        done = 0
+        for item in _items(items):
+            label = ticket_text(item)
+            try:
+                with unit_of_work(session):
+                    frontoffice.move(session, item.id, step, g.user.id, office_id=office_id)
+            except frontoffice.QueueError as err:
+                flash(_("%(code)s: %(reason)s", code=label, reason=str(err.message)), "danger")
+                continue
+            done += 1
+        if done:
+            flash(ngettext("%(num)d ticket updated.", "%(num)d tickets updated.", done),
+                  "success")
+        return redirect(self._back())
+
+    @action("serve", _l("Serve"), icon="fa-user")
+    def act_serve(self, items):
+        return self.run_moves("serve", items)
+
+    @action("done", _l("Done"), icon="fa-check")
+    def act_done(self, items):
+        return self.run_moves("done", items)
+
+    @action("no_show", _l("No-show"), icon="fa-user-times")
+    def act_no_show(self, items):
+        return self.run_moves("no_show", items)
+
+    def pre_add(self, item):
+        """A ticket taken at the desk: today's next number of the office, like the kiosk."""
+        super().pre_add(item)  # officers: pinned to their own office
+        if is_admin(g.user) and item.office is not None:
+            item.office_id = item.office.id
+        if item.office_id is None:
+            raise ValueError(_("Please choose an office from the list."))
+        session = self.datamodel.session
+        item.office = session.get(Office, item.office_id)  # relationship and key agree
+        item.service_date = frontoffice.today()
+        item.state = "waiting"
+        frontoffice.number_ticket(session, item)
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        self.update_redirect()
+        try:
+            widgets = self._list()
+        except FABException as exc:
+            flash(f"An error occurred: {exc}", "warning")
+            return redirect(self.get_redirect())
+        return self.render_template(self.list_template, title=self.list_title,
+                                    widgets=widgets, queue=self._queue_panel())
+
+    def _queue_panel(self) -> dict | None:
+        """Today in the user's office: who is called, how many wait, the "call next" button."""
+        office_id = g.user.office_id
+        if office_id is None:
+            return None
+        session = self.datamodel.session
+        office = session.get(Office, office_id)
+        state = frontoffice.board_state(session, office_id, frontoffice.today())
+        public = "queue.board" in current_app.view_functions
+        return {
+            "office": office,
+            "current": state["current"],
+            "waiting": state["waiting"],
+            "number": frontoffice.display_number,
+            "can_call": self._may("call_next"),
+            "board_url": url_for("queue.board", office=office.code) if public else None,
+            "kiosk_url": url_for("queue.kiosk", office=office.code) if public else None,
+        }
+
+
+# --- Guest book export ---------------------------------------------------------------------------
+
+def csv_cell(value) -> str:
+    """A cell as text; a visitor's "=HYPERLINK(…)" stays text (sheet_cells, shared by every
+    export)."""
+    return sheet_cells.safe_text("" if value is None else str(value))
+
+
+def _parse_day(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    return dt.date.fromisoformat(value.strip())
+
+
+def _utc_bounds(start: dt.date, end: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, end+1 00:00) in the office's zone, as the naive UTC the rows store."""
+    zone = ZoneInfo(tz)
+
+    def utc(day):
+        local = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    return utc(start), utc(end + dt.timedelta(days=1))
+
+
+EXPORT_HEADERS = (
+    _l("Visited"), _l("Office"), _l("Queue ticket"), _l("Name"), _l("Identity document"),
+    _l("Identity document number"), _l("Agency"), _l("Phone"), _l("E-mail"),
+    _l("Purpose of visit"), _l("Request"),
+)
+
+
+class GuestBookExportMixin:
+    """Mixed into the guest book ModelView (before OfficeScopedView)."""
+
+    list_template = "queue/guestbook_list.html"
+
+    @expose("/export")
+    @view_permission("can_list")
+    def export(self):
+        today = frontoffice.today()
+        try:
+            start = _parse_day(request.args.get("start")) or today
+            end = _parse_day(request.args.get("end")) or start
+        except ValueError:
+            start = end = None
+        if start is None or end < start:
+            flash(_("Please give the dates as YYYY-MM-DD, the first not after the last."),
+                  "danger")
+            return redirect(url_for(".list"))
+        tz = workdays.office_timezone()
+        low, high = _utc_bounds(start, end, tz)
+        query = (
+            select(GuestBookEntry)
+            .options(selectinload(GuestBookEntry.office), selectinload(GuestBookEntry.ticket),
+                     selectinload(GuestBookEntry.request))
+            .where(GuestBookEntry.visited_at >= low, GuestBookEntry.visited_at < high)
+            .order_by(GuestBookEntry.visited_at, GuestBookEntry.id)
+        )
+        user = g.user
+        if not is_admin(user):
+            query = query.where(GuestBookEntry.office_id == user.office_id
+                                if user.office_id is not None else false())
+        elif request.args.get("office"):
+            query = query.where(GuestBookEntry.office_id.in_(
+                select(Office.id).where(Office.code == request.args["office"])))
+        rows = self.datamodel.session.scalars(query).all()
+        body = self._csv(rows, tz)
+        name = f"buku-tamu-{start.isoformat()}-{end.isoformat()}.csv"
+        return Response(body, mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        })
+
+    @staticmethod
+    def _csv(rows, tz: str) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        # The office's language: the sheet goes into the office's files.
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")):
+            writer.writerow([str(h) for h in EXPORT_HEADERS])
+            doc_types = {k: str(v) for k, v in ID_DOC_TYPES.items()}
+        zone = ZoneInfo(tz)
+        for entry in rows:
+            visited = entry.visited_at.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+            ticket: QueueTicket | None = entry.ticket
+            writer.writerow([csv_cell(v) for v in (
+                visited.strftime("%Y-%m-%d %H:%M"),
+                entry.office.name if entry.office else "",
+                frontoffice.display_number(ticket.number) if ticket else "",
+                entry.name,
+                doc_types.get(entry.id_doc_type, entry.id_doc_type),
+                entry.id_doc_number,
+                entry.agency,
+                entry.phone,
+                entry.email,
+                entry.purpose,
+                entry.request.tracking_code if entry.request else "",
+            )])
+        return ("\ufeff" + out.getvalue()).encode("utf-8")

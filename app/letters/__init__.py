@@ -1,0 +1,1 @@
+"""Letters: numbering, text, HTML, PDF with a QR code, the freeze."""

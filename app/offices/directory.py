@@ -1,0 +1,115 @@
+"""Offices as pages and mails read them.
+
+``default_office``: which office a page speaks for when nothing else says (the configured one,
+OFFICE_CODE, else the first active office). ``office_info``: an office's row and its settings'
+row as read-only copies, kept per process a minute (process_cache): a submission, its mails and
+every due date read them, an admin changes them a few times a year. What must be current to the
+moment (the signer, the letter number's pattern) is read from the database by its caller.
+
+``set_up_office``: what a new office needs before it can work (its settings row, the default
+review checklist); every place that makes an office calls it. ``DEFAULT_SETTING``: the settings
+of an office that has no row, the one set of defaults every reader falls back to.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import NamedTuple, Optional
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.models import ChecklistItem, Office, OfficeSetting
+from app.core.process_cache import ProcessCache
+
+OFFICE_TTL_S = 60.0
+
+OfficeRow = namedtuple("OfficeRow", [c.key for c in Office.__table__.columns])
+SettingRow = namedtuple("SettingRow", [c.key for c in OfficeSetting.__table__.columns])
+# The defaults of an office's settings: the model's column defaults (models import nothing of
+# ours, so they are written there), read here once. A new settings row gets them on INSERT; an
+# office without a row reads DEFAULT_SETTING (office_info, the workflow's signer and numbering).
+SETTING_DEFAULTS = {
+    c.key: c.default.arg for c in OfficeSetting.__table__.columns
+    if c.default is not None and not c.default.is_callable}
+DEFAULT_SETTING = SettingRow(**{key: SETTING_DEFAULTS.get(key) for key in SettingRow._fields})
+
+_TITLE_LENGTH = OfficeSetting.__table__.c.signer_title.type.length  # "Kepala " + a long name
+
+# domain.md, "Checking (review)": the checklist a new office starts with (its admin edits it).
+# Migration 0007 holds a copy for the offices made before this was done on every path.
+DEFAULT_CHECKLIST = (
+    (_l("Title and organiser identified"), "all"),
+    (_l("People in charge reachable"), "all"),
+    (_l("Objectives stated"), "all"),
+    (_l("Schedule complete"), "all"),
+    (_l("Activity design block complete"), "all"),
+    (_l("Sample design consistent with objectives and coverage"), "survey"),
+    (_l("Variables listed with concepts and definitions"), "all"),
+    (_l("Questionnaire attached"), "survey"),
+    (_l("No duplication with an already-recommended activity "
+        "(or a reason it is not a duplicate)"), "all"),
+)
+
+
+class OfficeInfo(NamedTuple):
+    office: OfficeRow
+    setting: SettingRow
+
+
+_offices = ProcessCache("offices", OFFICE_TTL_S, (Office, OfficeSetting))
+
+
+def default_office(session):
+    office = session.scalars(
+        select(Office).where(Office.code == current_app.config.get("OFFICE_CODE"))).first()
+    return office or session.scalars(
+        select(Office).where(Office.active.is_(True)).order_by(Office.id)).first()
+
+
+def office_info(session, office_id: int) -> Optional[OfficeInfo]:
+    """The office and its settings (one query), or None when there is no such office."""
+    def load() -> Optional[OfficeInfo]:
+        row = session.execute(
+            select(Office.__table__, OfficeSetting.__table__)
+            .outerjoin(OfficeSetting.__table__, OfficeSetting.office_id == Office.id)
+            .where(Office.id == office_id)
+        ).one_or_none()  # one settings row per office (unique office_id)
+        if row is None:
+            return None
+        n = len(OfficeRow._fields)
+        setting = SettingRow(*row[n:]) if row[n] is not None else DEFAULT_SETTING
+        return OfficeInfo(OfficeRow(*row[:n]), setting)
+
+    return _offices.get(session, office_id, load)
+
+
+def set_up_office(session, office: Office) -> None:
+    """Give ``office`` its settings row (the defaults; its head signs) and the default
+    review checklist, each only if it has none yet: without them its letters cannot be
+    numbered and a review passes with nothing checked.
+
+    Adds to the session and leaves the commit to the caller, so a new office (which may be
+    neither flushed nor even added yet) is written together with them or not at all.
+    """
+    has_setting = has_checklist = False
+    if office.id is not None:
+        with session.no_autoflush:
+            has_setting = session.scalar(select(OfficeSetting.id).where(
+                OfficeSetting.office_id == office.id).limit(1)) is not None
+            has_checklist = session.scalar(select(ChecklistItem.id).where(
+                ChecklistItem.office_id == office.id).limit(1)) is not None
+    # Rows already added for this office in this transaction, not yet flushed.
+    pending = {type(row) for row in session.new
+               if isinstance(row, (OfficeSetting, ChecklistItem)) and row.office is office}
+    # Stored text: in the office's language, whoever's request made the office.
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "id"):
+        if not has_setting and OfficeSetting not in pending:
+            title = _("Head of %(office)s", office=office.name)[:_TITLE_LENGTH]
+            session.add(OfficeSetting(office=office, signer_title=title, **SETTING_DEFAULTS))
+        if not has_checklist and ChecklistItem not in pending:
+            session.add_all(
+                ChecklistItem(office=office, position=position, text=str(text), applies_to=scope)
+                for position, (text, scope) in enumerate(DEFAULT_CHECKLIST, start=1))

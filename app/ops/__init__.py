@@ -1,0 +1,1 @@
+"""Operations: the CLI, bootstrap, demo data, backup and restore."""

@@ -1,0 +1,400 @@
+"""The applicants' pages: their requests, the request form, documents, letters.
+
+Applicants never see FAB's staff screens; this is their whole world. Every page checks that the
+request is the logged-in applicant's own (documents: or that the user is staff of its office);
+anything else is a 404, so ids reveal nothing. State changes go through ``workflow.apply``.
+"""
+from __future__ import annotations
+
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.auth import form_tokens
+from app.web import labels
+from app.letters import document as letters
+from app import notify
+from app.requests import pdf_cache, commands as request_commands, uploads, workflow
+from app.portal import forms as portal_forms
+from app.offices import workdays
+from app.auth.access import login_required
+from app.web.input_guard import MAX_DB_INT
+from app.models import (
+    ATTACHMENT_KINDS,
+    REQUEST_STATES,
+    ActivityRequest,
+    Attachment,
+    AuditEvent,
+    Office,
+)
+from app.offices.directory import default_office
+from app.requests.form import SECTIONS, VARIABLE_FIELDS
+from app.auth.roles import ADMIN, HEAD, OFFICER, user_role_names
+from app.offices.sla import request_sla, sla_label
+from app.core.transactions import app_session as _session
+from app.core.transactions import unit_of_work
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+EDITABLE = request_commands.APPLICANT_EDITABLE
+UPLOAD_KINDS = ("cover_letter", "questionnaire", "request_form", "other")
+BLANK_VARIABLE_ROWS = 3
+HOME_PER_PAGE = 25  # requests per page of "My requests"
+# What an applicant sees of the timeline: staff-internal steps (drafting, the head returning a
+# draft, checklist saves) are the office's business, and only revision notes are addressed to
+# the applicant.
+APPLICANT_EVENTS = {"create", "submit", "start_review", "request_revision", "resubmit",
+                    "verify", "issue", "send", "close", "withdraw"}
+APPLICANT_NOTES = {"request_revision", "withdraw"}
+
+
+def _own_request(req_id: int) -> ActivityRequest:
+    req = _session().get(ActivityRequest, req_id)
+    if req is None or req.applicant_id != g.user.id:
+        abort(404)
+    return req
+
+
+def _staff_of(user, office_id) -> bool:
+    roles = user_role_names(user)
+    return ADMIN in roles or (bool(roles & {OFFICER, HEAD}) and user.office_id == office_id)
+
+
+@bp.get("/")
+@login_required
+def home():
+    if user_role_names(g.user) & {OFFICER, HEAD, ADMIN} and not _session().scalar(
+            select(ActivityRequest.id).where(ActivityRequest.applicant_id == g.user.id)):
+        return redirect(url_for("RekomIndexView.index"))  # staff work in their own screens
+    # One page at a time: an agency's account may hold years of requests.
+    mine = ActivityRequest.applicant_id == g.user.id
+    total = _session().scalar(select(func.count()).select_from(ActivityRequest).where(mine))
+    pages = max(1, -(-total // HOME_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = _session().scalars(
+        select(ActivityRequest).where(mine)
+        .order_by(ActivityRequest.created_at.desc(), ActivityRequest.id.desc())
+        .limit(HOME_PER_PAGE).offset((page - 1) * HOME_PER_PAGE)
+    ).all()
+    return render_template("portal/home.html", requests=rows, states=REQUEST_STATES,
+                           sla=lambda r: sla_label(request_sla(r)), page=page, pages=pages,
+                           total=total)
+
+
+# --- the form ----------------------------------------------------------------------------------
+
+
+def _offices():
+    return _session().scalars(select(Office).where(Office.active.is_(True))
+                              .order_by(Office.name)).all()
+
+
+def _render_form(form, req, errors=(), status=200, token=None):
+    if req is None:
+        # A new form gets its one-time token; one sent back with a mistake keeps it (the same
+        # attempt: nothing was made with it).
+        token = token or form_tokens.posted() or form_tokens.new()
+    # Room for a few more variables below those entered (no script needed to add rows), up to
+    # the limit: a table of 200 gets no blank row to invite a 201st.
+    room = min(len(portal_forms.variable_rows(form)) + BLANK_VARIABLE_ROWS,
+               request_commands.MAX_VARIABLES)
+    while len(form.variables.entries) < room:
+        form.variables.append_entry()
+    return render_template(
+        "portal/request_form.html", form=form, req=req, sections=SECTIONS, errors=errors,
+        variable_fields=VARIABLE_FIELDS, offices=_offices(),
+        office_id=(req.office_id if req else None) or request.form.get("office_id", type=int)
+        or getattr(default_office(_session()), "id", None),
+        upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
+        similar_url=url_for("catalogue.similar")
+        if "catalogue.similar" in current_app.view_functions else "",
+        form_token=token if req is None else None,
+    ), status
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@login_required
+def new_request():
+    form = portal_forms.RequestForm()
+    if request.method == "GET":
+        form.year.data = workdays.office_today().year + 1
+        return _render_form(form, None)
+    token = form_tokens.posted()
+    used = form_tokens.find(_session(), token)
+    if used is not None:
+        return _sent_before(form, used)
+    return _save(form, None, token)
+
+
+SENT_BEFORE = _l("This form had already been sent: here is the request it made.")
+SEND_AGAIN = _l("This form had already been sent once. Check what it says and send it again if "
+                "you want another request.")
+
+
+def _sent_before(form, used):
+    """The answer to a new-request form whose token was used already: the request it made,
+    for the applicant who made it (the first answer lost on the way, a second click); for
+    anyone else, the form again with a new token and nothing of that request."""
+    req = None
+    if used is not None and form_tokens.mine(used, "request", g.user.id):
+        req = _session().get(ActivityRequest, used.object_id)
+    if req is None or req.applicant_id != g.user.id:
+        files = any(s and s.filename for kind in UPLOAD_KINDS
+                    for s in request.files.getlist(f"file_{kind}"))
+        return _render_form(form, None, [str(SEND_AGAIN)] + ([str(FILES_AGAIN)] if files else []),
+                            status=409, token=form_tokens.new())
+    flash(str(SENT_BEFORE), "info")
+    return redirect(url_for(".show_request", req_id=req.id))
+
+
+@bp.route("/requests/<int:req_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_request(req_id):
+    req = _own_request(req_id)
+    if req.state not in EDITABLE:
+        flash(_("A request in this state can no longer be changed."), "warning")
+        return redirect(url_for(".show_request", req_id=req.id))
+    form = portal_forms.RequestForm()
+    if request.method == "GET":
+        portal_forms.load(form, req)
+        for row in req.variables:
+            form.variables.append_entry({f.name: getattr(row, f.name) for f in VARIABLE_FIELDS})
+        return _render_form(form, req)
+    return _save(form, req)
+
+
+def _chosen_office_id():
+    """The office the form names, or None (an id beyond the column's range is none, not an
+    overflow in the driver)."""
+    office_id = request.form.get("office_id", type=int)
+    return office_id if office_id is not None and 0 < office_id <= MAX_DB_INT else None
+
+
+FILES_AGAIN = _l("For your safety the browser does not keep chosen files: please choose them "
+                 "again.")
+
+
+def _too_many_variables(form, rows) -> str | None:
+    """The message for a variables table over the limit (said here, with the other mistakes
+    of the form, rather than by the domain's check after them), else None."""
+    limit = request_commands.MAX_VARIABLES
+    count = form.variables.posted_rows if form.variables.overflow else len(rows)
+    if count <= limit:
+        return None
+    return _("The variables table has %(count)d rows; at most %(max)d are allowed. Please "
+             "remove %(extra)d of them.", count=count, max=limit, extra=count - limit)
+
+
+def _save(form, req, token=None):
+    """Save the draft (and, when asked, submit it) through request_commands, the door the
+    staff screens and the API use too. On any error nothing is stored and the page comes back
+    with every value the applicant entered and every problem listed."""
+    session = _session()
+    errors = [] if form.validate() else portal_forms.field_errors(form)
+    files = [(kind, storage) for kind in UPLOAD_KINDS
+             for storage in request.files.getlist(f"file_{kind}") if storage and storage.filename]
+    checked = []
+    for kind, storage in files:
+        try:
+            checked.append((kind, uploads.check(storage)))
+        except uploads.UploadError as err:
+            errors.append(str(err))
+    action = request.form.get("action")
+    submit = action if action in ("submit", "resubmit") else None
+    note = request.form.get("note")
+    rows = portal_forms.variable_rows(form)
+    too_many = _too_many_variables(form, rows)
+    if too_many:
+        errors.append(too_many)
+    try:
+        if errors:
+            raise request_commands.RequestInputError({"": errors})
+        if req is None:
+            saved = request_commands.create(
+                session, g.user, office_id=_chosen_office_id(), values=portal_forms.values(form),
+                variables=rows, files=checked, action=submit, note=note, form_token=token)
+        else:
+            saved = request_commands.update(
+                session, g.user, req.id, portal_forms.values(form), variables=rows,
+                files=checked, action=submit, note=note)
+    except request_commands.RequestInputError as err:
+        lines = err.lines(lambda name: form[name].label.text if name in form else None)
+        return _render_form(form, req, lines + ([str(FILES_AGAIN)] if files else []),
+                            status=422)
+    except workflow.WorkflowError as err:
+        # Rolled back: nothing stored, the form comes back with what was entered.
+        return _render_form(form, req, [err.message] + ([str(FILES_AGAIN)] if files else []),
+                            status=err.status if err.status != 404 else 409)
+    except form_tokens.AlreadyUsed:
+        # The same form sent twice at once, and the other POST committed first: rolled back
+        # here, answered like its retry.
+        return _sent_before(form, form_tokens.find(_session(), token))
+    if saved.outcome is not None:
+        notify.try_send_now(saved.email_ids)
+        flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[submit].label), "success")
+        return redirect(url_for(".show_request", req_id=saved.request_id))
+    if submit:
+        return _act(saved.request_id, submit)  # the workflow names what is missing; kept
+    flash(_("Your request is saved as a draft."), "success")
+    if action == "more_rows":
+        return redirect(url_for(".edit_request", req_id=saved.request_id, _anchor="variables"))
+    return redirect(url_for(".show_request", req_id=saved.request_id))
+
+
+# --- one request -------------------------------------------------------------------------------
+
+
+def _timeline(req):
+    events = _session().scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "activity_request",
+                                 AuditEvent.object_id == req.id,
+                                 AuditEvent.action.in_(APPLICANT_EVENTS))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return [{"at": e.at, "action": labels.audit_action(e.action),
+             "state": REQUEST_STATES.get(e.to_state, ""),
+             "note": e.note if e.action in APPLICANT_NOTES else None} for e in events]
+
+
+def _revision_notes(req):
+    """The officers' findings of the last finished round that asked for revision."""
+    review = workflow.latest_review(req)
+    if review is None or review.outcome != "revision":
+        return None
+    items = {str(i.id): i.text for i in workflow.applicable_checklist(_session(), req)}
+    findings = [(items.get(key, ""), value.get("note")) for key, value in
+                (review.checklist or {}).items() if not value.get("ok") and value.get("note")]
+    return {"notes": review.notes, "findings": findings}
+
+
+@bp.get("/requests/<int:req_id>")
+@login_required
+def show_request(req_id):
+    return _request_page(_own_request(req_id))
+
+
+def _request_page(req):
+    actions = {t.action for t in workflow.allowed_actions(req, g.user)}
+    letter = req.letter if req.letter is not None and req.letter.is_issued else None
+    return render_template(
+        "portal/request.html", req=req, state=REQUEST_STATES[req.state],
+        sla=request_sla(req), sla_text=sla_label(request_sla(req)), timeline=_timeline(req),
+        revision=_revision_notes(req), actions=actions, letter=letter,
+        editable=req.state in EDITABLE, attachment_kinds=ATTACHMENT_KINDS,
+        upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
+        missing=workflow.missing_for_submit(req) if req.state in EDITABLE else [],
+        can_rate=req.state in ("sent", "closed") and req.rating is None,
+        rate_endpoints=current_app.view_functions,
+    )
+
+
+def _act(req_id: int, action: str):
+    try:
+        outcome = workflow.apply(_session(), req_id, action, g.user,
+                                 note=request.form.get("note"))
+    except workflow.WorkflowError as err:
+        flash(err.message, "danger")
+        return redirect(url_for(".show_request", req_id=req_id))
+    notify.try_send_now(outcome.email_ids)
+    flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[action].label), "success")
+    return redirect(url_for(".show_request", req_id=req_id))
+
+
+@bp.post("/requests/<int:req_id>/<any(submit, resubmit, withdraw):action>")
+@login_required
+def act(req_id, action):
+    _own_request(req_id)
+    return _act(req_id, action)
+
+
+@bp.post("/requests/<int:req_id>/documents")
+@login_required
+def upload(req_id):
+    req = _own_request(req_id)
+    if req.state not in EDITABLE:
+        flash(_("A request in this state can no longer be changed."), "warning")
+        return redirect(url_for(".show_request", req_id=req_id))
+    kind = request.form.get("kind", "other")
+    storage = request.files.get("file")
+    if kind not in UPLOAD_KINDS or storage is None or not storage.filename:
+        return _refuse_upload(req, _("Choose a file and its kind."))
+    try:
+        checked = uploads.check(storage)
+    except uploads.UploadError as err:
+        return _refuse_upload(req, str(err))
+    session, row = _session(), None
+    try:
+        with unit_of_work(session):
+            row = uploads.store(session, req.id, kind, checked, g.user.id)
+    except Exception:
+        uploads.discard([row] if row else [])  # the file stored before the refusal
+        raise
+    flash(_("Document %(name)s added.", name=checked.original_name), "success")
+    return redirect(url_for(".show_request", req_id=req_id))
+
+
+def _refuse_upload(req, message: str):
+    """A refused document: the request's page again with the reason, as 422 (not a redirect
+    to a 200), so that a client or a test sees that nothing was stored."""
+    flash(message, "danger")
+    return _request_page(req), 422
+
+
+@bp.get("/documents/<int:attachment_id>")
+@login_required
+def document(attachment_id):
+    """A request's document: for its applicant and the staff of its office only."""
+    row = _session().get(Attachment, attachment_id)
+    if row is None:
+        abort(404)
+    req = row.request
+    if req.applicant_id != g.user.id and not _staff_of(g.user, req.office_id):
+        abort(404)
+    path = uploads.path_of(row)
+    if row.size == 0 or not path.is_file():
+        abort(404)  # a paper document noted at the desk has no file
+    response = send_file(path, mimetype=row.content_type, as_attachment=True,
+                         download_name=row.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/requests/<int:req_id>/letter.pdf")
+@login_required
+def letter_pdf(req_id):
+    req = _own_request(req_id)
+    letter = req.letter
+    if letter is None or not letter.is_issued:
+        abort(404)
+    return send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=letters.pdf_filename(letter))
+
+
+@bp.get("/requests/<int:req_id>/form.pdf")
+@login_required
+def print_request(req_id):
+    req = _own_request(req_id)
+    pdf = pdf_cache.request_form(req)  # rendered once per change (issue 20)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"formulir-{req.tracking_code}.pdf")
+
+
+@bp.get("/form.pdf")
+def blank_form():
+    """The empty form, for those who fill it on paper (no login needed)."""
+    return send_file(io.BytesIO(pdf_cache.blank_form()), mimetype="application/pdf",
+                     as_attachment=False, download_name="formulir-rekomendasi-kegiatan-statistik.pdf")

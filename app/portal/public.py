@@ -1,0 +1,82 @@
+"""Public pages that need no account: the service page, letter verification, the health check.
+
+The applicant portal (portal.py) grows beside this in the portal issue.
+"""
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, text
+from werkzeug.exceptions import HTTPException
+
+from app.web import formats
+from app.portal import service_standard
+from app.models import Letter
+from app.offices.directory import default_office
+
+bp = Blueprint("public", __name__)
+
+
+@bp.record_once
+def _template_filters(state) -> None:
+    """Every template (ours, e-mails, FAB overrides) writes dates and numbers through these:
+    ``{{ d|date_text }}``, ``{{ t|datetime_text }}``, ``{{ n|number_text }}``."""
+    state.app.jinja_env.filters.update(
+        date_text=formats.date_text, datetime_text=formats.datetime_text,
+        number_text=formats.number_text)
+
+
+@bp.get("/")
+def home():
+    office = default_office(current_app.appbuilder.session)
+    return render_template("public/home.html", office=office, std=service_standard,
+                           view_functions=current_app.view_functions)
+
+
+@bp.get("/verify/<code>")
+def verify(code: str):
+    """Is this letter genuine? The QR code on every issued letter points here."""
+    session = current_app.appbuilder.session
+    letter = None
+    if len(code) <= 64:
+        letter = session.scalars(
+            select(Letter).where(Letter.verification_code == code, Letter.issued_at.is_not(None))
+        ).first()
+    if letter is None:
+        return render_template("public/verify.html", letter=None), 404
+    return render_template(
+        "public/verify.html", letter=letter, req=letter.request, office=letter.office,
+        letter_date=formats.date_text(letter.letter_date),
+    )
+
+
+@bp.get("/health")
+def health():
+    """200 when the database answers, 503 otherwise (for load balancers and monitors)."""
+    session = current_app.appbuilder.session
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "not healthy", never a 500
+        session.rollback()
+        current_app.logger.warning("health check failed: %s", exc)
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}, 200
+
+
+# Werkzeug's pages for these are English; ours speak the user's language.
+_HTTP_ERRORS = {
+    403: (_l("Access is Denied"), _l("You may not open this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or is not "
+                                   "available to you.")),
+    405: (_l("Not allowed"), _l("This page cannot be opened this way.")),
+}
+
+
+@bp.app_errorhandler(403)
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def http_error(error: HTTPException):
+    if error.response is not None:  # a view's own answer, attached to the abort
+        return error.response
+    title, message = _HTTP_ERRORS[error.code]
+    if request.path.startswith("/api/"):  # programs get JSON, as FAB's API answers
+        return jsonify(message=str(message)), error.code
+    return render_template("errors/http.html", title=title, message=message), error.code

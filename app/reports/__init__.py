@@ -1,0 +1,1 @@
+"""The satisfaction index and dashboard figures, the dashboard, exports, the staff home."""

@@ -1,0 +1,258 @@
+"""The service dashboard for officers, heads and admins, and its Excel exports.
+
+One FAB ``BaseView`` at ``/dashboard/``: the figures of reports.dashboard for the user's office
+and a period (default: this calendar year), charts drawn here as inline SVG (no JavaScript, no
+CDN: the app works offline), and ``/dashboard/export/<kind>`` for the .xlsx files of exports.py.
+
+Scoping: officers and heads always see their own office (``g.user.office_id``); an ``office``
+parameter in the URL is ignored for them. Admins choose an office or every office.
+
+Permissions (FAB derives them from the method names): ``can_index`` and ``can_export`` on
+``DashboardView``. ``register(appbuilder)`` adds the view under the "Dashboard" menu.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import abort, flash, g, request, send_file, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from app.reports import exports, figures as reports
+from app.feedback import skm
+from app.offices import workdays
+from app.models import REQUEST_STATES, Office
+from app.auth.roles import is_admin
+
+EXPORT_KINDS = ("requests", "guestbook", "ikm")
+# File names of the exports (Indonesian, the office language): <stem>_<office>_<start>_<end>.xlsx
+EXPORT_STEMS = {"requests": "register-permohonan", "guestbook": "buku-tamu", "ikm": "ikm"}
+MAX_PERIOD_DAYS = 366 * 10 + 1  # a decade at most: the monthly chart stays readable
+
+GRADE_COLOURS = {"A": "#2e7d32", "B": "#1565c0", "C": "#ef6c00", "D": "#c62828"}
+RECEIVED_COLOUR, ISSUED_COLOUR = "#1f4e79", "#8fb3d9"
+
+
+# --- Charts (server-side SVG) ----------------------------------------------------------------
+
+
+def _nice_max(value: int) -> int:
+    """A round upper end for an axis of counts (at least 1)."""
+    if value <= 5:
+        return max(value, 1)
+    for step in (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if value <= step * 5:
+            return -(-value // step) * step
+    return value
+
+
+def month_chart_svg(months: list, labels: list[str]) -> Markup:
+    """Received and issued per month as grouped bars."""
+    n = max(len(months), 1)
+    top = _nice_max(max([m.received for m in months] + [m.issued for m in months] + [0]))
+    left, bottom, plot_h, slot = 36, 40, 160, 44
+    width, height = left + n * slot + 10, plot_h + bottom + 24
+    bar = (slot - 12) / 2
+    label = _("Received and issued per month")  # (outside the f-string: Babel finds it)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="dash-chart" id="month-chart" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(label)}">'
+    ]
+    steps = 5 if top >= 5 else top
+    for i in range(steps + 1):
+        value = top * i // steps
+        y = 10 + plot_h - plot_h * value / top
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 6}" y2="{y:.1f}" '
+                     f'stroke="#ddd"/><text x="{left - 4}" y="{y + 4:.1f}" font-size="10" '
+                     f'text-anchor="end">{escape(format_decimal(value))}</text>')
+    for i, (month, label) in enumerate(zip(months, labels)):
+        x = left + i * slot + 6
+        for j, (value, colour, name) in enumerate((
+                (month.received, RECEIVED_COLOUR, _("Received")),
+                (month.issued, ISSUED_COLOUR, _("Issued")))):
+            h = plot_h * value / top
+            parts.append(
+                f'<rect x="{x + j * bar:.1f}" y="{10 + plot_h - h:.1f}" width="{bar - 1:.1f}" '
+                f'height="{h:.1f}" fill="{colour}"><title>{escape(label)} — {escape(name)}: '
+                f'{escape(format_decimal(value))}</title></rect>')
+        parts.append(f'<text x="{x + bar:.1f}" y="{10 + plot_h + 14}" font-size="10" '
+                     f'text-anchor="middle">{escape(label)}</text>')
+    legend_y = height - 8
+    for k, (colour, name) in enumerate(((RECEIVED_COLOUR, _("Received")),
+                                        (ISSUED_COLOUR, _("Issued")))):
+        x = left + k * 110
+        parts.append(f'<rect x="{x}" y="{legend_y - 9}" width="10" height="10" '
+                     f'fill="{colour}"/><text x="{x + 14}" y="{legend_y}" font-size="11">'
+                     f'{escape(name)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def ikm_chart_svg(result: reports.Ikm) -> Markup:
+    """The nine element averages (NRR, scale 1–4) as horizontal bars, coloured by class."""
+    left, row, plot_w = 34, 22, 300
+    width, height = left + plot_w + 60, 9 * row + 30
+    label = _("Element average (NRR)")  # (outside the f-string: Babel finds it)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="dash-chart" id="ikm-chart" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(label)}">'
+    ]
+    for tick in range(5):
+        x = left + plot_w * tick / 4
+        parts.append(f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="{9 * row + 6}" '
+                     f'stroke="#ddd"/><text x="{x:.1f}" y="{9 * row + 20}" font-size="10" '
+                     f'text-anchor="middle">{tick}</text>')
+    for i, (element, nrr) in enumerate(zip(skm.ELEMENTS, result.elements)):
+        y = 6 + i * row
+        parts.append(f'<text x="{left - 6}" y="{y + 13}" font-size="11" text-anchor="end">'
+                     f'U{element.number}</text>')
+        if nrr is None:
+            continue
+        grade = reports.grade_of(reports.round_half_up_hundredths(
+            result.elements_exact[i] * reports.CONVERSION))
+        w = plot_w * nrr / 4
+        parts.append(
+            f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{row - 6}" '
+            f'fill="{GRADE_COLOURS[grade]}"><title>{escape(element.name)}: '
+            f'{escape(format_decimal(nrr, "0.000"))}</title></rect>'
+            f'<text x="{left + w + 4:.1f}" y="{y + 13}" font-size="11">'
+            f'{escape(format_decimal(nrr, "0.00"))}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+# --- The view --------------------------------------------------------------------------------
+
+
+def _parse_day(value):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+class DashboardView(BaseView):
+    route_base = "/dashboard"
+    default_view = "index"
+    template = "dashboard/index.html"
+
+    # -- what the request asks for, within what the user may see --
+
+    def _scope(self):
+        """(office id or None for every office, the offices an admin may pick from)."""
+        user = g.user
+        session = self.appbuilder.session
+        if is_admin(user):
+            offices = list(session.scalars(select(Office).order_by(Office.code)))
+            wanted = request.args.get("office", "")
+            if wanted.isdigit() and any(o.id == int(wanted) for o in offices):
+                return int(wanted), offices
+            return None, offices
+        if user.office_id is None:
+            abort(403)  # staff without an office have no figures to see
+        # Officers and heads: their own office, whatever the URL says.
+        return user.office_id, []
+
+    def _period(self):
+        today = workdays.office_today()
+        default = (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+        raw_start, raw_end = request.args.get("start"), request.args.get("end")
+        if not raw_start and not raw_end:
+            return default
+        start = _parse_day(raw_start) or default[0]
+        end = _parse_day(raw_end) or default[1]
+        bad = (raw_start and _parse_day(raw_start) is None) or (
+            raw_end and _parse_day(raw_end) is None)
+        if bad or end < start or (end - start).days > MAX_PERIOD_DAYS:
+            flash(_("The period is not valid; showing this year instead."), "warning")
+            return default
+        return start, end
+
+    def _args(self, office_id, start, end) -> dict:
+        args = {"start": start.isoformat(), "end": end.isoformat()}
+        if is_admin(g.user):
+            args["office"] = "" if office_id is None else str(office_id)
+        return args
+
+    # -- pages --
+
+    @expose("/")
+    @has_access
+    def index(self):
+        office_id, offices = self._scope()
+        start, end = self._period()
+        session = self.appbuilder.session
+        tz = workdays.office_timezone()
+        figures = reports.dashboard(session, office_id, start, end, tz=tz)
+        month_labels = [format_date(m.month, "MMM yy") for m in figures.months]
+        office = session.get(Office, office_id) if office_id is not None else None
+        args = self._args(office_id, start, end)
+        return self.render_template(
+            self.template,
+            title=_("Service dashboard"),
+            figures=figures,
+            office=office,
+            offices=offices,
+            office_id=office_id,
+            can_choose_office=is_admin(g.user),
+            start=start,
+            end=end,
+            states=REQUEST_STATES,
+            elements=skm.ELEMENTS,
+            month_chart=month_chart_svg(figures.months, month_labels),
+            ikm_chart=ikm_chart_svg(figures.ikm),
+            export_urls={kind: url_for(".export", kind=kind, **args) for kind in EXPORT_KINDS},
+            format_decimal=format_decimal,
+            format_date=format_date,
+        )
+
+    @expose("/export/<kind>")
+    @has_access
+    def export(self, kind):
+        if kind not in EXPORT_KINDS:
+            abort(404)
+        office_id, _offices = self._scope()
+        start, end = self._period()
+        session = self.appbuilder.session
+        tz = workdays.office_timezone()
+        office = session.get(Office, office_id) if office_id is not None else None
+        if kind == "requests":
+            data = exports.request_register_xlsx(
+                reports.request_register(session, office_id, start, end, tz=tz),
+                with_office=office_id is None)
+        elif kind == "guestbook":
+            data = exports.guest_book_xlsx(
+                reports.guest_book(session, office_id, start, end, tz=tz), tz=tz)
+        else:
+            result = reports.period_ikm(session, office_id, start, end, tz)
+            data = exports.ikm_xlsx(
+                result, office=office.name if office else _("All offices"),
+                period=f"{format_date(start, 'dd/MM/yyyy')} – {format_date(end, 'dd/MM/yyyy')}")
+        scope = office.code if office else "semua"
+        filename = f"{EXPORT_STEMS[kind]}_{scope}_{start.isoformat()}_{end.isoformat()}.xlsx"
+        return send_file(io.BytesIO(data), mimetype=exports.XLSX_MIMETYPE, as_attachment=True,
+                         download_name=filename, max_age=0)
+
+
+def register(appbuilder) -> DashboardView | None:
+    """Add the dashboard under the "Dashboard" menu (once: a second call changes nothing)."""
+    for view in appbuilder.baseviews:
+        if isinstance(view, DashboardView):
+            return view
+    return appbuilder.add_view(
+        DashboardView,
+        "ServiceDashboard",
+        label=_l("Service dashboard"),
+        icon="fa-bar-chart",
+        category="Dashboard",
+        category_label=_l("Dashboard"),
+        category_icon="fa-tachometer",
+    )

@@ -1,0 +1,267 @@
+"""The official request form (FS3 / FP-KPA) as data: sections, fields, labels, choices.
+
+One definition feeds the applicants' online form, the officers' screens (labels), the blank
+form PDF for those who fill it on paper and the printable copy of a filled request, and the
+completeness check at submission — so none of them can drift from the others.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import (
+    ACTIVITY_KINDS,
+    AREA_LEVELS,
+    COLLECTION_MEDIA,
+    COLLECTION_METHODS,
+    COLLECTION_TYPES,
+    COLLECTION_UNITS,
+    FREQUENCIES,
+    REPETITIONS,
+    SAMPLE_STAGES,
+    SCHEDULE_STAGES,
+    SELECTION_METHODS,
+    ActivityRequest,
+    RequestVariable,
+)
+
+# Multi-choice answers without a database constraint (stored as comma-separated codes).
+PROCESSING_STAGES = {
+    "editing": _l("Editing"),
+    "coding": _l("Coding"),
+    "entry": _l("Data entry"),
+    "validation": _l("Validation"),
+}
+DISSEMINATION_PRODUCTS = {
+    "printed": _l("Printed publication"),
+    "digital": _l("Digital publication"),
+    "microdata": _l("Microdata"),
+}
+YES_NO = {"1": _l("Yes"), "0": _l("No")}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: object
+    kind: str = "text"  # text, textarea, email, date, int, decimal, bool, select, multi
+    choices: Optional[dict] = None
+    required: bool = False  # needed before the request can be submitted
+    help: object = None
+    other: Optional[str] = None  # the "other, namely …" text field of a multi-choice
+    one_of: Optional[OneOf] = None  # its group: at least one of them is needed to submit
+    limit: Optional[int] = None  # characters: the definition's own cap, below the column's
+
+    @property
+    def max_length(self) -> Optional[int]:
+        return text_limit(self.name)
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A group of fields of which at least one is needed before the request can be submitted
+    (each field names its group: ``Field.one_of``)."""
+
+    key: str
+    label: object  # what is missing, as the refused submission names it
+    hint: object  # under each of the group's fields on the form
+
+
+RESP_CONTACT = OneOf(
+    "resp_contact", _l("Person responsible: e-mail or phone"),
+    _l("Fill in at least one: the phone or the e-mail of the person responsible."))
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: object
+    fields: tuple = field(default_factory=tuple)
+    surveys_only: bool = False
+
+
+# Written out (not composed) so each label is one whole sentence to translate.
+_SCHEDULE_LABELS = {
+    "planning": (_l("Planning: start"), _l("Planning: end")),
+    "design": (_l("Design: start"), _l("Design: end")),
+    "collection": (_l("Data collection: start"), _l("Data collection: end")),
+    "processing": (_l("Processing: start"), _l("Processing: end")),
+    "analysis": (_l("Analysis: start"), _l("Analysis: end")),
+    "dissemination": (_l("Dissemination: start"), _l("Dissemination: end")),
+    "evaluation": (_l("Evaluation: start"), _l("Evaluation: end")),
+}
+
+
+def _schedule() -> tuple:
+    fields = []
+    for stage in SCHEDULE_STAGES:
+        start, end = _SCHEDULE_LABELS[stage]
+        required = stage == "collection"
+        fields.append(Field(f"{stage}_start", start, "date", required=required))
+        fields.append(Field(f"{stage}_end", end, "date", required=required))
+    return tuple(fields)
+
+
+SECTIONS = (
+    Section("activity", _l("Activity"), (
+        Field("title", _l("Activity title"), required=True),
+        Field("year", _l("Year"), "int", required=True),
+        Field("kind", _l("Kind of activity"), "select", ACTIVITY_KINDS, required=True),
+        Field("sector", _l("Sector"), help=_l("E.g. agriculture, health, education.")),
+    )),
+    Section("organiser", _l("Block I: Organiser"), (
+        Field("agency_name", _l("Agency"), required=True,
+              help=_l("The ministry, agency or regional government unit.")),
+        Field("agency_unit", _l("Echelon-II unit")),
+        Field("agency_head_title", _l("Addressee (head of the agency)"), required=True,
+              help=_l("The letter is addressed to this title, e.g. Kepala Dinas Kesehatan.")),
+        Field("agency_address", _l("Agency address"), "textarea", required=True),
+        Field("agency_phone", _l("Agency phone")),
+        Field("agency_fax", _l("Agency fax")),
+        Field("agency_email", _l("Agency e-mail"), "email"),
+    )),
+    Section("people", _l("Block II: People in charge"), (
+        Field("resp_name", _l("Person responsible: name"), required=True),
+        Field("resp_position", _l("Person responsible: position")),
+        Field("resp_address", _l("Person responsible: address")),
+        Field("resp_phone", _l("Person responsible: phone"), one_of=RESP_CONTACT),
+        Field("resp_email", _l("Person responsible: e-mail"), "email", one_of=RESP_CONTACT),
+        Field("tech_name", _l("Technical person: name"),
+              help=_l("May be a consultant.")),
+        Field("tech_position", _l("Technical person: position")),
+        Field("tech_address", _l("Technical person: address")),
+        Field("tech_phone", _l("Technical person: phone")),
+        Field("tech_email", _l("Technical person: e-mail"), "email"),
+    )),
+    Section("planning", _l("Block III: Planning"), (
+        Field("background", _l("Background"), "textarea"),
+        Field("objectives", _l("Objectives"), "textarea", required=True),
+        Field("benefits", _l("Benefits"), "textarea"),
+        Field("funding_source", _l("Funding source")),
+        *_schedule(),
+    )),
+    Section("design", _l("Block IV: Activity design"), (
+        Field("repetition", _l("One-off or repeated"), "select", REPETITIONS),
+        Field("frequency", _l("Frequency"), "select", FREQUENCIES),
+        Field("collection_type", _l("Collection type"), "select", COLLECTION_TYPES),
+        Field("coverage_area", _l("Geographic coverage")),
+        Field("coverage_level", _l("Coverage level"), "select", AREA_LEVELS),
+        Field("presentation_level", _l("Level of presentation"), "select", AREA_LEVELS),
+        Field("collection_methods", _l("Data collection method"), "multi", COLLECTION_METHODS,
+              other="collection_methods_other"),
+        Field("collection_media", _l("Collection media"), "multi", COLLECTION_MEDIA,
+              other="collection_media_other"),
+        Field("collection_units", _l("Collection unit"), "multi", COLLECTION_UNITS,
+              other="collection_units_other"),
+    )),
+    Section("sample", _l("Block V: Sample design"), (
+        Field("is_census", _l("Census (not a sample)"), "bool"),
+        Field("sample_stages", _l("Sample design"), "select", SAMPLE_STAGES),
+        Field("selection_method", _l("Selection method (last stage)"), "select",
+              SELECTION_METHODS),
+        Field("selection_method_name", _l("Name of the selection method")),
+        Field("sampling_frame", _l("Sampling frame")),
+        Field("sample_size", _l("Sample size"), "int"),
+        Field("sampling_error", _l("Expected sampling error (%)"), "decimal"),
+        Field("sample_unit", _l("Sample unit")),
+        Field("observation_unit", _l("Observation unit")),
+    ), surveys_only=True),
+    Section("collection", _l("Block VI: Data collection"), (
+        Field("pilot_test", _l("Pilot test"), "bool"),
+        Field("quality_control", _l("Quality control"), "textarea"),
+        Field("nonresponse_adjustment", _l("Non-response adjustment"), "textarea"),
+        Field("field_staff_count", _l("Field staff: number"), "int"),
+        Field("field_staff_education", _l("Field staff: education")),
+        Field("field_staff_training", _l("Field staff: training")),
+    )),
+    Section("processing", _l("Block VII: Processing and analysis"), (
+        Field("processing_stages", _l("Processing stages"), "multi", PROCESSING_STAGES),
+        Field("analysis_method", _l("Analysis method"), "textarea"),
+        Field("analysis_unit", _l("Analysis unit")),
+        Field("result_level", _l("Level of results"), "select", AREA_LEVELS),
+    )),
+    Section("dissemination", _l("Block VIII: Dissemination"), (
+        Field("dissemination_products", _l("Dissemination products"), "multi",
+              DISSEMINATION_PRODUCTS),
+        Field("release_date", _l("Planned release date"), "date"),
+    )),
+)
+
+FIELDS = {f.name: f for section in SECTIONS for f in section.fields}
+OTHER_FIELDS = {f.other: f for f in FIELDS.values() if f.other}
+
+# A variable's concept and definition, in characters (issue 20): the largest form allowed
+# (200 variables, every text at its cap) must make its PDF within 5 s (bench/pdf_worst.py,
+# bench/README.md). The Text columns alone allowed 5 000 each: 40 s of CPU per render. A
+# concept or a definition is a sentence or a short paragraph; 2 000 leaves room for several.
+VARIABLE_TEXT_LIMIT = 2000
+
+# The variables table of the form (one row per variable).
+VARIABLE_FIELDS = (
+    Field("name", _l("Variable name"), required=True),
+    Field("concept", _l("Concept"), "textarea", limit=VARIABLE_TEXT_LIMIT),
+    Field("definition", _l("Definition"), "textarea", limit=VARIABLE_TEXT_LIMIT),
+    Field("reference_period", _l("Reference period")),
+    Field("questionnaire_item", _l("Questionnaire item")),
+)
+VARIABLES = {f.name: f for f in VARIABLE_FIELDS}
+
+
+def text_limit(name: str, table=ActivityRequest.__table__) -> Optional[int]:
+    """The most characters a text answer may hold: the definition's cap (``Field.limit``)
+    where it sets one, else its column's length; None for a Text column without a cap (the
+    callers then apply request_commands.TEXT_LIMIT). ``table``: the request's or the
+    variables' (``RequestVariable.__table__``). The one rule of the front door
+    (request_commands.clean_value), the portal's form and the PDF."""
+    fields = {ActivityRequest.__table__: FIELDS, RequestVariable.__table__: VARIABLES}
+    f = fields.get(table, {}).get(name)
+    if f is not None and f.limit is not None:
+        return f.limit
+    column = table.columns.get(name)
+    return getattr(column.type, "length", None) if column is not None else None
+
+
+def section_columns(section: Section) -> list[str]:
+    """A block's columns in the form's order, each "other, namely" after its choices."""
+    names = []
+    for f in section.fields:
+        names += [f.name, f.other] if f.other else [f.name]
+    return names
+
+
+# Every column the form writes, in its order (the API's add/edit/show columns).
+FORM_COLUMNS = [name for section in SECTIONS for name in section_columns(section)]
+
+
+def labels() -> dict:
+    """Column -> label, for the officers' screens."""
+    result = {name: f.label for name, f in FIELDS.items()}
+    result.update({name: _l("Other, namely") for name in OTHER_FIELDS})
+    return result
+
+
+def required_fields() -> dict:
+    return {name: f.label for name, f in FIELDS.items() if f.required}
+
+
+def missing_one_of(req) -> list[str]:
+    """The labels of the one-of groups (Field.one_of) of which no field is filled in yet."""
+    groups = {f.one_of.key: f.one_of for f in FIELDS.values() if f.one_of is not None}
+    filled = {f.one_of.key for name, f in FIELDS.items()
+              if f.one_of is not None and getattr(req, name) not in (None, "")}
+    return [str(group.label) for key, group in groups.items() if key not in filled]
+
+
+def choice_label(f: Field, value) -> str:
+    """A stored value as a person reads it (codes to labels, booleans to yes/no)."""
+    if value is None or value == "":
+        return ""
+    if f.kind == "bool":
+        return str(YES_NO["1" if value else "0"])
+    if f.kind == "select":
+        return str(f.choices.get(value, value))
+    if f.kind == "multi":
+        return ", ".join(str(f.choices.get(code, code)) for code in str(value).split(",") if code)
+    return str(value)

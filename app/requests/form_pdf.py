@@ -1,0 +1,103 @@
+"""The request form as PDF: blank (to fill on paper) or filled (for the office's archive).
+
+Both come from the same definition as the online form (request_form.SECTIONS), rendered with
+xhtml2pdf like the letters. Once the letter is issued, the filled form also carries BPS's
+review result (domain.md: the form annotated with BPS's notes, "FS3 hasil rekomendasi", goes
+back with the letter): the letter's number and date, the recommendation identity, the checklist
+of the round that passed with its notes, and the suggestions. That is the file the letter's
+"Lampiran" line names and its e-mail carries.
+"""
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import format_date
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+from app.letters import document as letters
+from app.models import LETTER_RESULTS, ChecklistItem, RequestVariable
+from app.requests.form import SECTIONS, VARIABLE_FIELDS, YES_NO, choice_label, text_limit
+
+
+# A request's own long answers are capped at request_commands.TEXT_LIMIT (imported from there
+# it would be a cycle: request_commands -> workflow -> notify -> here).
+ANSWER_PRINT_LIMIT = 5000
+# A checklist note longer than this is printed under the checklist, not in its cell.
+CHECK_NOTE_IN_CELL = 300
+
+
+def shown(value, limit: int | None) -> dict:
+    """A text as the PDF prints it: at most ``limit`` characters, and how many were left out
+    (data saved before a cap was lowered is kept whole in the database, printed cut)."""
+    text = "" if value is None else str(value)
+    if limit is None or len(text) <= limit:
+        return {"text": text, "cut": 0}
+    return {"text": text[:limit].rstrip(), "cut": len(text) - limit}
+
+
+def _rows(req):
+    sections = []
+    for section in SECTIONS:
+        fields = []
+        for f in section.fields:
+            value = choice_label(f, getattr(req, f.name)) if req is not None else ""
+            if req is not None and f.other and getattr(req, f.other):
+                value = f"{value}; {getattr(req, f.other)}" if value else getattr(req, f.other)
+            options = [str(label) for label in f.choices.values()] if f.choices else []
+            fields.append({"label": f.label, "value": shown(value, ANSWER_PRINT_LIMIT),
+                           "options": options, "required": f.required,
+                           "one_of": f.one_of is not None, "long": f.kind == "textarea",
+                           # A filled long answer: a paragraph of its own (the template's note)
+                           "block": req is not None and f.kind == "textarea" and bool(value)})
+        sections.append({"title": section.title, "fields": fields,
+                         "surveys_only": section.surveys_only})
+    return sections
+
+
+def review_result(req) -> dict | None:
+    """BPS's notes for the form once the request's letter is issued, else None."""
+    letter = req.letter if req is not None else None
+    if letter is None or not letter.is_issued:
+        return None
+    review = max(req.reviews, key=lambda r: r.round or 0, default=None)
+    results = (review.checklist or {}) if review is not None else {}
+    checks = []
+    session = object_session(req)
+    ids = [int(key) for key in results if str(key).isdigit()]
+    if ids and session is not None:
+        for item in session.scalars(select(ChecklistItem).where(ChecklistItem.id.in_(ids))
+                                    .order_by(ChecklistItem.position, ChecklistItem.id)):
+            result = results.get(str(item.id)) or {}
+            note = (result.get("note") or "").strip()
+            checks.append({"text": item.text, "ok": YES_NO["1" if result.get("ok") else "0"],
+                           "note": note, "long": len(note) > CHECK_NOTE_IN_CELL})
+    return {
+        "name": letters.attachment_name(req.kind),
+        "number": letter.number,
+        "date": format_date(letter.letter_date, "long") if letter.letter_date else "",
+        "recommendation_code": req.recommendation_code or "",
+        "result": LETTER_RESULTS.get(letter.result, letter.result),
+        "round": review.round if review is not None else None,
+        "checks": checks,
+        "suggestions": letters.suggestion_lines(letter.suggestions),
+    }
+
+
+def render(req=None) -> bytes:
+    """The form's PDF: blank without a request; with an issued letter, annotated (see above)."""
+    return letters.render_pdf(render_html(req))
+
+
+def render_html(req=None) -> str:
+    """The form's HTML as xhtml2pdf gets it: everything the PDF shows, so pdf_cache keys on it."""
+    variables = []
+    if req is not None:
+        limits = {f.name: text_limit(f.name, RequestVariable.__table__) for f in VARIABLE_FIELDS}
+        for v in req.variables:
+            values = [(f, shown(getattr(v, f.name), limits[f.name])) for f in VARIABLE_FIELDS]
+            variables.append({"name": values[0][1], "fields": values[1:]})
+    return render_template(
+        "portal/form_pdf.html", req=req, sections=_rows(req), variable_fields=VARIABLE_FIELDS,
+        variables=variables, office_name=req.office.name if req is not None else "",
+        result=review_result(req),
+    )
