@@ -185,7 +185,7 @@ class Config:
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
     PUBLIC_FORM_RATE_LIMIT = os.environ.get("PUBLIC_FORM_RATE_LIMIT", "10 per minute")
     # One account name may fail this often from one address before it is locked there for the
-    # rest of the window (security.py): a stranger locks out only himself; a password reset or
+    # rest of the window (auth/security.py): a stranger locks out only himself; a password reset or
     # an admin's "Unlock" lifts it at every address. Empty switches the lock off.
     AUTH_LOCKOUT = os.environ.get("AUTH_LOCKOUT", "5 per 15 minutes")
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "60 per minute")
@@ -202,7 +202,7 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    # Behind HTTPS: redirect http to https and send HSTS (headers.py).
+    # Behind HTTPS: redirect http to https and send HSTS (web/headers.py).
     FORCE_HTTPS = _env_bool("FORCE_HTTPS", False)
     # How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto/-Host
     # (0: none; never more than there are, or clients could choose their own address).

@@ -35,10 +35,10 @@ def _build_app(config: object | dict | None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
-    from app.web import headers, input_guard, logs, sqlite_setup
     from app import notify
     from app.auth import passwords
     from app.core import transactions
+    from app.web import headers, input_guard, logs, sqlite_setup
 
     # Root logger (LOG_FORMAT, LOG_LEVEL, FAB at WARNING), request ids, access log, 500/503.
     logs.init_app(app)
@@ -63,24 +63,22 @@ def _build_app(config: object | dict | None) -> Flask:
                                        help="Perform database migrations."))
 
     with app.app_context():
-        from app.views import RekomIndexView, register_views
+        from app.reports.views import RekomIndexView
+        from app.views import register_apis, register_views
 
         ab = AppBuilder(indexview=RekomIndexView)
         ab.init_app(app, db.session)
         register_views(ab)
-
-        from app.requests.api import register_apis
-
         register_apis(ab)
 
         # Our own pages: public, applicants' portal, accounts, catalogue, complaints and rating,
         # the front office queue.
+        from app.auth.registration import bp as account_bp
         from app.catalogue.pages import bp as catalogue_bp
         from app.feedback.pages import bp as feedback_bp
-        from app.frontoffice.queue import bp as queue_bp
+        from app.frontoffice.pages import bp as queue_bp
         from app.portal.pages import bp as portal_bp
         from app.portal.public import bp as public_bp
-        from app.auth.registration import bp as account_bp
 
         for blueprint in (public_bp, portal_bp, account_bp, catalogue_bp, feedback_bp, queue_bp):
             app.register_blueprint(blueprint)

@@ -2,7 +2,7 @@
 
 Declarative SQLAlchemy 2 models on FAB's ``Model`` base (so they share the metadata of FAB's
 security tables and Alembic sees one schema). No behaviour here beyond small derived
-properties: the rules live in workflow.py, letters.py, workdays.py, reports.py.
+properties: the rules live in requests/workflow.py, letters/document.py, offices/workdays.py, reports/figures.py.
 
 Enumerated columns are plain strings with CHECK constraints rather than database ENUM types:
 they migrate the same way on SQLite and PostgreSQL, and adding a value is one constraint change.
@@ -274,7 +274,7 @@ class RekomUser(User):
         ForeignKey("office.id", ondelete="SET NULL"), index=True
     )
 
-    # Logout and a password reset set it: a session begun before it is refused (security.py).
+    # Logout and a password reset set it: a session begun before it is refused (auth/security.py).
     sessions_valid_after: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
     office: Mapped[Optional[Office]] = relationship(foreign_keys=[office_id])

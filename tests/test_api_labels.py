@@ -1,5 +1,5 @@
 """The APIs speak the user's language too: every column label and title of every one of our
-APIs is the screens' own (labels.py), never FAB's English made from the column name; and an
+APIs is the screens' own (web/labels.py), never FAB's English made from the column name; and an
 integration can read a review round's checklist items (ids, labels) before recording them."""
 from __future__ import annotations
 

@@ -95,8 +95,7 @@ def test_overdue_complaints_are_marked_and_listed(app, world, clients):
 
 
 def test_hand_entered_complaint_gets_deadlines_and_an_acknowledgement(app, world, clients):
-    from app.offices.workdays import office_calendar
-    from app.requests import workflow
+    from app.offices.workdays import office_calendar, office_today
 
     r = clients["officer_x"].post("/complaintview/add", data={
         "channel": "box", "reporter_name": "Sari", "subject": "Kotak saran: formulir",
@@ -108,7 +107,7 @@ def test_hand_entered_complaint_gets_deadlines_and_an_acknowledgement(app, world
         c = session.scalars(sa.select(m.Complaint).where(
             m.Complaint.subject == "Kotak saran: formulir")).one()
         cal = office_calendar(session, c.office_id)
-        today = workflow.office_today()
+        today = office_today()
         assert (c.state, c.channel) == ("received", "box")
         assert c.ack_due_date == cal.add_working_days(today, 3)
         assert c.due_date == cal.add_working_days(today, 14)

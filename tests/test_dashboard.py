@@ -80,7 +80,7 @@ def _request(session, world, wf, state, *, complete, due, sent=None, letter_date
         req.title = title
     session.commit()
     if req.letter is not None:
-        # Issued letters are frozen for the ORM (letters.py): restamp them in plain SQL.
+        # Issued letters are frozen for the ORM (letters/document.py): restamp them in plain SQL.
         values = {"office_id": req.office_id, "sent_at": sent}
         if letter_date:
             values.update(letter_date=letter_date,

@@ -80,7 +80,7 @@ def _audit_actions(session, req_id: int) -> list[str]:
 
 def test_killed_between_numbering_and_pdf_loses_no_number_and_leaves_nothing_half_done(
         app, world, wf, clients):
-    from app.requests.workflow import office_today
+    from app.offices.workdays import office_today
 
     office_id = world.offices[OFFICE_X]
     with app.app_context():

@@ -43,7 +43,7 @@ def day(monkeypatch):
 
 
 def _with_queue(application):
-    from app.frontoffice.queue import bp
+    from app.frontoffice.pages import bp
 
     if "queue" not in application.blueprints:
         application.register_blueprint(bp)
@@ -64,7 +64,7 @@ def fo_app(app, world):
 @pytest.fixture(scope="module")
 def officer_grants(app, world):
     """The Officer role's queue actions, granted for this module if the matrix does not yet
-    (security.py's OFFICE_VIEWS names them); taken back afterwards."""
+    (auth/security.py's OFFICE_VIEWS names them); taken back afterwards."""
     added = []
     with app.app_context():
         sm = app.appbuilder.sm

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.reports import home
-from app.requests import workflow
+from app.offices.workdays import office_today
 from app import models as m
 from app.ops.bootstrap import create_user, ensure_office
 from conftest import PASSWORD, login
@@ -26,7 +26,7 @@ _serial = itertools.count(1)
 
 def _today(app):
     with app.test_request_context():
-        return workflow.office_today()
+        return office_today()
 
 
 @pytest.fixture(scope="module")

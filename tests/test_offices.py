@@ -13,7 +13,7 @@ from app.offices import directory as offices
 from app.core import process_cache
 from app.requests import workflow
 from app.ops.bootstrap import create_user, ensure_office
-from app.offices.workdays import local_date, office_calendar
+from app.offices.workdays import local_date, office_calendar, office_timezone
 from app.requests.workflow import WorkflowError
 from conftest import PASSWORD, app_config
 
@@ -118,7 +118,7 @@ def test_the_admins_new_completion_time_counts_for_the_next_submission(app, worl
             session = app.appbuilder.session
             req = session.get(m.ActivityRequest, req_id)
             calendar = office_calendar(session, x)
-            submitted_on = local_date(req.submitted_at, workflow.office_timezone())
+            submitted_on = local_date(req.submitted_at, office_timezone())
             assert req.due_date == calendar.due_date(submitted_on, days - 10)
             receipt = session.scalars(sa.select(m.OutboundEmail.body_text).where(
                 m.OutboundEmail.subject.contains(req.tracking_code),

@@ -15,7 +15,7 @@ from app.requests import commands as request_commands, views as request_actions,
 from app.core.errors import DomainError
 from app.models import Office
 from app.core.transactions import unit_of_work
-from app.views import AuditEventView
+from app.ops.views import AuditEventView
 from conftest import OFFICE_X
 
 

@@ -285,13 +285,13 @@ def test_ratings_are_read_per_office_with_the_index(app, api, world):
     assert index.status_code == 200, index.json
     assert index.json["office"] == world.offices[OFFICE_X]
     with app.app_context():
+        from app.offices.workdays import office_timezone
         from app.reports import figures as reports
-        from app.requests import workflow
 
         expected = reports.period_ikm(app.appbuilder.session, world.offices[OFFICE_X],
                                       dt.date.fromisoformat(period["start"]),
                                       dt.date.fromisoformat(period["end"]),
-                                      workflow.office_timezone())
+                                      office_timezone())
         app.appbuilder.session.remove()
     assert index.json["respondents"] == expected.respondents >= 1
     assert index.json["converted"] == expected.converted and index.json["grade"] == expected.grade

@@ -1,5 +1,5 @@
 """SQL statements per page: constant however many rows the office has (no N+1), and one
-permission query per request whatever the number of checks (security.py)."""
+permission query per request whatever the number of checks (auth/security.py)."""
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,4 @@
-"""reports.py: the satisfaction index (IKM) against worked examples done by hand, and the
+"""reports/figures.py: the satisfaction index (IKM) against worked examples done by hand, and the
 dashboard figures on data made here.
 
 IKM (domain.md, PermenPANRB 14/2017): NRR_i = average of element i's answers; IKM = Σ NRR_i ×
@@ -203,7 +203,7 @@ def _request(session, world, wf, state, *, created, complete=None, due=None, sen
     req.sent_at = sent
     session.commit()
     if req.letter is not None:
-        # Issued letters are frozen for the ORM (letters.py): restamp them in plain SQL.
+        # Issued letters are frozen for the ORM (letters/document.py): restamp them in plain SQL.
         values = {"office_id": req.office_id, "sent_at": sent}
         if issued is not None:
             values["issued_at"] = issued

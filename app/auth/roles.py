@@ -1,7 +1,7 @@
 """Roles and the permission matrix: the names the domain checks and the cells FAB is given.
 
 Imports nothing of ours, so the domain (workflow, notify, complaints, ...) reads role names
-here and never imports the FAB security manager (security.py), which writes these tables to
+here and never imports the FAB security manager (auth/security.py), which writes these tables to
 FAB's role tables (``sync_roles``) and re-exports the names for older importers.
 """
 from __future__ import annotations
@@ -65,8 +65,8 @@ OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     "OutboundEmailView": {},
 }
 
-# The REST API (api.py): class name -> permissions per role. Rows are scoped there: applicants
-# their own requests, staff their office's. Workflow actions check roles again in workflow.py.
+# The REST API (requests/api.py): class name -> permissions per role. Rows are scoped there: applicants
+# their own requests, staff their office's. Workflow actions check roles again in requests/workflow.py.
 API_VIEWS: dict[str, dict[str, frozenset]] = {
     "RequestApi": {
         APPLICANT: frozenset({"can_get", "can_post", "can_put", "can_info"}),
@@ -83,8 +83,8 @@ API_VIEWS: dict[str, dict[str, frozenset]] = {
         OFFICER: frozenset({"can_get", "can_info", "can_put"}),
         HEAD: frozenset({"can_get", "can_info"}),
     },
-    # feedback_api.py: staff read their office's; officers record and handle complaints (the
-    # handling steps check the officer again in complaints.py, as on the screen).
+    # feedback/api.py: staff read their office's; officers record and handle complaints (the
+    # handling steps check the officer again in feedback/complaints.py, as on the screen).
     "ComplaintApi": {
         OFFICER: frozenset({"can_get", "can_info", "can_post"}),
         HEAD: frozenset({"can_get", "can_info"}),
@@ -101,7 +101,7 @@ API_VIEWS: dict[str, dict[str, frozenset]] = {
     "SwaggerView": {role: frozenset({"can_show"}) for role in ROLES if role != ADMIN},
 }
 
-# Staff pages that are not model screens: the dashboard with its Excel exports (dashboard.py).
+# Staff pages that are not model screens: the dashboard with its Excel exports (reports/views.py).
 REPORT_VIEWS: dict[str, dict[str, frozenset]] = {
     "DashboardView": {
         OFFICER: frozenset({"can_index", "can_export"}),

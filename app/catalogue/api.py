@@ -7,7 +7,7 @@ public fields only — never tracking codes, people, e-mail addresses or address
 ``/api/v1/catalogue/download.csv`` / ``download.json`` the whole catalogue as open data.
 
 Anonymous reading is FAB's own mechanism: the Public role (AUTH_ROLE_PUBLIC) holds ``can_get``
-on this API (security.py's matrix). Each endpoint answers an address at most
+on this API (auth/security.py's matrix). Each endpoint answers an address at most
 CATALOGUE_API_RATE_LIMIT times (FAB's ``limits``, counted per endpoint); a download counts as
 DOWNLOAD_COST requests.
 """

@@ -1,9 +1,9 @@
 """Officers' integrations for complaints and ratings (FAB ModelRestApi, as app/requests/api.py).
 
-Same permissions and office scoping as the screens (security.py's matrix; FilterOffice): staff
+Same permissions and office scoping as the screens (auth/security.py's matrix; FilterOffice): staff
 read their office's complaints and ratings, admins every office's, applicants none (theirs are
 in the portal). Officers record a complaint that came in another way (``POST``) and handle it
-with ``POST /api/v1/complaints/<id>/<take|answer|close>``, through complaints.py exactly like
+with ``POST /api/v1/complaints/<id>/<take|answer|close>``, through feedback/complaints.py exactly like
 the screen's actions; the head reads. ``GET /api/v1/ratings/ikm`` is the satisfaction index of
 a period, as the dashboard computes it.
 """

@@ -2,7 +2,7 @@
 
 States: received → in_progress (an officer takes it) → answered (the answer is e-mailed to the
 reporter through the outbox) → closed. Each step writes an audit event; the public page of a
-complaint (feedback.py) shows its state, deadlines and answer by tracking code.
+complaint (feedback/pages.py) shows its state, deadlines and answer by tracking code.
 """
 from __future__ import annotations
 

@@ -31,14 +31,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select
 from sqlalchemy.orm import selectinload
 
-from app.frontoffice import queue as frontoffice
-from app.reports import sheet_cells
-from app.offices import workdays
 from app.auth.access import view_permission
-from app.web.formats import date_text
-from app.models import ID_DOC_TYPES, GuestBookEntry, Office, QueueTicket
 from app.auth.roles import is_admin
+from app.auth.security import FilterOffice
 from app.core.transactions import unit_of_work
+from app.frontoffice import queue as frontoffice
+from app.models import (
+    ID_DOC_TYPES,
+    QUEUE_STATES,
+    GuestBookEntry,
+    Office,
+    QueueTicket,
+)
+from app.offices import workdays
+from app.reports import sheet_cells
+from app.web.formats import date_text
+from app.web.list_widgets import (
+    RekomInterface,
+)
+from app.web.screens import OfficeScopedView, choice, labelled
 
 
 def _items(items) -> list:
@@ -290,3 +301,97 @@ class GuestBookExportMixin:
                 entry.request.tracking_code if entry.request else "",
             )])
         return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+
+
+
+
+
+
+
+
+
+class QueueTicketView(QueueActionsMixin, OfficeScopedView):
+    """Call next, serve, done, no-show: FAB actions of frontoffice_views.QueueActionsMixin."""
+
+    datamodel = RekomInterface(QueueTicket)
+    list_title = _l("Queue")
+    show_title = _l("Queue ticket")
+    add_title = _l("Take a queue ticket")
+    edit_title = _l("Edit queue ticket")
+    list_columns = ["service_date", "number", "state", "served_by", "called_at", "finished_at"]
+    # Date and number come from the numbering (today's next number of the office).
+    add_columns = ["office"]
+    edit_columns = ["state"]
+    show_columns = [
+        "office", "service_date", "number", "state", "created_at", "called_at",
+        "finished_at", "served_by",
+    ]
+    search_columns = ["service_date", "number", "state"]
+    order_columns = ["service_date", "number", "state", "called_at", "finished_at"]
+    base_order = ("id", "desc")
+    label_columns = {
+        "office": _l("Office"),
+        "service_date": _l("Date"),
+        "number": _l("Number"),
+        "state": _l("State"),
+        "served_by": _l("Served by"),
+        "created_at": _l("Taken"),
+        "called_at": _l("Called"),
+        "finished_at": _l("Finished"),
+    }
+    formatters_columns = {"state": labelled(QUEUE_STATES)}
+    edit_form_extra_fields = {"state": choice(_l("State"), QUEUE_STATES)}
+
+
+class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
+    """Export by date: /guestbookentryview/export (frontoffice_views.GuestBookExportMixin)."""
+
+    datamodel = RekomInterface(GuestBookEntry)
+    list_title = _l("Guest book")
+    show_title = _l("Guest book entry")
+    add_title = _l("Add guest book entry")
+    edit_title = _l("Edit guest book entry")
+    list_columns = ["visited_at", "ticket", "name", "agency", "phone", "purpose"]
+    add_columns = edit_columns = [
+        "office", "ticket", "name", "id_doc_type", "id_doc_number", "agency", "phone", "email",
+        "purpose", "request",
+    ]
+    show_columns = ["visited_at", *add_columns]
+    search_columns = [
+        "visited_at", "name", "id_doc_number", "agency", "phone", "email", "purpose",
+    ]
+    base_order = ("visited_at", "desc")
+    label_columns = {
+        "visited_at": _l("Visited"),
+        "office": _l("Office"),
+        "ticket": _l("Queue ticket"),
+        "name": _l("Name"),
+        "id_doc_type": _l("Identity document"),
+        "id_doc_number": _l("Identity document number"),
+        "agency": _l("Agency"),
+        "phone": _l("Phone"),
+        "email": _l("E-mail"),
+        "purpose": _l("Purpose of visit"),
+        "request": _l("Request"),
+    }
+    formatters_columns = {"id_doc_type": labelled(ID_DOC_TYPES), "ticket": ticket_text}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "id_doc_type": choice(_l("Identity document"), ID_DOC_TYPES)
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The ticket select: a ticket's own str() writes its date in ISO form.
+        for form in (self.add_form, self.edit_form):
+            form.ticket.kwargs["get_label"] = ticket_text
+            # FAB's blank option has no label, and WTForms then shows its value, "__None".
+            form.ticket.kwargs["blank_text"] = _l("— no queue ticket —")
+            form.request.kwargs["blank_text"] = _l("— no request —")
+
+    def related_choices(self) -> dict:
+        scoped = [["office_id", FilterOffice, None]]
+        return {**super().related_choices(), "ticket": scoped, "request": scoped}
+
+

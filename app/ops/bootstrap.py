@@ -105,10 +105,10 @@ def create_user(
     )
     if not user:
         raise UserError(str(_l("The user could not be created")))
-    user.office_id = office.id if office else None
-    for key, value in profile.items():
-        setattr(user, key, value)
-    _session().commit()
+    with unit_of_work(_session()):  # FAB's add_user committed the account; now its profile
+        user.office_id = office.id if office else None
+        for key, value in profile.items():
+            setattr(user, key, value)
     return user
 
 

@@ -15,6 +15,7 @@ from app.ops import bootstrap as boot
 from app import notify
 from app.catalogue import search
 from app.auth.roles import ROLES
+from app.core.transactions import unit_of_work
 
 
 def register_cli(app: Flask) -> None:
@@ -177,8 +178,8 @@ def outbox_retry(all_failed, ids):
         raise click.UsageError("give message IDs or --all-failed")
     session = current_app.appbuilder.session
     ids = list(ids) + (notify.failed_ids(session) if all_failed else [])
-    count = notify.retry(session, ids)
-    session.commit()
+    with unit_of_work(session):
+        count = notify.retry(session, ids)
     click.echo(f"{count} message(s) queued again")
 
 
@@ -189,8 +190,8 @@ search_group = AppGroup("search", help="The catalogue's full-text index.")
 def search_reindex():
     """Rebuild the index from the database (the triggers keep it current otherwise)."""
     session = current_app.appbuilder.session
-    count = search.reindex_all(session)
-    session.commit()
+    with unit_of_work(session):
+        count = search.reindex_all(session)
     click.echo(f"{count} recommended activities in the catalogue")
 
 

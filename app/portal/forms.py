@@ -1,4 +1,4 @@
-"""WTForms for the applicants' pages, built from the form definition in request_form.py.
+"""WTForms for the applicants' pages, built from the form definition in requests/form.py.
 
 A draft may be saved with anything still empty; what each field refuses is only what can never
 be right (a date that is not a date, text too long for its column, a choice not offered).

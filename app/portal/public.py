@@ -1,6 +1,6 @@
 """Public pages that need no account: the service page, letter verification, the health check.
 
-The applicant portal (portal.py) grows beside this in the portal issue.
+The applicant portal (portal/pages.py) grows beside this in the portal issue.
 """
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l

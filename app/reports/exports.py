@@ -2,7 +2,7 @@
 
 Headers are English msgids translated at call time, so they come out in the user's language —
 Indonesian by default. Each function returns the .xlsx file as bytes. Dates are real Excel
-dates (day/month/year), figures real numbers; the rows come from reports.py. Text cells go
+dates (day/month/year), figures real numbers; the rows come from reports/figures.py. Text cells go
 through sheet_cells, the rule every export shares: typed text never becomes a formula.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 # openpyxl (with lxml) is imported inside the functions: at the top it would add about 0.15 s
-# to every start of the app (dashboard.py imports this module) for files made now and then.
+# to every start of the app (reports/views.py imports this module) for files made now and then.
 
 
 def _sheet_title(text: str) -> str:

@@ -2,7 +2,7 @@
 
 One FAB ``BaseView`` at ``/dashboard/``: the figures of reports.dashboard for the user's office
 and a period (default: this calendar year), charts drawn here as inline SVG (no JavaScript, no
-CDN: the app works offline), and ``/dashboard/export/<kind>`` for the .xlsx files of exports.py.
+CDN: the app works offline), and ``/dashboard/export/<kind>`` for the .xlsx files of reports/exports.py.
 
 Scoping: officers and heads always see their own office (``g.user.office_id``); an ``office``
 parameter in the URL is ignored for them. Admins choose an office or every office.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import abort, flash, g, request, send_file, url_for
-from flask_appbuilder import BaseView, expose
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, IndexView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
@@ -24,11 +24,21 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from app.reports import exports, figures as reports
+from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, is_admin, user_role_names
 from app.feedback import skm
+from app.feedback.views import DEADLINE_LABELS
+from app.models import (
+    COMPLAINT_STATES,
+    REQUEST_STATES,
+    Office,
+)
 from app.offices import workdays
-from app.models import REQUEST_STATES, Office
-from app.auth.roles import is_admin
+from app.offices.sla import sla_label
+from app.reports import exports, home
+from app.reports import figures as reports
+from app.web.list_widgets import (
+    navbar_entries,
+)
 
 EXPORT_KINDS = ("requests", "guestbook", "ikm")
 # File names of the exports (Indonesian, the office language): <stem>_<office>_<start>_<end>.xlsx
@@ -256,3 +266,61 @@ def register(appbuilder) -> DashboardView | None:
         category_label=_l("Dashboard"),
         category_icon="fa-tachometer",
     )
+
+
+
+
+
+
+
+
+class RekomIndexView(IndexView):
+    """Staff home at /admin/ ("Tugas saya": what waits on the user, reports/home.py); `/` is the
+    public service page. Applicants go to their portal."""
+
+    route_base = "/admin"
+    index_template = "rekomstat/index.html"
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        # Every staff page's navbar (rekomstat/navbar.html, FAB's appbuilder/navbar.html
+        # included) walks the menu once and shows the user's count of tasks.
+        blueprint.add_app_template_global(navbar_entries, "navbar_entries")
+        blueprint.add_app_template_global(self.task_count, "navbar_task_count")
+        return blueprint
+
+    @staticmethod
+    def task_count():
+        """The menu's "Tugas saya" badge: what waits on the logged-in staff user (one
+        statement, once a page); None for anyone else."""
+        user = getattr(g, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if "_rekom_task_count" not in g:
+            g._rekom_task_count = home.task_count(current_app.appbuilder.session, user.id,
+                                                  user.office_id, user_role_names(user))
+        return g._rekom_task_count
+
+    @expose("/")
+    def index(self):
+        user = getattr(g, "user", None)
+        if user is None or not user.is_authenticated:
+            return super().index()
+        roles = user_role_names(user)
+        if roles == {APPLICANT}:
+            return redirect(url_for("portal.home"))
+        self.update_redirect()
+        session, office_id = self.appbuilder.session, user.office_id
+        today, tz = workdays.office_today(), workdays.office_timezone()
+        return self.render_template(
+            self.index_template, appbuilder=self.appbuilder, sla_label=sla_label,
+            request_states=REQUEST_STATES, complaint_states=COMPLAINT_STATES,
+            deadline_labels=DEADLINE_LABELS, office_columns=home.OFFICE_COLUMNS,
+            officer=home.officer_home(session, user.id, office_id, today, tz)
+            if OFFICER in roles and office_id else None,
+            head=home.head_home(session, office_id, today, tz)
+            if HEAD in roles and office_id else None,
+            admin=home.admin_home(session, today) if ADMIN in roles else None,
+        )
+
+

@@ -594,17 +594,3 @@ class LetterApi(CheckedApi):
 
 APIS = (RequestApi, ReviewApi, LetterApi)
 
-
-def register_apis(appbuilder) -> None:
-    from flask_appbuilder.security.schemas import login_post
-
-    # FAB's JSON login reads payload["provider"] unchecked: without one, a 500 (KeyError).
-    # Required, its schema answers the 400 instead.
-    login_post.fields["provider"].required = True
-    # Imported here, like views.py's registry does it: this hook registers the other
-    # packages' APIs, which build on api_base.py and never import this module.
-    from app.catalogue.api import CatalogueApi
-    from app.feedback.api import ComplaintApi, RatingApi
-
-    for api in (*APIS, ComplaintApi, RatingApi, CatalogueApi):
-        appbuilder.add_api(api)

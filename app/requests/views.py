@@ -7,23 +7,56 @@ goes through for those that may move and says, for each of the others, why not.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
-
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.widgets import ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select
+from markupsafe import escape
+from sqlalchemy import func, select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from app.web import labels
 from app import notify
-from app.requests import pdf_cache, workflow
-from app.catalogue import search
+from app.auth import accounts
 from app.auth.access import view_permission
-from app.models import ATTACHMENT_KINDS, REQUEST_STATES, AuditEvent
-from app.offices.sla import request_sla, sla_label
+from app.auth.roles import APPLICANT, is_admin
+from app.auth.security import FilterOffice
+from app.catalogue import search
+from app.core import codes
+from app.models import (
+    ACTIVITY_KINDS,
+    ATTACHMENT_KINDS,
+    CHANNELS,
+    REQUEST_STATES,
+    REVIEW_OUTCOMES,
+    ActivityRequest,
+    Attachment,
+    AuditEvent,
+    ChecklistItem,
+    RequestVariable,
+    Review,
+)
+from app.offices import workdays
+from app.offices.sla import request_sla, sla_cell, sla_label
+from app.portal import forms as portal_forms
+from app.requests import commands as request_commands
+from app.requests import form as request_form
+from app.requests import pdf_cache, workflow
+from app.web import labels
+from app.web.list_widgets import (
+    LeanListWidget,
+    LeanSearchWidget,
+    RekomInterface,
+    lean_gettext,
+    navbar_entries,
+)
+from app.web.screens import READ_ONLY, OfficeScopedView, RoleFilter, choice, grouped, labelled
 
 # FAB action name -> icon. Labels and who may take them come from workflow.TRANSITIONS.
 ACTION_ICONS = {
@@ -227,3 +260,347 @@ class WorkflowActionsMixin:
             "state_labels": REQUEST_STATES,
             "attachment_kinds": ATTACHMENT_KINDS,
         }
+
+
+
+
+
+
+
+
+def checklist_text(results) -> str:
+    """A review's checklist as lines "✔ item — note" / "✘ item — note"."""
+    if not results:
+        return ""
+    ids = [int(k) for k in results]
+    texts = dict(current_app.appbuilder.session.execute(
+        select(ChecklistItem.id, ChecklistItem.text).where(ChecklistItem.id.in_(ids))).all())
+    lines = []
+    for key, value in results.items():
+        mark = "✔" if value.get("ok") else "✘"
+        note = f" — {value['note']}" if value.get("note") else ""
+        lines.append(f"{mark} {texts.get(int(key), key)}{note}")
+    return "\n".join(lines)
+
+
+class RequestChildView(OfficeScopedView):
+    """Rows that belong to a request: scoped through the request's office."""
+
+    office_column = "request"
+
+    def related_choices(self) -> dict:
+        return {"request": [["office_id", FilterOffice, None]]}
+
+
+
+class RequestVariableView(RequestChildView):
+    datamodel = RekomInterface(RequestVariable)
+    list_title = _l("Variables")
+    show_title = _l("Variable")
+    add_title = _l("Add variable")
+    edit_title = _l("Edit variable")
+    list_columns = ["request", "position", "name", "reference_period", "questionnaire_item"]
+    add_columns = edit_columns = [
+        "request", "position", "name", "concept", "definition", "reference_period",
+        "questionnaire_item",
+    ]
+    show_columns = add_columns
+    label_columns = {
+        "request": _l("Request"),
+        "position": _l("No."),
+        "name": _l("Variable name"),
+        "concept": _l("Concept"),
+        "definition": _l("Definition"),
+        "reference_period": _l("Reference period"),
+        "questionnaire_item": _l("Questionnaire item"),
+    }
+    order_columns = ["position", "name"]
+    base_order = ("position", "asc")
+    # The portal's caps (request_form): past them a row would cost the form's PDF its 5 s.
+    validators_columns = {
+        name: [Length(max=request_form.text_limit(name, RequestVariable.__table__),
+                      message=request_commands.TOO_LONG)]
+        for name in ("concept", "definition")
+    }
+
+    def pre_add(self, item):
+        owner = item.request.id if item.request is not None else item.request_id
+        count = self.datamodel.session.scalar(
+            select(func.count(RequestVariable.id)).where(RequestVariable.request_id == owner))
+        if owner is not None and count >= request_commands.MAX_VARIABLES:
+            raise ValueError(_("At most %(max)d variables, please.",
+                               max=request_commands.MAX_VARIABLES))
+
+
+class AttachmentView(RequestChildView):
+    datamodel = RekomInterface(Attachment)
+    list_title = _l("Attachments")
+    show_title = _l("Attachment")
+    add_title = _l("Add attachment")
+    edit_title = _l("Edit attachment")
+    list_columns = ["request", "kind", "original_name", "size", "uploaded_at"]
+    show_columns = [
+        "request", "kind", "original_name", "content_type", "size", "sha256", "uploaded_by",
+        "uploaded_at",
+    ]
+    # Files arrive through the upload path (portal issue); here only the record's kind changes.
+    add_columns = ["request", "kind", "original_name"]
+    edit_columns = ["kind"]
+    label_columns = {
+        "request": _l("Request"),
+        "kind": _l("Kind"),
+        "original_name": _l("File name"),
+        "content_type": _l("Content type"),
+        "size": _l("Size (bytes)"),
+        "sha256": _l("SHA-256"),
+        "uploaded_by": _l("Uploaded by"),
+        "uploaded_at": _l("Uploaded at"),
+        "stored_name": _l("Stored file name"),
+    }
+    formatters_columns = {"kind": labelled(ATTACHMENT_KINDS), "size": grouped}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": choice(_l("Kind"), ATTACHMENT_KINDS)
+    }
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        # A record without a file yet: an officer notes a paper document handed in at the desk.
+        item.stored_name = codes.random_token(32)
+        item.size = 0
+        item.content_type = "application/octet-stream"
+        item.sha256 = ""
+        item.uploaded_by_id = g.user.id
+
+
+class ReviewView(RequestChildView):
+    """Review rounds: opened by "start review", closed by "request revision" or "verify"."""
+
+    datamodel = RekomInterface(Review)
+    base_permissions = READ_ONLY
+    list_title = _l("Reviews")
+    show_title = _l("Review")
+    add_title = _l("Add review")
+    edit_title = _l("Edit review")
+    list_columns = ["request", "round", "officer", "outcome", "started_at", "finished_at"]
+    show_columns = [
+        "request", "round", "officer", "outcome", "checklist", "notes", "started_at",
+        "finished_at",
+    ]
+    label_columns = labels.REVIEW
+    formatters_columns = {"outcome": labelled(REVIEW_OUTCOMES), "checklist": checklist_text}
+
+
+class NeededMark:
+    """A label with the form's * for a field needed before the request can be submitted (** for
+    one of a group, as the portal marks them). Not WTForms' "required" flag: that would make
+    the browser refuse to save an unfinished draft."""
+
+    def __init__(self, label, mark="*"):
+        self.label, self.mark = label, mark
+
+    def __str__(self):
+        return f"{self.label} {self.mark}"
+
+    def __html__(self):
+        return str(escape(str(self)))
+
+
+# The form's own blocks, fields and order (request_form.SECTIONS): one definition for the
+# portal, these screens and the PDF.
+REQUEST_FIELDSETS = [(s.title, {"fields": request_form.section_columns(s)})
+                     for s in request_form.SECTIONS]
+
+
+def _request_form_fields() -> dict:
+    """The portal's fields (selects and checkbox groups with their labels, the same limits)."""
+    def marked(f):
+        if f.required:
+            return replace(f, label=NeededMark(f.label))
+        if f.one_of is not None:
+            return replace(f, label=NeededMark(f.label, "**"), help=f.one_of.hint)
+        return f
+
+    fields = {name: portal_forms.make_field(marked(f)) for name, f in request_form.FIELDS.items()}
+    fields.update({name: portal_forms.make_other_field() for name in request_form.OTHER_FIELDS})
+    return fields
+
+
+class RequestShowWidget(ShowWidget):
+    template = "rekomstat/request_show_widget.html"
+
+
+def _choice_formatter(f):
+    return lambda value: request_form.choice_label(f, value)
+
+
+REQUEST_PROGRESS = (
+    _l("Progress"),
+    {
+        "fields": [
+            "tracking_code", "state", "officer", "recommendation_code", "created_at",
+            "submitted_at", "complete_at", "due_date", "sent_at", "closed_at",
+        ]
+    },
+)
+
+
+def _applicant_email(form, field):
+    """A walk-in request belongs to an applicant: refuse a staff account's address at once,
+    so the form comes back with everything the officer typed."""
+    try:
+        accounts.check_walk_in_email(current_app.appbuilder.session, field.data)
+    except accounts.WalkInError as err:
+        raise ValidationError(str(err)) from err
+
+
+class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
+    datamodel = RekomInterface(ActivityRequest)
+    list_title = _l("Requests")
+    show_title = _l("Request")
+    add_title = _l("Record a request")
+    edit_title = _l("Edit request")
+    related_views = [RequestVariableView, AttachmentView, ReviewView]
+    list_columns = [
+        "tracking_code", "title", "agency_name", "year", "channel", "state", "due_date", "sla",
+    ]
+    search_columns = [
+        "tracking_code", "title", "agency_name", "year", "state", "channel", "kind", "office",
+    ]
+    order_columns = ["tracking_code", "title", "agency_name", "year", "state", "due_date"]
+    base_order = ("created_at", "desc")
+    # The screen officers live on: FAB's widgets with their per-row/per-request work done once
+    # (web/list_widgets.py).
+    list_template = "rekomstat/request_list.html"
+    list_widget = LeanListWidget
+    search_widget = LeanSearchWidget
+    extra_args = {"lean_gettext": lean_gettext, "navbar_entries": navbar_entries}
+    # Recording a paper form (seed step 8): the applicant is named by e-mail; a new one gets an
+    # account and a link to choose a password. The channel is walk-in.
+    add_fieldsets = [
+        (REQUEST_FIELDSETS[0][0], {"fields": ["office", "applicant_email", "applicant_name",
+                                              *REQUEST_FIELDSETS[0][1]["fields"]]}),
+        *REQUEST_FIELDSETS[1:],
+    ]
+    edit_fieldsets = [
+        (REQUEST_FIELDSETS[0][0], {"fields": ["applicant", "channel",
+                                              *REQUEST_FIELDSETS[0][1]["fields"]]}),
+        *REQUEST_FIELDSETS[1:],
+    ]
+    # The page a reviewer works on: actions first (show_widget), the form's blocks folded.
+    show_widget = RequestShowWidget
+    show_fieldsets = [
+        REQUEST_PROGRESS,
+        (REQUEST_FIELDSETS[0][0], {"fields": ["office", "applicant", "channel",
+                                              *REQUEST_FIELDSETS[0][1]["fields"]]}),
+        *[(title, {**spec, "expanded": False}) for title, spec in REQUEST_FIELDSETS[1:]],
+    ]
+    formatters_columns = {
+        # Stored codes read as the form's labels (Berulang, Wawancara, Kertas…).
+        **{name: _choice_formatter(f) for name, f in request_form.FIELDS.items()
+           if f.kind in ("select", "multi", "bool")},
+        "state": labelled(REQUEST_STATES),
+        "channel": labelled(CHANNELS),
+        "kind": labelled(ACTIVITY_KINDS),
+        "sla": sla_cell,
+        "sample_size": grouped,
+        "sampling_error": grouped,
+        "field_staff_count": grouped,
+    }
+    edit_form_extra_fields = {**_request_form_fields(),
+                              "channel": choice(_l("Channel"), CHANNELS)}
+    add_form_extra_fields = {
+        **_request_form_fields(),
+        "applicant_email": StringField(
+            _l("Applicant's e-mail"),
+            validators=[DataRequired(), Email(), Length(max=320), _applicant_email],
+            description=_l("An existing applicant account is linked; otherwise one is made and "
+                           "the applicant receives a link to choose a password.")),
+        "applicant_name": StringField(_l("Applicant's name"), validators=[Length(max=128)]),
+    }
+    label_columns = labels.REQUEST
+
+    def related_choices(self) -> dict:
+        # Walk-in requests are recorded for an applicant account, never for staff.
+        return {**super().related_choices(), "applicant": [["roles", RoleFilter, APPLICANT]]}
+
+    def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
+        """FAB's search widget, without the office select for users bound to one office: it
+        would offer their own office only (and cost a query on every page). Kept when an office
+        filter arrives in the URL, so the form can show it."""
+        cols = self.search_columns
+        user = g.user
+        if (not is_admin(user) and "office" in cols
+                and not any(flt.column_name == "office" for flt in self._filters.filters)):
+            cols = [col for col in cols if col != "office"]
+        widgets = widgets or {}
+        widgets["search"] = self.search_widget(
+            route_base=self.route_base, form=form, include_cols=cols,
+            exclude_cols=exclude_cols or [], filters=self._filters,
+        )
+        return widgets
+
+    # Every write goes through request_commands, the door of the portal and the API too.
+    def write_add(self, form) -> None:
+        office = form.office.data
+        saved = request_commands.create(
+            self.datamodel.session, g.user, office_id=office.id if office else None,
+            values=portal_forms.values(form), applicant_email=form.applicant_email.data,
+            applicant_name=form.applicant_name.data)
+        g.created_request_id = saved.request_id
+        notify.try_send_now(saved.email_ids)  # the walk-in's invitation leaves at once
+        if saved.invited and notify.mail_configured():
+            flash(_("%(email)s received an e-mail to choose a password and follow the request "
+                    "online.", email=saved.invited), "info")
+        elif saved.invited:
+            flash(_("This server sends no e-mail: the invitation for %(email)s waits in the "
+                    "Outbox; ask the administrator to pass its link on.",
+                    email=saved.invited), "info")  # recorded all the same: not a refusal
+
+    def write_edit(self, form, item) -> None:
+        applicant = form.applicant.data
+        saved = request_commands.update(
+            self.datamodel.session, g.user, item.id, portal_forms.values(form),
+            applicant_id=applicant.id if applicant is not None else None,
+            channel=form.channel.data)
+        notify.try_send_now(saved.email_ids)
+
+    def prefill_form(self, form, pk):
+        # Codes and booleans as the selects, radios and checkboxes want them.
+        portal_forms.load(form, self.datamodel.get(pk, self._base_filters))
+
+    def post_add_redirect(self):
+        """To the new request's page: its next steps are there (on the requests screen: a new
+        request is not overdue, so the overdue screen would not show it)."""
+        created = getattr(g, "created_request_id", None)
+        if created is not None:
+            return redirect(url_for("ActivityRequestView.show", pk=created))
+        return super().post_add_redirect()
+
+
+class FilterOverdue(BaseFilter):
+    """Requests past their due date whose letter has not been sent and whose clock runs."""
+
+    name = _l("Overdue")
+
+    def apply(self, query, value):
+        return query.filter(
+            ActivityRequest.due_date < workdays.office_today(),
+            ActivityRequest.sent_at.is_(None),
+            ActivityRequest.clock_paused_at.is_(None),
+            ActivityRequest.state.in_(sorted(workflow.OPEN_STATES)),
+        )
+
+
+class OverdueRequestView(ActivityRequestView):
+    """The same screen, only the requests past their 30-working-day promise."""
+
+    # Same permissions as the requests screen: an officer who sees one sees the other.
+    class_permission_name = "ActivityRequestView"
+    list_title = _l("Overdue requests")
+    base_order = ("due_date", "asc")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._base_filters.add_filter("due_date", FilterOverdue, None)
+
+

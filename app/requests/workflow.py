@@ -23,7 +23,6 @@ from app.core import audit, codes
 from app.letters import document as letters
 from app import notify
 from app.requests import form as request_form
-from app.offices import workdays
 from app.core.errors import DomainError
 from app.models import (
     REQUEST_STATES,
@@ -34,10 +33,10 @@ from app.models import (
     Review,
 )
 from app.offices.directory import DEFAULT_SETTING, office_info
-from app.core.public_urls import verify_url  # the QR's URL; also read here by views and bench/run.py
+from app.core.public_urls import verify_url  # the URL the letter's QR code carries
 from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, role_label, user_role_names
 from app.core.transactions import unit_of_work
-from app.offices.workdays import local_date, office_calendar, office_timezone, utcnow  # utcnow: re-export
+from app.offices.workdays import local_date, office_calendar, office_timezone, utcnow
 
 # Fields an applicant must fill before the request counts as recorded complete (the form's own
 # "required" marks, so the form, its PDF and this check never disagree).
@@ -353,11 +352,6 @@ def _check_claim(req: ActivityRequest, actor, roles: set) -> None:
     if req.officer_id not in (None, actor.id) and ADMIN not in roles:
         raise WorkflowError(_("This request is being handled by another officer (%(name)s).",
                               name=req.officer))
-
-
-def office_today() -> dt.date:
-    """The one clock is workdays.office_today; this name stays for tests that read it here."""
-    return workdays.office_today()
 
 
 def _today(now: dt.datetime) -> dt.date:

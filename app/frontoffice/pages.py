@@ -1,0 +1,133 @@
+"""The front office's public pages (blueprint ``queue``), on the queue of frontoffice/queue.py.
+
+Public pages (no login):
+
+- ``GET /queue/?office=<code>``: the "take a number" page for a kiosk (default office:
+  ``OFFICE_CODE``); ``POST /queue/`` takes a ticket and redirects to its page;
+- ``GET /queue/ticket/<id>``: the number just taken, with the printable ticket
+  ``GET /queue/ticket/<id>.pdf`` (80 mm wide, for a receipt printer). A ticket shows only an
+  office, a date and a number — nothing personal — so serving it by its id is acceptable;
+- ``GET /queue/board?office=<code>``: the display in the waiting room: the number called now,
+  the waiting count; it reloads itself every few seconds with ``<meta http-equiv="refresh">``
+  (no script).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import format_date, format_time
+from sqlalchemy import select
+
+from app.core.transactions import app_session as _session
+from app.core.transactions import unit_of_work
+from app.frontoffice.queue import board_state, display_number, take_ticket, today
+from app.letters import document as letters
+from app.models import QUEUE_STATES, Office, QueueTicket
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+# Seconds between reloads of the board; the kiosk page reloads (fresh CSRF token) now and then.
+BOARD_REFRESH = 5
+KIOSK_REFRESH = 600
+TICKET_PAGE_BACK = 30  # seconds the number stays on the kiosk's screen
+
+
+def _office(code: str | None = None) -> Office:
+    """The office named by ``?office=<code>`` (or the form), else the default office; 404."""
+    code = (code or request.values.get("office") or current_app.config.get("OFFICE_CODE")
+            or "").strip()
+    office = None
+    if code and len(code) <= 10:
+        office = _session().scalars(
+            select(Office).where(Office.code == code, Office.active.is_(True))
+        ).first()
+    if office is None:
+        abort(404)
+    return office
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _template_globals(day: dt.date) -> dict:
+    return {"day_text": format_date(day, "full"), "number": display_number,
+            "states": QUEUE_STATES}
+
+
+@bp.route("/", methods=["GET", "POST"])
+def kiosk():
+    """Take a number (a kiosk, or the officer at the desk). The form carries the CSRF token."""
+    office = _office()
+    session = _session()
+    day = today()
+    if request.method == "POST":
+        with unit_of_work(session):
+            ticket = take_ticket(session, office.id, day)
+        # Post/redirect/get: reloading the result page never takes a second number.
+        return redirect(url_for(".ticket", ticket_id=ticket.id), code=303)
+    state = board_state(session, office.id, day)
+    return _no_store(make_response(render_template(
+        "queue/kiosk.html", office=office, waiting=state["waiting"],
+        refresh=KIOSK_REFRESH, **_template_globals(day))))
+
+
+def _ticket_or_404(ticket_id: int) -> QueueTicket:
+    ticket = _session().get(QueueTicket, ticket_id)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.get("/ticket/<int:ticket_id>")
+def ticket(ticket_id: int):
+    """The number just taken, a link to print it, and back to the kiosk after a while."""
+    item = _ticket_or_404(ticket_id)
+    back = url_for(".kiosk", office=item.office.code)
+    return _no_store(make_response(render_template(
+        "queue/ticket.html", ticket=item, office=item.office, back=back,
+        back_after=TICKET_PAGE_BACK, **_template_globals(item.service_date))))
+
+
+@bp.get("/ticket/<int:ticket_id>.pdf")
+def ticket_pdf(ticket_id: int):
+    """The printable ticket: office, date, the big number, "please wait to be called"."""
+    item = _ticket_or_404(ticket_id)
+    html = render_template(
+        "queue/ticket_pdf.html", ticket=item, office=item.office,
+        taken_text=_local_time_text(item.created_at), **_template_globals(item.service_date))
+    pdf = letters.render_pdf(html)
+    name = f"antrean-{item.office.code}-{item.service_date:%Y%m%d}-{display_number(item.number)}.pdf"
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name,
+                     as_attachment=False)
+
+
+def _local_time_text(stamp: dt.datetime | None) -> str:
+    """A stored (naive UTC) timestamp as the office's clock time, e.g. ``08.15``."""
+    if stamp is None:
+        return ""
+    return format_time(stamp, "short")  # flask-babel: naive = UTC, shown in the office's zone
+
+
+@bp.get("/board")
+def board():
+    """The waiting room's display: the number called now and how many are waiting."""
+    office = _office()
+    day = today()
+    state = board_state(_session(), office.id, day)
+    return _no_store(make_response(render_template(
+        "queue/board.html", office=office, current=state["current"], waiting=state["waiting"],
+        refresh=BOARD_REFRESH, **_template_globals(day))))

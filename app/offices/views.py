@@ -1,0 +1,167 @@
+"""The settings screens: offices, an office's settings, its review checklist and days off."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete as sa_delete
+from wtforms.validators import ValidationError
+
+from app.auth.roles import ADMIN, HEAD, OFFICER, ROLE_LABELS
+from app.core.nip import digits_of, format_nip
+from app.models import (
+    CHECKLIST_SCOPES,
+    DAY_KINDS,
+    ChecklistItem,
+    GuestBookEntry,
+    LetterCounter,
+    NonWorkingDay,
+    Office,
+    OfficeSetting,
+    QueueTicket,
+)
+from app.offices import directory as offices
+from app.web.list_widgets import (
+    RekomInterface,
+)
+from app.web.screens import OfficeScopedView, choice, labelled
+
+
+def nip_field(form, field):
+    """A NIP as typed (spaces, dots, "NIP.") is one of 18 digits; else the reason. The form
+    keeps it as typed (a refusal of another field must not rewrite it): the row stores the
+    digits (OfficeView.pre_add/pre_update)."""
+    try:
+        digits_of(field.data)
+    except ValueError as err:
+        raise ValidationError(str(err)) from None
+
+
+class OfficeView(OfficeScopedView):
+    datamodel = RekomInterface(Office)
+    office_column = "id"
+    list_title = _l("Offices")
+    show_title = _l("Office")
+    add_title = _l("Add office")
+    edit_title = _l("Edit office")
+    list_columns = ["code", "name", "city", "parent", "active"]
+    add_columns = edit_columns = show_columns = [
+        "code", "name", "address", "city", "phone", "email", "website", "head_name",
+        "head_nip", "parent", "active",
+    ]
+    label_columns = {
+        "code": _l("BPS code"),
+        "name": _l("Name"),
+        "address": _l("Address"),
+        "city": _l("City"),
+        "phone": _l("Phone"),
+        "email": _l("E-mail"),
+        "website": _l("Website"),
+        "head_name": _l("Head of office"),
+        "head_nip": _l("Head's NIP"),
+        "parent": _l("Parent office"),
+        "active": _l("Active"),
+    }
+    description_columns = {"head_nip": _l("18 digits, e.g. 19700101 199001 1 001")}
+    validators_columns = {"head_nip": [nip_field]}
+    formatters_columns = {"head_nip": format_nip}
+
+    def related_choices(self) -> dict:
+        return {}  # the parent office may be any office (a province above a regency)
+
+    def pre_add(self, item):
+        item.head_nip = digits_of(item.head_nip)  # checked by nip_field: its 18 digits
+        # Its settings and checklist are committed with the office row (FAB's add commits).
+        offices.set_up_office(self.datamodel.session, item)
+
+    def pre_delete(self, item):
+        # The rows the schema deletes with the office (ON DELETE CASCADE), deleted here too:
+        # SQLite does not enforce foreign keys, and an orphaned settings row would be taken for
+        # the next office that gets the same id.
+        session = self.datamodel.session
+        for model in (OfficeSetting, ChecklistItem, LetterCounter, QueueTicket, GuestBookEntry,
+                      NonWorkingDay):
+            session.execute(sa_delete(model).where(model.office_id == item.id))
+
+    def pre_update(self, item):
+        item.head_nip = digits_of(item.head_nip)
+
+
+# Who may sign (issue) the office's letters: workflow._guard_signer checks this role.
+SIGNER_ROLES = {role: ROLE_LABELS[role] for role in (HEAD, ADMIN, OFFICER)}
+
+
+class OfficeSettingView(OfficeScopedView):
+    datamodel = RekomInterface(OfficeSetting)
+    list_title = _l("Office settings")
+    show_title = _l("Office settings")
+    add_title = _l("Add office settings")
+    edit_title = _l("Edit office settings")
+    list_columns = ["office", "classification_code", "number_pattern", "sla_working_days"]
+    add_columns = edit_columns = show_columns = [
+        "office", "classification_code", "number_pattern", "signer_title", "signer_role",
+        "sla_working_days", "complaint_ack_days", "complaint_answer_days", "letter_template",
+    ]
+    label_columns = {
+        "office": _l("Office"),
+        "classification_code": _l("Classification code"),
+        "number_pattern": _l("Letter number pattern"),
+        "signer_title": _l("Signer's title"),
+        "signer_role": _l("Signer's role"),
+        "sla_working_days": _l("Completion time (working days)"),
+        "complaint_ack_days": _l("Complaint acknowledgement (working days)"),
+        "complaint_answer_days": _l("Complaint answer (working days)"),
+        "letter_template": _l("Letter template"),
+    }
+    description_columns = {
+        "number_pattern": _l("Placeholders: {seq} {office_code} {classification} {year}"),
+    }
+    formatters_columns = {"signer_role": labelled(SIGNER_ROLES)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "signer_role": choice(_l("Signer's role"), SIGNER_ROLES),
+    }
+
+
+class ChecklistItemView(OfficeScopedView):
+    datamodel = RekomInterface(ChecklistItem)
+    list_title = _l("Review checklist")
+    show_title = _l("Checklist item")
+    add_title = _l("Add checklist item")
+    edit_title = _l("Edit checklist item")
+    list_columns = ["office", "position", "text", "applies_to", "active"]
+    add_columns = edit_columns = show_columns = ["office", "position", "text", "applies_to", "active"]
+    base_order = ("position", "asc")
+    label_columns = {
+        "office": _l("Office"),
+        "position": _l("No."),
+        "text": _l("Checklist item"),
+        "applies_to": _l("Applies to"),
+        "active": _l("Active"),
+    }
+    formatters_columns = {"applies_to": labelled(CHECKLIST_SCOPES)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "applies_to": choice(_l("Applies to"), CHECKLIST_SCOPES)
+    }
+
+
+class NonWorkingDayView(OfficeScopedView):
+    datamodel = RekomInterface(NonWorkingDay)
+    list_title = _l("Days off")
+    show_title = _l("Day off")
+    add_title = _l("Add day off")
+    edit_title = _l("Edit day off")
+    list_columns = ["day", "name", "kind", "is_working_day", "office"]
+    add_columns = edit_columns = show_columns = ["office", "day", "name", "kind", "is_working_day"]
+    base_order = ("day", "desc")
+    label_columns = {
+        "office": _l("Office (empty: all offices)"),
+        "day": _l("Date"),
+        "name": _l("Name"),
+        "kind": _l("Kind"),
+        "is_working_day": _l("Worked after all"),
+    }
+    formatters_columns = {"kind": labelled(DAY_KINDS)}
+    add_form_extra_fields = edit_form_extra_fields = {"kind": choice(_l("Kind"), DAY_KINDS)}
+
+    # Days for every office (office empty) are part of each office's calendar.
+    office_filter_value = "or_null"
+
+

@@ -1,0 +1,170 @@
+"""The staff screens' base: FAB ModelViews scoped to the user's office, and the
+formatters and fields every screen shares (labels translated at render time, values as the
+user's language writes them)."""
+from __future__ import annotations
+
+from flask import abort, g
+from flask_appbuilder import ModelView, expose
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+
+from app.auth.roles import is_admin
+from app.auth.security import FilterOffice
+from app.models import (
+    RekomUser,
+)
+from app.web.formats import is_number, number_text, value_text
+from app.web.screen_writes import SafeWritesMixin
+
+READ_ONLY = ["can_list", "can_show"]
+CRUD = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+
+
+def choice(label, mapping, required=True):
+    """A select for an enumerated string column, labels translated at render time."""
+    return SelectField(
+        label,
+        choices=[SelectChoice(k, v) for k, v in mapping.items()],
+        validators=[DataRequired()] if required else [],
+    )
+
+
+class labelled:
+    """Formats an enumerated value with its label.
+
+    The labels are translated once per locale, not once per cell (two columns of every row of
+    the requests list); they depend on the locale only.
+    """
+
+    def __init__(self, mapping):
+        self.mapping = mapping
+        self._by_locale: dict = {}
+
+    def __call__(self, value):
+        if value is None:
+            return ""
+        labels = self._labels()
+        return self.mapping.get(value, value) if labels is None else labels.get(value, value)
+
+    def _labels(self):
+        locale = get_locale()
+        if locale is None:  # outside a request: the lazy labels
+            return None
+        labels = self._by_locale.get(locale)
+        if labels is None:
+            labels = self._by_locale[locale] = {k: str(v) for k, v in self.mapping.items()}
+        return labels
+
+    def for_page(self):
+        """This formatter for one page (list_widgets.LeanListWidget): the locale looked up once."""
+        labels = self._labels()
+        if labels is None:
+            return self
+        return lambda value: "" if value is None else labels.get(value, value)
+
+
+def display(value):
+    """How a bare value reads in lists and show pages: no "None", yes/no in words, dates and
+    date-times as the user's language writes them (web/formats.py)."""
+    if value is None:
+        return ""
+    if value is True:
+        return _l("Yes")
+    if value is False:
+        return _l("No")
+    return value_text(value)
+
+
+def grouped(value):
+    """A count or size with the locale's thousands separator (12.345 in Indonesian)."""
+    return number_text(value) if is_number(value) else display(value)
+
+
+class OfficeScopedView(SafeWritesMixin, ModelView):
+    """Rows of the user's office; new rows land in the user's office unless an admin picks."""
+
+    office_column = "office_id"
+    office_filter_value = None
+    base_permissions = CRUD
+
+    def __init__(self, *args, **kwargs):
+        # Set before ModelView.__init__: FAB builds its forms from these there.
+        self.base_filters = [[self.office_column, FilterOffice, self.office_filter_value]]
+        rel = self.related_choices()
+        self.add_form_query_rel_fields = dict(rel)
+        self.edit_form_query_rel_fields = dict(rel)
+        # The search form's selects too: they would list every office's rows otherwise.
+        self.search_form_query_rel_fields = {
+            "office": [["id", FilterOffice, None]],
+            "parent": [["id", FilterOffice, None]],
+            "request": [["office_id", FilterOffice, None]],
+            **dict(rel),
+        }
+        self.formatters_columns = {
+            **{column: display for column in self.datamodel.get_columns_list()},
+            **(self.formatters_columns or {}),
+        }
+        super().__init__(*args, **kwargs)
+
+    def related_choices(self) -> dict:
+        """Select fields offer only rows of the user's office."""
+        return {"office": [["id", FilterOffice, None]]}
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """FAB's show page, plus whatever ``show_context`` adds for the view's template."""
+        pk = self._deserialize_pk_if_composite(pk)
+        widgets = self._show(pk)  # 404 outside the user's office
+        extra = {}
+        if type(self).show_context is not OfficeScopedView.show_context:
+            extra = self.show_context(self.datamodel.get(pk, self._base_filters), widgets)
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, **extra,
+        )
+
+    def show_context(self, item, widgets) -> dict:
+        """Extra values for a view's own show template (none by default)."""
+        return {}
+
+    # FAB loads the rows of an action by primary key alone: load them within the user's
+    # office instead, so another office's row is simply not there (and never named).
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    def action_items(self, pks) -> list:
+        # FAB loads an action's rows by primary key alone: within the user's office here.
+        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+                 for pk in pks]
+        return [item for item in items if item is not None]
+
+    def _pin_office(self, item):
+        user = g.user
+        if not is_admin(user) and hasattr(item, "office_id"):
+            item.office_id = user.office_id
+
+    def pre_add(self, item):
+        self._pin_office(item)
+
+    def pre_update(self, item):
+        self._pin_office(item)
+
+
+class RoleFilter(BaseFilter):
+    """Users holding the named role (for the applicant select)."""
+
+    name = _l("Role")
+
+    def apply(self, query, value):
+        return query.filter(RekomUser.roles.any(name=value))
+
+
