@@ -3,7 +3,7 @@ and benchmarks.
 
 ``generate(n, seed)`` is repeatable: everything drawn from ``random.Random(seed)`` comes out the
 same for the same seed and day, except what must stay unguessable (tracking codes,
-verification tokens from codes.py). Every request gets its own sub-seed, so its timeline can
+verification tokens from core/codes.py). Every request gets its own sub-seed, so its timeline can
 be replayed cheaply: once to number the letters in issue order, once to build the rows.
 
 Rows are written per batch of requests (one flush for the ids, one commit), so 100 000
@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -23,6 +25,7 @@ from werkzeug.security import generate_password_hash
 
 from app.ops import bootstrap
 from app.core import codes
+from app.core.transactions import unit_of_work
 from app.letters import document as letters
 from app.offices import workdays
 from app.models import (
@@ -35,6 +38,7 @@ from app.models import (
     GuestBookEntry,
     Letter,
     LetterCounter,
+    Office,
     OfficeSetting,
     QueueTicket,
     Rating,
@@ -519,41 +523,82 @@ def _timeline(r: random.Random, state: str, last_day: dt.date) -> list[tuple]:
 
 # --- The generator -------------------------------------------------------------------------------
 
+# The tables generate() reports on, in the order of its report.
+_TABLES = ("ab_user", "activity_request", "request_variable", "review", "letter",
+           "letter_counter", "rating", "complaint", "queue_ticket", "guest_book_entry",
+           "audit_event")
+
+
 def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = None
              ) -> dict[str, int]:
     """Fill demo data; returns the number of rows created per table.
 
     ``today`` (local date) pins the calendar for repeatable output; by default the real date.
+    The builders draw from one ``rng`` one after another: their order is part of the output.
     """
-    cfg = current_app.config
     session = current_app.appbuilder.session
-    sm = current_app.appbuilder.sm
     rng = random.Random(seed)
-    counts = dict.fromkeys(
-        ("ab_user", "activity_request", "request_variable", "review", "letter", "letter_counter",
-         "rating", "complaint", "queue_ticket", "guest_book_entry", "audit_event"), 0)
+    counts = dict.fromkeys(_TABLES, 0)
+    office, site = _site(session, today)
+    password = current_app.config.get("DEMO_PASSWORD", "demo12345")
+    staff = _staff(rng, office, site, password, counts)
+    agencies = _agencies(rng, site)
+    applicants = _applicants(session, rng, site, agencies, max(3, n_requests // 10), seed,
+                             password, counts)
+    plan, issued = _plan(rng, n_requests, site.last_day)
+    numbers = _letter_numbers(session, site.office_id, issued)
+    made = _requests(session, site, plan, _Cast(staff, agencies, applicants), numbers, counts)
+    _complaints(session, rng, site, max(2, n_requests // 8), made, applicants,
+                staff.officer_ids, counts)
+    _front_desk(session, rng, site, made, agencies, staff.officer_ids, counts)
+    return counts
 
-    # Stored times are naive UTC (models._now); office hours are local.
+
+# --- Office, staff, agencies, applicants ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Site:
+    """The office being filled, read once: its rules, calendar and checklist; and the clock."""
+
+    office_id: int
+    office_code: str
+    region: str  # "Kota Lubuklinggau"
+    region_code: str  # the first digits of an NIK
+    slug: str  # the agencies' e-mail domain
+    districts: tuple[str, ...]
+    number_pattern: str
+    classification: str
+    sla_days: int
+    ack_days: int
+    answer_days: int
+    calendar: workdays.WorkCalendar
+    checklist: list[tuple[str, str, int]]  # (id, applies_to, position) of the active items
+    today: dt.date
+    now_local: dt.datetime
+    utc_offset: dt.timedelta
+
+    @property
+    def last_day(self) -> dt.date:
+        """Requests end before today: no events in the future."""
+        return self.today - dt.timedelta(days=1)
+
+    def utc(self, local: dt.datetime) -> dt.datetime:
+        """Stored times are naive UTC (models._now); office hours are local."""
+        return local - self.utc_offset
+
+
+def _site(session, today: dt.date | None) -> tuple[Office, _Site]:
+    """The default office (created if missing) with its settings, calendar and checklist."""
+    cfg = current_app.config
     tz = ZoneInfo(cfg.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Jakarta")
     now_local = dt.datetime.now(tz).replace(tzinfo=None)
     today = today or now_local.date()
-    utc_offset = tz.utcoffset(dt.datetime.combine(today, dt.time(12)))
-
-    def utc(local: dt.datetime) -> dt.datetime:
-        return local - utc_offset
-
     office = bootstrap.ensure_default_office()
     office_id, office_code = office.id, office.code
-    region = office.name.removeprefix("BPS ").strip()  # "Kota Lubuklinggau"
-    region_code = office_code[:4] if len(office_code) >= 4 and office_code.isdigit() else "1674"
-    slug = "".join(ch for ch in region.lower() if ch.isalnum())
-    districts = LUBUKLINGGAU_DISTRICTS if "Lubuklinggau" in region else ()
+    region = office.name.removeprefix("BPS ").strip()
     setting = session.scalars(
         select(OfficeSetting).where(OfficeSetting.office_id == office_id)
     ).one()
-    pattern, classification = setting.number_pattern, setting.classification_code
-    sla_days, ack_days, answer_days = (setting.sla_working_days, setting.complaint_ack_days,
-                                       setting.complaint_answer_days)
     # Due dates by the office's real calendar (holidays, cuti bersama), as the workflow will.
     calendar = workdays.office_calendar(session, office.id)
     checklist = [
@@ -563,9 +608,34 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
             .order_by(ChecklistItem.position, ChecklistItem.id)
         )
     ]
-    password = cfg.get("DEMO_PASSWORD", "demo12345")
+    return office, _Site(
+        office_id=office_id, office_code=office_code, region=region,
+        region_code=office_code[:4] if len(office_code) >= 4 and office_code.isdigit()
+        else "1674",
+        slug="".join(ch for ch in region.lower() if ch.isalnum()),
+        districts=LUBUKLINGGAU_DISTRICTS if "Lubuklinggau" in region else (),
+        number_pattern=setting.number_pattern, classification=setting.classification_code,
+        sla_days=setting.sla_working_days, ack_days=setting.complaint_ack_days,
+        answer_days=setting.complaint_answer_days, calendar=calendar, checklist=checklist,
+        today=today, now_local=now_local,
+        utc_offset=tz.utcoffset(dt.datetime.combine(today, dt.time(12))),
+    )
 
-    # --- Staff (create_user hashes and commits; three accounts, so that is fine) ---
+
+class _Staff(NamedTuple):
+    """The officers who review, the head who issues, and the name and NIP letters carry."""
+
+    officer_ids: list[int]
+    head_id: int
+    signer_name: str
+    signer_nip: str
+
+
+def _staff(rng: random.Random, office: Office, site: _Site, password: str, counts: dict
+           ) -> _Staff:
+    """Two officers and the head of the office (create_user hashes and commits; three
+    accounts, so that is fine)."""
+    sm = current_app.appbuilder.sm
     staff = {}
     for username, role, first, last in (
         ("petugas1", OFFICER, "Rina", "Oktaviani"),
@@ -575,64 +645,60 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
         phone = _phone(rng)  # drawn even when the account exists: the rest stays repeatable
         user = sm.find_user(username=username)
         if user is None:
-            email = f"{first}.{last}.{office_code}@bps.example".lower()
+            email = f"{first}.{last}.{site.office_code}@bps.example".lower()
             if sm.find_user(email=email):
-                email = f"{username}.{office_code}@bps.example"
+                email = f"{username}.{site.office_code}@bps.example"
             user = bootstrap.create_user(
-                role, username, email, password, first, last, office_code=office_code,
+                role, username, email, password, first, last, office_code=site.office_code,
                 phone=phone, position="Statistisi Ahli Muda" if role == OFFICER
                 else f"Kepala {office.name}",
             )
             counts["ab_user"] += 1
         staff[username] = (user.id, f"{user.first_name} {user.last_name}")
-    officer_ids = [staff["petugas1"][0], staff["petugas2"][0]]
     head_id, head_name = staff["kepala"]
     # The head on the office too (not only on the seeded letters), so that a letter issued
     # afterwards is signed with the same name and NIP.
     office.head_name = office.head_name or f"{head_name}, S.Si., M.M."
     office.head_nip = office.head_nip or "197510122000121001"
-    signer_name, signer_nip = office.head_name, office.head_nip
+    return _Staff([staff["petugas1"][0], staff["petugas2"][0]], head_id,
+                  office.head_name, office.head_nip)
 
-    # --- Agencies of this run: addresses and phones fixed per seed ---
-    agencies = []
-    for name, head, local, sector, units, s_titles, c_titles, variables in AGENCIES:
-        agencies.append(dict(
-            name=name.format(r=region), head=head.format(r=region), sector=sector, units=units,
-            survey=s_titles, compilation=c_titles, variables=variables,
-            address=f"{rng.choice(STREETS)} No. {rng.randint(1, 150)}, {region}",
-            phone=f"(0733) {rng.randint(300000, 459999)}", email=f"{local}@{slug}.example",
-        ))
 
-    # --- Applicants: profiles come from the seed, so existing ones are re-derived, not stored ---
-    n_applicants = max(3, n_requests // 10)
+def _agencies(rng: random.Random, site: _Site) -> list[dict]:
+    """The agencies of this run: addresses and phones fixed per seed."""
+    return [
+        dict(
+            name=name.format(r=site.region), head=head.format(r=site.region), sector=sector,
+            units=units, survey=s_titles, compilation=c_titles, variables=variables,
+            address=f"{rng.choice(STREETS)} No. {rng.randint(1, 150)}, {site.region}",
+            phone=f"(0733) {rng.randint(300000, 459999)}", email=f"{local}@{site.slug}.example",
+        )
+        for name, head, local, sector, units, s_titles, c_titles, variables in AGENCIES
+    ]
+
+
+def _applicants(session, rng: random.Random, site: _Site, agencies: list[dict], n: int,
+                seed: int, password: str, counts: dict) -> list[dict]:
+    """Applicants as dicts with the profile and, once written, the id. Profiles come from the
+    seed, so existing ones are re-derived, not stored; new ones are written 2 000 at a time."""
+    cfg = current_app.config
     prefix = f"pemohon{seed}_"
     existing = dict(session.execute(
         select(RekomUser.username, RekomUser.id).where(
             RekomUser.username.startswith(prefix, autoescape=True))
     ).all())
-    applicant_role = sm.find_role(APPLICANT)
+    applicant_role = current_app.appbuilder.sm.find_role(APPLICANT)
     # One hash for all demo applicants: hashing 10 000 passwords would take minutes.
     hashed = generate_password_hash(
         password, method=cfg.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
         salt_length=cfg.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
-    applicants = []  # dicts with the profile and, once written, the id
-    pending = []
-
-    def write_applicants():
-        session.add_all([u for _, u in pending])
-        session.flush()
-        for p, u in pending:
-            p["id"] = u.id
-        session.commit()
-        counts["ab_user"] += len(pending)
-        pending.clear()
-
-    for i in range(1, n_applicants + 1):
+    applicants, pending = [], []
+    for i in range(1, n + 1):
         first, last = _person(rng)
         profile = dict(
             username=f"{prefix}{i}", first=first, last=last,
             agency=rng.randrange(len(agencies)), position=rng.choice(APPLICANT_POSITIONS),
-            phone=_phone(rng), ktp=_ktp(rng, region_code),
+            phone=_phone(rng), ktp=_ktp(rng, site.region_code),
             email=f"{first}.{last}.{seed}.{i}@example.com".lower(),
         )
         applicants.append(profile)
@@ -646,30 +712,61 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
             agency=agencies[profile["agency"]]["name"], position=profile["position"],
         )))
         if len(pending) >= 2000:
-            write_applicants()
+            _write_applicants(session, pending, counts)
     if pending:
-        write_applicants()
+        _write_applicants(session, pending, counts)
+    return applicants
 
-    # --- Plan: every state at least once, each request with its own sub-seed ---
-    last_day = today - dt.timedelta(days=1)  # requests end before today: no events in the future
+
+def _write_applicants(session, pending: list[tuple[dict, RekomUser]], counts: dict) -> None:
+    """One chunk of new applicants, in a transaction of its own; their ids go to the profiles."""
+    with unit_of_work(session):
+        session.add_all([u for _, u in pending])
+        session.flush()
+        for p, u in pending:
+            p["id"] = u.id
+    counts["ab_user"] += len(pending)
+    pending.clear()
+
+
+# --- Requests: plan, letter numbers, batches -----------------------------------------------------
+
+def _plan(rng: random.Random, n_requests: int, last_day: dt.date
+          ) -> tuple[list[tuple], list[tuple]]:
+    """(creation time, sub-seed, state) of every request, every state at least once, in
+    creation order: ids follow creation time, as in real use. And (issue time, plan index) of
+    the letters to be issued, to number them in the order they were signed."""
     states = list(REQUEST_STATES)[:n_requests]
     states += rng.choices(list(_STATE_WEIGHTS), weights=list(_STATE_WEIGHTS.values()),
                           k=n_requests - len(states))
     rng.shuffle(states)
     plan = []
-    issued = []  # (issue time, plan index) to number letters in the order they were signed
     for state in states:
         sub = rng.getrandbits(64)
         ev = _timeline(random.Random(sub), state, last_day)
         plan.append((ev[0][3], sub, state))
-    plan.sort(key=lambda p: p[0])  # ids follow creation time, as in real use
+    plan.sort(key=lambda p: p[0])
+    issued = []
     for idx, (_, sub, state) in enumerate(plan):
         if state in ("issued", "sent", "closed"):
             ev = _timeline(random.Random(sub), state, last_day)
             issued.append((next(e[3] for e in ev if e[0] == "issue"), idx))
     issued.sort()
+    return plan, issued
 
-    # Sequences continue after the counter (and any letter beyond it, to be safe).
+
+@dataclass
+class _Numbers:
+    """The office's letter counters by year; (year, sequence) by plan index of each letter to
+    be issued; and by year the sequence the counter holds as committed so far."""
+
+    counters: dict[int, LetterCounter]
+    by_index: dict[int, tuple[int, int]]
+    committed: dict[int, int]
+
+
+def _letter_numbers(session, office_id: int, issued: list[tuple]) -> _Numbers:
+    """Sequences continue after the counter (and any letter beyond it, to be safe)."""
     counters = {c.year: c for c in session.scalars(
         select(LetterCounter).where(LetterCounter.office_id == office_id))}
     last_seq = {year: c.last_sequence for year, c in counters.items()}
@@ -679,237 +776,339 @@ def generate(n_requests: int = 60, seed: int = 1674, *, today: dt.date | None = 
         .group_by(Letter.year)
     ):
         last_seq[year] = max(last_seq.get(year, 0), top or 0)
-    numbering = {}
+    by_index = {}
     for when, idx in issued:
         year = when.year
         last_seq[year] = last_seq.get(year, 0) + 1
-        numbering[idx] = (year, last_seq[year])
-    committed_seq = {year: c.last_sequence for year, c in counters.items()}
+        by_index[idx] = (year, last_seq[year])
+    return _Numbers(counters, by_index,
+                    {year: c.last_sequence for year, c in counters.items()})
 
+
+class _Cast(NamedTuple):
+    """Who the requests are by and for."""
+
+    staff: _Staff
+    agencies: list[dict]
+    applicants: list[dict]
+
+
+class _Built(NamedTuple):
+    """A request before it is written, with what is written after it has an id."""
+
+    request: ActivityRequest
+    letter: Letter | None
+    variables: list[dict]
+    events: list[tuple]
+    applicant_id: int
+    officer_id: int
+    applicant_index: int
+
+
+def _fresh_code(used: set[str], prefix: str) -> str:
+    """A tracking code not in ``used`` (and in it from now on)."""
+    while True:
+        code = codes.tracking_code(prefix)
+        if code not in used:
+            used.add(code)
+            return code
+
+
+def _requests(session, site: _Site, plan: list[tuple], cast: _Cast, numbers: _Numbers,
+              counts: dict) -> list[tuple]:
+    """The requests, BATCH at a time; returns (request id, applicant index, channel, state)
+    of each, for the complaints and the guest book."""
     used_codes = set(session.scalars(select(ActivityRequest.tracking_code)))
+    made = []
+    for start in range(0, len(plan), BATCH):
+        batch_max = {}  # the highest sequence issued in the batch, by year
+        built = [
+            _planned_request(idx, plan[idx], site, cast, numbers, used_codes, batch_max, counts)
+            for idx in range(start, min(start + BATCH, len(plan)))
+        ]
+        made += _write_batch(session, site, built, cast.staff.head_id, numbers, batch_max,
+                             counts)
+    return made
 
-    def new_code(prefix_: str) -> str:
-        while True:
-            code = codes.tracking_code(prefix_)
-            if code not in used_codes:
-                used_codes.add(code)
-                return code
 
-    # --- Requests, in batches ---
-    made = []  # (request id, applicant index, channel, state) for complaints and the guest book
-    for start in range(0, n_requests, BATCH):
-        rows, audits_todo, letters_todo, batch_max = [], [], [], {}
-        for idx in range(start, min(start + BATCH, n_requests)):
-            _, sub, state = plan[idx]
-            r = random.Random(sub)
-            ev = _timeline(r, state, last_day)
-            at = {a: when for a, _, _, when, _ in ev}  # the latest time of each action
-            app_idx = r.randrange(n_applicants)
-            who = applicants[app_idx]
-            agency = agencies[who["agency"]]
-            req, variables = _request(r, state, ev, at, who, agency, region, districts, office_id)
-            req.tracking_code = new_code("RKS")
-            req.created_at = utc(ev[0][3])
-            req.updated_at = utc(ev[-1][3])
-            officer_id = r.choice(officer_ids)
-            if "submit" in at:
-                first_submit = next(e[3] for e in ev if e[0] == "submit")
-                req.submitted_at = req.complete_at = utc(first_submit)
-                req.due_date = calendar.due_date(first_submit.date(), sla_days)
-            if "start_review" in at:
-                req.officer_id = officer_id
-            if state == "revision_requested":
-                req.clock_paused_at = utc(at["request_revision"])
-            if "send" in at:
-                req.sent_at = utc(at["send"])
-            if state == "closed":
-                req.closed_at = utc(at["close"])
+def _planned_request(idx: int, planned: tuple, site: _Site, cast: _Cast, numbers: _Numbers,
+                     used_codes: set[str], batch_max: dict, counts: dict) -> _Built:
+    """One request replayed from its sub-seed: the form, its dates, reviews, letter, rating."""
+    _, sub, state = planned
+    r = random.Random(sub)
+    ev = _timeline(r, state, site.last_day)
+    at = {a: when for a, _, _, when, _ in ev}  # the latest time of each action
+    app_idx = r.randrange(len(cast.applicants))
+    who = cast.applicants[app_idx]
+    agency = cast.agencies[who["agency"]]
+    req, variables = _request(r, state, ev, at, who, agency, site.region, site.districts,
+                              site.office_id)
+    req.tracking_code = _fresh_code(used_codes, "RKS")
+    req.created_at = site.utc(ev[0][3])
+    req.updated_at = site.utc(ev[-1][3])
+    officer_id = r.choice(cast.staff.officer_ids)
+    if "submit" in at:
+        first_submit = next(e[3] for e in ev if e[0] == "submit")
+        req.submitted_at = req.complete_at = site.utc(first_submit)
+        req.due_date = site.calendar.due_date(first_submit.date(), site.sla_days)
+    if "start_review" in at:
+        req.officer_id = officer_id
+    if state == "revision_requested":
+        req.clock_paused_at = site.utc(at["request_revision"])
+    if "send" in at:
+        req.sent_at = site.utc(at["send"])
+    if state == "closed":
+        req.closed_at = site.utc(at["close"])
 
-            req.reviews = _reviews(r, ev, req.kind, checklist, officer_id, utc)
-            if "draft_letter" in at:
-                result = "fit" if r.random() < 0.95 else "not_fit"
-                # The body the officer's "draft letter" would start from: a drafted demo
-                # letter can be signed like a real one.
-                letter = Letter(
-                    office_id=office_id, result=result, body=letters.default_body(req, result),
-                    suggestions=" ".join(s.format(r=region) for s in r.sample(SUGGESTIONS, 2)),
-                    drafted_at=utc(at["draft_letter"]), drafted_by_id=officer_id,
-                    signer_name=signer_name, signer_nip=signer_nip,
-                    verification_code=codes.random_token(20),
-                )
-                if idx in numbering:
-                    year, seq = numbering[idx]
-                    letter.year, letter.sequence = year, seq
-                    letter.number = pattern.format(seq=seq, office_code=office_code,
-                                                   classification=classification, year=year)
-                    letter.letter_date = at["issue"].date()
-                    letter.issued_at = utc(at["issue"])
-                    letter.issued_by_id = head_id
-                    # No PDF in demo data; the hash stands for the bytes that would be frozen.
-                    letter.sha256 = hashlib.sha256(
-                        f"{letter.number}|{req.tracking_code}|{req.title}".encode()).hexdigest()
-                    batch_max[year] = max(batch_max.get(year, 0), seq)
-                if "send" in at:
-                    letter.sent_at = utc(at["send"])
-                # Attached after the variables are written (below): on PostgreSQL each row
-                # written to a recommended request rewrites its search document, and every
-                # rewrite leaves a dead row version behind.
-                letters_todo.append((req, letter))
-                counts["letter"] += 1
-            if "send" in at and r.random() < 0.7:
-                end = at.get("close", min(at["send"] + dt.timedelta(hours=r.randint(1, 20)),
-                                          dt.datetime.combine(last_day, dt.time(23, 59))))
-                rated = at["send"] + (end - at["send"]) * r.random()
-                scores = r.choices((1, 2, 3, 4), weights=(2, 8, 45, 45), k=9)
-                req.rating = Rating(
-                    office_id=office_id, rater_id=who["id"], created_at=utc(rated),
-                    comment=r.choice(RATING_COMMENTS) if r.random() < 0.4 else None,
-                    **{f"e{i}": v for i, v in enumerate(scores, start=1)},
-                )
-                counts["rating"] += 1
-            counts["review"] += len(req.reviews)
-            rows.append(req)
-            audits_todo.append((req, variables, ev, who["id"], officer_id, app_idx))
+    req.reviews = _reviews(r, ev, req.kind, site.checklist, officer_id, site.utc)
+    letter = None
+    if "draft_letter" in at:
+        number = numbers.by_index.get(idx)
+        letter = _letter(r, req, at, number, site, cast.staff, officer_id)
+        if number is not None:
+            year, seq = number
+            batch_max[year] = max(batch_max.get(year, 0), seq)
+        counts["letter"] += 1
+    rating = _rating(r, at, site, who["id"])
+    if rating is not None:
+        req.rating = rating
+        counts["rating"] += 1
+    counts["review"] += len(req.reviews)
+    return _Built(req, letter, variables, ev, who["id"], officer_id, app_idx)
 
-        session.add_all(rows)
+
+def _letter(r: random.Random, req: ActivityRequest, at: dict, number: tuple[int, int] | None,
+            site: _Site, staff: _Staff, officer_id: int) -> Letter:
+    """The letter of a request past "draft letter"; numbered, dated and hashed when issued."""
+    result = "fit" if r.random() < 0.95 else "not_fit"
+    # The body the officer's "draft letter" would start from: a drafted demo letter can be
+    # signed like a real one.
+    letter = Letter(
+        office_id=site.office_id, result=result, body=letters.default_body(req, result),
+        suggestions=" ".join(s.format(r=site.region) for s in r.sample(SUGGESTIONS, 2)),
+        drafted_at=site.utc(at["draft_letter"]), drafted_by_id=officer_id,
+        signer_name=staff.signer_name, signer_nip=staff.signer_nip,
+        verification_code=codes.random_token(20),
+    )
+    if number is not None:
+        year, seq = number
+        letter.year, letter.sequence = year, seq
+        letter.number = site.number_pattern.format(
+            seq=seq, office_code=site.office_code, classification=site.classification,
+            year=year)
+        letter.letter_date = at["issue"].date()
+        letter.issued_at = site.utc(at["issue"])
+        letter.issued_by_id = staff.head_id
+        # No PDF in demo data; the hash stands for the bytes that would be frozen.
+        letter.sha256 = hashlib.sha256(
+            f"{letter.number}|{req.tracking_code}|{req.title}".encode()).hexdigest()
+    if "send" in at:
+        letter.sent_at = site.utc(at["send"])
+    return letter
+
+
+def _rating(r: random.Random, at: dict, site: _Site, rater_id: int) -> Rating | None:
+    """Most sent requests are rated, between the sending and the closing (or within hours)."""
+    if "send" not in at or r.random() >= 0.7:
+        return None
+    end = at.get("close", min(at["send"] + dt.timedelta(hours=r.randint(1, 20)),
+                              dt.datetime.combine(site.last_day, dt.time(23, 59))))
+    rated = at["send"] + (end - at["send"]) * r.random()
+    scores = r.choices((1, 2, 3, 4), weights=(2, 8, 45, 45), k=9)
+    return Rating(
+        office_id=site.office_id, rater_id=rater_id, created_at=site.utc(rated),
+        comment=r.choice(RATING_COMMENTS) if r.random() < 0.4 else None,
+        **{f"e{i}": v for i, v in enumerate(scores, start=1)},
+    )
+
+
+def _write_batch(session, site: _Site, built: list[_Built], head_id: int, numbers: _Numbers,
+                 batch_max: dict, counts: dict) -> list[tuple]:
+    """A batch of requests with their variables, audit trail and letters, and the letter
+    counters, in one transaction; returns what _requests returns for the batch."""
+    made, var_rows, audit_rows = [], [], []
+    with unit_of_work(session):
+        session.add_all([b.request for b in built])
         session.flush()  # ids for the rows below
         # Variables and the audit trail are the bulk of the rows and need nothing back: plain
         # executemany inserts, several times faster than unit-of-work objects.
-        var_rows, audit_rows = [], []
-        for req, variables, ev, applicant_id, officer_id, app_idx in audits_todo:
-            made.append((req.id, app_idx, req.channel, req.state))
-            for v in variables:
+        for b in built:
+            req = b.request
+            made.append((req.id, b.applicant_index, req.channel, req.state))
+            for v in b.variables:
                 v["request_id"] = req.id
-            var_rows += variables
-            actors = {"applicant": applicant_id, "officer": officer_id, "head": head_id}
+            var_rows += b.variables
+            actors = {"applicant": b.applicant_id, "officer": b.officer_id, "head": head_id}
             audit_rows += [
-                dict(at=utc(when), actor_id=actors[actor], office_id=office_id,
+                dict(at=site.utc(when), actor_id=actors[actor], office_id=site.office_id,
                      object_type="activity_request", object_id=req.id, action=action,
                      from_state=frm, to_state=to, note=None)
-                for action, frm, to, when, actor in ev
+                for action, frm, to, when, actor in b.events
             ]
         # render_nulls: otherwise rows with and without NULLs go in separate statements.
         session.execute(insert(RequestVariable).execution_options(render_nulls=True), var_rows)
         session.execute(insert(AuditEvent).execution_options(render_nulls=True), audit_rows)
-        for req, letter in letters_todo:
-            req.letter = letter
-        # Keep the counter at least at every sequence committed so far, in the same commit.
-        for year, seq in batch_max.items():
-            if seq > committed_seq.get(year, 0):
-                counter = counters.get(year)
-                if counter is None:
-                    counter = counters[year] = LetterCounter(office_id=office_id, year=year)
-                    session.add(counter)
-                    counts["letter_counter"] += 1
-                counter.last_sequence = committed_seq[year] = seq
-        session.commit()
-        counts["activity_request"] += len(rows)
-        counts["request_variable"] += len(var_rows)
-        counts["audit_event"] += len(audit_rows)
-        del rows, audits_todo, letters_todo, var_rows, audit_rows
+        # The letters only now: on PostgreSQL each row written to a recommended request
+        # rewrites its search document, and every rewrite leaves a dead row version behind.
+        for b in built:
+            if b.letter is not None:
+                b.request.letter = b.letter
+        _advance_counters(session, site.office_id, numbers, batch_max, counts)
+    counts["activity_request"] += len(built)
+    counts["request_variable"] += len(var_rows)
+    counts["audit_event"] += len(audit_rows)
+    return made
 
-    # --- Complaints ---
-    complaint_codes = set(session.scalars(select(Complaint.tracking_code)))
-    complaints = []
+
+def _advance_counters(session, office_id: int, numbers: _Numbers, batch_max: dict,
+                      counts: dict) -> None:
+    """Keep the counter at least at every sequence committed so far, in the same commit."""
+    for year, seq in batch_max.items():
+        if seq > numbers.committed.get(year, 0):
+            counter = numbers.counters.get(year)
+            if counter is None:
+                counter = numbers.counters[year] = LetterCounter(office_id=office_id, year=year)
+                session.add(counter)
+                counts["letter_counter"] += 1
+            counter.last_sequence = numbers.committed[year] = seq
+
+
+# --- Complaints ----------------------------------------------------------------------------------
+
+def _complaints(session, rng: random.Random, site: _Site, n: int, made: list[tuple],
+                applicants: list[dict], officer_ids: list[int], counts: dict) -> None:
+    """Complaints in every state, most about a submitted request, in one transaction."""
+    used_codes = set(session.scalars(select(Complaint.tracking_code)))
     submitted = [m for m in made if m[3] != "draft"]  # nobody complains about a draft
-    for _ in range(max(2, n_requests // 8)):
-        code = codes.tracking_code("ADU")
-        while code in complaint_codes:
-            code = codes.tracking_code("ADU")
-        complaint_codes.add(code)
-        state = rng.choices(("received", "in_progress", "answered", "closed"),
-                            weights=(2, 2, 3, 5))[0]
-        open_ = state in ("received", "in_progress")
-        days_ago = rng.randint(0, 12) if open_ else rng.randint(5, 200)
-        created = _weekday(_office_hours(rng, last_day - dt.timedelta(days=days_ago)))
-        subject, text = rng.choice(COMPLAINTS)
-        c = Complaint(
-            tracking_code=code, office_id=office_id, channel=rng.choice(list(COMPLAINT_CHANNELS)),
-            subject=subject, text=text, state=state,
-        )
-        if submitted and rng.random() < 0.6:
-            req_id, app_idx, _, _ = rng.choice(submitted)
-            who = applicants[app_idx]
-            c.request_id, c.reporter_id = req_id, who["id"]
-            c.reporter_name = f"{who['first']} {who['last']}"
-            c.reporter_email, c.reporter_phone = who["email"], who["phone"]
-        elif c.channel != "box" or rng.random() < 0.3:  # the box is mostly anonymous
-            first, last = _person(rng)
-            c.reporter_name = f"{first} {last}"
-            c.reporter_email = f"{first}.{last}{rng.randint(1, 99)}@example.com".lower()
-            c.reporter_phone = _phone(rng)
-        # Times follow from the creation; a complaint that would end after yesterday moves
-        # back by whole weeks, keeping its weekdays.
-        ack = _weekday(created + dt.timedelta(hours=rng.randint(2, 40)))
-        answered = _weekday(ack + dt.timedelta(days=rng.randint(0, 9), hours=rng.randint(1, 6)))
-        closed = _weekday(answered + dt.timedelta(days=rng.randint(1, 7)))
-        end = {"received": created, "in_progress": ack, "answered": answered,
-               "closed": closed}[state]
-        back = dt.timedelta(weeks=max(0, -(-(end.date() - last_day).days // 7)))
-        c.created_at = utc(created - back)
-        c.ack_due_date = calendar.add_working_days((created - back).date(), ack_days)
-        c.due_date = calendar.add_working_days((created - back).date(), answer_days)
-        if state != "received":
-            c.acknowledged_at, c.assignee_id = utc(ack - back), rng.choice(officer_ids)
-        if state in ("answered", "closed"):
-            c.answered_at, c.answer = utc(answered - back), rng.choice(ANSWERS)
-        if state == "closed":
-            c.closed_at = utc(closed - back)
-        complaints.append(c)
-    session.add_all(complaints)
-    session.commit()
+    complaints = []
+    for _ in range(n):
+        code = _fresh_code(used_codes, "ADU")
+        complaints.append(_complaint(rng, site, code, submitted, applicants, officer_ids))
+    with unit_of_work(session):
+        session.add_all(complaints)
     counts["complaint"] = len(complaints)
 
-    # --- Front desk: tickets for the last five working days; today only up to now ---
-    days, d = [], today
+
+def _complaint(rng: random.Random, site: _Site, code: str, submitted: list[tuple],
+               applicants: list[dict], officer_ids: list[int]) -> Complaint:
+    """One complaint: open ones are recent, and none ends after yesterday."""
+    state = rng.choices(("received", "in_progress", "answered", "closed"),
+                        weights=(2, 2, 3, 5))[0]
+    open_ = state in ("received", "in_progress")
+    days_ago = rng.randint(0, 12) if open_ else rng.randint(5, 200)
+    created = _weekday(_office_hours(rng, site.last_day - dt.timedelta(days=days_ago)))
+    subject, text = rng.choice(COMPLAINTS)
+    c = Complaint(
+        tracking_code=code, office_id=site.office_id,
+        channel=rng.choice(list(COMPLAINT_CHANNELS)), subject=subject, text=text, state=state,
+    )
+    _reporter(rng, c, submitted, applicants)
+    # Times follow from the creation; a complaint that would end after yesterday moves
+    # back by whole weeks, keeping its weekdays.
+    ack = _weekday(created + dt.timedelta(hours=rng.randint(2, 40)))
+    answered = _weekday(ack + dt.timedelta(days=rng.randint(0, 9), hours=rng.randint(1, 6)))
+    closed = _weekday(answered + dt.timedelta(days=rng.randint(1, 7)))
+    end = {"received": created, "in_progress": ack, "answered": answered,
+           "closed": closed}[state]
+    back = dt.timedelta(weeks=max(0, -(-(end.date() - site.last_day).days // 7)))
+    c.created_at = site.utc(created - back)
+    c.ack_due_date = site.calendar.add_working_days((created - back).date(), site.ack_days)
+    c.due_date = site.calendar.add_working_days((created - back).date(), site.answer_days)
+    if state != "received":
+        c.acknowledged_at, c.assignee_id = site.utc(ack - back), rng.choice(officer_ids)
+    if state in ("answered", "closed"):
+        c.answered_at, c.answer = site.utc(answered - back), rng.choice(ANSWERS)
+    if state == "closed":
+        c.closed_at = site.utc(closed - back)
+    return c
+
+
+def _reporter(rng: random.Random, c: Complaint, submitted: list[tuple],
+              applicants: list[dict]) -> None:
+    """Mostly the applicant of a request; else someone, or nobody at the (mostly anonymous)
+    complaint box."""
+    if submitted and rng.random() < 0.6:
+        req_id, app_idx, _, _ = rng.choice(submitted)
+        who = applicants[app_idx]
+        c.request_id, c.reporter_id = req_id, who["id"]
+        c.reporter_name = f"{who['first']} {who['last']}"
+        c.reporter_email, c.reporter_phone = who["email"], who["phone"]
+    elif c.channel != "box" or rng.random() < 0.3:
+        first, last = _person(rng)
+        c.reporter_name = f"{first} {last}"
+        c.reporter_email = f"{first}.{last}{rng.randint(1, 99)}@example.com".lower()
+        c.reporter_phone = _phone(rng)
+
+
+# --- Front desk: queue tickets and the guest book ------------------------------------------------
+
+def _front_desk(session, rng: random.Random, site: _Site, made: list[tuple],
+                agencies: list[dict], officer_ids: list[int], counts: dict) -> None:
+    """Tickets for the last five working days, today only up to now, and the guest book of
+    those served; a day that already has tickets is left alone. One transaction."""
+    days, d = [], site.today
     while len(days) < 5:
         if d.weekday() < 5:
             days.append(d)
         d -= dt.timedelta(days=1)
     taken = set(session.scalars(
         select(QueueTicket.service_date).where(
-            QueueTicket.office_id == office_id, QueueTicket.service_date.in_(days)).distinct()))
+            QueueTicket.office_id == site.office_id, QueueTicket.service_date.in_(days)
+        ).distinct()))
     walk_ins = [m[0] for m in made if m[2] == "walk_in" and m[3] != "draft"]
     tickets, guests = [], []
     for day in sorted(days):
-        if day in taken:
-            continue
-        t = dt.datetime.combine(day, dt.time(8, rng.randint(0, 20)))
-        for number in range(1, rng.randint(5, 14) + 1):
-            t += dt.timedelta(minutes=rng.randint(4, 35))
-            called = t + dt.timedelta(minutes=rng.randint(2, 25))
-            finished = called + dt.timedelta(minutes=rng.randint(8, 40))
-            if day == today and t > now_local:
-                break  # not arrived yet
-            ticket = QueueTicket(office_id=office_id, service_date=day, number=number,
-                                 created_at=utc(t))
-            if day == today and called > now_local:
-                ticket.state = "waiting"
-            else:
-                ticket.called_at, ticket.served_by_id = utc(called), rng.choice(officer_ids)
-                if day == today and finished > now_local:
-                    ticket.state = "serving"
-                elif rng.random() < 0.1:
-                    ticket.state = "no_show"
-                else:
-                    ticket.state, ticket.finished_at = "done", utc(finished)
-            tickets.append(ticket)
-            if ticket.state in ("done", "serving") and rng.random() < 0.75:
-                first, last = _person(rng)
-                agency = rng.choice(agencies)
-                guests.append(GuestBookEntry(
-                    office_id=office_id, ticket=ticket, visited_at=utc(t),
-                    name=f"{first} {last}", id_doc_type="ktp",
-                    id_doc_number=_ktp(rng, region_code), agency=agency["name"],
-                    phone=_phone(rng), purpose=rng.choice(VISIT_PURPOSES),
-                    email=f"{first}.{last}{rng.randint(1, 99)}@example.com".lower(),
-                    request_id=rng.choice(walk_ins) if walk_ins and rng.random() < 0.3 else None,
-                ))
-    session.add_all(tickets + guests)
-    session.commit()
+        if day not in taken:
+            _desk_day(rng, site, day, agencies, officer_ids, walk_ins, tickets, guests)
+    with unit_of_work(session):
+        session.add_all(tickets + guests)
     counts["queue_ticket"], counts["guest_book_entry"] = len(tickets), len(guests)
-    return counts
 
+
+def _desk_day(rng: random.Random, site: _Site, day: dt.date, agencies: list[dict],
+              officer_ids: list[int], walk_ins: list[int], tickets: list[QueueTicket],
+              guests: list[GuestBookEntry]) -> None:
+    """One day's tickets in order, and the guest book entries of most visitors served."""
+    t = dt.datetime.combine(day, dt.time(8, rng.randint(0, 20)))
+    for number in range(1, rng.randint(5, 14) + 1):
+        t += dt.timedelta(minutes=rng.randint(4, 35))
+        called = t + dt.timedelta(minutes=rng.randint(2, 25))
+        finished = called + dt.timedelta(minutes=rng.randint(8, 40))
+        if day == site.today and t > site.now_local:
+            break  # not arrived yet
+        ticket = QueueTicket(office_id=site.office_id, service_date=day, number=number,
+                             created_at=site.utc(t))
+        if day == site.today and called > site.now_local:
+            ticket.state = "waiting"
+        else:
+            ticket.called_at, ticket.served_by_id = site.utc(called), rng.choice(officer_ids)
+            if day == site.today and finished > site.now_local:
+                ticket.state = "serving"
+            elif rng.random() < 0.1:
+                ticket.state = "no_show"
+            else:
+                ticket.state, ticket.finished_at = "done", site.utc(finished)
+        tickets.append(ticket)
+        if ticket.state in ("done", "serving") and rng.random() < 0.75:
+            guests.append(_guest(rng, site, ticket, t, agencies, walk_ins))
+
+
+def _guest(rng: random.Random, site: _Site, ticket: QueueTicket, t: dt.datetime,
+           agencies: list[dict], walk_ins: list[int]) -> GuestBookEntry:
+    """The visitor of ``ticket``, now and then about a walk-in request."""
+    first, last = _person(rng)
+    agency = rng.choice(agencies)
+    return GuestBookEntry(
+        office_id=site.office_id, ticket=ticket, visited_at=site.utc(t),
+        name=f"{first} {last}", id_doc_type="ktp",
+        id_doc_number=_ktp(rng, site.region_code), agency=agency["name"],
+        phone=_phone(rng), purpose=rng.choice(VISIT_PURPOSES),
+        email=f"{first}.{last}{rng.randint(1, 99)}@example.com".lower(),
+        request_id=rng.choice(walk_ins) if walk_ins and rng.random() < 0.3 else None,
+    )
+
+
+# --- The request form ----------------------------------------------------------------------------
 
 def _request(r, state, ev, at, who, agency, region, districts, office_id
              ) -> tuple[ActivityRequest, list[dict]]:
