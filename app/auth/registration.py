@@ -108,6 +108,7 @@ class RegisterFormWidget(FormWidget):
 
 
 class RekomRegisterView(RegisterUserDBView):
+    # FAB's methods overridden here, and the form's fields, are pinned in fab_internals.
     form = RegisterForm
     edit_widget = RegisterFormWidget
     redirect_url = "/"

@@ -1,6 +1,6 @@
 """Security: the manager subclass, the user screens, and office row scoping.
 
-Roles and their permission matrix are defined in code (roles.py) and written to FAB's role
+Roles and their permission matrix are defined in code (auth/roles.py) and written to FAB's role
 tables by ``sync_roles`` (run by ``flask seed-roles`` and on first run), so an admin can read
 them in FAB's role screens while the code stays the single source of truth — the way
 Superset's security manager does it.
@@ -54,6 +54,8 @@ from app.auth.roles import (
     role_permissions,
     roles_text,
 )
+from app.core.transactions import unit_of_work
+from app.web import fab_internals as fab
 from app.web.screen_writes import SafeWritesMixin
 from app.offices.workdays import utcnow
 
@@ -73,7 +75,7 @@ LOCK_GENERATION_TTL = 30 * 24 * 3600
 # ``sessions_valid_after`` (set by logout and by a password change) counts as logged out.
 SESSION_LOGIN_AT = "_rekomstat_login_at"
 
-# The role names and the permission matrix live in roles.py: the domain imports them there.
+# The role names and the permission matrix live in auth/roles.py: the domain imports them there.
 
 
 def _stamp_login(_app, user=None, **_extra) -> None:
@@ -291,8 +293,8 @@ class RekomstatSecurityManager(SecurityManager):
         """
         if has_request_context():
             fast = g.get("_rekom_fast_access")
-            if (fast is not None and fast[0] is g.get("_login_user")
-                    and not g.get("_api_key_user")):
+            if (fast is not None and fast[0] is g.get(fab.LOGIN_USER)
+                    and not g.get(fab.API_KEY_USER)):
                 return (permission_name, view_name) in fast[1]
         return super().has_access(permission_name, view_name)
 
@@ -307,7 +309,7 @@ class RekomstatSecurityManager(SecurityManager):
             return super()._has_view_access(user, permission_name, view_name)
         roles = self.get_user_roles(user)
         if any(role.name in self.builtin_roles
-               and self._has_access_builtin_roles(role, permission_name, view_name)
+               and fab.builtin_role_grants(self, role, permission_name, view_name)
                for role in roles):
             return True
         role_ids = tuple(sorted(role.id for role in roles if role.name not in self.builtin_roles))
@@ -316,8 +318,8 @@ class RekomstatSecurityManager(SecurityManager):
         cache = g.setdefault("_rekom_permissions", {})
         if role_ids not in cache:
             cache[role_ids] = self._role_permission_pairs(role_ids)
-        login_user = g.get("_login_user")
-        if (login_user is not None and not g.get("_api_key_user")
+        login_user = g.get(fab.LOGIN_USER)
+        if (login_user is not None and not g.get(fab.API_KEY_USER)
                 and getattr(user, "_get_current_object", lambda: user)() is login_user
                 and not any(role.name in self.builtin_roles for role in roles)):
             # FAB has just validated this user (has_access): the fast path may answer now.
@@ -371,7 +373,7 @@ class RekomstatSecurityManager(SecurityManager):
         """
         item = self._lockout_item()
         ids = self._lock_ids(username) if item is not None else None
-        if ids is not None and not self.limiter.limiter.test(item, *ids):
+        if ids is not None and not fab.rate_limits(self).test(item, *ids):
             log.warning("login refused: account %r locked after repeated failures from %s",
                         (username or "").strip().lower()[:256], ids[-1])
             if not request.path.startswith("/api/"):  # the API answers 401 and no page
@@ -381,15 +383,15 @@ class RekomstatSecurityManager(SecurityManager):
         user = super().auth_user_db(username, password)
         if ids is not None:
             if user is None:
-                self.limiter.limiter.hit(item, *ids)
+                fab.rate_limits(self).hit(item, *ids)
             else:
-                self.limiter.limiter.clear(item, *ids)
+                fab.rate_limits(self).clear(item, *ids)
         return user
 
     def _lockout_item(self):
         """The AUTH_LOCKOUT limit (e.g. "5 per 15 minutes"), or None when limits are off."""
         rate = current_app.config.get("AUTH_LOCKOUT")
-        if not rate or not getattr(self.limiter, "enabled", False):
+        if not rate or not fab.limits_enabled(self):
             return None
         return parse_limit(rate)
 
@@ -399,7 +401,7 @@ class RekomstatSecurityManager(SecurityManager):
         account = _lock_account(name)
         if not account:
             return None
-        generation = self.limiter.limiter.storage.get(LOCK_GENERATION + account)
+        generation = fab.rate_limits(self).storage.get(LOCK_GENERATION + account)
         address = (request.remote_addr if has_request_context() else None) or "-"
         return (LOCK_SCOPE, account, str(generation), address)
 
@@ -409,7 +411,7 @@ class RekomstatSecurityManager(SecurityManager):
         item = self._lockout_item()
         if item is None:
             return
-        storage = self.limiter.limiter.storage
+        storage = fab.rate_limits(self).storage
         ttl = max(LOCK_GENERATION_TTL, 2 * item.get_expiry())
         for name in {user.username, user.email}:
             account = _lock_account(name)
@@ -450,10 +452,10 @@ class RekomstatSecurityManager(SecurityManager):
 
     def on_user_logout(self, user) -> None:
         # FAB's AuthView.logout, after flask-login's logout_user: copies of the cookie too.
-        super().on_user_logout(user)
-        self.end_sessions(user)
-        session.pop(SESSION_LOGIN_AT, None)
-        self.session.commit()
+        with unit_of_work(self.session):
+            super().on_user_logout(user)
+            self.end_sessions(user)
+            session.pop(SESSION_LOGIN_AT, None)
 
     def reset_password(self, userid, password):
         """FAB's password change (its screens and the portal's reset link) also ends the
@@ -479,23 +481,23 @@ class RekomstatSecurityManager(SecurityManager):
         Permissions a role holds beyond the matrix are taken away, so a role edited by hand
         in the UI is put back on the next sync (the matrix is the truth; tests hold it).
         """
-        # Roles first: FAB hands every permission it registers to the admin role.
-        for role_name in ROLES:
-            self.add_role(role_name)
-        self.appbuilder.add_permissions(update_perms=True)
-        for role_name in ROLES:
-            role = self.find_role(role_name)
-            if role_name == ADMIN:
-                # Make sure the admin role holds everything registered, old databases included.
-                wanted = set(self.session.query(self.permissionview_model).all())
-            else:
-                wanted = self._wanted_permission_views(role_name)
-            current = set(role.permissions)
-            for pv in wanted - current:
-                role.permissions.append(pv)
-            for pv in current - wanted:
-                role.permissions.remove(pv)
-        self.session.commit()
+        with unit_of_work(self.session):
+            # Roles first: FAB hands every permission it registers to the admin role.
+            for role_name in ROLES:
+                self.add_role(role_name)
+            self.appbuilder.add_permissions(update_perms=True)
+            for role_name in ROLES:
+                role = self.find_role(role_name)
+                if role_name == ADMIN:
+                    # Make sure the admin role holds everything registered, old databases included.
+                    wanted = set(self.session.query(self.permissionview_model).all())
+                else:
+                    wanted = self._wanted_permission_views(role_name)
+                current = set(role.permissions)
+                for pv in wanted - current:
+                    role.permissions.append(pv)
+                for pv in current - wanted:
+                    role.permissions.remove(pv)
         log.info("roles synced: %s", ", ".join(ROLES))
 
     def _wanted_permission_views(self, role_name: str) -> set:
@@ -506,8 +508,8 @@ class RekomstatSecurityManager(SecurityManager):
             for item in category.childs:
                 baseview = getattr(item, "baseview", None)
                 if baseview is not None and baseview.class_permission_name in granted_views:
-                    pairs.add(("menu_access", item.name))
-                    pairs.add(("menu_access", category.name))
+                    pairs.add((fab.MENU_ACCESS, item.name))
+                    pairs.add((fab.MENU_ACCESS, category.name))
         wanted = set()
         for perm, view in pairs:
             pv = self.find_permission_view_menu(perm, view)
@@ -537,7 +539,7 @@ def apply_rate_limits(app) -> None:
                       methods=["POST"])(app.blueprints["queue"])
 
 
-API_LOGIN_ENDPOINT = "SecurityApi.login"
+API_LOGIN_ENDPOINT = fab.API_LOGIN_ENDPOINT
 
 
 def _login_limit_breached(_limit):

@@ -1,6 +1,6 @@
 """The REST APIs' common base: strict integers, refusals in the user's language, JSON bodies.
 
-Shared by the request API (api.py) and the feedback API (feedback_api.py), so neither imports
+Shared by the request API (requests/api.py) and the feedback API (feedback/api.py), so neither imports
 the other (the future web layer's API plumbing).
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
 from app.core import db_refusals
+from app.web import fab_internals as fab
 from app.web import labels
 from app.requests.commands import TEXT_LIMIT
 
@@ -59,16 +60,17 @@ class CheckedApi(ModelRestApi):
     """Strict integers (FAB's schemas would take 2.7 as 2), translated refusals, and a body
     that must be a JSON object (FAB's PUT fails on a list with a 500)."""
 
-    # The screens' labels (labels.py) for the columns, and titles of our own: FAB would make
+    # The screens' labels (web/labels.py) for the columns, and titles of our own: FAB would make
     # English ones from the names ("Finished At", "Officer Id", "List Review").
     label_table: dict = {}
 
+    # FAB's _gen_labels_columns and _init_model_schemas, overridden by name (fab_internals).
     def _gen_labels_columns(self, list_columns) -> None:
         for col in list_columns:
             if not self.label_columns.get(col):
                 label = labels.for_column(self.label_table, col)
                 self.label_columns[col] = label if label is not None else (
-                    self._prettify_column(col))
+                    fab.pretty_column(self, col))
 
     def _init_model_schemas(self):
         super()._init_model_schemas()
@@ -81,7 +83,7 @@ class CheckedApi(ModelRestApi):
         return super().response_400(message=_localised(message))
 
     def response_422(self, message=None):
-        if isinstance(message, str) and message.startswith("Database exception occurred"):
+        if isinstance(message, str) and message.startswith(fab.DB_ERROR_MESSAGE):
             # FAB's post/put answer the driver's text (tables, every value sent): the field
             # and a sentence instead, like the screens (db_refusals).
             self.datamodel.session.rollback()

@@ -32,12 +32,13 @@ import urllib.parse
 import prison
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, jsonify, render_template, request
-from flask_appbuilder.api import BaseApi, rison
+from flask_appbuilder.api import BaseApi
 from flask_appbuilder.baseviews import BaseModelView
 from flask_appbuilder.views import MultipleView
 from flask_babel import gettext as _
 
 from app.core.errors import DomainError
+from app.web import fab_internals as fab
 from app.web.input_guard import FIELD_SHOWN
 
 MAX_PAGE_SIZE = 100  # FAB's list offers 25, 50, 75 and 100 rows a page
@@ -45,12 +46,10 @@ MAX_PAGE = 2**31 - 1  # times MAX_PAGE_SIZE still fits any database's OFFSET
 MAX_64 = 2**63 - 1  # SQLite's integers; nothing in a query needs more
 
 # urltools.py's patterns, searched as FAB searches them (anywhere in the argument's name).
-PAGE, PSIZE, ORDER = re.compile("page_(.*)"), re.compile("psize_(.*)"), re.compile("_oc_(.*)")
-FILTER = re.compile(r"_flt_(\d)_(.*)")
+PAGE, PSIZE, ORDER = (re.compile(prefix + "(.*)")
+                      for prefix in (fab.PAGE_ARG, fab.PAGE_SIZE_ARG, fab.ORDER_ARG))
+FILTER = re.compile(fab.FILTER_ARG)
 WHOLE = re.compile(r"[+-]?[0-9]{1,20}")
-
-# The code of the wrapper FAB's @rison puts around a method (each use is a closure of it).
-_RISON_CODE = rison()(lambda self: None).__code__
 
 
 class Refusal(DomainError):
@@ -172,7 +171,7 @@ def _shown(name: str) -> str:
 def _rendered_views(view) -> dict:
     """The views this request may render a list of, by the name their arguments carry."""
     inner = view.get_init_inner_views() or []
-    return {type(v).__name__: v for v in (view, *inner)}
+    return {fab.arg_view_name(v): v for v in (view, *inner)}
 
 
 def _clamp_page_sizes() -> None:
@@ -205,14 +204,15 @@ def _check_screen_args(view) -> None:
             raise Refusal(_("Rows per page: a whole number from 1 to %(max)d.",
                             max=MAX_PAGE_SIZE), _shown(name))
         order = ORDER.findall(name)
-        if order and args.get("_od_" + order[0]) in ("asc", "desc") and order[0] in views \
+        if order and args.get(fab.ORDER_DIRECTION_ARG + order[0]) in fab.ORDER_DIRECTIONS \
+                and order[0] in views \
                 and args.get(name) not in (getattr(views[order[0]], "order_columns", None) or ()):
             raise Refusal(_("This list cannot be sorted by that column."), _shown(name))
     _clamp_page_sizes()
     if not isinstance(view, BaseModelView):
         return
     # Filters apply to the request's own view only (urltools.get_filter_args on its _filters).
-    filters = view._filters._all_filters
+    filters = fab.filters_by_column(fab.search_filters(view))
     for name in args:
         found = FILTER.findall(name)
         if not found or found[0][1] not in filters:
@@ -243,7 +243,7 @@ def _check_screen(view, method: str) -> None:
         # FAB's refusal, and learns nothing about which rows exist.
         if view.appbuilder.sm.has_access(view.get_action_permission_name(name),
                                          view.class_permission_name) and view.datamodel.get(
-                view._deserialize_pk_if_composite(pk), view._base_filters) is None:
+                fab.pk_from_url(view, pk), fab.base_filters(view)) is None:
             abort(404)
     if method == "action_post" and request.method == "POST" \
             and request.form.get("action") not in actions:
@@ -257,7 +257,7 @@ def _check_screen(view, method: str) -> None:
 def _reads_rison(func) -> bool:
     func = getattr(func, "__func__", func)
     while func is not None:
-        if getattr(func, "__code__", None) is _RISON_CODE:
+        if fab.is_rison_wrapper(func):
             return True
         func = getattr(func, "__wrapped__", None)
     return False
@@ -269,10 +269,11 @@ def _parse_q(value: str):
     try:
         return prison.loads(value)
     except prison.decoder.ParserException:
-        if not current_app.config.get("FAB_API_ALLOW_JSON_QS", True):
+        if not current_app.config.get(fab.JSON_QS_SETTING, True):
             return NotImplemented
         try:
-            return json.loads(urllib.parse.parse_qs(f"q={value}").get("q")[0])
+            return json.loads(urllib.parse.parse_qs(f"{fab.RISON_ARG}={value}")
+                              .get(fab.RISON_ARG)[0])
         except Exception:  # noqa: BLE001 - FAB answers its own 400 for whatever fails here
             return NotImplemented
     except Exception:  # noqa: BLE001 - prison's own errors: ValueError on "1e+5", and others
@@ -299,7 +300,7 @@ def _check_numbers(data) -> None:
 
 
 def _check_rison(view) -> None:
-    value = request.args.get("q")
+    value = request.args.get(fab.RISON_ARG)
     if not value:
         return
     data = _parse_q(value)

@@ -34,6 +34,8 @@ from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from app.web import fab_internals as fab
+
 # Stands for the row's primary key in the buttons rendered once per page; replaced per row.
 PK_PLACEHOLDER = "__rekom_pk__"
 
@@ -47,12 +49,13 @@ def translated(label):
     string translates itself again each time it is rendered); anything else as it is."""
     if not isinstance(label, LazyString):
         return label
-    if label._func is not flask_babel.gettext or label._kwargs or len(label._args) != 1:
+    func, args, kwargs = fab.lazy_parts(label)
+    if func is not flask_babel.gettext or kwargs or len(args) != 1:
         return str(label)  # with variables, or another domain function: not memoised
     locale = get_locale()
     if locale is None:
         return str(label)
-    key = (locale, label._args[0])
+    key = (locale, args[0])
     text = _TRANSLATED.get(key)
     if text is None:
         text = str(label)
@@ -99,7 +102,7 @@ def navbar_entries(menu) -> list:
     sm = current_app.appbuilder.sm
     entries = []
     for item1 in menu.get_list():
-        if not sm.has_access("menu_access", item1.name):
+        if not sm.has_access(fab.MENU_ACCESS, item1.name):
             continue
         if not item1.childs:
             entries.append((item1, item1.get_url(), None))
@@ -111,14 +114,15 @@ def navbar_entries(menu) -> list:
             if item2.name == "-":
                 if i != last:
                     childs.append((None, None))
-            elif sm.has_access("menu_access", item2.name):
+            elif sm.has_access(fab.MENU_ACCESS, item2.name):
                 childs.append((item2, item2.get_url()))
         entries.append((item1, None, childs))
     return entries
 
 
 class LeanListWidget(ListWidget):
-    """FAB's ListWidget; the rows come formatted from here, the buttons once per page."""
+    """FAB's ListWidget; the rows come formatted from here, the buttons once per page (from the
+    arguments FAB's list hands its widget: fab_internals.LIST_WIDGET_ARGS)."""
 
     template = "rekomstat/list_widget.html"
 
@@ -157,6 +161,8 @@ class LeanSearchWidget(SearchWidget):
     labels and filter names (per view and locale) and the HTML of plain text inputs (per view,
     locale and value: the list's search form is never bound to the request, so the value is
     the column's default). Selects are rendered per request: their options depend on the user.
+    It reads what FAB's view hands it (fab_internals.SEARCH_WIDGET_ARGS) and computes what
+    ``SearchWidget.__call__`` would (SEARCH_WIDGET_OUTPUT), which it skips.
     """
 
     _static: dict = {}

@@ -44,6 +44,8 @@ from sqlalchemy.exc import DBAPIError, NoInspectionAvailable, OperationalError
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 from werkzeug.local import LocalProxy
 
+from app.web import fab_internals as fab
+
 HEADER = "X-Request-ID"
 NONE = "-"
 ACCESS_LOGGER = "rekomstat.access"
@@ -99,7 +101,7 @@ def current_request_id() -> str:
 def _user_id() -> str:
     """The user's id without ever querying the database (logging must not): the user
     Flask-Login or FAB's JWT check has already loaded, else the id in the session cookie."""
-    for user in (g.get("_login_user"), g.get("user")):
+    for user in (g.get(fab.LOGIN_USER), g.get("user")):
         # FAB's g.user is often the current_user proxy: touching it would load the user.
         if user is not None and type(user) is not LocalProxy:
             user_id = _loaded_id(user)
@@ -228,7 +230,7 @@ def configure_logging(app: Flask) -> None:
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     # FAB narrates every start-up at INFO; keep its warnings and errors only.
-    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+    logging.getLogger(fab.LOGGER).setLevel(logging.WARNING)
     # The development server's own access line carries the query string and unmasked tokens:
     # ours replaces it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -399,7 +401,7 @@ class _NoNextIsNoAttack(logging.Filter):
     that really points elsewhere, drop it for none."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.getMessage().startswith("Invalid redirect detected")
+        return not (record.getMessage().startswith(fab.INVALID_REDIRECT)
                     and has_request_context() and not request.args.get("next"))
 
 
@@ -444,9 +446,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, handle_internal_error)
     app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
-    fab_api = logging.getLogger("flask_appbuilder.api")
+    fab_api = logging.getLogger(fab.API_LOGGER)
     if not any(isinstance(f, _RememberApiException) for f in fab_api.filters):
         fab_api.addFilter(_RememberApiException())
-    fab_redirects = logging.getLogger("flask_appbuilder.utils.base")
+    fab_redirects = logging.getLogger(fab.REDIRECT_LOGGER)
     if not any(isinstance(f, _NoNextIsNoAttack) for f in fab_redirects.filters):
         fab_redirects.addFilter(_NoNextIsNoAttack())

@@ -12,18 +12,13 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.exceptions import DatabaseException
-from flask_appbuilder.urltools import (
-    get_filter_args,
-    get_order_args,
-    get_page_args,
-    get_page_size_args,
-)
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.validators import NumberRange
 
 from app.core import db_refusals
 from app.core.errors import DomainError
+from app.web import fab_internals as fab
 from app.web.input_guard import MAX_DB_INT
 
 NOT_SAVED = _l("Not saved: please check the fields marked below.")
@@ -31,12 +26,13 @@ TOO_BIG = _l("Enter a number from %(min)s to %(max)s.")
 
 
 class SafeWritesMixin:
+    # FAB's _add, _edit, _init_forms and action_post, overridden by name (fab_internals.OVERRIDES).
     def _add(self):
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
+        fab.get_filter_args(fab.search_filters(self), disallow_if_not_in_search=False)
+        exclude_cols = fab.search_filters(self).get_relation_cols()
         form = self.add_form.refresh()
         if request.method == "POST":
-            self._fill_form_exclude_cols(exclude_cols, form)
+            fab.fill_excluded_columns(self, exclude_cols, form)
             if form.validate():
                 self.process_form(form, True)
                 if self._written(form, lambda: self.write_add(form)):
@@ -46,19 +42,19 @@ class SafeWritesMixin:
                 flash(str(NOT_SAVED), "danger")
         else:
             self.update_redirect()
-        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+        return fab.add_widget(self, form=form, exclude_cols=exclude_cols)
 
     def _edit(self, pk):
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
-        item = self.datamodel.get(pk, self._base_filters)
+        fab.get_filter_args(fab.search_filters(self), disallow_if_not_in_search=False)
+        exclude_cols = fab.search_filters(self).get_relation_cols()
+        item = self.datamodel.get(pk, fab.base_filters(self))
         if not item:
             abort(404)
         pk = self.datamodel.get_pk_value(item)
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
-            self._fill_form_exclude_cols(exclude_cols, form)
-            form._id = pk  # FAB's unique validators skip this row
+            fab.fill_excluded_columns(self, exclude_cols, form)
+            fab.skip_unique_check_of(form, pk)  # FAB's unique validators skip this row
             if form.validate():
                 self.process_form(form, False)
                 if self._written(form, lambda: self.write_edit(form, item)):
@@ -70,10 +66,10 @@ class SafeWritesMixin:
             form = self.edit_form.refresh(obj=item)
             self.prefill_form(form, pk)
             self.update_redirect()
-        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
-        return self._get_related_views_widgets(
-            item, filters={}, orders=get_order_args(), pages=get_page_args(),
-            page_sizes=get_page_size_args(), widgets=widgets)
+        widgets = fab.edit_widget(self, form=form, exclude_cols=exclude_cols)
+        return fab.related_views_widgets(
+            self, item, filters={}, orders=fab.get_order_args(), pages=fab.get_page_args(),
+            page_sizes=fab.get_page_size_args(), widgets=widgets)
 
     # FAB's steps, with no flush until the row is complete: a query in pre_add/pre_update (or
     # a relationship's backref) would otherwise flush the half-filled row (e.g. an empty choice
@@ -96,7 +92,7 @@ class SafeWritesMixin:
 
     def action_items(self, pks) -> list:
         """The rows an action_post names (a view may scope them)."""
-        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk)) for pk in pks]
+        items = [self.datamodel.get(fab.pk_from_url(self, pk)) for pk in pks]
         return [item for item in items if item is not None]
 
     @expose("/action_post", methods=["POST"])
