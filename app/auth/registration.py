@@ -45,6 +45,7 @@ from app.auth.accounts import reset_token, user_for_token
 from app.models import ID_DOC_TYPES, RekomRegisterUser, RekomUser
 from app.offices.directory import default_office
 from app.core.public_urls import public_url, public_url_for
+from app.core.transactions import unit_of_work
 
 PROFILE = ("id_doc_type", "id_doc_number", "phone", "agency", "position")
 
@@ -138,39 +139,41 @@ class RekomRegisterView(RegisterUserDBView):
         sm = self.appbuilder.sm
         session = sm.session
         username, email = form.username.data, form.email.data
-        user, waiting = _holders_of_email(session, email)
-        if user is None and waiting is None and _username_taken(session, username):
-            _balance_hash(form.password.data)
-            rows = _registration_mail(
-                session, "registration_username_taken", email,
-                " ".join(filter(None, (form.first_name.data, form.last_name.data))) or username,
-                _l("Your registration: choose another user name"),
-                url=public_url_for(".this_form_get"), url_label=_l("Register again"),
-                username=username)
-        elif user is not None:
-            _balance_hash(form.password.data)
-            rows = _registration_mail(
-                session, "registration_address_taken", user.email, notify._name(user),
-                _l("Someone tried to register with your e-mail address"),
-                url=public_url(self.appbuilder.get_url_for_login),
-                url_label=_l("Log in"), username=user.username,
-                forgot_url=public_url_for("account.forgot"))
-        elif waiting is not None:
-            _balance_hash(form.password.data)
-            rows = notify.account_activation(
-                session, waiting, public_url_for(".activation",
-                                                 activation_hash=waiting.registration_hash))
-        else:
-            reg = sm.add_register_user(username, form.first_name.data, form.last_name.data,
-                                       email, form.password.data)
-            if not reg:
-                flash(str(self.error_message), "danger")
-                return
-            for name in PROFILE:
-                setattr(reg, name, (form[name].data or "").strip() or None)
-            rows = notify.account_activation(
-                session, reg, public_url_for(".activation", activation_hash=reg.registration_hash))
-        session.commit()
+        with unit_of_work(session):
+            user, waiting = _holders_of_email(session, email)
+            if user is None and waiting is None and _username_taken(session, username):
+                _balance_hash(form.password.data)
+                rows = _registration_mail(
+                    session, "registration_username_taken", email,
+                    " ".join(filter(None, (form.first_name.data, form.last_name.data)))
+                    or username,
+                    _l("Your registration: choose another user name"),
+                    url=public_url_for(".this_form_get"), url_label=_l("Register again"),
+                    username=username)
+            elif user is not None:
+                _balance_hash(form.password.data)
+                rows = _registration_mail(
+                    session, "registration_address_taken", user.email, notify._name(user),
+                    _l("Someone tried to register with your e-mail address"),
+                    url=public_url(self.appbuilder.get_url_for_login),
+                    url_label=_l("Log in"), username=user.username,
+                    forgot_url=public_url_for("account.forgot"))
+            elif waiting is not None:
+                _balance_hash(form.password.data)
+                rows = notify.account_activation(
+                    session, waiting, public_url_for(".activation",
+                                                     activation_hash=waiting.registration_hash))
+            else:
+                reg = sm.add_register_user(username, form.first_name.data, form.last_name.data,
+                                           email, form.password.data)
+                if not reg:
+                    flash(str(self.error_message), "danger")
+                    return
+                for name in PROFILE:
+                    setattr(reg, name, (form[name].data or "").strip() or None)
+                rows = notify.account_activation(
+                    session, reg,
+                    public_url_for(".activation", activation_hash=reg.registration_hash))
         notify.try_send_now([r.id for r in rows])
         if notify.mail_configured():
             flash(str(self.message), "info")
@@ -190,9 +193,9 @@ class RekomRegisterView(RegisterUserDBView):
         if email:
             user = sm.find_user(email=email)
             if user is not None:
-                for name, value in profile.items():
-                    setattr(user, name, value)
-                sm.session.commit()
+                with unit_of_work(sm.session):
+                    for name, value in profile.items():
+                        setattr(user, name, value)
         return response
 
 
@@ -262,8 +265,8 @@ def forgot():
             func.lower(RekomUser.email) == form.email.data.strip().lower())).first()
         if user is not None and user.active:
             url = public_url_for(".reset", token=reset_token(user))
-            rows = notify.password_reset(sm.session, user, url)
-            sm.session.commit()
+            with unit_of_work(sm.session):
+                rows = notify.password_reset(sm.session, user, url)
             notify.try_send_now([r.id for r in rows])
         # The same answer whether or not the address has an account: nothing to probe.
         if notify.mail_configured():
