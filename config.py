@@ -90,7 +90,8 @@ class Config:
     FAB_SECURITY_MANAGER_CLASS = "app.auth.security.RekomstatSecurityManager"
     # Alembic owns the schema; FAB must not create tables behind its back.
     FAB_CREATE_DB = False
-    # Permission sync costs start-up time: it runs in `flask seed-roles` (and run.py), not per start.
+    # Permission sync costs start-up time: it runs in `flask seed-roles` (and run.py), not per
+    # start.
     FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
     FAB_API_SWAGGER_UI = True
     FAB_ADD_SECURITY_API = False

@@ -13,9 +13,9 @@ from app.web.deferred_migrate import DeferredGroup, DeferredMigrate
 
 def create_app(config: object | dict | None = None) -> Flask:
     """Build the app. ``config`` is a class/object of settings or a dict of overrides."""
-    # The build leaves ~80 000 new objects that nearly all live as long as the app: the cyclic
-    # GC's passes over them while it runs (≈0.08 s of a start) free almost nothing. Paused
-    # here, it collects the few cycles after; only when collections happen changes.
+    # The build leaves tens of thousands of new objects that nearly all live as long as the
+    # app: the cyclic GC's passes over them while it runs free almost nothing. Paused here,
+    # it collects the few cycles after; only when collections happen changes.
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -2,7 +2,8 @@
 
 Declarative SQLAlchemy 2 models on FAB's ``Model`` base (so they share the metadata of FAB's
 security tables and Alembic sees one schema). No behaviour here beyond small derived
-properties: the rules live in requests/workflow.py, letters/document.py, offices/workdays.py, reports/figures.py.
+properties: the rules live in requests/workflow.py, letters/document.py, offices/workdays.py,
+reports/figures.py.
 
 Enumerated columns are plain strings with CHECK constraints rather than database ENUM types:
 they migrate the same way on SQLite and PostgreSQL, and adding a value is one constraint change.
@@ -236,7 +237,8 @@ class OfficeSetting(Model):
         ForeignKey("office.id", ondelete="CASCADE"), unique=True
     )
     classification_code: Mapped[str] = mapped_column(String(30), default="VS.300")
-    # Placeholders: {seq} {office_code} {classification} {year} (domain.md: B-123/16740/VS.300/2024)
+    # Placeholders: {seq} {office_code} {classification} {year}
+    # (domain.md: B-123/16740/VS.300/2024)
     number_pattern: Mapped[str] = mapped_column(
         String(200), default="B-{seq}/{office_code}0/{classification}/{year}"
     )
@@ -315,7 +317,9 @@ class ActivityRequest(Model):
     tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="RESTRICT"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="RESTRICT"))
-    officer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    officer_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
     channel: Mapped[str] = mapped_column(String(10), default="online")
     state: Mapped[str] = mapped_column(String(20), default="draft")
     recommendation_code: Mapped[Optional[str]] = mapped_column(String(50), unique=True)
@@ -597,7 +601,9 @@ class Review(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("activity_request.id", ondelete="CASCADE"))
     round: Mapped[int] = mapped_column(Integer, default=1)
-    officer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    officer_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
     # {checklist_item_id: {"ok": bool, "note": str}}
     checklist: Mapped[dict] = mapped_column(JSON, default=dict)
     notes: Mapped[Optional[str]] = mapped_column(Text)
@@ -713,14 +719,18 @@ class Complaint(Model):
     reporter_name: Mapped[Optional[str]] = mapped_column(String(200))
     reporter_email: Mapped[Optional[str]] = mapped_column(String(200))
     reporter_phone: Mapped[Optional[str]] = mapped_column(String(50))
-    reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    reporter_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
     request_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("activity_request.id", ondelete="SET NULL")
     )
     subject: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default="received")
-    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    assignee_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
     answer: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     ack_due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
@@ -806,13 +816,17 @@ class QueueTicket(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    served_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    served_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
 
     office: Mapped[Office] = relationship()
     served_by: Mapped[Optional[RekomUser]] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("office_id", "service_date", "number", name="uq_ticket_office_day_number"),
+        UniqueConstraint(
+            "office_id", "service_date", "number", name="uq_ticket_office_day_number"
+        ),
         CheckConstraint(_in("state", QUEUE_STATES), name="ck_ticket_state"),
         CheckConstraint("number > 0", name="ck_ticket_number"),
     )

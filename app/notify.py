@@ -25,13 +25,13 @@ from flask_mail import Connection, Message, email_dispatched
 from markupsafe import escape
 from sqlalchemy import bindparam, insert, select, update
 
-from app.requests import form_pdf
-from app.letters import document as letters
+from app.auth.roles import OFFICER
 from app.core import public_urls
+from app.letters import document as letters
 from app.models import ActivityRequest, Letter, OutboundEmail, RekomUser
 from app.offices.directory import default_office, office_info
-from app.auth.roles import OFFICER
 from app.offices.workdays import utcnow
+from app.requests import form_pdf
 
 log = logging.getLogger(__name__)
 

@@ -22,26 +22,35 @@ from app.requests.views import (
     ReviewView,
 )
 
+# Menu categories: (name, label, icon). FAB's name is the permission's menu name: keep it.
+SERVICES = ("Layanan", _l("Services"), "fa-briefcase")
+LETTERS = ("Surat", _l("Letters"), "fa-envelope")
+FEEDBACK = ("Pengaduan", _l("Complaints & ratings"), "fa-comments")
+FRONT_OFFICE = ("FrontOffice", _l("Front office"), "fa-users")
+SETTINGS = ("Pengaturan", _l("Settings"), "fa-cog")
+
 MENUS = (
-    # (view, name, label, icon, category, category label, category icon)
-    (ActivityRequestView, "Requests", _l("Requests"), "fa-file-text-o", "Layanan", _l("Services"), "fa-briefcase"),
-    (OverdueRequestView, "OverdueRequests", _l("Overdue requests"), "fa-exclamation-triangle", "Layanan", _l("Services"), "fa-briefcase"),
-    (ReviewView, "Reviews", _l("Reviews"), "fa-check-square-o", "Layanan", _l("Services"), "fa-briefcase"),
-    (RequestVariableView, "Variables", _l("Variables"), "fa-list", "Layanan", _l("Services"), "fa-briefcase"),
-    (AttachmentView, "Attachments", _l("Attachments"), "fa-paperclip", "Layanan", _l("Services"), "fa-briefcase"),
-    (LetterView, "Letters", _l("Recommendation letters"), "fa-envelope-o", "Surat", _l("Letters"), "fa-envelope"),
-    (ComplaintView, "Complaints", _l("Complaints"), "fa-bullhorn", "Pengaduan", _l("Complaints & ratings"), "fa-comments"),
-    (OverdueComplaintView, "OverdueComplaints", _l("Overdue complaints"), "fa-exclamation-triangle", "Pengaduan", _l("Complaints & ratings"), "fa-comments"),
-    (RatingView, "Ratings", _l("Ratings"), "fa-star", "Pengaduan", _l("Complaints & ratings"), "fa-comments"),
-    (QueueTicketView, "Queue", _l("Queue"), "fa-ticket", "FrontOffice", _l("Front office"), "fa-users"),
-    (GuestBookEntryView, "GuestBook", _l("Guest book"), "fa-book", "FrontOffice", _l("Front office"), "fa-users"),
-    (OfficeView, "Offices", _l("Offices"), "fa-building", "Pengaturan", _l("Settings"), "fa-cog"),
-    (OfficeSettingView, "OfficeSettings", _l("Office settings"), "fa-sliders", "Pengaturan", _l("Settings"), "fa-cog"),
-    (ChecklistItemView, "Checklist", _l("Review checklist"), "fa-check", "Pengaturan", _l("Settings"), "fa-cog"),
-    (NonWorkingDayView, "DaysOff", _l("Days off"), "fa-calendar", "Pengaturan", _l("Settings"), "fa-cog"),
-    (LetterCounterView, "LetterCounters", _l("Letter counters"), "fa-sort-numeric-asc", "Pengaturan", _l("Settings"), "fa-cog"),
-    (AuditEventView, "Audit", _l("Audit trail"), "fa-history", "Pengaturan", _l("Settings"), "fa-cog"),
-    (OutboundEmailView, "Outbox", _l("Outbox"), "fa-paper-plane", "Pengaturan", _l("Settings"), "fa-cog"),
+    # (view, name, label, icon, category)
+    (ActivityRequestView, "Requests", _l("Requests"), "fa-file-text-o", SERVICES),
+    (OverdueRequestView, "OverdueRequests", _l("Overdue requests"), "fa-exclamation-triangle",
+     SERVICES),
+    (ReviewView, "Reviews", _l("Reviews"), "fa-check-square-o", SERVICES),
+    (RequestVariableView, "Variables", _l("Variables"), "fa-list", SERVICES),
+    (AttachmentView, "Attachments", _l("Attachments"), "fa-paperclip", SERVICES),
+    (LetterView, "Letters", _l("Recommendation letters"), "fa-envelope-o", LETTERS),
+    (ComplaintView, "Complaints", _l("Complaints"), "fa-bullhorn", FEEDBACK),
+    (OverdueComplaintView, "OverdueComplaints", _l("Overdue complaints"),
+     "fa-exclamation-triangle", FEEDBACK),
+    (RatingView, "Ratings", _l("Ratings"), "fa-star", FEEDBACK),
+    (QueueTicketView, "Queue", _l("Queue"), "fa-ticket", FRONT_OFFICE),
+    (GuestBookEntryView, "GuestBook", _l("Guest book"), "fa-book", FRONT_OFFICE),
+    (OfficeView, "Offices", _l("Offices"), "fa-building", SETTINGS),
+    (OfficeSettingView, "OfficeSettings", _l("Office settings"), "fa-sliders", SETTINGS),
+    (ChecklistItemView, "Checklist", _l("Review checklist"), "fa-check", SETTINGS),
+    (NonWorkingDayView, "DaysOff", _l("Days off"), "fa-calendar", SETTINGS),
+    (LetterCounterView, "LetterCounters", _l("Letter counters"), "fa-sort-numeric-asc", SETTINGS),
+    (AuditEventView, "Audit", _l("Audit trail"), "fa-history", SETTINGS),
+    (OutboundEmailView, "Outbox", _l("Outbox"), "fa-paper-plane", SETTINGS),
 )
 
 
@@ -50,7 +59,7 @@ def register_views(appbuilder) -> None:
 
     register_dashboard(appbuilder)
     fab_views_in_the_users_language(appbuilder)
-    for view, name, label, icon, category, category_label, category_icon in MENUS:
+    for view, name, label, icon, (category, category_label, category_icon) in MENUS:
         appbuilder.add_view(
             view,
             name,

@@ -7,14 +7,15 @@ import re
 
 from harness import PAGE_SIZE, TARGETS, SqlCounter, check, interleaved, log_in, ms_stats
 
-
 BARE_TEMPLATE = """<!doctype html><html><head><title>Requests</title></head><body>
 <p>{{ first }}-{{ last }} / {{ total }}</p>
 <table><tr><th>Tracking code</th><th>Title</th><th>Agency</th><th>Year</th><th>Channel</th>
 <th>State</th><th>Due date</th><th>30-day promise</th></tr>
-{% for r in rows %}<tr><td>{{ r.tracking_code }}</td><td>{{ r.title }}</td><td>{{ r.agency_name }}</td>
+{% for r in rows %}<tr><td>{{ r.tracking_code }}</td><td>{{ r.title }}</td>
+<td>{{ r.agency_name }}</td>
 <td>{{ r.year }}</td><td>{{ channels.get(r.channel, r.channel) }}</td>
-<td>{{ states.get(r.state, r.state) }}</td><td>{{ r.due_date or "" }}</td><td>{{ sla(r) }}</td></tr>
+<td>{{ states.get(r.state, r.state) }}</td><td>{{ r.due_date or "" }}</td>
+<td>{{ sla(r) }}</td></tr>
 {% endfor %}</table>
 {% if page > 1 %}<a href="?page={{ page - 1 }}">prev</a>{% endif %}
 {% if last < total %}<a href="?page={{ page + 1 }}">next</a>{% endif %}
@@ -45,7 +46,8 @@ def install_bare_list(app) -> None:
         rows = session.execute(
             sa.select(R.id, R.office_id, R.tracking_code, R.title, R.agency_name, R.year,
                       R.channel, R.state, R.due_date, R.sent_at, R.clock_paused_at)
-            .where(*where).order_by(R.created_at.desc(), R.id.desc())  # FAB breaks ties by the key too
+            # FAB breaks ties by the key too
+            .where(*where).order_by(R.created_at.desc(), R.id.desc())
             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
         first = (page - 1) * PAGE_SIZE + 1
         return render_template_string(

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from harness import ROOT, SEED, TARGETS, Browser, Dataset, Server, app_env, check
 
-
 STARTUP_PROBE = """
 import json, sys, time
 t0 = time.perf_counter()
@@ -62,7 +61,8 @@ def bench_startup(ds: Dataset, effort: dict, scratch: Path) -> dict:
         applicant.log_in(f"pemohon{SEED}_1")
         for i in range(effort["rss_requests"]):
             for who, path in ((officer, "/activityrequestview/list/"),
-                              (officer, f"/activityrequestview/list/?page_ActivityRequestView={i}"),
+                              (officer,
+                               f"/activityrequestview/list/?page_ActivityRequestView={i}"),
                               (officer, "/admin/"), (applicant, "/catalogue/?q=survei"),
                               (applicant, "/portal/requests/new"), (applicant, "/portal/")):
                 who.call(path)

@@ -19,10 +19,22 @@ import urllib.parse
 from pathlib import Path
 
 from harness import (
-    BENCH, EFFORT, ROOT, SEED, TARGETS, Browser, Dataset, Server, SqlCounter, app_env, check,
-    interleaved, log_in, ms_stats, pct,
+    BENCH,
+    EFFORT,
+    ROOT,
+    SEED,
+    TARGETS,
+    Browser,
+    Dataset,
+    Server,
+    SqlCounter,
+    app_env,
+    check,
+    interleaved,
+    log_in,
+    ms_stats,
+    pct,
 )
-
 
 # --- under load: gunicorn, the real form and the bare app --------------------------------------
 

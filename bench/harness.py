@@ -210,7 +210,8 @@ def code_version() -> str:
 
 
 def cache_dir() -> Path:
-    path = Path(os.environ.get("BENCH_CACHE_DIR") or Path(tempfile.gettempdir()) / "rekomstat-bench")
+    default = Path(tempfile.gettempdir()) / "rekomstat-bench"
+    path = Path(os.environ.get("BENCH_CACHE_DIR") or default)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -336,7 +337,8 @@ class Dataset:
                         {"p": f"{PG_PREFIX}%_run_%"}):
                     pid = int(name.rsplit("_", 1)[1])
                     if pid != os.getpid() and not _alive(pid):
-                        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{_own(name)}" WITH (FORCE)'))
+                        conn.execute(sa.text(
+                            f'DROP DATABASE IF EXISTS "{_own(name)}" WITH (FORCE)'))
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.work_db}" WITH (FORCE)'))
                 for attempt in range(20):  # autovacuum may be visiting the template
                     try:
@@ -483,7 +485,8 @@ class Browser:
         try:
             with self.opener.open(urllib.request.Request(self.base + path, data=body),
                                   timeout=60) as answer:
-                return answer.status, answer.read().decode("utf-8", "replace"), dict(answer.headers)
+                body = answer.read().decode("utf-8", "replace")
+                return answer.status, body, dict(answer.headers)
         except urllib.error.HTTPError as err:
             return err.code, err.read().decode("utf-8", "replace"), dict(err.headers)
 

@@ -89,12 +89,13 @@ def _setup(tmp: Path):
 def _request(session, office_id, users, *, variables: int, text_len: int, issued: bool,
              small: bool = False):
     """A request with every field at its limit (or a small one), and its variables."""
+    from sqlalchemy import select
+
     from app.core import codes
     from app.letters import document as letters
-    from app.models import (ActivityRequest, ChecklistItem, Letter, RequestVariable, Review)
+    from app.models import ActivityRequest, ChecklistItem, Letter, RequestVariable, Review
     from app.requests.commands import TEXT_LIMIT
     from app.requests.form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
-    from sqlalchemy import select
 
     now = dt.datetime(2026, 11, 2, 3, 0)
     values = {}
@@ -208,9 +209,9 @@ def _old_template_render(app, req_id, *, variables_len: int | None):
                                 check=True, capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
         return {"skipped": f"git show {OLD_COMMIT}: {exc}"}
-    from app.requests import form_pdf
     from app.letters import document as letters
     from app.models import ActivityRequest
+    from app.requests import form_pdf
     from app.requests.form import VARIABLE_FIELDS
 
     with app.test_request_context("/"):

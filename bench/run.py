@@ -1,4 +1,5 @@
-"""Benchmarks of Rekomstat on SQLite and PostgreSQL: each figure against a baseline of the same run.
+"""Benchmarks of Rekomstat on SQLite and PostgreSQL: each figure against a baseline of the same
+run.
 
     python bench/run.py [--engine sqlite|postgresql|both] [--sizes 1000,10000,100000]
                         [--only list,search,issue,submit,startup,dashboard]
@@ -14,8 +15,8 @@ not failed). See bench/README.md for what each figure means and the latest figur
 Data: ``flask init`` + ``flask seed-demo --requests N`` (app/ops/demo.py) into a database kept
 between runs — SQLite ``<tmp>/rekomstat-bench/sqlite-N.db``, PostgreSQL ``rekomstat_bench_N``
 — regenerated when the generator, models or migrations change (or with ``--fresh``). Every run
-works on a copy of it (``rekomstat_bench_N_run_<pid>``, dropped afterwards): issuing letters and the
-load test write to it. No other database is ever created, changed or dropped.
+works on a copy of it (``rekomstat_bench_N_run_<pid>``, dropped afterwards): issuing letters and
+the load test write to it. No other database is ever created, changed or dropped.
 
 This file is the entry point and the run: the options, the worker process (this script again,
 with ``--worker``) that runs list, search, issue, dashboard and the in-process submission, and
@@ -40,11 +41,25 @@ from bench_list import bench_list, install_bare_list
 from bench_search import bench_search
 from bench_startup import bench_startup
 from bench_submit import bench_submit, install_submit_parts, submit_in_process
-from harness import (
-    BENCHMARKS, EFFORT, IN_PROCESS, PG_DEFAULT, ROOT, TARGETS, Dataset, SqlCounter, app_env,
-    calibrate, check, growth, log, machine, summary_rows, table,
-)
 
+from harness import (
+    BENCHMARKS,
+    EFFORT,
+    IN_PROCESS,
+    PG_DEFAULT,
+    ROOT,
+    TARGETS,
+    Dataset,
+    SqlCounter,
+    app_env,
+    calibrate,
+    check,
+    growth,
+    log,
+    machine,
+    summary_rows,
+    table,
+)
 
 # --- the in-process benchmarks (a worker process per engine and size) --------------------------
 
@@ -160,8 +175,9 @@ def main(argv=None) -> int:
                     wanted = [b for b in (*IN_PROCESS, "submit") if b in only]
                     if wanted:
                         sr.update(run_worker(ds, wanted, args.smoke, scratch))
-                    # Before the load test: its thousands of rows for one applicant would make
-                    # that applicant's portal page, and so the worker's memory, unlike any real one.
+                    # Before the load test: its thousands of rows for one applicant would
+                    # make that applicant's portal page, and so the worker's memory, unlike
+                    # any real one.
                     if "startup" in only and i == 0:
                         log(f"{engine} {size}: startup…")
                         try:

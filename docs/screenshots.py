@@ -107,11 +107,11 @@ def build_app(folder: Path, *, port: int, requests: int = N_REQUESTS, seed: int 
 def _fill(app, *, requests: int, seed: int, today: dt.date | None) -> Cast:
     import sqlalchemy as sa
 
-    from app.ops import bootstrap, demo
-    from app.frontoffice import queue as frontoffice
     from app import notify
-    from app.requests import workflow
+    from app.frontoffice import queue as frontoffice
     from app.models import ActivityRequest, Office, OfficeSetting, RekomUser
+    from app.ops import bootstrap, demo
+    from app.requests import workflow
 
     bootstrap.bootstrap()
     demo.generate(n_requests=requests, seed=seed, today=today)

@@ -21,9 +21,9 @@ os.environ.setdefault("REKOMSTAT_INSTANCE", _TMP)
 
 from app import create_app  # noqa: E402
 from app.core import codes  # noqa: E402
-from app.letters import document as letters
-from app.ops.bootstrap import bootstrap, create_user, ensure_office  # noqa: E402
+from app.letters import document as letters  # noqa: E402
 from app.models import ActivityRequest, ChecklistItem, Letter, RekomUser, Review  # noqa: E402
+from app.ops.bootstrap import bootstrap, create_user, ensure_office  # noqa: E402
 
 PASSWORD = "rahasia-uji-123"
 OFFICE_X, OFFICE_Y = "1674", "1671"
@@ -76,10 +76,10 @@ class World:
 @pytest.fixture(autouse=True)
 def _fresh_catalogue_facets():
     """The catalogue's facets, the offices and their calendars are cached per process
-    (app/catalogue/search.py, app/core/process_cache.py); each test starts without what an earlier one left
-    there."""
-    from app.core import process_cache
+    (app/catalogue/search.py, app/core/process_cache.py); each test starts without what an earlier
+    one left there."""
     from app.catalogue import search
+    from app.core import process_cache
 
     search.clear_facets_cache()
     process_cache.forget_all()
@@ -171,7 +171,9 @@ def make_rows(session, m, office_id, applicant_id, actor_id, tag) -> dict[str, i
             request_id=req.id, office_id=office_id, **{f"e{i}": 4 for i in range(1, 10)}
         ),
         "QueueTicketView": ticket,
-        "GuestBookEntryView": m.GuestBookEntry(office_id=office_id, name="Budi", ticket_id=ticket.id),
+        "GuestBookEntryView": m.GuestBookEntry(
+            office_id=office_id, name="Budi", ticket_id=ticket.id
+        ),
         "OfficeView": session.get(m.Office, office_id),
         "OfficeSettingView": session.scalars(
             sa.select(m.OfficeSetting).where(m.OfficeSetting.office_id == office_id)
@@ -184,7 +186,9 @@ def make_rows(session, m, office_id, applicant_id, actor_id, tag) -> dict[str, i
             name="Cuti bersama Natal",
             kind="cuti_bersama",
         ),
-        "LetterCounterView": m.LetterCounter(office_id=office_id, year=counter_year, last_sequence=0),
+        "LetterCounterView": m.LetterCounter(
+            office_id=office_id, year=counter_year, last_sequence=0
+        ),
         "AuditEventView": m.AuditEvent(
             office_id=office_id, actor_id=actor_id, object_type="activity_request",
             object_id=req.id, action="submit", from_state="draft", to_state="submitted",

@@ -26,6 +26,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.core import codes
+
 from conftest import OFFICE_X, OFFICE_Y, seed
 
 USERS = (None, "applicant_a", "applicant_b", "officer_x", "officer_y", "head_x", "admin")
@@ -180,9 +181,9 @@ SECURITY_PREFIXES = ("/users/", "/roles/", "/groups/", "/permissions/", "/viewme
 # of recommended activities: the letter's title, agency, number and the complaint's code and
 # subject are public there by design (personal data never is).
 PUBLIC_FACE = {"GET /verify/<code>", "GET /complaints/<code>", "GET /catalogue/",
-               "GET /catalogue/similar", "GET /api/v1/catalogue/", "GET /api/v1/catalogue/<int:pk>",
-               "GET /api/v1/catalogue/search", "GET /api/v1/catalogue/download.csv",
-               "GET /api/v1/catalogue/download.json"}
+               "GET /catalogue/similar", "GET /api/v1/catalogue/",
+               "GET /api/v1/catalogue/<int:pk>", "GET /api/v1/catalogue/search",
+               "GET /api/v1/catalogue/download.csv", "GET /api/v1/catalogue/download.json"}
 # Pages for everyone (the public and applicants), where every active office may be named
 # (the open catalogue names the office that recommended each activity):
 # the office's name is not a secret there, so it is checked on staff screens only.

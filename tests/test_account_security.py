@@ -7,10 +7,11 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from test_bad_input import registration
 
 from app import models as m
+
 from conftest import PASSWORD, app_config, login, mail_link, outbox_to
-from test_bad_input import registration
 
 EMAIL_DOMAIN = "bappeda.lubuklinggaukota.go.id"
 
@@ -136,7 +137,8 @@ def test_an_address_waiting_for_activation_gets_its_link_again(app, world):
     assert _registrations(app, email=data["email"]) == 1
     mails = outbox_to(app, data["email"])
     assert len(mails) == 2
-    assert mail_link(mails[0], "/register/activation/") == mail_link(mails[1], "/register/activation/")
+    assert (mail_link(mails[0], "/register/activation/")
+            == mail_link(mails[1], "/register/activation/"))
 
 
 def test_other_checks_still_answer_on_the_form(app, world):

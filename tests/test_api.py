@@ -73,7 +73,8 @@ def test_bad_input_changes_nothing(api, world):
     assert r.status_code == 400
     r = api("POST", "applicant_a", f"/api/v1/requests/{req_id}/approve", json={})
     assert r.status_code == 404
-    assert api("GET", "applicant_a", f"/api/v1/requests/{req_id}").json["result"]["state"] == "draft"
+    assert api("GET", "applicant_a",
+               f"/api/v1/requests/{req_id}").json["result"]["state"] == "draft"
 
 
 def test_walk_in_request_recorded_by_an_officer(api, world):
@@ -106,7 +107,8 @@ def test_the_whole_path_through_the_api(app, api, world):
     assert r.status_code == 409 and r.json["message"]  # the checklist is not passed yet
     r = post("officer_x", "request_revision")
     assert r.status_code == 409  # the applicant needs the notes
-    assert post("officer_x", "request_revision", note="Lengkapi metode sampling.").status_code == 200
+    assert post("officer_x", "request_revision",
+                note="Lengkapi metode sampling.").status_code == 200
     assert api("PUT", "applicant_a", f"/api/v1/requests/{req_id}",
                json={"sampling_frame": "Daftar petani 2026"}).status_code == 200
     assert post("applicant_a", "resubmit").json["state"] == "submitted"
@@ -118,8 +120,8 @@ def test_the_whole_path_through_the_api(app, api, world):
     rows = sorted(reviews.json["result"], key=lambda row: row["round"])
     assert [row["round"] for row in rows] == [1, 2]
     assert rows[0]["notes"] == "Lengkapi metode sampling."
-    from app.requests import workflow
     from app.models import ActivityRequest
+    from app.requests import workflow
 
     with app.app_context():
         session = app.appbuilder.session

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
+
 from conftest import PASSWORD, app_config, seed
 
 EVIL = "http://evil.example"

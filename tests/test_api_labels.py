@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app import models as m
+
 from conftest import seed
 
 OURS = ["requests", "reviews", "letters", "complaints", "ratings", "catalogue"]

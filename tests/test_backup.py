@@ -19,6 +19,16 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
+
+from app import create_app
+from app.catalogue import search
+from app.models import ActivityRequest, Attachment, Letter, Office
+from app.ops import backup
+from app.ops.backup import BackupError
+from app.ops.bootstrap import bootstrap, create_user
+from app.requests import uploads
+
 from conftest import (
     OFFICE_X,
     PASSWORD,
@@ -28,15 +38,6 @@ from conftest import (
     is_postgres,
     seed,
 )
-from flask_babel import force_locale
-
-from app.ops import backup
-from app import create_app
-from app.catalogue import search
-from app.requests import uploads
-from app.ops.backup import BackupError
-from app.ops.bootstrap import bootstrap, create_user
-from app.models import ActivityRequest, Attachment, Letter, Office
 
 PG_ONLY = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL only")
 # The newest migration: a backup records it and restore --check names it.

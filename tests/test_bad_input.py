@@ -31,19 +31,20 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from conftest import OFFICE_X, PASSWORD, seed
 from flask_babel import gettext
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from app.web import input_guard
-from app.feedback import skm
 from app import models as m
+from app.feedback import skm
 from app.feedback.pages import COMMENT_MAX, COMPLAINT_TEXT_MAX
 from app.portal.forms import TEXT_LIMIT
 from app.requests.form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
 from app.requests.uploads import TYPES
+from app.web import input_guard
+
+from conftest import OFFICE_X, PASSWORD, seed
 
 FAST = settings(
     max_examples=30, deadline=None, database=None,
@@ -254,8 +255,10 @@ REQUEST_TEXT_LIMITS = {
     **{name: _text_limit(f) for name, f in FIELDS.items() if f.kind in ("text", "textarea")},
     **{name: limit_of(m.ActivityRequest, name) for name in OTHER_FIELDS},
 }
-VARIABLE_TEXT_LIMITS = {f"variables-0-{f.name}": text_limit(f.name, m.RequestVariable.__table__) or TEXT_LIMIT
-                        for f in VARIABLE_FIELDS}
+VARIABLE_TEXT_LIMITS = {
+    f"variables-0-{f.name}": text_limit(f.name, m.RequestVariable.__table__) or TEXT_LIMIT
+    for f in VARIABLE_FIELDS
+}
 EMAIL_FIELDS = [name for name, f in FIELDS.items() if f.kind == "email"]
 DATE_FIELDS = [name for name, f in FIELDS.items() if f.kind == "date"]
 SELECT_FIELDS = {name: f.choices for name, f in FIELDS.items() if f.kind in ("select", "multi")}
@@ -468,8 +471,8 @@ def test_password_forgot_refuses_bad_addresses(app, world, email):
 
 @pytest.fixture(scope="module")
 def reset_user(app, world):
-    from app.ops.bootstrap import create_user
     from app.auth.registration import reset_token
+    from app.ops.bootstrap import create_user
 
     with app.app_context():
         user = create_user("Applicant", unique("reset"), f"{unique('reset')}@bappeda."
@@ -480,7 +483,8 @@ def reset_user(app, world):
 @FAST
 @given(change=st.one_of(
     overlong(256).map(lambda p: {"password": p, "confirm": p}),
-    with_control.map(lambda p: {"password": p + "-panjang-sekali", "confirm": p + "-panjang-sekali"}),
+    with_control.map(lambda p: {"password": p + "-panjang-sekali",
+                                "confirm": p + "-panjang-sekali"}),
     st.sampled_from([{"password": "pendek", "confirm": "pendek"},
                      {"password": "kata-sandi-baru-1", "confirm": "kata-sandi-baru-2"},
                      {"password": "", "confirm": ""}])))
@@ -1002,8 +1006,10 @@ def test_api_bodies_that_are_not_a_json_object_are_refused(app, api, api_rows, b
 API_TARGETS = {
     "create": lambda rows: ("POST", "applicant_a", "/api/v1/requests/"),
     "update": lambda rows: ("PUT", "applicant_a", f"/api/v1/requests/{rows['draft'][1]}"),
-    "action": lambda rows: ("POST", "applicant_a", f"/api/v1/requests/{rows['draft'][1]}/withdraw"),
-    "checklist": lambda rows: ("PUT", "officer_x", f"/api/v1/reviews/{rows['review'][1]}/checklist"),
+    "action": lambda rows: ("POST", "applicant_a",
+                            f"/api/v1/requests/{rows['draft'][1]}/withdraw"),
+    "checklist": lambda rows: ("PUT", "officer_x",
+                               f"/api/v1/reviews/{rows['review'][1]}/checklist"),
     "letter": lambda rows: ("PUT", "officer_x", f"/api/v1/letters/{rows['letter'][1]}"),
 }
 
@@ -1066,8 +1072,8 @@ def invalid_checklist(draw, item_ids: list[int]) -> dict:
         body["checklist"][item]["note"] = draw(overlong(TEXT_LIMIT))
     elif kind == "unknown":
         body["checklist"][draw(st.one_of(st.integers(10**6, 10**30).map(str), st.text(
-            PRINTABLE, min_size=1, max_size=10)).filter(lambda k: k not in map(str, item_ids)))] = {
-            "ok": True}
+            PRINTABLE, min_size=1, max_size=10)).filter(
+                lambda k: k not in map(str, item_ids)))] = {"ok": True}
     elif kind == "notes_type":
         body["notes"] = draw(st.one_of(st.integers(), st.lists(json_junk, max_size=2),
                                        st.dictionaries(st.text(max_size=3), json_junk,
@@ -1104,7 +1110,8 @@ def test_api_checklist_with_bad_entries_changes_nothing(app, api, api_rows, data
 @FAST
 @given(change=st.one_of(
     st.fixed_dictionaries({"result": st.one_of(st.text(PRINTABLE, max_size=12).filter(
-        lambda v: v not in m.LETTER_RESULTS), json_junk.filter(lambda v: not isinstance(v, str)))}),
+        lambda v: v not in m.LETTER_RESULTS),
+        json_junk.filter(lambda v: not isinstance(v, str)))}),
     st.builds(lambda k, v: {k: v}, st.sampled_from(["body", "suggestions"]), st.one_of(
         with_control, with_surrogate, st.integers(), st.lists(json_junk, min_size=1, max_size=2),
         st.booleans())),
@@ -1141,7 +1148,8 @@ def test_api_action_with_a_bad_note_changes_nothing(app, api, api_rows, body, ac
 @given(action=st.one_of(st.text(PRINTABLE, min_size=1, max_size=30), st.sampled_from(
     ["approve", "SUBMIT", "submit ", "__init__", "delete", "%2e%2e"])))
 def test_api_unknown_actions_are_not_found(app, api, api_rows, action):
-    assume(action not in ("submit", "withdraw") and "/" not in action and action not in (".", ".."))
+    assume(action not in ("submit", "withdraw") and "/" not in action
+           and action not in (".", ".."))
     draft = api_rows["draft"][1]
     row = snapshot(app, m.ActivityRequest, draft)
     r = api("POST", "applicant_a", f"/api/v1/requests/{draft}/{action}", json={})

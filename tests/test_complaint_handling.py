@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from app.feedback import complaints
 from app import models as m
+from app.feedback import complaints
 from app.feedback.complaints import ComplaintError
 
 
-def _complaint(app, world, office="1674", due=None, email="pelapor@bappeda.lubuklinggaukota.go.id"):
+def _complaint(app, world, office="1674", due=None,
+               email="pelapor@bappeda.lubuklinggaukota.go.id"):
     with app.app_context():
         session = app.appbuilder.session
         c, _ = complaints.file_complaint(
@@ -43,7 +44,8 @@ def test_take_answer_close_with_mail_and_public_answer(app, world, clients):
     officer.post(f"/complaintview/answer/{cid}",
                  data={"answer": "Mohon maaf, kami menambah petugas loket mulai Senin."})
     c = _get(app, cid)
-    assert (c.state, c.answer) == ("answered", "Mohon maaf, kami menambah petugas loket mulai Senin.")
+    assert (c.state, c.answer) == ("answered",
+                                   "Mohon maaf, kami menambah petugas loket mulai Senin.")
     with app.app_context():
         mails = app.appbuilder.session.scalars(sa.select(m.OutboundEmail).where(
             m.OutboundEmail.subject.contains(code)).order_by(m.OutboundEmail.id)).all()

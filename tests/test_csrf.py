@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
+
 from conftest import PASSWORD, app_config, seed
 
 

@@ -23,9 +23,10 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from app import create_app
-from app.reports.views import DashboardView, register
-from app.models import ActivityRequest, GuestBookEntry, Letter, Rating
 from app.auth.roles import HEAD, OFFICER, role_permissions
+from app.models import ActivityRequest, GuestBookEntry, Letter, Rating
+from app.reports.views import DashboardView, register
+
 from conftest import OFFICE_X, OFFICE_Y, app_config, login, seed
 
 PERMISSIONS = (("can_index", "DashboardView"), ("can_export", "DashboardView"))
@@ -277,6 +278,7 @@ def test_figures_on_the_page(dash, world, march):
 def test_only_the_oldest_overdue_are_listed_with_a_link_to_all(dash, world, march, wf,
                                                                monkeypatch):
     from app.reports import figures as reports
+
     from conftest import seed
 
     app, clients = dash

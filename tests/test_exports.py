@@ -19,8 +19,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from app.reports import exports, figures as reports, sheet_cells
 from app.models import ActivityRequest, GuestBookEntry
+from app.reports import exports, sheet_cells
+from app.reports import figures as reports
+
 from conftest import OFFICE_X, seed
 
 PERIOD = {"start": "2047-08-01", "end": "2047-08-31"}

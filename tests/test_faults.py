@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from test_outbox import inbox, mail_via, smtp  # noqa: F401  (fixtures: a real SMTP server)
 
 from app import models as m
 from app import notify
+
 from conftest import OFFICE_X, app_config, database_url, login, seed
-from test_outbox import inbox, mail_via, smtp  # noqa: F401  (fixtures: a real SMTP server)
 
 SPAWN = mp.get_context("spawn")
 
@@ -207,6 +208,7 @@ def restartable():
     """An app on a PostgreSQL server of its own, with the users of the workflow."""
     from app import create_app
     from app.ops.bootstrap import bootstrap, create_user
+
     from conftest import PASSWORD, World
 
     if not database_url().startswith("postgresql"):
@@ -279,6 +281,7 @@ def test_database_restart_answers_503_meanwhile_then_works_and_loses_nothing(res
 
 def test_database_stopped_during_issue_rolls_it_back_whole(restartable, monkeypatch):
     from app.letters import document as letters
+
     from conftest import seed
 
     app, cluster, world = restartable

@@ -11,10 +11,12 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from app.feedback import pages as feedback, skm
-from app.offices import workdays
 from app import models as m
+from app.feedback import pages as feedback
+from app.feedback import skm
+from app.offices import workdays
 from app.offices.workdays import office_calendar
+
 from conftest import OFFICE_X, OFFICE_Y, seed
 
 ANSWERS = {"e1": "4", "e2": "3", "e3": "2", "e4": "4", "e5": "3", "e6": "4", "e7": "1",

@@ -21,6 +21,7 @@ from flask_babel import force_locale, gettext
 
 from app import create_app, notify
 from app import models as m
+
 from conftest import PASSWORD, app_config, database_url, is_postgres, login
 
 ROOT = Path(__file__).resolve().parent.parent

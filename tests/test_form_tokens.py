@@ -11,11 +11,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from app import models as m
+from app import notify
+from app.auth import form_tokens
 from app.core import codes
 from app.feedback import complaints
-from app.auth import form_tokens
-from app import notify
-from app import models as m
+
 from conftest import OFFICE_X, login
 
 TOKEN = re.compile(r'<input[^>]*name="form_token"[^>]*value="([^"]+)"')

@@ -18,7 +18,8 @@ from flask_appbuilder import Model
 import config as config_module
 from app import create_app
 from app.catalogue import search
-from conftest import PASSWORD, database_url, is_postgres, app_config
+
+from conftest import PASSWORD, app_config, database_url, is_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -271,7 +272,8 @@ def test_seed_demo_fills_every_state_repeatably(scratch_url, tmp_path):
         assert session.scalar(sa.select(sa.func.count(m.ActivityRequest.id))) == 120
         # Issued letters: numbered 1..N per office and year without gaps, counter in step.
         for office_id, year, last in session.execute(
-            sa.select(m.LetterCounter.office_id, m.LetterCounter.year, m.LetterCounter.last_sequence)
+            sa.select(m.LetterCounter.office_id, m.LetterCounter.year,
+                      m.LetterCounter.last_sequence)
         ):
             seqs = sorted(session.scalars(
                 sa.select(m.Letter.sequence).where(

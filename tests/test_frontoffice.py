@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from app.frontoffice import queue as frontoffice
-from app.offices import workdays
 from app import models as m
+from app.frontoffice import queue as frontoffice
 from app.frontoffice.queue import take_ticket
+from app.offices import workdays
+
 from conftest import OFFICE_X, OFFICE_Y, app_config, database_url, is_postgres
 
 QUEUE_ACTIONS = ("call_next", "serve", "done", "no_show")
@@ -283,7 +284,8 @@ def test_the_kiosk_refuses_a_post_without_csrf_token(app, world, day):
     assert _tickets(app, x, day) == []
     html = client.get("/queue/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    assert client.post("/queue/", data={"office": OFFICE_X, "csrf_token": token}).status_code == 303
+    assert client.post("/queue/",
+                       data={"office": OFFICE_X, "csrf_token": token}).status_code == 303
     assert [t.number for t in _tickets(app, x, day)] == [1]
 
 
@@ -451,7 +453,8 @@ def test_an_officer_cannot_move_another_offices_ticket(app, world, clients, offi
     _set(app, ticket_id, state="called", called_at=dt.datetime(2031, 1, 1, 2, 0))
     client = clients["officer_x"]
     for action in ("serve", "done", "no_show"):
-        # Another office's ticket is not found by the officer's screen: nothing named, nothing moved.
+        # Another office's ticket is not found by the officer's screen: nothing named, nothing
+        # moved.
         messages = _act(client, action, ticket_id, status=404)
         assert messages == []
         assert client.post(f"/queueticketview/action/{action}/{ticket_id}").status_code == 404

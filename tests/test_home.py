@@ -12,13 +12,14 @@ import re
 
 import pytest
 import sqlalchemy as sa
-
-from app.reports import home
-from app.offices.workdays import office_today
-from app import models as m
-from app.ops.bootstrap import create_user, ensure_office
-from conftest import PASSWORD, login
 from test_query_counts import statements
+
+from app import models as m
+from app.offices.workdays import office_today
+from app.ops.bootstrap import create_user, ensure_office
+from app.reports import home
+
+from conftest import PASSWORD, login
 
 HOME, OTHER = "1698", "1697"
 _serial = itertools.count(1)

@@ -1,4 +1,5 @@
-"""Letter numbers: unique, consecutive and gapless per office per year, even when issued at once."""
+"""Letter numbers: unique, consecutive and gapless per office per year, even when issued at
+once."""
 import multiprocessing as mp
 
 import pytest
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app import models as m
 from app.letters.document import allocate_sequence, format_number
+
 from conftest import app_config, database_url, is_postgres, seed
 
 

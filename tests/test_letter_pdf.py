@@ -16,8 +16,8 @@ from flask_babel import gettext
 from jinja2.exceptions import SecurityError
 from PIL import Image
 
-from app.letters import document as letters
 from app import models as m
+from app.letters import document as letters
 from app.letters.document import LetterFrozenError, LetterRenderError
 
 _serial = itertools.count(1)
@@ -92,7 +92,8 @@ def issue(session, letter, *, commit=True) -> bytes:
     letter.sequence, letter.year, letter.letter_date = seq, 2026, LETTER_DATE
     letter.number = f"B-{seq}/{office.code}0/VS.300/2026"
     letter.signer_name, letter.signer_nip = office.head_name, office.head_nip
-    pdf = letters.render_pdf(letters.render_html(letter, verify_url=VERIFY + letter.verification_code))
+    pdf = letters.render_pdf(
+        letters.render_html(letter, verify_url=VERIFY + letter.verification_code))
     letter.pdf, letter.sha256 = pdf, letters.sha256_hex(pdf)
     letter.issued_at = dt.datetime(2026, 11, 24, 3, 0)
     if commit:
@@ -462,8 +463,9 @@ def office_x_head(app, world):
 def _drafted_after_a_revision(app, api, world):
     """A request sent back once with REVISION_NOTE, then passed with PASSING_NOTE, drafted:
     its id, and ``act(user, action)`` to move it on."""
-    from app.requests import workflow
     from test_api import FORM
+
+    from app.requests import workflow
 
     req_id = api("POST", "applicant_a", "/api/v1/requests/",
                  json={**FORM, "office": world.offices["1674"]}).json["id"]

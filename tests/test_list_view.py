@@ -10,8 +10,9 @@ import pytest
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.widgets import ListWidget, SearchWidget
 
-from app.web.list_widgets import LeanListWidget
 from app.models import ActivityRequest
+from app.web.list_widgets import LeanListWidget
+
 from conftest import OFFICE_X, OFFICE_Y, login, seed
 
 LIST = "/activityrequestview/list/"

@@ -10,12 +10,13 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from conftest import app_config, login
 from flask import g, has_request_context
 from flask_appbuilder.api import BaseApi, expose, safe
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.web import logs
+
+from conftest import app_config, login
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -233,7 +234,8 @@ def test_the_user_id_is_logged_without_a_query(faulty, world, lines):
     answer = client.get("/test-logs/expired-user")
     assert answer.status_code == 200
     records = lines()
-    assert _access(records, "/test-logs/expired-user")["user_id"] == str(world.users["applicant_a"])
+    assert (_access(records, "/test-logs/expired-user")["user_id"]
+            == str(world.users["applicant_a"]))
     assert [r for r in records if r["level"] == "ERROR"] == []
 
 

@@ -1,7 +1,7 @@
-"""An office and its settings, kept per process (app/offices/directory.py, app/core/process_cache.py): read
-once, and an admin's change counts from its commit on. An office made anywhere (the admin's
-Offices screen, `flask create-office`, the bootstrap, migration 0007 for older ones) is set up
-to work: its settings row and review checklist (issue 19)."""
+"""An office and its settings, kept per process (app/offices/directory.py,
+app/core/process_cache.py): read once, and an admin's change counts from its commit on. An office
+made anywhere (the admin's Offices screen, `flask create-office`, the bootstrap, migration 0007 for
+older ones) is set up to work: its settings row and review checklist (issue 19)."""
 import pytest
 import sqlalchemy as sa
 from test_foundation import scratch_url  # noqa: F401 (a fixture)
@@ -9,12 +9,13 @@ from test_portal import _complete, _new_request_id
 
 from app import create_app
 from app import models as m
-from app.offices import directory as offices
 from app.core import process_cache
-from app.requests import workflow
-from app.ops.bootstrap import create_user, ensure_office
+from app.offices import directory as offices
 from app.offices.workdays import local_date, office_calendar, office_timezone
+from app.ops.bootstrap import create_user, ensure_office
+from app.requests import workflow
 from app.requests.workflow import WorkflowError
+
 from conftest import PASSWORD, app_config
 
 

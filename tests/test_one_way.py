@@ -5,17 +5,20 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.ops import bootstrap
+from app.auth import accounts
+from app.core.errors import DomainError
+from app.core.transactions import unit_of_work
 from app.feedback import complaints
 from app.frontoffice import queue as frontoffice
-from app.web import labels, list_args
 from app.letters import document as letters
-from app.auth import accounts
-from app.requests import commands as request_commands, views as request_actions, uploads, workflow
-from app.core.errors import DomainError
 from app.models import Office
-from app.core.transactions import unit_of_work
+from app.ops import bootstrap
 from app.ops.views import AuditEventView
+from app.requests import commands as request_commands
+from app.requests import uploads, workflow
+from app.requests import views as request_actions
+from app.web import labels, list_args
+
 from conftest import OFFICE_X
 
 

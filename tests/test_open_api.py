@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
+
 from conftest import OFFICE_X, OFFICE_Y, login, seed
 
 YEAR = 2181  # the catalogue rows of this module: a year no other test uses

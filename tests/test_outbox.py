@@ -28,6 +28,7 @@ from markupsafe import escape
 from app import mail, notify
 from app import models as m
 from app.ops.bootstrap import create_user, ensure_office
+
 from conftest import OFFICE_X, PASSWORD, is_postgres
 
 BASE = "https://rekomstat.example"

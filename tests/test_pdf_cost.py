@@ -2,8 +2,8 @@
 
 One GET of a saved form used to render it with xhtml2pdf every time (42.5 s for 197 variables
 of long texts), and so did the draft letter's preview: a few in parallel took every worker.
-Now a PDF is rendered once per change of what it shows and kept (app/requests/pdf_cache.py), the form
-and the letter hold bounded texts, and a user who keeps asking for new renders gets a 429.
+Now a PDF is rendered once per change of what it shows and kept (app/requests/pdf_cache.py), the
+form and the letter hold bounded texts, and a user who keeps asking for new renders gets a 429.
 Renders are counted at ``letters.render_pdf``, the one place xhtml2pdf is called.
 """
 from __future__ import annotations
@@ -15,10 +15,11 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from app import models as m
 from app.letters import document as letters
 from app.requests import pdf_cache
-from app import models as m
 from app.requests.form import VARIABLE_TEXT_LIMIT
+
 from conftest import OFFICE_X, PASSWORD, app_config, login, seed
 
 CAP = VARIABLE_TEXT_LIMIT
@@ -172,8 +173,8 @@ def test_a_variable_text_over_the_cap_is_refused_on_the_field(app, world, client
 
 def test_the_front_door_refuses_it_for_every_caller(app, world):
     """The API and the staff screens go through request_commands, as the portal does."""
-    from app.requests import commands as request_commands
     from app.models import RekomUser
+    from app.requests import commands as request_commands
 
     with app.test_request_context():
         session = app.appbuilder.session

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from app import models as m
 from app.requests.form import SECTIONS
+
 from conftest import PASSWORD, login, mail_link, outbox_to, seed
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -35,10 +36,10 @@ def _pdf_text(data: bytes) -> str:
 
 REGISTRATION = {
     "username": "rina.dinkes", "first_name": "Rina", "last_name": "Marlina",
-    "email": "rina.marlina@dinkes.lubuklinggaukota.go.id", "password": "kata-sandi-rina-1", "conf_password":
-    "kata-sandi-rina-1", "id_doc_type": "ktp", "id_doc_number": "1674015505900001",
-    "phone": "0812 7000 1234", "agency": "Dinas Kesehatan Kota Lubuklinggau",
-    "position": "Kepala Seksi Data",
+    "email": "rina.marlina@dinkes.lubuklinggaukota.go.id", "password": "kata-sandi-rina-1",
+    "conf_password": "kata-sandi-rina-1", "id_doc_type": "ktp",
+    "id_doc_number": "1674015505900001", "phone": "0812 7000 1234",
+    "agency": "Dinas Kesehatan Kota Lubuklinggau", "position": "Kepala Seksi Data",
 }
 
 
@@ -104,13 +105,16 @@ def test_password_reset_by_mail_link_once(app, world):
     from app.ops.bootstrap import create_user
 
     with app.app_context():
-        create_user("Applicant", "lupa.sandi", "lupa.sandi@bappeda.lubuklinggaukota.go.id", PASSWORD)
+        create_user("Applicant", "lupa.sandi", "lupa.sandi@bappeda.lubuklinggaukota.go.id",
+                    PASSWORD)
     client = app.test_client()
-    r = client.post("/portal/password/forgot", data={"email": "tidak.ada@bappeda.lubuklinggaukota.go.id"},
+    r = client.post("/portal/password/forgot",
+                    data={"email": "tidak.ada@bappeda.lubuklinggaukota.go.id"},
                     follow_redirects=True)
     unknown_answer = r.get_data(as_text=True)
     assert outbox_to(app, "tidak.ada@bappeda.lubuklinggaukota.go.id") == []
-    r = client.post("/portal/password/forgot", data={"email": "LUPA.Sandi@bappeda.lubuklinggaukota.go.id"},
+    r = client.post("/portal/password/forgot",
+                    data={"email": "LUPA.Sandi@bappeda.lubuklinggaukota.go.id"},
                     follow_redirects=True)
     # The same answer whether or not the address has an account.
     assert r.get_data(as_text=True) == unknown_answer
@@ -440,6 +444,7 @@ def test_my_requests_come_a_page_at_a_time(app, world):
 
     from app.core import codes
     from app.ops.bootstrap import create_user
+
     from conftest import OFFICE_X
 
     with app.app_context():

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
+
 from conftest import seed
 
 
@@ -175,8 +176,8 @@ def test_the_user_loads_whole_with_several_roles_and_a_group(app, world):
 
 
 def test_the_next_submission_reads_the_office_from_the_process(app, world, clients):
-    """The office and its settings are read once per process (app/offices/directory.py), not by every
-    submission, its workflow guard and its mails."""
+    """The office and its settings are read once per process (app/offices/directory.py), not by
+    every submission, its workflow guard and its mails."""
     from test_portal import _complete
 
     office = world.offices["1674"]

@@ -12,7 +12,8 @@ def limited(app):
 
     return create_app({**app_config(), "RATELIMIT_ENABLED": True, "AUTH_RATE_LIMITED": True,
                        "AUTH_RATE_LIMIT": "3 per minute", "PUBLIC_FORM_RATE_LIMIT": "3 per minute",
-                       "KIOSK_RATE_LIMIT": "3 per minute", "CATALOGUE_API_RATE_LIMIT": "3 per minute",
+                       "KIOSK_RATE_LIMIT": "3 per minute",
+                       "CATALOGUE_API_RATE_LIMIT": "3 per minute",
                        "AUTH_LOCKOUT": "3 per 15 minutes"})
 
 

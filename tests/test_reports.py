@@ -17,8 +17,9 @@ from fractions import Fraction
 
 import pytest
 
-from app.reports import figures as reports
 from app.models import ActivityRequest, Complaint, Letter, Rating
+from app.reports import figures as reports
+
 from conftest import OFFICE_X, OFFICE_Y, seed
 
 # --- ikm: worked examples --------------------------------------------------------------------

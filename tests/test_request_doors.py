@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app import models as m
 from app.requests import commands as request_commands
+
 from conftest import OFFICE_X, seed
 
 BROWSER_DEFAULTS = {
@@ -79,7 +80,8 @@ def test_editing_a_request_without_a_change_saves_it(app, world, wf, clients):
     with app.app_context():
         session = app.appbuilder.session
         req = session.get(m.ActivityRequest, req_id)
-        req.repetition, req.collection_methods, req.pilot_test = "repeated", "interview,observation", True
+        req.repetition, req.collection_methods, req.pilot_test = (
+            "repeated", "interview,observation", True)
         session.commit()
     client = clients["officer_x"]
     page = client.get(f"/activityrequestview/edit/{req_id}").get_data(as_text=True)

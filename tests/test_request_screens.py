@@ -173,7 +173,8 @@ def test_every_state_renders_for_every_staff_role(app, world, wf, clients):
         for user in ("officer_x", "head_x", "admin"):
             page = clients[user].get(f"/activityrequestview/show/{req_id}")
             assert page.status_code == 200, (state, user)
-        listing = clients["officer_x"].get("/activityrequestview/list/?psize_ActivityRequestView=100")
+        listing = clients["officer_x"].get(
+            "/activityrequestview/list/?psize_ActivityRequestView=100")
         assert listing.status_code == 200
 
 

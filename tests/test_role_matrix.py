@@ -1,4 +1,5 @@
-"""The role matrix of design.md, cell by cell: every FAB view × every role × list/show/add/edit/delete.
+"""The role matrix of design.md, cell by cell: every FAB view × every role ×
+list/show/add/edit/delete.
 
 Expected answers: allowed → 200 (delete: 302 back to the list, and the row is gone);
 refused for a logged-in user → 403; anonymous → 302 to the login page.
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from app import models as m
 from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICE_VIEWS, OFFICER, role_permissions
+
 from conftest import OFFICE_X, OFFICE_Y, PASSWORD, make_rows
 
 OPS = ("list", "show", "add", "edit", "delete")
@@ -150,7 +152,8 @@ def _try_delete(app, world, client, view_name, route):
     model = MODELS[view_name]
     with app.app_context():
         session = app.appbuilder.session
-        if view_name in ("OfficeView", "OfficeSettingView", "ChecklistItemView", "LetterCounterView"):
+        if view_name in ("OfficeView", "OfficeSettingView", "ChecklistItemView",
+                         "LetterCounterView"):
             obj = _throwaway(session, view_name)
         elif view_name == "ActivityRequestView":
             # A fresh draft: the shared rows hang letters (RESTRICT) off their requests.
@@ -198,9 +201,13 @@ def _throwaway(session, view_name):
     if view_name == "OfficeView":
         return office
     if view_name == "OfficeSettingView":
-        return session.scalars(sa.select(m.OfficeSetting).where(m.OfficeSetting.office_id == office.id)).one()
+        return session.scalars(
+            sa.select(m.OfficeSetting).where(m.OfficeSetting.office_id == office.id)
+        ).one()
     if view_name == "ChecklistItemView":
-        return session.scalars(sa.select(m.ChecklistItem).where(m.ChecklistItem.office_id == office.id)).first()
+        return session.scalars(
+            sa.select(m.ChecklistItem).where(m.ChecklistItem.office_id == office.id)
+        ).first()
     counter = m.LetterCounter(office_id=office.id, year=2026, last_sequence=0)
     session.add(counter)
     session.flush()

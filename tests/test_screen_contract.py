@@ -2,8 +2,8 @@
 or Python text, or a lost form.
 
 For every FAB ModelView of the app that offers add and/or edit (ours in app/views.py and FAB's
-security screens) and every role that may use it (the matrix in app/auth/security.py; the admin holds
-everything), the add form and the edit form (of a throwaway row of office X) are read as a
+security screens) and every role that may use it (the matrix in app/auth/security.py; the admin
+holds everything), the add form and the edit form (of a throwaway row of office X) are read as a
 browser reads them (tests/screen_forms.py) and submitted:
 
 - ``empty``: nothing but what no person types (the CSRF token, when on);
@@ -30,16 +30,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import pytest
+import screen_forms as sf
 import sqlalchemy as sa
-from conftest import OFFICE_X, PASSWORD, app_config, make_rows
 from flask_appbuilder import ModelView
 
-import screen_forms as sf
 from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, role_permissions
+
+from conftest import OFFICE_X, PASSWORD, app_config, make_rows
 
 # One user of the world per role.
 ROLE_USERS = {ADMIN: "admin", OFFICER: "officer_x", HEAD: "head_x", APPLICANT: "applicant_a"}
@@ -75,7 +76,8 @@ class Screen:
     forms: tuple = ()  # "add", "edit" as base_permissions offer them
     actions: tuple = ()
     row: str | None = None  # the key of the row its edit form and actions use (``rows``)
-    values: dict = field(default_factory=dict)  # field -> value or f(field, n): what HTML can't tell
+    # field -> value or f(field, n): what HTML can't tell
+    values: dict = field(default_factory=dict)
     light: bool = False  # a second route of a screen already walked: no hostile fillings
     reads_from: str | None = None  # the screen a new row is read back on (default: this one)
 

@@ -5,9 +5,9 @@ As each role — anonymous, applicant A, officer and head of office X, admin —
 ``id`` locale, every GET route of ``app.url_map`` is opened (``walk_urls`` says with which
 rows; ``SKIPPED*`` say why a route has no page to read; a route in neither fails
 ``test_every_get_route_is_walked``), redirects followed (a refusal shows its message on the page
-it leads to), plus a few pages that are no route of their own (``EXTRA``: 404s). On each HTML page the text a user reads (text outside <script>/<style>,
-and the title, placeholder, alt, aria-label, label attributes and the value of buttons) must not
-hold:
+it leads to), plus a few pages that are no route of their own (``EXTRA``: 404s). On each HTML page
+the text a user reads (text outside <script>/<style>, and the title, placeholder, alt, aria-label,
+label attributes and the value of buttons) must not hold:
 
 (a) an English msgid of our catalogue or FAB's whose Indonesian differs (it was not translated;
     msgids of ours not in the catalogue yet count as English too);
@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+
 from conftest import OFFICE_X, PASSWORD, login, seed
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,15 +18,17 @@ from flask_appbuilder import Model
 
 from app.catalogue import search
 from app.models import ActivityRequest, RequestVariable
+
 from conftest import actor, is_postgres, seed
 
 TAG = "uji" + "".join(random.choices(string.ascii_lowercase, k=8))
 YEAR_A, YEAR_B, YEAR_PAGES = 2131, 2132, 2133
 
 HOSTILE = [
-    '"', '""', '*', 'sorgum*', 'NEAR(', 'sorgum NEAR(sawah', 'NEAR(sorgum sawah, 2)', ':', 'title:sorgum',
-    "'", "''", '&|!', 'sorgum & !sawah', 'sorgum | sawah', '<->', 'sorgum <-> sawah', 'sorgum:*',
-    '(sorgum OR)', 'AND', 'OR NOT', 'NOT sorgum', '-sorgum', '^sorgum', '+sorgum', '{sorgum}', '[x]',
+    '"', '""', '*', 'sorgum*', 'NEAR(', 'sorgum NEAR(sawah', 'NEAR(sorgum sawah, 2)', ':',
+    'title:sorgum', "'", "''", '&|!', 'sorgum & !sawah', 'sorgum | sawah', '<->',
+    'sorgum <-> sawah', 'sorgum:*', '(sorgum OR)', 'AND', 'OR NOT', 'NOT sorgum', '-sorgum',
+    '^sorgum', '+sorgum', '{sorgum}', '[x]',
     "' OR 1=1 --", '"; DROP TABLE activity_request; --', "1; DELETE FROM letter",
     "%", "_", "\\", "\\'", "$$", "E'\\\\'", "\x00", "sorgum\x00sawah", "\u0301", "\u200b",
     "ü", "日本語 調査", "🙂🙂", "ǅ", "²", "ᚠᛇᚻ", "Ünïcödé café", "x" * 5000, "sorgum " * 1000,

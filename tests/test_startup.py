@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app import MIGRATIONS_DIR
+
 from conftest import database_url
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,6 +10,7 @@ from flask import abort
 from app import create_app, db
 from app.frontoffice import queue as frontoffice
 from app.models import Office
+
 from conftest import OFFICE_X, app_config, is_postgres
 
 MARK = "Kantor yang tidak pernah disimpan"

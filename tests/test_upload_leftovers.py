@@ -1,6 +1,6 @@
-"""A worker killed while it writes an upload leaves ``<stored>.part`` (app/requests/uploads.py renames it
-only once complete): removed at start-up and by `flask cleanup` once older than an hour, never
-an upload still being written, never a stored document."""
+"""A worker killed while it writes an upload leaves ``<stored>.part`` (app/requests/uploads.py
+renames it only once complete): removed at start-up and by `flask cleanup` once older than an hour,
+never an upload still being written, never a stored document."""
 from __future__ import annotations
 
 import os

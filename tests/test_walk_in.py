@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 from app import models as m
+
 from conftest import PASSWORD, login
 
 FORM = {"title": "Kompilasi Data Pasar Tradisional 2027", "year": "2027", "kind": "compilation",

@@ -7,7 +7,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app import models as m
-from app.offices.workdays import WorkCalendar, local_date, local_dates, national_days_off, office_calendar
+from app.offices.workdays import (
+    WorkCalendar,
+    local_date,
+    local_dates,
+    national_days_off,
+    office_calendar,
+)
 
 D = dt.date
 CAL = WorkCalendar()
@@ -64,7 +70,8 @@ def test_weekends_and_counting():
 def test_pause_pushes_the_due_date_by_the_working_days_waited():
     due = CAL.due_date(D(2026, 11, 2), 30)
     # Revision asked on Mon 9 Nov, resubmitted on Mon 16 Nov: five working days waited.
-    assert CAL.resumed_due_date(due, D(2026, 11, 9), D(2026, 11, 16)) == CAL.add_working_days(due, 5)
+    assert (CAL.resumed_due_date(due, D(2026, 11, 9), D(2026, 11, 16))
+            == CAL.add_working_days(due, 5))
     assert CAL.resumed_due_date(due, D(2026, 11, 9), D(2026, 11, 9)) == due
 
 

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from app.letters import document as letters
-from app.requests import workflow
 from app.models import (
     REQUEST_STATES,
     ActivityRequest,
@@ -21,6 +20,7 @@ from app.models import (
     OutboundEmail,
 )
 from app.offices.workdays import office_calendar
+from app.requests import workflow
 from app.requests.workflow import WorkflowError
 
 from conftest import OFFICE_X, OWNER, actor, seed
@@ -232,7 +232,8 @@ def test_the_whole_path(app, world, wf):
         step("start_review", "officer_x", dt.date(2026, 3, 3))
         step("request_revision", "officer_x", dt.date(2026, 3, 4), "Lengkapi kerangka sampel.")
         req = session.get(ActivityRequest, req_id)
-        assert req.clock_paused_at is not None and req.reviews[0].notes == "Lengkapi kerangka sampel."
+        assert (req.clock_paused_at is not None
+                and req.reviews[0].notes == "Lengkapi kerangka sampel.")
         step("resubmit", OWNER, dt.date(2026, 3, 9))  # Monday: 3 working days paused (5, 6, 9)
         req = session.get(ActivityRequest, req_id)
         assert req.clock_paused_at is None

@@ -9,12 +9,12 @@ import io
 import pypdf
 import pytest
 import sqlalchemy as sa
-
-from app.requests import form_pdf, workflow
-from app import notify
-from app import models as m
 from test_api import FORM
 from test_outbox import free_port, inbox, mail_via, smtp  # noqa: F401  (fixtures)
+
+from app import models as m
+from app import notify
+from app.requests import form_pdf, workflow
 
 FAR = dt.datetime(9000, 1, 1)
 
@@ -24,7 +24,8 @@ def only_ours(app):
     """Park the mail other tests left pending, so the sender sees only this test's."""
     with app.app_context():
         session = app.appbuilder.session
-        parked = dict(session.execute(sa.select(m.OutboundEmail.id, m.OutboundEmail.next_attempt_at)
+        parked = dict(session.execute(sa.select(m.OutboundEmail.id,
+                                                m.OutboundEmail.next_attempt_at)
                                       .where(m.OutboundEmail.state == "pending")).all())
         if parked:
             session.execute(sa.update(m.OutboundEmail).where(m.OutboundEmail.id.in_(parked))

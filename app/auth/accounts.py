@@ -19,12 +19,12 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from app.core import codes
 from app import notify
-from app.core.errors import DomainError
-from app.models import RekomUser
-from app.core.public_urls import public_url_for
 from app.auth.roles import APPLICANT, user_role_names
+from app.core import codes
+from app.core.errors import DomainError
+from app.core.public_urls import public_url_for
+from app.models import RekomUser
 
 RESET_MAX_AGE = 2 * 3600
 INVITATION_MAX_AGE = 14 * 24 * 3600

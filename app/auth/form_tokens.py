@@ -22,8 +22,8 @@ from sqlalchemy import delete, event
 from sqlalchemy.orm import scoped_session
 
 from app.core import codes
-from app.models import FormSubmission
 from app.core.transactions import unit_of_work
+from app.models import FormSubmission
 from app.offices.workdays import utcnow
 
 FIELD = "form_token"

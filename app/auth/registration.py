@@ -42,10 +42,10 @@ from wtforms.validators import (
 from app import notify
 from app.auth import passwords
 from app.auth.accounts import reset_token, user_for_token
-from app.models import ID_DOC_TYPES, RekomRegisterUser, RekomUser
-from app.offices.directory import default_office
 from app.core.public_urls import public_url, public_url_for
 from app.core.transactions import unit_of_work
+from app.models import ID_DOC_TYPES, RekomRegisterUser, RekomUser
+from app.offices.directory import default_office
 
 PROFILE = ("id_doc_type", "id_doc_number", "phone", "agency", "position")
 

@@ -65,8 +65,9 @@ OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     "OutboundEmailView": {},
 }
 
-# The REST API (requests/api.py): class name -> permissions per role. Rows are scoped there: applicants
-# their own requests, staff their office's. Workflow actions check roles again in requests/workflow.py.
+# The REST API (requests/api.py): class name -> permissions per role. Rows are scoped there:
+# applicants their own requests, staff their office's. Workflow actions check roles again in
+# requests/workflow.py.
 API_VIEWS: dict[str, dict[str, frozenset]] = {
     "RequestApi": {
         APPLICANT: frozenset({"can_get", "can_post", "can_put", "can_info"}),

@@ -44,7 +44,6 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValidator
 
-from app.models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
 from app.auth.roles import (
     ADMIN,
     ROLES,
@@ -55,9 +54,10 @@ from app.auth.roles import (
     roles_text,
 )
 from app.core.transactions import unit_of_work
+from app.models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
+from app.offices.workdays import utcnow
 from app.web import fab_internals as fab
 from app.web.screen_writes import SafeWritesMixin
-from app.offices.workdays import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -254,9 +254,9 @@ class RekomstatSecurityManager(SecurityManager):
 
         Joined by hand, flat: ``joinedload`` renders a many-to-many as a nested join
         (``LEFT OUTER JOIN (ab_user_role JOIN ab_role) ON …``), into which SQLite cannot carry
-        the user's id, so it scanned the whole ``ab_user_role`` on every request (2 ms at 10 000
-        accounts, growing with each registration). Flat outer joins reach every table by
-        index on both engines; the foreign keys make them mean the same."""
+        the user's id, so it scanned the whole ``ab_user_role`` on every request (a cost
+        growing with each registration; figures in bench/README.md). Flat outer joins reach
+        every table by index on both engines; the foreign keys make them mean the same."""
         # Already in this request's session (FAB's profile pages look the user up again).
         known = self.session.identity_map.get(identity_key(self.user_model, pk))
         if known is not None:

@@ -1,8 +1,8 @@
 """The open catalogue API: recommended activities, read-only, for anyone, rate-limited.
 
-``/api/v1/catalogue/`` is FAB's ModelRestApi (list, show, rison filters, paging) over the
-requests that are in the catalogue (app/catalogue/search.py's definition: letter issued), showing the
-public fields only — never tracking codes, people, e-mail addresses or addresses.
+``/api/v1/catalogue/`` is FAB's ModelRestApi (list, show, rison filters, paging) over the requests
+that are in the catalogue (app/catalogue/search.py's definition: letter issued), showing the public
+fields only — never tracking codes, people, e-mail addresses or addresses.
 ``/api/v1/catalogue/search`` is the full-text search of the /catalogue/ page, and
 ``/api/v1/catalogue/download.csv`` / ``download.json`` the whole catalogue as open data.
 
@@ -29,10 +29,10 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from app.catalogue import search
-from app.reports import sheet_cells
-from app.offices import workdays
-from app.web.input_guard import clean
 from app.models import ACTIVITY_KINDS, ActivityRequest
+from app.offices import workdays
+from app.reports import sheet_cells
+from app.web.input_guard import clean
 
 # The public fields, as FAB names them (dotted: the letter and office of the request).
 PUBLIC_COLUMNS = [

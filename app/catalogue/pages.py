@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from app.catalogue import search
+from app.models import ACTIVITY_KINDS
 from app.web.formats import date_text
 from app.web.input_guard import clean, cleans_its_own_args
-from app.models import ACTIVITY_KINDS
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 

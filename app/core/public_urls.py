@@ -4,7 +4,6 @@ One policy: PUBLIC_BASE_URL (config.py sets it: the operator's address, else the
 serves on), never the host a request happened to arrive on, so a mail written by the CLI or a
 worker links where one written in a web request does. The letter's QR code and the mail that
 sends the letter both take ``verify_url``: the two can never disagree.
-(Moves to app/web/ with the packages of issue 21.)
 """
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ Flask-SQLAlchemy ends every app context by closing the session, and closing roll
 open. psycopg forgets every prepared statement of the connection at a rollback (it cannot tell
 whether the rollback undid a change of the schema they depend on), so on PostgreSQL a worker
 whose pages only read never kept one: each page planned each of its queries afresh — the
-logged-in user with roles and groups, the permissions, the list and its count, 0.2–0.3 ms of
-planning apiece. A transaction that sent nothing but SELECTs ends the same either way, so it is
+logged-in user with roles and groups, the permissions, the list and its count (figures in
+bench/README.md). A transaction that sent nothing but SELECTs ends the same either way, so it is
 committed: psycopg then prepares what a worker sends again and again (from the fifth time on)
 and PostgreSQL keeps the plans.
 

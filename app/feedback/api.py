@@ -3,8 +3,8 @@
 Same permissions and office scoping as the screens (auth/security.py's matrix; FilterOffice): staff
 read their office's complaints and ratings, admins every office's, applicants none (theirs are
 in the portal). Officers record a complaint that came in another way (``POST``) and handle it
-with ``POST /api/v1/complaints/<id>/<take|answer|close>``, through feedback/complaints.py exactly like
-the screen's actions; the head reads. ``GET /api/v1/ratings/ikm`` is the satisfaction index of
+with ``POST /api/v1/complaints/<id>/<take|answer|close>``, through feedback/complaints.py exactly
+like the screen's actions; the head reads. ``GET /api/v1/ratings/ikm`` is the satisfaction index of
 a period, as the dashboard computes it.
 """
 from __future__ import annotations
@@ -19,17 +19,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.feedback import complaints
-from app.web import labels
 from app import notify
-from app.reports import figures as reports
-from app.offices import workdays
-from app.web.api_base import CheckedApi, optional_text_body
-from app.web.input_guard import MAX_DB_INT
-from app.models import COMPLAINT_CHANNELS, ActivityRequest, Complaint, Office, Rating
-from app.requests.commands import TEXT_LIMIT
 from app.auth.roles import ADMIN, user_role_names
 from app.auth.security import FilterOffice
+from app.feedback import complaints
+from app.models import COMPLAINT_CHANNELS, ActivityRequest, Complaint, Office, Rating
+from app.offices import workdays
+from app.reports import figures as reports
+from app.requests.commands import TEXT_LIMIT
+from app.web import labels
+from app.web.api_base import CheckedApi, optional_text_body
+from app.web.input_guard import MAX_DB_INT
 
 COMPLAINT_LIST = [
     "id", "tracking_code", "office.id", "channel", "state", "subject", "assignee.id",

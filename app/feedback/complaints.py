@@ -13,15 +13,16 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.core import audit, codes, public_urls
 from app import notify
-from app.offices import workdays
-from app.core.errors import DomainError
-from app.models import COMPLAINT_STATES, Complaint
-from app.offices.directory import DEFAULT_SETTING, office_info
 from app.auth.roles import ADMIN, OFFICER, user_role_names
+from app.core import audit, codes, public_urls
+from app.core.errors import DomainError
 from app.core.transactions import unit_of_work
+from app.models import COMPLAINT_STATES, Complaint
+from app.offices import workdays
+from app.offices.directory import DEFAULT_SETTING, office_info
 from app.offices.workdays import local_date, office_calendar
+
 
 def complaint_days(session, office_id: int) -> tuple[int, int]:
     """(acknowledge within, answer within) working days: the office's settings."""
@@ -37,7 +38,8 @@ def complaint_deadlines(session, office_id: int, today: dt.date) -> tuple[dt.dat
     (``today`` itself never counts)."""
     ack_days, answer_days = complaint_days(session, office_id)
     calendar = office_calendar(session, office_id)
-    return calendar.add_working_days(today, ack_days), calendar.add_working_days(today, answer_days)
+    return (calendar.add_working_days(today, ack_days),
+            calendar.add_working_days(today, answer_days))
 
 
 def _new_tracking_code(session) -> str:
@@ -64,8 +66,10 @@ def queue_acknowledgement(session, complaint: Complaint, days: int):
             complaint=complaint, office=complaint.office, subject=subject,
             name=complaint.reporter_name or _("Sir/Madam"),
             lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
-            track_url=complaint_url(complaint), received=long_date(complaint_received_on(complaint)),
-            ack_due=long_date(complaint.ack_due_date), due=long_date(complaint.due_date), days=days,
+            track_url=complaint_url(complaint),
+            received=long_date(complaint_received_on(complaint)),
+            ack_due=long_date(complaint.ack_due_date), due=long_date(complaint.due_date),
+            days=days,
         )
         return notify.queue(
             session, recipient=complaint.reporter_email, subject=subject,

@@ -12,7 +12,6 @@ Forms are Flask-WTF forms, so the app's CSRF setting applies to every POST here.
 """
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,10 +22,12 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
 
-from app.auth import form_tokens
 from app import notify
-from app.feedback import skm
+from app.auth import form_tokens
 from app.auth.access import login_required
+from app.core.transactions import app_session as _session
+from app.core.transactions import unit_of_work
+from app.feedback import skm
 from app.feedback.complaints import complaint_received_on, file_complaint, long_date
 from app.models import (
     COMPLAINT_STATES,
@@ -35,8 +36,6 @@ from app.models import (
     Office,
     Rating,
 )
-from app.core.transactions import app_session as _session
-from app.core.transactions import unit_of_work
 from app.offices.workdays import local_date, office_timezone
 
 bp = Blueprint("feedback", __name__)

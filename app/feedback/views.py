@@ -92,7 +92,8 @@ class ComplaintActionsMixin:
             if text:
                 return self.run_handling("answer", [pk], text=text)
             flash(_("Please write the answer."), "danger")
-        return self.render_template("rekomstat/complaint_answer.html", title=_("Answer the complaint"),
+        return self.render_template("rekomstat/complaint_answer.html",
+                                    title=_("Answer the complaint"),
                                     complaint=item, answer=request.form.get("answer", ""))
 
 
@@ -117,7 +118,8 @@ class ComplaintView(ComplaintActionsMixin, OfficeScopedView):
         "office", "channel", "reporter_name", "reporter_email", "reporter_phone", "request",
         "subject", "text",
     ]
-    # State and answer move only through the actions (take, answer, close): see feedback/complaints.py.
+    # State and answer move only through the actions (take, answer, close): see
+    # feedback/complaints.py.
     edit_columns = ["assignee", "channel", "request"]
     show_columns = [
         "tracking_code", "office", "channel", "reporter_name", "reporter_email",

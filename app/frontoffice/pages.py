@@ -110,7 +110,8 @@ def ticket_pdf(ticket_id: int):
         "queue/ticket_pdf.html", ticket=item, office=item.office,
         taken_text=_local_time_text(item.created_at), **_template_globals(item.service_date))
     pdf = letters.render_pdf(html)
-    name = f"antrean-{item.office.code}-{item.service_date:%Y%m%d}-{display_number(item.number)}.pdf"
+    name = (f"antrean-{item.office.code}-{item.service_date:%Y%m%d}-"
+            f"{display_number(item.number)}.pdf")
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name,
                      as_attachment=False)
 

@@ -74,7 +74,7 @@ def ticket_label(ticket: QueueTicket) -> str:
     return f"{ticket.service_date:%d-%m-%Y} #{display_number(ticket.number)}"
 
 
-# --- Numbering -------------------------------------------------------------------------------------
+# --- Numbering -----------------------------------------------------------------------------------
 
 
 def _next_number(office_id: int, day: dt.date):
@@ -153,7 +153,7 @@ def take_ticket(session, office_id: int, day: dt.date, **kwargs) -> QueueTicket:
     return number_ticket(session, ticket, **kwargs)
 
 
-# --- Officers' steps -------------------------------------------------------------------------------
+# --- Officers' steps -----------------------------------------------------------------------------
 
 
 def call_next(session, office_id: int, day: dt.date, user_id: int | None) -> QueueTicket:

@@ -44,8 +44,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, object_session
 
 from app.core.errors import DomainError
-from app.models import Letter, LetterCounter, Office, OfficeSetting
 from app.core.nip import format_nip
+from app.models import Letter, LetterCounter, Office, OfficeSetting
 from app.offices.workdays import local_date, office_today, utcnow
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ def allocate_sequence(session, office_id: int, year: int) -> int:
 
 def format_number(pattern: str, seq: int, office_code: str, classification: str, year: int) -> str:
     """E.g. ``B-{seq}/{office_code}0/{classification}/{year}`` → ``B-123/16740/VS.300/2024``."""
-    return pattern.format(seq=seq, office_code=office_code, classification=classification, year=year)
+    return pattern.format(seq=seq, office_code=office_code, classification=classification,
+                          year=year)
 
 
 # --- Errors ------------------------------------------------------------------------------------
@@ -96,7 +97,9 @@ class LetterRenderError(Exception):
 class LetterFrozenError(DomainError, ValueError):
     """A change to (or the deletion of) an issued letter's frozen content was refused."""
 
-    def __init__(self, letter_id: Optional[int], fields: Iterable[str] = (), deleting: bool = False):
+    def __init__(
+        self, letter_id: Optional[int], fields: Iterable[str] = (), deleting: bool = False
+    ):
         self.letter_id = letter_id
         self.fields = tuple(fields)
         self.deleting = deleting
@@ -195,9 +198,9 @@ def _lines(text: Optional[str]) -> list[str]:
 
 suggestion_lines = _lines  # the letter's numbered suggestions, as the annotated form lists them
 
-# What an officer may put in a draft (issue 20): every line is a paragraph or a numbered item
-# of the PDF, and xhtml2pdf pays per item (9 999 suggestion lines took 5 s per preview). A
-# letter has a few paragraphs and a few suggestions; these leave ample room.
+# What an officer may put in a draft: every line is a paragraph or a numbered item of the PDF,
+# and xhtml2pdf pays per item (figures: bench/README.md, bench/pdf_worst.py). A letter has a
+# few paragraphs and a few suggestions; these leave ample room.
 SUGGESTION_MAX_LINES = 50
 BODY_MAX_PARAGRAPHS = 30
 LETTER_TEXT_MAX = 20_000  # characters of the body or the suggestions
@@ -461,9 +464,9 @@ _warmed = False
 def warm_up(background: bool = False) -> None:
     """Make a letter once, on sample data, so that the first real one does not pay for it.
 
-    The first PDF of a process costs ten times a later one (here ~0.4–1 s against ~50–100
-    ms): importing xhtml2pdf and reportlab, their fonts and CSS machinery, PIL's image plugins
-    for the QR code, compiling the letter template. A server calls this at start (gunicorn
+    The first PDF of a process costs many times a later one (bench/README.md): importing
+    xhtml2pdf and reportlab, their fonts and CSS machinery, PIL's image plugins for the QR
+    code, compiling the letter template. A server calls this at start (gunicorn
     ``--preload``: in the master, so every worker starts warm; ``background=True`` in a
     daemon thread where no fork follows). Once per process; a failure is only logged, the
     letter that needs the PDF will report it.
@@ -493,7 +496,8 @@ def sha256_hex(data: bytes) -> str:
 def pdf_filename(letter) -> str:
     """``surat-rekomendasi-B-123-16740-VS.300-2024.pdf`` (a draft: ``…-draf-<id>.pdf``)."""
     stem = letter.number or f"draf-{letter.id}"
-    return "surat-rekomendasi-" + (re.sub(r"[^A-Za-z0-9.]+", "-", stem).strip("-.") or "x") + ".pdf"
+    return ("surat-rekomendasi-" + (re.sub(r"[^A-Za-z0-9.]+", "-", stem).strip("-.") or "x")
+            + ".pdf")
 
 
 # --- The freeze ----------------------------------------------------------------------------------
@@ -507,7 +511,9 @@ FROZEN_COLUMNS = (
     "request_id", "office_id",
 )
 # Setting these relationships changes a frozen foreign key when the flush syncs it.
-_FROZEN_RELATIONSHIPS = {"request": "request_id", "office": "office_id", "issued_by": "issued_by_id"}
+_FROZEN_RELATIONSHIPS = {
+    "request": "request_id", "office": "office_id", "issued_by": "issued_by_id",
+}
 
 
 def _stored_issued_at_known(state):

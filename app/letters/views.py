@@ -64,7 +64,8 @@ class LetterView(OfficeScopedView):
         return {"letter_pdf_url": url_for(".pdf", pk=item.id)}
 
     def pre_update(self, item):
-        # The model refuses too (letters/document.py); this gives the officer the plain reason first.
+        # The model refuses too (letters/document.py); this gives the officer the plain reason
+        # first.
         if item.is_issued:
             raise ValueError(_("An issued letter cannot be changed."))
         item.drafted_by_id = g.user.id
@@ -80,7 +81,7 @@ class LetterView(OfficeScopedView):
             data = letter.pdf
         else:
             # A draft: marked as a draft, never stored with the letter — what the head reads
-            # before signing; rendered once per change of what it shows (pdf_cache, issue 20).
+            # before signing; rendered once per change of what it shows (pdf_cache).
             data = pdf_cache.draft_letter(letter, public_urls.verify_url(letter.verification_code))
         return send_file(io.BytesIO(data), mimetype="application/pdf",
                          download_name=letters.pdf_filename(letter), as_attachment=False)
@@ -94,6 +95,10 @@ class LetterCounterView(OfficeScopedView):
     add_title = _l("Add letter counter")
     edit_title = _l("Edit letter counter")
     list_columns = show_columns = ["office", "year", "last_sequence"]
-    label_columns = {"office": _l("Office"), "year": _l("Year"), "last_sequence": _l("Last number")}
+    label_columns = {
+        "office": _l("Office"),
+        "year": _l("Year"),
+        "last_sequence": _l("Last number"),
+    }
 
 

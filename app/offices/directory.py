@@ -21,8 +21,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.models import ChecklistItem, Office, OfficeSetting
 from app.core.process_cache import ProcessCache
+from app.models import ChecklistItem, Office, OfficeSetting
 
 OFFICE_TTL_S = 60.0
 

@@ -127,7 +127,9 @@ class ChecklistItemView(OfficeScopedView):
     add_title = _l("Add checklist item")
     edit_title = _l("Edit checklist item")
     list_columns = ["office", "position", "text", "applies_to", "active"]
-    add_columns = edit_columns = show_columns = ["office", "position", "text", "applies_to", "active"]
+    add_columns = edit_columns = show_columns = [
+        "office", "position", "text", "applies_to", "active",
+    ]
     base_order = ("position", "asc")
     label_columns = {
         "office": _l("Office"),

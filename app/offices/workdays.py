@@ -21,14 +21,15 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import or_, select
 
-from app.models import NonWorkingDay
 from app.core.process_cache import ProcessCache
+from app.models import NonWorkingDay
 
 
 @lru_cache(maxsize=64)
 def national_days_off(year: int) -> frozenset[dt.date]:
-    """National holidays and cuti bersama of one year (cached: the package computes lunar dates)."""
-    import holidays  # here, not at the top: 0.01 s off every start (and cached per year)
+    """National holidays and cuti bersama of one year (cached: the package computes lunar
+    dates)."""
+    import holidays  # here, not at the top: off every start (and cached per year)
 
     days = holidays.country_holidays("ID", categories=("public", "government"), years=year)
     return frozenset(days)
@@ -179,7 +180,9 @@ def local_dates(timestamps: list, tz: str) -> list:
     return [None if t is None else (t + offset).date() for t in timestamps]
 
 
-def sla_status(clock, today: dt.date, calendar: WorkCalendar, tz: str = "Asia/Jakarta") -> SlaStatus:
+def sla_status(
+    clock, today: dt.date, calendar: WorkCalendar, tz: str = "Asia/Jakarta"
+) -> SlaStatus:
     """``clock``: anything with state, due_date, clock_paused_at and sent_at (a request)."""
     if clock.due_date is None or clock.state in ("draft", "withdrawn"):
         return SlaStatus("none")

@@ -23,8 +23,8 @@ upload folder, checks every hash again as it writes, replaces the database (SQLi
 file moved over the database file; PostgreSQL: ``pg_restore --single-transaction``, so a failure
 leaves the old database) and swaps the upload folder for the staged one.
 
-Plain functions; app/ops/cli.py wires them to ``flask backup`` and ``flask restore``. Both run in an
-app context; messages are for the operator, translated with flask_babel.
+Plain functions; app/ops/cli.py wires them to ``flask backup`` and ``flask restore``. Both run in
+an app context; messages are for the operator, translated with flask_babel.
 """
 from __future__ import annotations
 
@@ -49,9 +49,10 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.extensions import MIGRATIONS_DIR
-from app.core import process_cache
 from app.catalogue import search
+from app.core import process_cache
+from app.extensions import MIGRATIONS_DIR
+from app.offices.workdays import utcnow
 from app.ops.backup_db import (  # noqa: F401  (database_counts, find_pg_tool, libpq_connection: API)
     CHUNK,
     BackupError,
@@ -67,7 +68,6 @@ from app.ops.backup_db import (  # noqa: F401  (database_counts, find_pg_tool, l
     restore_sqlite,
     server_major_of,
 )
-from app.offices.workdays import utcnow
 
 FORMAT = "rekomstat-backup"
 FORMAT_VERSION = 1

@@ -14,14 +14,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core.errors import DomainError
-from app.models import Office, RekomUser
-from app.core.nip import digits_of
-from app.notify import mail_configured
-from app.offices.directory import set_up_office
 from app.auth.roles import ADMIN, ROLES
+from app.core.errors import DomainError
+from app.core.nip import digits_of
 from app.core.transactions import app_session as _session
 from app.core.transactions import unit_of_work
+from app.models import Office, RekomUser
+from app.notify import mail_configured
+from app.offices.directory import set_up_office
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,8 @@ def create_user(
                                role=role, roles=", ".join(ROLES))))
     role_obj = sm.find_role(role)
     if role_obj is None:
-        raise UserError(str(_l("Role %(role)s does not exist yet: run flask seed-roles", role=role)))
+        raise UserError(str(_l("Role %(role)s does not exist yet: run flask seed-roles",
+                               role=role)))
     if sm.find_user(username=username) or sm.find_user(email=email):
         raise UserError(str(_l("A user with this username or e-mail already exists")))
     office = None

@@ -11,11 +11,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
-from app.ops import bootstrap as boot
 from app import notify
-from app.catalogue import search
 from app.auth.roles import ROLES
+from app.catalogue import search
 from app.core.transactions import unit_of_work
+from app.ops import bootstrap as boot
 
 
 def register_cli(app: Flask) -> None:
@@ -164,7 +164,8 @@ def outbox_list(limit):
         click.echo("No pending or failed messages.")
     for row in rows:
         click.echo(f"{row.id:>6}  {row.state:<7}  attempts {row.attempts:<2}  "
-                   f"next {row.next_attempt_at:%Y-%m-%d %H:%M} UTC  {row.recipient}  {row.subject}")
+                   f"next {row.next_attempt_at:%Y-%m-%d %H:%M} UTC  "
+                   f"{row.recipient}  {row.subject}")
         if row.last_error:
             click.echo(f"{'':8}last error: {row.last_error}")
 
@@ -213,7 +214,8 @@ def search_check():
 @with_appcontext
 def backup_command(output):
     """Back up the database and the uploaded documents into one tar.gz archive."""
-    from app.ops import backup as backups  # (tarfile, gzip…: imported when a backup runs, not at start)
+    # (tarfile, gzip…: imported when a backup runs, not at start)
+    from app.ops import backup as backups
 
     try:
         path, manifest = backups.backup_with_manifest(output)

@@ -23,11 +23,10 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
-from app.ops import bootstrap
+from app.auth.roles import APPLICANT, HEAD, OFFICER
 from app.core import codes
 from app.core.transactions import unit_of_work
 from app.letters import document as letters
-from app.offices import workdays
 from app.models import (
     COMPLAINT_CHANNELS,
     REQUEST_STATES,
@@ -46,7 +45,8 @@ from app.models import (
     RequestVariable,
     Review,
 )
-from app.auth.roles import APPLICANT, HEAD, OFFICER
+from app.offices import workdays
+from app.ops import bootstrap
 
 BATCH = 500
 
@@ -332,7 +332,8 @@ _KEEP_CASE = {"RSUD", "UKM", "UMKM", "Siti", "Aisyah", "I", "II", "Lubuklinggau"
 
 BACKGROUND = (
     "Data mengenai {topic} di {place} sampai saat ini belum tersedia secara lengkap dan mutakhir.",
-    "{agency} memerlukan data {topic} sebagai dasar perencanaan program dan kegiatan tahun {next}.",
+    "{agency} memerlukan data {topic} sebagai dasar perencanaan program dan kegiatan "
+    "tahun {next}.",
     "Penyusunan RPJMD dan Renstra perangkat daerah membutuhkan indikator yang terukur dan "
     "dapat dibandingkan antarwaktu.",
     "Hasil kegiatan serupa pada tahun sebelumnya menunjukkan perlunya pemutakhiran data secara "
@@ -424,7 +425,8 @@ def _person(r: random.Random) -> tuple[str, str]:
 
 
 def _phone(r: random.Random) -> str:
-    return r.choice(PHONE_PREFIXES) + "".join(str(r.randrange(10)) for _ in range(r.choice((7, 8))))
+    prefix = r.choice(PHONE_PREFIXES)  # drawn before the digits: the demo data stays the same
+    return prefix + "".join(str(r.randrange(10)) for _ in range(r.choice((7, 8))))
 
 
 def _ktp(r: random.Random, region_code: str) -> str:

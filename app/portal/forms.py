@@ -27,6 +27,7 @@ from wtforms.validators import Email, Length, NumberRange, Optional, ValidationE
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import ActivityRequest, RequestVariable
+
 # One set of limits and messages with the domain's checks (request_commands), which have the
 # last word: these fields turn the browser's input into values and catch the obvious early.
 from app.requests.commands import (
@@ -50,7 +51,7 @@ from app.requests.form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, YES_NO, tex
 class _OptionalChoice:
     """A choice field that is Optional (every one here is): with nothing chosen, WTForms would
     still walk every option and translate its "not a choice" message, for Optional to clear the
-    error straight after (~2 % of a submission's time, most of its choice fields being empty).
+    error straight after (a measurable part of a submission, most choice fields being empty).
     The same test as Optional's decides that nothing was chosen."""
 
     def pre_validate(self, form):

@@ -24,15 +24,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.auth import form_tokens
-from app.web import labels
-from app.letters import document as letters
 from app import notify
-from app.requests import pdf_cache, commands as request_commands, uploads, workflow
-from app.portal import forms as portal_forms
-from app.offices import workdays
+from app.auth import form_tokens
 from app.auth.access import login_required
-from app.web.input_guard import MAX_DB_INT
+from app.auth.roles import ADMIN, HEAD, OFFICER, user_role_names
+from app.core.transactions import app_session as _session
+from app.core.transactions import unit_of_work
+from app.letters import document as letters
 from app.models import (
     ATTACHMENT_KINDS,
     REQUEST_STATES,
@@ -41,12 +39,15 @@ from app.models import (
     AuditEvent,
     Office,
 )
+from app.offices import workdays
 from app.offices.directory import default_office
-from app.requests.form import SECTIONS, VARIABLE_FIELDS
-from app.auth.roles import ADMIN, HEAD, OFFICER, user_role_names
 from app.offices.sla import request_sla, sla_label
-from app.core.transactions import app_session as _session
-from app.core.transactions import unit_of_work
+from app.portal import forms as portal_forms
+from app.requests import commands as request_commands
+from app.requests import pdf_cache, uploads, workflow
+from app.requests.form import SECTIONS, VARIABLE_FIELDS
+from app.web import labels
+from app.web.input_guard import MAX_DB_INT
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -388,7 +389,7 @@ def letter_pdf(req_id):
 @login_required
 def print_request(req_id):
     req = _own_request(req_id)
-    pdf = pdf_cache.request_form(req)  # rendered once per change (issue 20)
+    pdf = pdf_cache.request_form(req)  # rendered once per change
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
                      download_name=f"formulir-{req.tracking_code}.pdf")
 
@@ -397,4 +398,5 @@ def print_request(req_id):
 def blank_form():
     """The empty form, for those who fill it on paper (no login needed)."""
     return send_file(io.BytesIO(pdf_cache.blank_form()), mimetype="application/pdf",
-                     as_attachment=False, download_name="formulir-rekomendasi-kegiatan-statistik.pdf")
+                     as_attachment=False,
+                     download_name="formulir-rekomendasi-kegiatan-statistik.pdf")

@@ -7,10 +7,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 from werkzeug.exceptions import HTTPException
 
-from app.web import formats
-from app.portal import service_standard
 from app.models import Letter
 from app.offices.directory import default_office
+from app.portal import service_standard
+from app.web import formats
 
 bp = Blueprint("public", __name__)
 

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from app.reports import figures as reports, sheet_cells
 from app.feedback import skm
 from app.models import ACTIVITY_KINDS, ID_DOC_TYPES, REQUEST_STATES
+from app.reports import figures as reports
+from app.reports import sheet_cells
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "DD/MM/YYYY"

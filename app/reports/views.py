@@ -2,7 +2,8 @@
 
 One FAB ``BaseView`` at ``/dashboard/``: the figures of reports.dashboard for the user's office
 and a period (default: this calendar year), charts drawn here as inline SVG (no JavaScript, no
-CDN: the app works offline), and ``/dashboard/export/<kind>`` for the .xlsx files of reports/exports.py.
+CDN: the app works offline), and ``/dashboard/export/<kind>`` for the .xlsx files of
+reports/exports.py.
 
 Scoping: officers and heads always see their own office (``g.user.office_id``); an ``office``
 parameter in the URL is ignored for them. Admins choose an office or every office.

@@ -20,16 +20,17 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import false, select
 
-from app.web import labels
-from app.letters import document as letters
 from app import notify
-from app.requests import commands as request_commands, workflow
-from app.web.api_base import CheckedApi, optional_text_body
-from app.web.input_guard import MAX_DB_INT
+from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, current_user_obj, user_role_names
+from app.letters import document as letters
 from app.models import LETTER_RESULTS, ActivityRequest, Letter, Office, RekomUser, Review
+from app.requests import commands as request_commands
+from app.requests import workflow
 from app.requests.commands import COUNT_MAX, TEXT_LIMIT
 from app.requests.form import FIELDS, FORM_COLUMNS
-from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, current_user_obj, user_role_names
+from app.web import labels
+from app.web.api_base import CheckedApi, optional_text_body
+from app.web.input_guard import MAX_DB_INT
 
 REQUEST_FORM_COLUMNS = FORM_COLUMNS  # the form definition's columns, in its order
 PROGRESS_COLUMNS = [

@@ -23,14 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from app.auth import accounts, form_tokens
+from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, user_role_names
 from app.core import audit, codes, db_refusals
-from app.requests import uploads, workflow
-from app.offices import workdays
 from app.core.errors import DomainError
 from app.models import CHANNELS, ActivityRequest, AuditEvent, RekomUser, RequestVariable
+from app.offices import workdays
 from app.offices.directory import office_info
+from app.requests import uploads, workflow
 from app.requests.form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
-from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, user_role_names
 
 # Applicants change their request while it is theirs to change; staff until the letter is issued.
 APPLICANT_EDITABLE = frozenset({"draft", "revision_requested"})
@@ -99,7 +99,7 @@ class Saved:
 
 
 def _column_limit(name: str, table=ActivityRequest.__table__) -> int:
-    # The form definition's cap (a variable's concept: issue 20), else the column's length.
+    # The form definition's cap (a variable's concept), else the column's length.
     return text_limit(name, table) or TEXT_LIMIT
 
 

@@ -192,10 +192,10 @@ SECTIONS = (
 FIELDS = {f.name: f for section in SECTIONS for f in section.fields}
 OTHER_FIELDS = {f.other: f for f in FIELDS.values() if f.other}
 
-# A variable's concept and definition, in characters (issue 20): the largest form allowed
-# (200 variables, every text at its cap) must make its PDF within 5 s (bench/pdf_worst.py,
-# bench/README.md). The Text columns alone allowed 5 000 each: 40 s of CPU per render. A
-# concept or a definition is a sentence or a short paragraph; 2 000 leaves room for several.
+# A variable's concept and definition, in characters: the largest form allowed (200 variables,
+# every text at its cap) must make its PDF within seconds (bench/pdf_worst.py, figures in
+# bench/README.md), which the Text columns' own length does not bound. A concept or a
+# definition is a sentence or a short paragraph; 2 000 leaves room for several.
 VARIABLE_TEXT_LIMIT = 2000
 
 # The variables table of the form (one row per variable).

@@ -18,7 +18,6 @@ from app.letters import document as letters
 from app.models import LETTER_RESULTS, ChecklistItem, RequestVariable
 from app.requests.form import SECTIONS, VARIABLE_FIELDS, YES_NO, choice_label, text_limit
 
-
 # A request's own long answers are capped at request_commands.TEXT_LIMIT (imported from there
 # it would be a cycle: request_commands -> workflow -> notify -> here).
 ANSWER_PRINT_LIMIT = 5000

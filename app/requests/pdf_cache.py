@@ -1,4 +1,4 @@
-"""Rendered PDFs kept until what they show changes (issue 20: one GET could cost 43 s of CPU).
+"""Rendered PDFs kept until what they show changes, so that one GET cannot hold a worker.
 
 xhtml2pdf takes seconds for a large form, so a PDF that is served on demand is rendered once
 per change, not once per GET:
@@ -34,8 +34,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from limits import parse as parse_limit
 
-from app.requests import form_pdf
 from app.letters import document as letters
+from app.requests import form_pdf
 
 log = logging.getLogger(__name__)
 

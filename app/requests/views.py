@@ -216,7 +216,7 @@ class WorkflowActionsMixin:
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)
-        # Rendered once per change of what it shows (issue 20).
+        # Rendered once per change of what it shows (pdf_cache).
         return send_file(io.BytesIO(pdf_cache.request_form(item)), mimetype="application/pdf",
                          download_name=f"formulir-{item.tracking_code}.pdf")
 
@@ -316,7 +316,7 @@ class RequestVariableView(RequestChildView):
     }
     order_columns = ["position", "name"]
     base_order = ("position", "asc")
-    # The portal's caps (request_form): past them a row would cost the form's PDF its 5 s.
+    # The portal's caps (request_form): past them a row would make the form's PDF too costly.
     validators_columns = {
         name: [Length(max=request_form.text_limit(name, RequestVariable.__table__),
                       message=request_commands.TOO_LONG)]

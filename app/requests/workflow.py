@@ -19,11 +19,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core import audit, codes
-from app.letters import document as letters
 from app import notify
-from app.requests import form as request_form
+from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, role_label, user_role_names
+from app.core import audit, codes
 from app.core.errors import DomainError
+from app.core.public_urls import verify_url  # the URL the letter's QR code carries
+from app.core.transactions import unit_of_work
+from app.letters import document as letters
 from app.models import (
     REQUEST_STATES,
     ActivityRequest,
@@ -33,10 +35,8 @@ from app.models import (
     Review,
 )
 from app.offices.directory import DEFAULT_SETTING, office_info
-from app.core.public_urls import verify_url  # the URL the letter's QR code carries
-from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, role_label, user_role_names
-from app.core.transactions import unit_of_work
 from app.offices.workdays import local_date, office_calendar, office_timezone, utcnow
+from app.requests import form as request_form
 
 # Fields an applicant must fill before the request counts as recorded complete (the form's own
 # "required" marks, so the form, its PDF and this check never disagree).

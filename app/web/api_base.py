@@ -1,7 +1,7 @@
 """The REST APIs' common base: strict integers, refusals in the user's language, JSON bodies.
 
-Shared by the request API (requests/api.py) and the feedback API (feedback/api.py), so neither imports
-the other (the future web layer's API plumbing).
+Shared by the request API (requests/api.py) and the feedback API (feedback/api.py), so neither
+imports the other.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
 from app.core import db_refusals
+from app.requests.commands import TEXT_LIMIT
 from app.web import fab_internals as fab
 from app.web import labels
-from app.requests.commands import TEXT_LIMIT
 
 # marshmallow's own messages are fixed English: shown in the user's language instead.
 MARSHMALLOW_MESSAGES = {

@@ -1,6 +1,6 @@
 """Flask-Migrate without its import cost at start.
 
-Flask-Migrate imports Alembic (with Mako and Pygments), about 0.15 s of every start, yet only
+Flask-Migrate imports Alembic (with Mako and Pygments), a tenth of every start, yet only
 `flask db …` and flask_migrate.upgrade() (`flask init`, run.py) use them. The two classes stand
 in for what ``Migrate.init_app`` sets up, and import Flask-Migrate on first use
 (tests/test_startup.py holds both to what ``Migrate.init_app`` would have made).

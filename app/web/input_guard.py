@@ -12,8 +12,8 @@
   404, as any id that does not exist — instead of an overflow in the driver.
 
 One check here covers our forms, the API and FAB's own screens alike. Uploaded file names are
-not checked: they never reach the filesystem and are cleaned for display (requests/uploads.py). A view
-that cleans its own query arguments says so with ``@cleans_its_own_args`` (the catalogue
+not checked: they never reach the filesystem and are cleaned for display (requests/uploads.py). A
+view that cleans its own query arguments says so with ``@cleans_its_own_args`` (the catalogue
 search: text pasted into a search box may carry stray control characters, and a search is
 read-only, so they are dropped rather than refused).
 """

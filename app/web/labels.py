@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.requests import form as request_form, workflow
+from app.requests import form as request_form
+from app.requests import workflow
 
 REVIEW = {
     "request": _l("Request"),

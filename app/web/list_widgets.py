@@ -136,7 +136,8 @@ class LeanListWidget(ListWidget):
         columns = []
         for col in self.template_args.get("include_columns", ()):
             formatter = formatters.get(col)
-            columns.append((col, formatter.for_page() if hasattr(formatter, "for_page") else formatter))
+            columns.append(
+                (col, formatter.for_page() if hasattr(formatter, "for_page") else formatter))
         kwargs.setdefault("rows", [
             (pk, Markup("".join([
                 "<td>%s</td>" % escape(formatter(values[col]) if formatter else values[col])
@@ -234,5 +235,5 @@ class RekomInterface(SQLAInterface):
 
     def get_search_columns_list(self) -> list[str]:
         # FAB filters a JSON column as text; PostgreSQL has no text operators on json, so every
-        # such filter failed there (issue 20): not offered (a view may still name one).
+        # such filter failed there: not offered (a view may still name one).
         return [col for col in super().get_search_columns_list() if not self.is_json(col)]

@@ -1,4 +1,4 @@
-"""Structured logs with request ids (issue 6).
+"""Structured logs with request ids.
 
 Every request gets an id: the incoming ``X-Request-ID`` header when it is a sane token (8-64
 characters of ``[A-Za-z0-9._-]``; anything else is dropped unseen, so a header cannot write

@@ -33,9 +33,8 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25 09:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0003"

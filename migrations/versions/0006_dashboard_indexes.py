@@ -15,7 +15,6 @@ Create Date: 2026-12-05 17:10:00
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "0006"
 down_revision = "0005"

@@ -15,9 +15,8 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-06 02:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007"

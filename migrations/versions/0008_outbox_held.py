@@ -11,7 +11,6 @@ Create Date: 2026-12-06 03:00:00
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "0008"
 down_revision = "0007"

@@ -12,9 +12,8 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06 04:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0009"

@@ -13,10 +13,10 @@ import shutil
 import threading
 
 import pytest
+from test_outbox import Inbox, free_port
 from werkzeug.serving import make_server
 
 from conftest import app_config, database_url
-from test_outbox import Inbox, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app import models as m
+
 from conftest import PASSWORD, seed
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app import models as m
 from app.requests import workflow
+
 from conftest import PASSWORD
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from app import models as m
+
 from conftest import PASSWORD, seed
 
 WIDTH, HEIGHT = 1280, 800

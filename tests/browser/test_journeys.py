@@ -27,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
+
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

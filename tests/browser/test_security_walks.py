@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from app import models as m
 from browser.conftest import serving
+
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
