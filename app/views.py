@@ -21,6 +21,7 @@ from app.requests.views import (
     RequestVariableView,
     ReviewView,
 )
+from app.web import fab_internals as fab
 
 # Menu categories: (name, label, icon). FAB's name is the permission's menu name: keep it.
 SERVICES = ("Layanan", _l("Services"), "fa-briefcase")
@@ -73,10 +74,8 @@ def register_views(appbuilder) -> None:
 
 def register_apis(appbuilder) -> None:
     """Every package's REST API (FAB ModelRestApi), under /api/v1/."""
-    from flask_appbuilder.security.schemas import login_post
-
     # FAB's JSON login reads payload["provider"] unchecked: without one, a 500 (KeyError).
     # Required, its schema answers the 400 instead.
-    login_post.fields["provider"].required = True
+    fab.API_LOGIN_SCHEMA.fields["provider"].required = True
     for api in (*REQUEST_APIS, ComplaintApi, RatingApi, CatalogueApi):
         appbuilder.add_api(api)

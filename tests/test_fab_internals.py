@@ -19,12 +19,13 @@ import flask_limiter
 import flask_login
 import jinja2
 import pytest
-from flask_appbuilder import const, validators
+from flask_appbuilder import AppBuilder, ModelView, const, validators
 from flask_appbuilder import filters as fab_template_filters
 from flask_appbuilder.api import ModelRestApi, rison, safe
-from flask_appbuilder.baseviews import BaseCRUDView, BaseModelView
+from flask_appbuilder.baseviews import AbstractViewApi, BaseCRUDView, BaseModelView
 from flask_appbuilder.menu import MenuItem
 from flask_appbuilder.models.filters import BaseFilter, Filters
+from flask_appbuilder.security import api as fab_security_api
 from flask_appbuilder.security import manager as fab_manager
 from flask_appbuilder.security.forms import RegisterUserDBForm
 from flask_appbuilder.security.registerviews import RegisterUserDBView
@@ -32,10 +33,15 @@ from flask_appbuilder.security.sqla import manager as fab_sqla_manager
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.utils import base as fab_utils_base
 from flask_appbuilder.widgets import RenderTemplateWidget, SearchWidget
+from marshmallow import Schema
+from marshmallow import fields as schema_fields
 
 import app as app_package
+from app.auth.views import SECURITY_LABELS
+from app.requests.views import ActivityRequestView
 from app.web import fab_internals as fab
 from app.web import list_widgets
+from app.web.screens import OfficeScopedView
 
 FAB = f"the installed Flask-AppBuilder ({flask_appbuilder.__version__})"
 
@@ -73,6 +79,45 @@ def test_called_methods_are_fabs(owner, name, params, users):
     assert hasattr(owner, name), f"{users} calls {_name(owner)}.{name}, gone from {FAB}"
     found = tuple(inspect.signature(getattr(owner, name)).parameters)
     assert found == params, f"{users} calls {_name(owner)}.{name}{params}; {FAB} has {found}"
+
+
+def test_the_routes_we_re_expose_are_fabs():
+    """OfficeScopedView's show and action replace FAB's at FAB's own routes (else both answer,
+    FAB's unscoped); its show renders as FAB's does."""
+    for name in ("show", "action"):
+        ours, fabs = getattr(OfficeScopedView, name)._urls, getattr(ModelView, name)._urls
+        assert ours == fabs, \
+            f"app.web.screens re-exposes ModelView.{name} at {ours}; {FAB} has it at {fabs}"
+    assert "related_views=self._related_views" in _source(ModelView.show), \
+        f"app.web.screens (show): {FAB}'s show no longer hands its template _related_views"
+    assert "self.datamodel.get(pk, self._base_filters)" in _source(BaseCRUDView._show), (
+        "app.web.screens (fab_internals.show_page_widgets): "
+        f"{FAB}'s _show no longer loads the row within the view's base filters")
+
+
+def _live(app, owner):
+    """What an attribute is read on: the app's AppBuilder, a view of the owner's, a class."""
+    if owner is AppBuilder:
+        return app.appbuilder
+    if issubclass(owner, AbstractViewApi):
+        return next(v for v in app.appbuilder.baseviews if isinstance(v, owner))
+    return owner
+
+
+@pytest.mark.parametrize("owner,name,users", fab.ATTRIBUTES,
+                         ids=[f"{_name(owner)}.{name}" for owner, name, _users in fab.ATTRIBUTES])
+def test_attributes_are_fabs(app, owner, name, users):
+    assert hasattr(_live(app, owner), name), \
+        f"{users} reads {_name(owner)}.{name}, gone from {FAB}"
+
+
+def test_the_attributes_read_as_we_read_them(app):
+    assert all(isinstance(view, AbstractViewApi) for view in app.appbuilder.baseviews), \
+        f"app.auth.views, app.reports.views: {FAB}'s appbuilder.baseviews are not its views"
+    probe = type("Probe", (Schema,), {"b": schema_fields.String(), "a": schema_fields.String()})
+    assert list(probe._declared_fields) == ["b", "a"], (
+        "app.feedback.api (ComplaintApi.add_columns): marshmallow's Schema no longer keeps its "
+        "fields in _declared_fields, in order")
 
 
 # --- the list's query string ------------------------------------------------------------------
@@ -156,7 +201,8 @@ def _model_view(app):
 
 
 def test_a_model_views_private_attributes(app):
-    users = "app.web.list_args, app.web.screen_writes"
+    users = ("app.web.list_args, app.web.screen_writes, app.web.screens, app.requests.views, "
+             "app.feedback.views, app.letters.views")
     view = _model_view(app)
     assert isinstance(fab.search_filters(view), Filters), \
         f"{users}: {FAB}'s model view has no _filters (its search filters)"
@@ -168,6 +214,38 @@ def test_a_model_views_private_attributes(app):
     assert all(isinstance(flt, BaseFilter) for flts in by_column.values() for flt in flts)
     assert "self._all_filters[column_name][filter_instance_index]" in _source(Filters), \
         f"app.web.list_args: {FAB}'s Filters no longer picks _flt_<index> in _all_filters"
+    assert isinstance(fab.search_filters(view).filters, list), \
+        f"app.requests.views (_get_search_widget): {FAB}'s Filters has no filters (the active)"
+
+
+def test_a_rest_apis_base_filters(app):
+    api = next(v for v in app.appbuilder.baseviews if isinstance(v, ModelRestApi))
+    assert isinstance(fab.base_filters(api), Filters), \
+        f"app.requests.api, app.feedback.api: {FAB}'s REST API has no _base_filters"
+
+
+def test_rebuilding_a_views_forms(app):
+    users = "app.auth.views (fab_internals.rebuild_forms)"
+    # One of the views app.auth.views rebuilds at start-up: again here, to the same forms.
+    view = next(v for v in app.appbuilder.baseviews if type(v).__name__ in SECURITY_LABELS)
+    before = (view.search_form, view.add_form, view.edit_form)
+    fab.rebuild_forms(view)
+    after = (view.search_form, view.add_form, view.edit_form)
+    assert all(after) and not any(new is old for new, old in zip(after, before)), \
+        f"{users}: {FAB} no longer builds a view's forms again once they are dropped"
+
+
+def test_the_page_history(app):
+    users = "app.frontoffice.views (fab_internals.last_page)"
+    view = _model_view(app)
+    with app.test_request_context("/users/list/?page_RekomUserDBModelView=1"):
+        assert fab.last_page(flask.session) is None
+        view.update_redirect()
+        url = flask.request.url
+        assert flask.session.get(fab.PAGE_HISTORY_KEY) == [url], \
+            f"{users}: {FAB} no longer records the pages in session[{fab.PAGE_HISTORY_KEY!r}]"
+        assert fab.last_page(flask.session) == url
+        assert flask.session[fab.PAGE_HISTORY_KEY] == [url], "last_page changed the history"
 
 
 def test_the_unique_check_skips_the_edited_row():
@@ -206,6 +284,13 @@ def test_search_widget_arguments_and_what_it_computes():
     assert computed == set(fab.SEARCH_WIDGET_OUTPUT), (
         f"app.web.list_widgets (LeanSearchWidget skips SearchWidget.__call__): {FAB}'s "
         f"computes {sorted(computed)}, ours {sorted(fab.SEARCH_WIDGET_OUTPUT)}")
+
+
+def test_our_search_widget_is_handed_what_fabs_is():
+    fabs = _keywords(_source(BaseModelView._get_search_widget))
+    ours = _keywords(_source(ActivityRequestView._get_search_widget))
+    assert fabs <= ours, (f"app.requests.views (_get_search_widget) hands the search widget "
+                          f"{sorted(ours)}; {FAB}'s {sorted(fabs)}")
 
 
 def test_our_widgets_read_only_the_pinned_arguments():
@@ -286,6 +371,15 @@ def test_the_managers_attributes(app):
         f"{users} (register_views, apply_rate_limits): {FAB} no longer builds registeruser_view"
     assert fab.API_LOGIN_ENDPOINT in app.view_functions, \
         f"{users} (_limit_both_login_doors): {FAB}'s API log-in is not {fab.API_LOGIN_ENDPOINT}"
+
+
+def test_the_api_login_schema():
+    users = "app.views (register_apis)"
+    login = _source(fab_security_api.SecurityApi.login)
+    assert fab.API_LOGIN_SCHEMA is fab_security_api.login_post and "login_post.load(" in login, \
+        f"{users}: {FAB}'s API log-in no longer loads its body with security/schemas.login_post"
+    assert "provider" in fab.API_LOGIN_SCHEMA.fields and 'login_payload["provider"]' in login, \
+        f"{users}: {FAB}'s API log-in no longer reads the provider field"
 
 
 def test_self_registration():

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_appbuilder import ModelView
 from flask_babel import lazy_gettext as _l
 
+from app.web import fab_internals as fab
 from app.web.screens import OfficeScopedView, display
 
 # FAB's security screens leave these columns to labels made from the column names, in
@@ -40,11 +41,7 @@ def fab_views_in_the_users_language(appbuilder) -> None:
         labels = SECURITY_LABELS.get(name)
         if labels:
             view.label_columns.update(labels)
-            # The forms were built with the old labels: build them again (FAB builds a form
-            # only where none is set).
-            for form in ("search_form", "add_form", "edit_form"):
-                view.__dict__.pop(form, None)
-            view._init_forms()
+            fab.rebuild_forms(view)  # they were built with the old labels
         for attr, title in SECURITY_TITLES.get(name, {}).items():
             setattr(view, attr, title)
         view.formatters_columns = {

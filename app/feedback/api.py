@@ -27,6 +27,7 @@ from app.models import COMPLAINT_CHANNELS, ActivityRequest, Complaint, Office, R
 from app.offices import workdays
 from app.reports import figures as reports
 from app.requests.commands import TEXT_LIMIT
+from app.web import fab_internals as fab
 from app.web import labels
 from app.web.api_base import CheckedApi, optional_text_body
 from app.web.input_guard import MAX_DB_INT
@@ -78,7 +79,7 @@ class ComplaintApi(CheckedApi):
     base_order = ("created_at", "desc")
     list_columns = COMPLAINT_LIST
     show_columns = COMPLAINT_SHOW
-    add_columns = list(ComplaintIn._declared_fields)
+    add_columns = list(ComplaintIn._declared_fields)  # marshmallow's (fab_internals.ATTRIBUTES)
     # _info offers relation choices: only the user's office and its requests.
     add_query_rel_fields = {"office": [["id", FilterOffice, None]],
                             "request": [["office_id", FilterOffice, None]]}
@@ -201,7 +202,7 @@ class ComplaintApi(CheckedApi):
         """
         if step not in complaints.HANDLING:
             return self.response_404()
-        complaint = self.datamodel.get(pk, self._base_filters)
+        complaint = self.datamodel.get(pk, fab.base_filters(self))
         if complaint is None:  # another office's complaint reads as not found
             return self.response_404()
         text, refused = optional_text_body("text")

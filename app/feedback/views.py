@@ -25,6 +25,7 @@ from app.models import (
     Rating,
 )
 from app.offices import workdays
+from app.web import fab_internals as fab
 from app.web import labels
 from app.web.list_widgets import (
     RekomInterface,
@@ -84,7 +85,7 @@ class ComplaintActionsMixin:
     @expose("/answer/<int:pk>", methods=["GET", "POST"])
     @view_permission("answer")
     def answer_form(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(pk, fab.base_filters(self))
         if item is None:
             abort(404)
         if request.method == "POST":
@@ -175,7 +176,7 @@ class OverdueComplaintView(ComplaintView):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._base_filters.add_filter("due_date", FilterComplaintOverdue, None)
+        fab.base_filters(self).add_filter("due_date", FilterComplaintOverdue, None)
 
 
 class RatingView(OfficeScopedView):

@@ -24,7 +24,6 @@ from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import Stack
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -45,6 +44,7 @@ from app.models import (
 )
 from app.offices import workdays
 from app.reports import sheet_cells
+from app.web import fab_internals as fab
 from app.web.formats import date_text
 from app.web.list_widgets import (
     RekomInterface,
@@ -82,7 +82,7 @@ class QueueActionsMixin:
         """After a step: the queue page it was taken on (its filters, sorting and page kept),
         else the queue list. FAB's get_redirect goes one page further back in the history, to
         whatever screen was open before the queue (a complaint list, say)."""
-        url = Stack(list(session.get("page_history", []))).pop()  # a copy: pop() mutates
+        url = fab.last_page(session)
         if url and urlsplit(url).path.startswith(f"{request.script_root}{self.route_base}/"):
             return url
         return url_for(".list")
@@ -174,7 +174,7 @@ class QueueActionsMixin:
     def list(self):
         self.update_redirect()
         try:
-            widgets = self._list()
+            widgets = fab.list_page_widgets(self)
         except FABException as exc:
             flash(f"An error occurred: {exc}", "warning")
             return redirect(self.get_redirect())

@@ -19,6 +19,7 @@ from app.models import (
     LetterCounter,
 )
 from app.requests import pdf_cache
+from app.web import fab_internals as fab
 from app.web import labels
 from app.web.list_widgets import (
     RekomInterface,
@@ -74,7 +75,7 @@ class LetterView(OfficeScopedView):
     @has_access
     def pdf(self, pk):
         """The issued letter's PDF, for staff of its office."""
-        letter = self.datamodel.get(pk, self._base_filters)
+        letter = self.datamodel.get(pk, fab.base_filters(self))
         if letter is None:
             abort(404)
         if letter.is_issued:

@@ -28,6 +28,7 @@ from app.requests import commands as request_commands
 from app.requests import workflow
 from app.requests.commands import COUNT_MAX, TEXT_LIMIT
 from app.requests.form import FIELDS, FORM_COLUMNS
+from app.web import fab_internals as fab
 from app.web import labels
 from app.web.api_base import CheckedApi, optional_text_body
 from app.web.input_guard import MAX_DB_INT
@@ -180,6 +181,7 @@ class RequestApi(CheckedApi):
     openapi_spec_tag = "Requests"
     validators_columns = _request_validators()
 
+    # FAB's, overridden by name (fab_internals.OVERRIDES).
     def _init_model_schemas(self):
         super()._init_model_schemas()
         # Applicants never name the applicant (it is who they are); staff must (the domain checks).
@@ -250,7 +252,7 @@ class RequestApi(CheckedApi):
     @safe
     @permission_name("put")
     def put(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(pk, fab.base_filters(self))
         if item is None:
             return self.response_404()
         if not request_commands.can_edit(item, g.user):
@@ -346,7 +348,7 @@ class RequestApi(CheckedApi):
         if action_name not in workflow.TRANSITIONS:
             return self.response_404()
         # Out of the user's scope reads as not found: ids of others' requests reveal nothing.
-        if self.datamodel.get(pk, self._base_filters) is None:
+        if self.datamodel.get(pk, fab.base_filters(self)) is None:
             return self.response_404()
         note, refused = optional_text_body("note")
         if refused:
@@ -448,7 +450,7 @@ class ReviewApi(CheckedApi):
             404:
               $ref: '#/components/responses/404'
         """
-        review = self.datamodel.get(pk, self._base_filters)
+        review = self.datamodel.get(pk, fab.base_filters(self))
         if review is None:
             return self.response_404()
         req = review.request
@@ -506,7 +508,7 @@ class ReviewApi(CheckedApi):
             409:
               description: The review is closed or another officer handles the request
         """
-        review = self.datamodel.get(pk, self._base_filters)
+        review = self.datamodel.get(pk, fab.base_filters(self))
         if review is None:
             return self.response_404()
         body = request.get_json(silent=True)
@@ -551,7 +553,7 @@ class LetterApi(CheckedApi):
     @safe
     @permission_name("put")
     def put(self, pk):
-        letter = self.datamodel.get(pk, self._base_filters)
+        letter = self.datamodel.get(pk, fab.base_filters(self))
         if letter is None:
             return self.response_404()
         if letter.is_issued:
@@ -586,7 +588,7 @@ class LetterApi(CheckedApi):
             404:
               $ref: '#/components/responses/404'
         """
-        letter = self.datamodel.get(pk, self._base_filters)
+        letter = self.datamodel.get(pk, fab.base_filters(self))
         if letter is None or not letter.is_issued:
             return self.response_404()
         return send_file(io.BytesIO(letter.pdf), mimetype="application/pdf",

@@ -48,6 +48,7 @@ from app.portal import forms as portal_forms
 from app.requests import commands as request_commands
 from app.requests import form as request_form
 from app.requests import pdf_cache, workflow
+from app.web import fab_internals as fab
 from app.web import labels
 from app.web.list_widgets import (
     LeanListWidget,
@@ -174,7 +175,7 @@ class WorkflowActionsMixin:
         if not ids:
             abort(400)
         # Only requests of the user's own office: another office's id is not found.
-        if any(self.datamodel.get(i, self._base_filters) is None for i in ids):
+        if any(self.datamodel.get(i, fab.base_filters(self)) is None for i in ids):
             abort(404)
         if request.method == "POST":
             note = (request.form.get("note") or "").strip()
@@ -192,7 +193,7 @@ class WorkflowActionsMixin:
     @view_permission("verify")
     def checklist(self, pk):
         """Record the open review's checklist (the officer handling the request)."""
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(pk, fab.base_filters(self))
         if item is None:
             abort(404)
         results = {
@@ -213,7 +214,7 @@ class WorkflowActionsMixin:
     @view_permission("can_show")
     def form_pdf(self, pk):
         """The filled form as PDF, for the office's archive (whoever may read the request)."""
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(pk, fab.base_filters(self))
         if item is None:
             abort(404)
         # Rendered once per change of what it shows (pdf_cache).
@@ -523,19 +524,21 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         # Walk-in requests are recorded for an applicant account, never for staff.
         return {**super().related_choices(), "applicant": [["roles", RoleFilter, APPLICANT]]}
 
+    # FAB's, overridden by name (fab_internals.OVERRIDES).
     def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
         """FAB's search widget, without the office select for users bound to one office: it
         would offer their own office only (and cost a query on every page). Kept when an office
         filter arrives in the URL, so the form can show it."""
         cols = self.search_columns
         user = g.user
+        filters = fab.search_filters(self)
         if (not is_admin(user) and "office" in cols
-                and not any(flt.column_name == "office" for flt in self._filters.filters)):
+                and not any(flt.column_name == "office" for flt in filters.filters)):
             cols = [col for col in cols if col != "office"]
         widgets = widgets or {}
         widgets["search"] = self.search_widget(
             route_base=self.route_base, form=form, include_cols=cols,
-            exclude_cols=exclude_cols or [], filters=self._filters,
+            exclude_cols=exclude_cols or [], filters=filters,
         )
         return widgets
 
@@ -566,7 +569,7 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
 
     def prefill_form(self, form, pk):
         # Codes and booleans as the selects, radios and checkboxes want them.
-        portal_forms.load(form, self.datamodel.get(pk, self._base_filters))
+        portal_forms.load(form, self.datamodel.get(pk, fab.base_filters(self)))
 
     def post_add_redirect(self):
         """To the new request's page: its next steps are there (on the requests screen: a new
@@ -601,6 +604,6 @@ class OverdueRequestView(ActivityRequestView):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._base_filters.add_filter("due_date", FilterOverdue, None)
+        fab.base_filters(self).add_filter("due_date", FilterOverdue, None)
 
 

@@ -9,21 +9,24 @@ tests/test_fab_internals.py pins every one against the installed FAB, so an upgr
 one fails there first, naming the module of ours that depends on it.
 
 A method we override by its (private) name stays in our class: ``OVERRIDES`` names it with the
-parameters FAB calls it with, ``CALLS`` the ones we call. This module imports nothing of ours.
+parameters FAB calls it with, ``CALLS`` the ones we call. A private attribute that reads plainly
+where it is used stays there too, named in ``ATTRIBUTES``. This module imports nothing of ours.
 """
 from __future__ import annotations
 
-from flask_appbuilder import urltools
+from flask_appbuilder import AppBuilder, urltools
 from flask_appbuilder.api import ModelRestApi, rison
-from flask_appbuilder.baseviews import BaseCRUDView, BaseView
+from flask_appbuilder.baseviews import BaseCRUDView, BaseModelView, BaseView
 from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.registerviews import RegisterUserDBView
+from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_appbuilder.views import ModelView, MultipleView
 from flask_appbuilder.widgets import SearchWidget
+from marshmallow import Schema
 
 # --- the list's query string (urltools.py) ----------------------------------------------------
 
@@ -44,6 +47,17 @@ get_page_size_args = urltools.get_page_size_args  # () -> {view: rows}
 def arg_view_name(view) -> str:
     """The ``<view>`` of a list's arguments (baseviews.BaseCRUDView._list: the class's name)."""
     return type(view).__name__
+
+
+# --- the page history (baseviews.BaseView.update_redirect, get_redirect) ---------------------
+
+PAGE_HISTORY_KEY = "page_history"  # the session's key for the pages update_redirect recorded
+
+
+def last_page(session) -> str | None:
+    """The page update_redirect recorded last (a urltools.Stack in the session under
+    ``PAGE_HISTORY_KEY``), the history left as it is; None when there is none."""
+    return urltools.Stack(list(session.get(PAGE_HISTORY_KEY, []))).pop()  # a copy: pop() mutates
 
 
 # --- the REST API's ``q`` (api/__init__.py) ---------------------------------------------------
@@ -71,7 +85,8 @@ def search_filters(view) -> Filters:
 
 
 def base_filters(view) -> Filters:
-    """The view's ``base_filters``, built (BaseModelView._init_properties: ``_base_filters``)."""
+    """The view's ``base_filters``, built (BaseModelView._init_properties: ``_base_filters``;
+    ModelRestApi._init_properties the same for an API)."""
     return view._base_filters
 
 
@@ -84,6 +99,25 @@ def filters_by_column(filters: Filters) -> dict:
 def pk_from_url(view, pk):
     """A row key as the URL carries it (BaseCRUDView._deserialize_pk_if_composite)."""
     return view._deserialize_pk_if_composite(pk)
+
+
+def list_page_widgets(view) -> dict:
+    """BaseCRUDView._list: the list page's widgets (list and search), from the query string."""
+    return view._list()
+
+
+def show_page_widgets(view, pk) -> dict:
+    """BaseCRUDView._show: the show page's widgets (show and related lists); 404 for a row
+    outside the view's base filters."""
+    return view._show(pk)
+
+
+def rebuild_forms(view) -> None:
+    """Build a view's search, add and edit forms again (after its labels changed): FAB builds
+    each only where none is set (BaseCRUDView._init_forms), so ours are dropped first."""
+    for form in ("search_form", "add_form", "edit_form"):
+        view.__dict__.pop(form, None)
+    view._init_forms()
 
 
 def fill_excluded_columns(view, exclude_cols, form) -> None:
@@ -142,6 +176,13 @@ def lazy_parts(label) -> tuple:
     return label._func, label._args, label._kwargs
 
 
+# --- the REST API's log-in (security/api.py, security/schemas.py) ----------------------------
+
+# The schema SecurityApi.login loads its body with; it then reads body["provider"] unchecked
+# (a KeyError, so a 500, without one): app.views makes that field required.
+API_LOGIN_SCHEMA = login_post
+
+
 # --- the security manager (security/manager.py, security/sqla/manager.py) --------------------
 
 MENU_ACCESS = "menu_access"  # filters.TemplateFilters.is_menu_visible: a menu entry's permission
@@ -196,6 +237,11 @@ OVERRIDES = (
     (BaseCRUDView, "_edit", ("self", "pk"), "app.web.screen_writes"),
     (BaseCRUDView, "_init_forms", ("self",), "app.web.screen_writes"),
     (ModelView, "action_post", ("self",), "app.web.screen_writes"),
+    # Re-exposed at FAB's routes (tests/test_fab_internals.py checks they are FAB's).
+    (ModelView, "show", ("self", "pk"), "app.web.screens"),
+    (ModelView, "action", ("self", "name", "pk"), "app.web.screens"),
+    (BaseModelView, "_get_search_widget", ("self", "form", "exclude_cols", "widgets"),
+     "app.requests.views"),
     (UserDBModelView, "_init_forms", ("self",), "app.auth.security"),
     (SecurityManager, "get_user_by_id", ("self", "pk"), "app.auth.security"),
     (SecurityManager, "has_access", ("self", "permission_name", "view_name"),
@@ -215,7 +261,7 @@ OVERRIDES = (
     (RegisterUserDBView, "form_post", ("self", "form"), "app.auth.registration"),
     (RegisterUserDBView, "activation", ("self", "activation_hash"), "app.auth.registration"),
     (ModelRestApi, "_gen_labels_columns", ("self", "list_columns"), "app.web.api_base"),
-    (ModelRestApi, "_init_model_schemas", ("self",), "app.web.api_base"),
+    (ModelRestApi, "_init_model_schemas", ("self",), "app.web.api_base, app.requests.api"),
     (ModelRestApi, "response_400", ("self", "message"), "app.web.api_base"),
     (ModelRestApi, "response_422", ("self", "message"), "app.web.api_base"),
     (SearchWidget, "__call__", ("self", "kwargs"), "app.web.list_widgets"),
@@ -231,7 +277,10 @@ CALLS = (
     (urltools, "get_page_args", (), "app.web.screen_writes"),
     (urltools, "get_page_size_args", (), "app.web.screen_writes"),
     (BaseCRUDView, "_deserialize_pk_if_composite", ("self", "pk"),
-     "app.web.list_args, app.web.screen_writes"),
+     "app.web.list_args, app.web.screen_writes, app.web.screens"),
+    (BaseCRUDView, "_list", ("self", "kwargs"), "app.frontoffice.views"),
+    (BaseCRUDView, "_show", ("self", "pk"), "app.web.screens"),
+    (BaseCRUDView, "_init_forms", ("self",), "app.auth.views"),
     (BaseCRUDView, "_fill_form_exclude_cols", ("self", "exclude_cols", "form"),
      "app.web.screen_writes"),
     (BaseCRUDView, "_get_add_widget", ("self", "form", "exclude_cols", "widgets"),
@@ -247,10 +296,21 @@ CALLS = (
      "app.web.list_args, app.web.screen_writes"),
     (BaseView, "_prettify_column", ("self", "name"), "app.web.api_base"),
     (Filters, "get_relation_cols", ("self",), "app.web.screen_writes"),
+    (Filters, "add_filter", ("self", "column_name", "filter_class", "value"),
+     "app.requests.views, app.feedback.views"),
     (Filters, "get_search_filters", ("self",), "app.web.list_widgets"),
     (Filters, "get_filters_values_tojson", ("self",), "app.web.list_widgets"),
     (SecurityManager, "_has_access_builtin_roles",
      ("self", "role", "permission_name", "view_name"), "app.auth.security"),
     (SecurityManager, "get_user_roles", ("self", "user"), "app.auth.security"),
     (SecurityManager, "load_user", ("self", "pk"), "app.auth.security"),
+)
+
+# --- attributes: (owner, name, our modules that read it where it is used) ---------------------
+
+# Checked on a live object: the app's AppBuilder, a view of the owner's class, else the class.
+ATTRIBUTES = (
+    (AppBuilder, "baseviews", "app.auth.views, app.reports.views"),
+    (BaseCRUDView, "_related_views", "app.web.screens"),
+    (Schema, "_declared_fields", "app.feedback.api"),  # marshmallow: the fields, in order
 )

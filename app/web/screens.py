@@ -18,6 +18,7 @@ from app.auth.security import FilterOffice
 from app.models import (
     RekomUser,
 )
+from app.web import fab_internals as fab
 from app.web.formats import is_number, number_text, value_text
 from app.web.screen_writes import SafeWritesMixin
 
@@ -115,18 +116,19 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
         """Select fields offer only rows of the user's office."""
         return {"office": [["id", FilterOffice, None]]}
 
+    # FAB's show and action, re-exposed at their routes (fab_internals.OVERRIDES).
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         """FAB's show page, plus whatever ``show_context`` adds for the view's template."""
-        pk = self._deserialize_pk_if_composite(pk)
-        widgets = self._show(pk)  # 404 outside the user's office
+        pk = fab.pk_from_url(self, pk)
+        widgets = fab.show_page_widgets(self, pk)  # 404 outside the user's office
         extra = {}
         if type(self).show_context is not OfficeScopedView.show_context:
-            extra = self.show_context(self.datamodel.get(pk, self._base_filters), widgets)
+            extra = self.show_context(self.datamodel.get(pk, fab.base_filters(self)), widgets)
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-            related_views=self._related_views, **extra,
+            related_views=self._related_views, **extra,  # as FAB's (fab_internals.ATTRIBUTES)
         )
 
     def show_context(self, item, widgets) -> dict:
@@ -137,13 +139,13 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
     # office instead, so another office's row is simply not there (and never named).
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
-        if self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters) is None:
+        if self.datamodel.get(fab.pk_from_url(self, pk), fab.base_filters(self)) is None:
             abort(404)
         return super().action(name, pk)
 
     def action_items(self, pks) -> list:
         # FAB loads an action's rows by primary key alone: within the user's office here.
-        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        items = [self.datamodel.get(fab.pk_from_url(self, pk), fab.base_filters(self))
                  for pk in pks]
         return [item for item in items if item is not None]
 
