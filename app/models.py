@@ -76,6 +76,7 @@ FREQUENCIES = {
     "weekly": _l("Weekly"),
     "monthly": _l("Monthly"),
     "quarterly": _l("Quarterly"),
+    "four_monthly": _l("Every four months"),
     "semiannual": _l("Every six months"),
     "yearly": _l("Yearly"),
     "multi_year": _l("More than a year"),
@@ -84,6 +85,7 @@ FREQUENCIES = {
 COLLECTION_TYPES = {
     "cross_section": _l("Cross-section"),
     "longitudinal": _l("Longitudinal / panel"),
+    "longitudinal_cross": _l("Longitudinal cross-section"),
 }
 
 AREA_LEVELS = {
@@ -119,10 +121,48 @@ COLLECTION_UNITS = {
     "other": _l("Other"),
 }
 
+# MS-Keg's code lists (Peraturan BPS 5/2020), kept as our codes; app/requests/bps_codes.py
+# gives each its number on BPS's form.
+STATISTICS_KINDS = {
+    "basic": _l("Basic statistics"),
+    "sectoral": _l("Sectoral statistics"),
+    "special": _l("Special statistics"),
+}
+
 SAMPLE_STAGES = {"single": _l("Single-stage"), "multi": _l("Multi-stage")}
 SELECTION_METHODS = {
     "probability": _l("Probability"),
     "non_probability": _l("Non-probability"),
+}
+# The last stage's technique: the first five are probability methods, the rest not.
+SELECTION_TECHNIQUES = {
+    "srs": _l("Simple random sampling"),
+    "systematic": _l("Systematic sampling"),
+    "stratified": _l("Stratified sampling"),
+    "cluster": _l("Cluster sampling"),
+    "pps": _l("Probability proportional to size"),
+    "quota": _l("Quota sampling"),
+    "accidental": _l("Accidental sampling"),
+    "purposive": _l("Purposive sampling"),
+    "snowball": _l("Snowball sampling"),
+    "saturation": _l("Saturation sampling"),
+}
+FRAME_TYPES = {"list": _l("List frame"), "area": _l("Area frame")}
+COLLECTORS = {
+    "own_staff": _l("Own staff"),
+    "partners": _l("Partners or contract staff"),
+    "both": _l("Own staff and partners"),
+}
+EDUCATION_LEVELS = {
+    "junior_high": _l("Junior high school (SMP) or lower"),
+    "senior_high": _l("Senior high school (SMA/SMK)"),
+    "diploma": _l("Diploma I–III"),
+    "university": _l("Diploma IV, bachelor's degree or higher"),
+}
+ANALYSIS_TYPES = {
+    "descriptive": _l("Descriptive"),
+    "inferential": _l("Inferential"),
+    "both": _l("Descriptive and inferential"),
 }
 
 # The seven schedule stages of Block III, in the form's order.
@@ -328,10 +368,14 @@ class ActivityRequest(Model):
     title: Mapped[str] = mapped_column(String(500))
     year: Mapped[int] = mapped_column(SmallInteger)
     kind: Mapped[str] = mapped_column(String(20), default="survey")
+    statistics_kind: Mapped[Optional[str]] = mapped_column(String(10))
+    prior_recommendation: Mapped[Optional[bool]] = mapped_column(Boolean)
+    prior_recommendation_ref: Mapped[Optional[str]] = mapped_column(String(200))
     sector: Mapped[Optional[str]] = mapped_column(String(200))
 
     # Block I: organiser
     agency_name: Mapped[Optional[str]] = mapped_column(String(300))
+    agency_unit_echelon1: Mapped[Optional[str]] = mapped_column(String(300))
     agency_unit: Mapped[Optional[str]] = mapped_column(String(300))  # echelon-II unit
     agency_head_title: Mapped[Optional[str]] = mapped_column(String(300))  # the addressee
     agency_address: Mapped[Optional[str]] = mapped_column(String(500))
@@ -349,6 +393,7 @@ class ActivityRequest(Model):
     tech_position: Mapped[Optional[str]] = mapped_column(String(200))
     tech_address: Mapped[Optional[str]] = mapped_column(String(500))
     tech_phone: Mapped[Optional[str]] = mapped_column(String(50))
+    tech_fax: Mapped[Optional[str]] = mapped_column(String(50))
     tech_email: Mapped[Optional[str]] = mapped_column(String(200))
 
     # Block III: planning
@@ -389,30 +434,43 @@ class ActivityRequest(Model):
     is_census: Mapped[Optional[bool]] = mapped_column(Boolean)
     sample_stages: Mapped[Optional[str]] = mapped_column(String(10))
     selection_method: Mapped[Optional[str]] = mapped_column(String(20))
+    selection_technique: Mapped[Optional[str]] = mapped_column(String(20))
     selection_method_name: Mapped[Optional[str]] = mapped_column(String(200))
+    frame_type: Mapped[Optional[str]] = mapped_column(String(10))
     sampling_frame: Mapped[Optional[str]] = mapped_column(String(500))
     sample_size: Mapped[Optional[int]] = mapped_column(Integer)
+    sampling_fraction: Mapped[Optional[float]] = mapped_column(Numeric(6, 3))  # per cent
     sampling_error: Mapped[Optional[float]] = mapped_column(Numeric(6, 3))
     sample_unit: Mapped[Optional[str]] = mapped_column(String(200))
     observation_unit: Mapped[Optional[str]] = mapped_column(String(200))
 
     # Block VI: data collection
     pilot_test: Mapped[Optional[bool]] = mapped_column(Boolean)
+    quality_checks: Mapped[Optional[str]] = mapped_column(String(200))
     quality_control: Mapped[Optional[str]] = mapped_column(Text)
+    nonresponse_adjusted: Mapped[Optional[bool]] = mapped_column(Boolean)
     nonresponse_adjustment: Mapped[Optional[str]] = mapped_column(Text)
-    field_staff_count: Mapped[Optional[int]] = mapped_column(Integer)
+    collectors: Mapped[Optional[str]] = mapped_column(String(20))
+    supervisor_count: Mapped[Optional[int]] = mapped_column(Integer)
+    field_staff_count: Mapped[Optional[int]] = mapped_column(Integer)  # the enumerators
+    field_staff_min_education: Mapped[Optional[str]] = mapped_column(String(20))
     field_staff_education: Mapped[Optional[str]] = mapped_column(String(200))
+    training_held: Mapped[Optional[bool]] = mapped_column(Boolean)
     field_staff_training: Mapped[Optional[str]] = mapped_column(String(500))
 
     # Block VII: processing and analysis
     processing_stages: Mapped[Optional[str]] = mapped_column(String(200))
+    analysis_type: Mapped[Optional[str]] = mapped_column(String(20))
     analysis_method: Mapped[Optional[str]] = mapped_column(Text)
-    analysis_unit: Mapped[Optional[str]] = mapped_column(String(200))
+    analysis_units: Mapped[Optional[str]] = mapped_column(String(200))
+    analysis_unit: Mapped[Optional[str]] = mapped_column(String(200))  # "other, namely"
     result_level: Mapped[Optional[str]] = mapped_column(String(20))
 
     # Block VIII: dissemination
     dissemination_products: Mapped[Optional[str]] = mapped_column(String(200))
-    release_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    release_date_printed: Mapped[Optional[dt.date]] = mapped_column(Date)
+    release_date_digital: Mapped[Optional[dt.date]] = mapped_column(Date)
+    release_date_microdata: Mapped[Optional[dt.date]] = mapped_column(Date)
 
     # Progress and the 30-working-day clock
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
@@ -474,7 +532,23 @@ class ActivityRequest(Model):
             "selection_method IS NULL OR " + _in("selection_method", SELECTION_METHODS),
             name="ck_request_selection_method",
         ),
+        *[
+            CheckConstraint(f"{column} IS NULL OR " + _in(column, codes),
+                            name=f"ck_request_{column}")
+            for column, codes in (
+                ("statistics_kind", STATISTICS_KINDS),
+                ("selection_technique", SELECTION_TECHNIQUES),
+                ("frame_type", FRAME_TYPES),
+                ("collectors", COLLECTORS),
+                ("field_staff_min_education", EDUCATION_LEVELS),
+                ("analysis_type", ANALYSIS_TYPES),
+            )
+        ],
         CheckConstraint("sample_size IS NULL OR sample_size > 0", name="ck_request_sample_size"),
+        CheckConstraint("sampling_fraction IS NULL OR (sampling_fraction >= 0 "
+                        "AND sampling_fraction <= 100)", name="ck_request_sampling_fraction"),
+        CheckConstraint("supervisor_count IS NULL OR supervisor_count >= 0",
+                        name="ck_request_supervisor_count"),
         CheckConstraint(
             "field_staff_count IS NULL OR field_staff_count >= 0", name="ck_request_staff_count"
         ),

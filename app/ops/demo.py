@@ -1163,7 +1163,7 @@ def _request(r, state, ev, at, who, agency, region, districts, office_id
         setattr(req, f"{stage}_start", d)
         setattr(req, f"{stage}_end", end)
         d = end + dt.timedelta(days=r.randint(0, 3))
-    req.release_date = req.dissemination_end
+    req.release_date_digital = req.dissemination_end
 
     # Block IV
     req.repetition = "repeated" if r.random() < 0.55 else "one_off"
@@ -1225,6 +1225,7 @@ def _request(r, state, ev, at, who, agency, region, districts, office_id
         req.field_staff_count = r.randint(0, 10)
         req.analysis_method = "Analisis deskriptif atas rekapitulasi laporan unit kerja."
         req.analysis_unit = "Perangkat daerah"
+    req.analysis_units = "other"  # the unit's name is the "other, namely" text
     req.quality_control = r.choice(QUALITY_CONTROL)
 
     # Blocks VII and VIII

@@ -9,20 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from app.models import (
     ACTIVITY_KINDS,
+    ANALYSIS_TYPES,
     AREA_LEVELS,
     COLLECTION_MEDIA,
     COLLECTION_METHODS,
     COLLECTION_TYPES,
     COLLECTION_UNITS,
+    COLLECTORS,
+    EDUCATION_LEVELS,
+    FRAME_TYPES,
     FREQUENCIES,
     REPETITIONS,
     SAMPLE_STAGES,
     SCHEDULE_STAGES,
     SELECTION_METHODS,
+    SELECTION_TECHNIQUES,
+    STATISTICS_KINDS,
     ActivityRequest,
     RequestVariable,
 )
@@ -38,6 +45,12 @@ DISSEMINATION_PRODUCTS = {
     "printed": _l("Printed publication"),
     "digital": _l("Digital publication"),
     "microdata": _l("Microdata"),
+}
+QUALITY_CHECKS = {
+    "revisit": _l("Revisit"),
+    "supervision": _l("Supervision"),
+    "task_force": _l("Task force"),
+    "other": _l("Other"),
 }
 YES_NO = {"1": _l("Yes"), "0": _l("No")}
 
@@ -109,11 +122,17 @@ SECTIONS = (
         Field("title", _l("Activity title"), required=True),
         Field("year", _l("Year"), "int", required=True),
         Field("kind", _l("Kind of activity"), "select", ACTIVITY_KINDS, required=True),
+        Field("statistics_kind", _l("Kind of statistics"), "select", STATISTICS_KINDS,
+              help=_l("Statistics of a ministry, agency or regional government are sectoral.")),
+        Field("prior_recommendation", _l("Recommended by BPS before"), "bool",
+              help=_l("For a repeated activity: did an earlier round get a recommendation?")),
+        Field("prior_recommendation_ref", _l("Earlier recommendation: number and date")),
         Field("sector", _l("Sector"), help=_l("E.g. agriculture, health, education.")),
     )),
     Section("organiser", _l("Block I: Organiser"), (
         Field("agency_name", _l("Agency"), required=True,
               help=_l("The ministry, agency or regional government unit.")),
+        Field("agency_unit_echelon1", _l("Echelon-I unit")),
         Field("agency_unit", _l("Echelon-II unit")),
         Field("agency_head_title", _l("Addressee (head of the agency)"), required=True,
               help=_l("The letter is addressed to this title, e.g. Kepala Dinas Kesehatan.")),
@@ -133,6 +152,7 @@ SECTIONS = (
         Field("tech_position", _l("Technical person: position")),
         Field("tech_address", _l("Technical person: address")),
         Field("tech_phone", _l("Technical person: phone")),
+        Field("tech_fax", _l("Technical person: fax")),
         Field("tech_email", _l("Technical person: e-mail"), "email"),
     )),
     Section("planning", _l("Block III: Planning"), (
@@ -161,31 +181,46 @@ SECTIONS = (
         Field("sample_stages", _l("Sample design"), "select", SAMPLE_STAGES),
         Field("selection_method", _l("Selection method (last stage)"), "select",
               SELECTION_METHODS),
-        Field("selection_method_name", _l("Name of the selection method")),
+        Field("selection_technique", _l("Selection technique (last stage)"), "select",
+              SELECTION_TECHNIQUES),
+        Field("selection_method_name", _l("Selection method: details")),
+        Field("frame_type", _l("Kind of sampling frame"), "select", FRAME_TYPES),
         Field("sampling_frame", _l("Sampling frame")),
         Field("sample_size", _l("Sample size"), "int"),
+        Field("sampling_fraction", _l("Overall sampling fraction (%)"), "decimal"),
         Field("sampling_error", _l("Expected sampling error (%)"), "decimal"),
         Field("sample_unit", _l("Sample unit")),
         Field("observation_unit", _l("Observation unit")),
     ), surveys_only=True),
     Section("collection", _l("Block VI: Data collection"), (
         Field("pilot_test", _l("Pilot test"), "bool"),
-        Field("quality_control", _l("Quality control"), "textarea"),
-        Field("nonresponse_adjustment", _l("Non-response adjustment"), "textarea"),
-        Field("field_staff_count", _l("Field staff: number"), "int"),
+        Field("quality_checks", _l("Quality checks"), "multi", QUALITY_CHECKS),
+        Field("quality_control", _l("Quality control: details"), "textarea"),
+        Field("nonresponse_adjusted", _l("Non-response adjusted"), "bool"),
+        Field("nonresponse_adjustment", _l("Non-response adjustment: method"), "textarea"),
+        Field("collectors", _l("Data collectors"), "select", COLLECTORS),
+        Field("supervisor_count", _l("Supervisors: number"), "int"),
+        Field("field_staff_count", _l("Enumerators: number"), "int"),
+        Field("field_staff_min_education", _l("Field staff: minimum education"), "select",
+              EDUCATION_LEVELS),
         Field("field_staff_education", _l("Field staff: education")),
+        Field("training_held", _l("Field staff trained"), "bool"),
         Field("field_staff_training", _l("Field staff: training")),
     )),
     Section("processing", _l("Block VII: Processing and analysis"), (
         Field("processing_stages", _l("Processing stages"), "multi", PROCESSING_STAGES),
+        Field("analysis_type", _l("Kind of analysis"), "select", ANALYSIS_TYPES),
         Field("analysis_method", _l("Analysis method"), "textarea"),
-        Field("analysis_unit", _l("Analysis unit")),
+        Field("analysis_units", _l("Analysis unit"), "multi", COLLECTION_UNITS,
+              other="analysis_unit"),
         Field("result_level", _l("Level of results"), "select", AREA_LEVELS),
     )),
     Section("dissemination", _l("Block VIII: Dissemination"), (
         Field("dissemination_products", _l("Dissemination products"), "multi",
               DISSEMINATION_PRODUCTS),
-        Field("release_date", _l("Planned release date"), "date"),
+        Field("release_date_printed", _l("Planned release: printed publication"), "date"),
+        Field("release_date_digital", _l("Planned release: digital publication"), "date"),
+        Field("release_date_microdata", _l("Planned release: microdata"), "date"),
     )),
 )
 
@@ -264,4 +299,6 @@ def choice_label(f: Field, value) -> str:
         return str(f.choices.get(value, value))
     if f.kind == "multi":
         return ", ".join(str(f.choices.get(code, code)) for code in str(value).split(",") if code)
+    if f.kind == "decimal":  # 2.5 reads "2,5" in Indonesian; str() would print "2.500"
+        return format_decimal(value)
     return str(value)

@@ -505,6 +505,7 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
         "sla": sla_cell,
         "sample_size": grouped,
         "sampling_error": grouped,
+        "sampling_fraction": grouped,
         "field_staff_count": grouped,
     }
     edit_form_extra_fields = {**_request_form_fields(),
