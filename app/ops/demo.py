@@ -1163,7 +1163,6 @@ def _request(r, state, ev, at, who, agency, region, districts, office_id
         setattr(req, f"{stage}_start", d)
         setattr(req, f"{stage}_end", end)
         d = end + dt.timedelta(days=r.randint(0, 3))
-    req.release_date_digital = req.dissemination_end
 
     # Block IV
     req.repetition = "repeated" if r.random() < 0.55 else "one_off"
@@ -1229,12 +1228,13 @@ def _request(r, state, ev, at, who, agency, region, districts, office_id
     req.quality_control = r.choice(QUALITY_CONTROL)
 
     # Blocks VII and VIII
+    # The form's codes (request_form.PROCESSING_STAGES, DISSEMINATION_PRODUCTS).
     req.processing_stages = r.choice((
-        "Penyuntingan, penyandian, entri data, validasi, tabulasi",
-        "Entri data, validasi, tabulasi", "Rekapitulasi, validasi, tabulasi"))
+        "editing,coding,entry,validation", "entry,validation", "validation"))
     req.dissemination_products = r.choice((
-        "Publikasi cetak", "Publikasi digital (PDF) di situs web dinas",
-        "Publikasi digital dan tabel di portal Satu Data", "Laporan internal dan infografis"))
+        "printed", "digital", "digital,microdata", "printed,digital"))
+    for product in req.dissemination_products.split(","):
+        setattr(req, f"release_date_{product}", req.dissemination_end)
 
     # Variables: the agency's topic first, then the usual respondent characteristics.
     pool = list(agency["variables"]) + (list(V_GENERIC) if survey else [])
