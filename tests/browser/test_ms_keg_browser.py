@@ -38,13 +38,13 @@ from babel.dates import format_date
 
 from app import models as m
 from app.requests.views import ActivityRequestView
+from browser import people as people_base
+from browser.people import PHONE, STAFF
 
 from conftest import OFFICE_X, PASSWORD
 
 pytestmark = pytest.mark.browser
 
-STAFF = {"width": 1280, "height": 800}
-PHONE = {"width": 412, "height": 900}
 OFFICE_X_NAME = "BPS Kota Lubuklinggau"
 # Text no screen may show: server errors, database text, WTForms' empty-choice value.
 BROKEN = ("Traceback", "Internal Server Error", "IntegrityError", "DataError", "[SQL:",
@@ -67,54 +67,25 @@ NEW_YES_NO = ("prior_recommendation", "nonresponse_adjusted", "training_held")
 # --- a person at a browser window ----------------------------------------------------------------
 
 
-class Person:
-    """One person at one browser window: steps with screenshots, each checked for error text,
-    codes where labels belong, and scripts that should never run."""
+class Person(people_base.Person):
+    """A person of this walk: each screen is also checked for codes where labels belong, and
+    English words on it are noted (``notes``) while the translation is being written."""
+
+    broken = BROKEN
 
     def __init__(self, browser, base, folder: Path, who: str, viewport, notes: list):
-        self.base, self.folder, self.who, self.steps, self.notes = base, folder, who, 0, notes
-        self.context = browser.new_context(locale="id-ID", viewport=viewport,
-                                           timezone_id="Asia/Jakarta")
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
-        self.csp, self.dialogs, self.statuses = [], [], []
-        self.page.on("console", lambda msg: self.csp.append(msg.text)
-                     if "Content Security Policy" in msg.text else None)
-        # A hostile value rendered as HTML would run its script: alert() opens a dialog.
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.on("response", lambda r: self.statuses.append((r.status, r.url))
-                     if r.request.resource_type == "document" else None)
+        super().__init__(browser, base, folder, who, viewport)
+        self.notes = notes
 
-    def close(self):
-        self.context.close()
-        assert self.csp == [], self.csp
-        assert self.dialogs == [], self.dialogs
-        assert [s for s in self.statuses if s[0] >= 500] == [], self.statuses
-
-    def goto(self, path: str):
-        response = self.page.goto(self.base + path)
-        assert response is not None and response.status < 400, (path, response.status)
-
-    def main_text(self) -> str:
-        """The page's visible text without its menu bar."""
-        return self.page.evaluate("""() => [...document.body.children]
-            .filter(e => !e.matches('.navbar, nav, script, style, footer'))
-            .map(e => e.innerText || '').join('\\n')""")
-
-    def shot(self, name: str) -> Path:
-        self.page.wait_for_load_state("load")
-        self.steps += 1
-        path = self.folder / f"{self.who}-{self.steps:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+    def check(self, path: Path) -> None:
         text = self.main_text()
-        for bad in BROKEN:
+        for bad in self.broken:
             assert bad not in text, f"{path}: the screen shows {bad!r}"
         codes = sorted(set(CODES.findall(text)))
         assert codes == [], f"{path}: codes where their labels belong: {codes}"
         english = sorted(set(ENGLISH.findall(text)))
         if english:
             self.notes.append(f"{path.name}: English on the screen: {english}")
-        return path
 
     def log_in(self, username: str, password: str = PASSWORD):
         self.goto("/login/")
@@ -124,9 +95,6 @@ class Person:
             self.page.locator("input[type=submit], button[type=submit]").first.click()
         assert "/login" not in self.page.url, f"logging in as {username} failed"
 
-    def alerts(self) -> list[str]:
-        return [t.strip().lstrip("×").strip()
-                for t in self.page.locator(".alert").all_inner_texts()]
 
 
 @pytest.fixture

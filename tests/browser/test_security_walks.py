@@ -30,17 +30,14 @@ import sqlalchemy as sa
 from playwright.sync_api import Error as PlaywrightError
 
 from app import models as m
+from browser import people as people_base
 from browser.conftest import serving
+from browser.people import PHONE, STAFF
 
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-STAFF = {"width": 1280, "height": 800}
-PHONE = {"width": 412, "height": 900}
-# Text no screen may show: server errors and database text.
-BROKEN = ("Traceback", "Internal Server Error", "IntegrityError", "[SQL:", "Werkzeug",
-          "Bad Request", "CSRF")
 LOCKED = ("Terlalu banyak percobaan masuk yang gagal untuk akun ini. Coba lagi beberapa menit "
           "lagi, atau atur ulang kata sandi Anda.")
 UNLOCKED = "Kunci masuk 1 akun telah dibuka."
@@ -50,45 +47,8 @@ FADE_MS = 400  # Bootstrap's dialogs fade in for 300 ms: the screenshot waits fo
 # --- people at browser windows ------------------------------------------------------------------
 
 
-class Person:
-    """One person at one browser window: steps with screenshots, checked for error text."""
-
-    def __init__(self, browser, base, folder: Path, who: str, viewport=STAFF, cookies=None):
-        self.base, self.folder, self.who, self.steps = base, folder, who, 0
-        self.context = browser.new_context(locale="id-ID", viewport=viewport,
-                                           timezone_id="Asia/Jakarta")
-        if cookies:
-            self.context.add_cookies(cookies)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
-        self.csp, self.dialogs, self.statuses = [], [], []
-        self.page.on("console", lambda msg: self.csp.append(msg.text)
-                     if "Content Security Policy" in msg.text else None)
-        # A script the page should never run (a hostile value rendered as HTML) would alert.
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.on("response", lambda r: self.statuses.append((r.status, r.url))
-                     if r.request.resource_type == "document" else None)
-
-    def close(self):
-        self.context.close()
-        assert self.csp == [], self.csp
-        assert self.dialogs == [], self.dialogs
-        assert [s for s in self.statuses if s[0] >= 500] == [], self.statuses
-
-    def goto(self, path: str):
-        response = self.page.goto(self.base + path)
-        assert response is not None and response.status < 400, (path, response.status)
-
-    def shot(self, name: str) -> Path:
-        """A screenshot of this step; the screen must show no server error."""
-        self.page.wait_for_load_state("load")
-        self.steps += 1
-        path = self.folder / f"{self.who}-{self.steps:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        text = self.page.locator("body").inner_text()
-        for bad in BROKEN:
-            assert bad not in text, f"{path}: the screen shows {bad!r}"
-        return path
+class Person(people_base.Person):
+    """A person of these walks: logs in through the form's Indonesian labels."""
 
     def submit_login(self, username: str, password: str):
         self.goto("/login/")
@@ -101,10 +61,6 @@ class Person:
         self.submit_login(username, password)
         assert "/login" not in self.page.url, f"logging in as {username} failed"
 
-    def alerts(self) -> list[str]:
-        # FAB's alerts start with their close button, "×".
-        return [t.strip().lstrip("×").strip()
-                for t in self.page.locator(".alert").all_inner_texts()]
 
 
 @pytest.fixture

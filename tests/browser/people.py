@@ -1,0 +1,68 @@
+"""A person at a browser window, shared by the walks: each step a screenshot the screen must
+pass (``check``), and at the end no CSP violation, no script a page should never run, no 5xx.
+A walk subclasses it for its own checks of the screen."""
+from __future__ import annotations
+
+from pathlib import Path
+
+STAFF = {"width": 1280, "height": 800}
+PHONE = {"width": 412, "height": 900}
+
+
+class Person:
+    """One person at one browser window: steps with screenshots, checked for error text."""
+
+    # Text no screen may show: server errors and database text (a walk may add more).
+    broken: tuple = ("Traceback", "Internal Server Error", "IntegrityError", "[SQL:",
+                     "Werkzeug", "Bad Request", "CSRF")
+
+    def __init__(self, browser, base, folder: Path, who: str, viewport=STAFF, cookies=None):
+        self.base, self.folder, self.who, self.steps = base, folder, who, 0
+        self.context = browser.new_context(locale="id-ID", viewport=viewport,
+                                           timezone_id="Asia/Jakarta")
+        if cookies:
+            self.context.add_cookies(cookies)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15000)
+        self.csp, self.dialogs, self.statuses = [], [], []
+        self.page.on("console", lambda msg: self.csp.append(msg.text)
+                     if "Content Security Policy" in msg.text else None)
+        # A script the page should never run (a hostile value rendered as HTML) would alert.
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("response", lambda r: self.statuses.append((r.status, r.url))
+                     if r.request.resource_type == "document" else None)
+
+    def close(self):
+        self.context.close()
+        assert self.csp == [], self.csp
+        assert self.dialogs == [], self.dialogs
+        assert [s for s in self.statuses if s[0] >= 500] == [], self.statuses
+
+    def goto(self, path: str):
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status < 400, (path, response.status)
+
+    def main_text(self) -> str:
+        """The page's visible text without its menu bar."""
+        return self.page.evaluate("""() => [...document.body.children]
+            .filter(e => !e.matches('.navbar, nav, script, style, footer'))
+            .map(e => e.innerText || '').join('\\n')""")
+
+    def shot(self, name: str) -> Path:
+        """A screenshot of this step, then the checks its screen must pass."""
+        self.page.wait_for_load_state("load")
+        self.steps += 1
+        path = self.folder / f"{self.who}-{self.steps:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        self.check(path)
+        return path
+
+    def check(self, path: Path) -> None:
+        text = self.page.locator("body").inner_text()
+        for bad in self.broken:
+            assert bad not in text, f"{path}: the screen shows {bad!r}"
+
+    def alerts(self) -> list[str]:
+        # FAB's alerts start with their close button, "×".
+        return [t.strip().lstrip("×").strip()
+                for t in self.page.locator(".alert").all_inner_texts()]
