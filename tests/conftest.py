@@ -73,6 +73,25 @@ class World:
     rows: dict = field(default_factory=dict)  # (view name, office code) -> pk
 
 
+@pytest.fixture()
+def scratch_url(tmp_path):
+    """An empty database on the suite's engine, apart from the shared one (dropped after):
+    for what must start from nothing (migrations, first runs, the demo generator)."""
+    if not is_postgres():
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    base = sa.engine.make_url(database_url())
+    name = f"{base.database}_scratch"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_catalogue_facets():
     """The catalogue's facets, the offices and their calendars are cached per process

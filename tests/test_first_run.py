@@ -22,7 +22,7 @@ from flask_babel import force_locale, gettext
 from app import create_app, notify
 from app import models as m
 
-from conftest import PASSWORD, app_config, database_url, is_postgres, login
+from conftest import PASSWORD, app_config, login
 
 ROOT = Path(__file__).resolve().parent.parent
 APPLICANT = {
@@ -47,21 +47,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture()
-def empty_url(tmp_path):
+def empty_url(scratch_url):
     """An empty database on the suite's engine, apart from the shared one."""
-    if not is_postgres():
-        yield f"sqlite:///{tmp_path / 'first.db'}"
-        return
-    base = sa.engine.make_url(database_url())
-    name = f"{base.database}_firstrun"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return scratch_url
 
 
 # --- run.py, served as `make run` serves it ----------------------------------------------------

@@ -24,24 +24,6 @@ from conftest import PASSWORD, app_config, database_url, is_postgres
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture()
-def scratch_url(tmp_path):
-    """An empty database on the suite's engine, apart from the shared one."""
-    if not is_postgres():
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    base = sa.engine.make_url(database_url())
-    name = f"{base.database}_scratch"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _tables(url):
     engine = sa.create_engine(url)
     try:

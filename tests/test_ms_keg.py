@@ -22,7 +22,7 @@ from app.requests import bps_codes
 from app.requests.bps_codes import NUMBERS, bps_number
 from app.requests.form import FIELDS
 
-from conftest import OFFICE_X, app_config, database_url, is_postgres, seed
+from conftest import OFFICE_X, app_config, seed
 
 # --- BPS's numbers -----------------------------------------------------------------------------
 
@@ -123,24 +123,6 @@ def test_bps_number(field, value, number):
 
 
 # --- migration 0010 ---------------------------------------------------------------------------
-
-
-@pytest.fixture()
-def scratch_url(tmp_path):
-    """An empty database of its own on the suite's engine."""
-    if not is_postgres():
-        yield f"sqlite:///{tmp_path / 'ms_keg.db'}"
-        return
-    base = sa.engine.make_url(database_url())
-    name = f"{base.database}_ms_keg"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _insert(table, **values):

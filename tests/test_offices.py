@@ -4,7 +4,6 @@ made anywhere (the admin's Offices screen, `flask create-office`, the bootstrap,
 older ones) is set up to work: its settings row and review checklist (issue 19)."""
 import pytest
 import sqlalchemy as sa
-from test_foundation import scratch_url  # noqa: F401 (a fixture)
 from test_portal import _complete, _new_request_id
 
 from app import create_app
@@ -259,7 +258,7 @@ def test_an_office_without_its_settings_row_still_numbers_with_the_default_patte
     assert (number, seq) == (f"B-1/{code}0/VS.300/{year}", 1)
 
 
-def test_migration_0007_sets_up_the_offices_made_before(scratch_url):  # noqa: F811
+def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
     """An office without settings or checklist (made on the screen before the fix) gets both;
     an office with its own keeps them as they are."""
     from flask_migrate import upgrade
