@@ -65,9 +65,40 @@ REQUEST_STATES = {
 CHANNELS = {"online": _l("Online"), "walk_in": _l("Walk-in")}
 
 ACTIVITY_KINDS = {
+    "enumeration": _l("Full enumeration"),
     "survey": _l("Survey"),
     "compilation": _l("Compilation of administrative data"),
+    "other": _l("Other means"),
 }
+
+# BPS's 22 sectors (sektor kegiatan), in the order of their numbers; "other" keeps a text.
+SECTORS = {
+    "agriculture_fisheries": _l("Agriculture and fisheries"),
+    "demography": _l("Demography and population"),
+    "development": _l("Development"),
+    "economic_projection": _l("Economic projections"),
+    "education_training": _l("Education and training"),
+    "environment": _l("Environment"),
+    "finance": _l("Finance"),
+    "globalisation": _l("Globalisation"),
+    "health": _l("Health"),
+    "industry_services": _l("Industry and services"),
+    "ict": _l("Information and communication technology"),
+    "international_trade": _l("International trade and balance of trade"),
+    "labour": _l("Labour"),
+    "national_accounts": _l("National accounts"),
+    "monthly_indicators": _l("Monthly economic indicators"),
+    "productivity": _l("Productivity"),
+    "prices_ppp": _l("Prices and purchasing power parity"),
+    "public_sector": _l("Public sector, taxation and market regulation"),
+    "regional_urban": _l("Regions and cities"),
+    "science_patents": _l("Science and patents"),
+    "social_protection": _l("Social protection and welfare"),
+    "transport": _l("Transport"),
+    "other": _l("Other sector"),
+}
+
+COVERAGES = {"whole": _l("All of Indonesia"), "part": _l("Part of Indonesia")}
 
 REPETITIONS = {"one_off": _l("One-off"), "repeated": _l("Repeated")}
 
@@ -79,7 +110,7 @@ FREQUENCIES = {
     "four_monthly": _l("Every four months"),
     "semiannual": _l("Every six months"),
     "yearly": _l("Yearly"),
-    "multi_year": _l("More than a year"),
+    "multi_year": _l("More than two-yearly"),
 }
 
 COLLECTION_TYPES = {
@@ -94,6 +125,15 @@ AREA_LEVELS = {
     "regency": _l("Regency/city"),
     "district": _l("District"),
     "village": _l("Village"),
+}
+
+# Levels of presentation and of estimation: flags on BPS's form (the village is not among them).
+PRESENTATION_LEVELS = {
+    "national": _l("National"),
+    "province": _l("Province"),
+    "regency": _l("Regency/city"),
+    "district": _l("District"),
+    "other": _l("Other"),
 }
 
 COLLECTION_METHODS = {
@@ -163,6 +203,25 @@ ANALYSIS_TYPES = {
     "descriptive": _l("Descriptive"),
     "inferential": _l("Inferential"),
     "both": _l("Descriptive and inferential"),
+}
+
+# MS-Var's data types.
+VARIABLE_TYPES = {
+    "text": _l("Text"),
+    "integer": _l("Whole number"),
+    "decimal": _l("Decimal number"),
+    "date": _l("Date"),
+    "boolean": _l("Yes/no"),
+}
+
+# The design checks the officer sees on a request (requests/design_checks.py); a checklist
+# item names the one it corresponds to, so the check can pre-tick or flag it.
+DESIGN_CHECKS = {
+    "variables_defined": _l("Every variable has a concept and a definition"),
+    "schedule_in_order": _l("The schedule's phases are in order"),
+    "questionnaire": _l("The questionnaire is attached"),
+    "sample_size": _l("The sample can carry the presentation level and expected error"),
+    "similar_reason": _l("A close match in the catalogue has a reason"),
 }
 
 # The seven schedule stages of Block III, in the form's order.
@@ -368,10 +427,13 @@ class ActivityRequest(Model):
     title: Mapped[str] = mapped_column(String(500))
     year: Mapped[int] = mapped_column(SmallInteger)
     kind: Mapped[str] = mapped_column(String(20), default="survey")
+    kind_other: Mapped[Optional[str]] = mapped_column(String(200))
     statistics_kind: Mapped[Optional[str]] = mapped_column(String(10))
     prior_recommendation: Mapped[Optional[bool]] = mapped_column(Boolean)
     prior_recommendation_ref: Mapped[Optional[str]] = mapped_column(String(200))
-    sector: Mapped[Optional[str]] = mapped_column(String(200))
+    sector: Mapped[Optional[str]] = mapped_column(String(200))  # a code of SECTORS
+    sector_other: Mapped[Optional[str]] = mapped_column(String(200))
+    similar_reason: Mapped[Optional[str]] = mapped_column(Text)
 
     # Block I: organiser
     agency_name: Mapped[Optional[str]] = mapped_column(String(300))
@@ -420,9 +482,11 @@ class ActivityRequest(Model):
     repetition: Mapped[Optional[str]] = mapped_column(String(20))
     frequency: Mapped[Optional[str]] = mapped_column(String(20))
     collection_type: Mapped[Optional[str]] = mapped_column(String(20))
+    coverage: Mapped[Optional[str]] = mapped_column(String(10))
     coverage_area: Mapped[Optional[str]] = mapped_column(String(500))
     coverage_level: Mapped[Optional[str]] = mapped_column(String(20))
-    presentation_level: Mapped[Optional[str]] = mapped_column(String(20))
+    presentation_level: Mapped[Optional[str]] = mapped_column(String(100))
+    presentation_level_other: Mapped[Optional[str]] = mapped_column(String(200))
     collection_methods: Mapped[Optional[str]] = mapped_column(String(200))
     collection_methods_other: Mapped[Optional[str]] = mapped_column(String(200))
     collection_media: Mapped[Optional[str]] = mapped_column(String(200))
@@ -488,6 +552,10 @@ class ActivityRequest(Model):
     variables: Mapped[list["RequestVariable"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestVariable.position"
     )
+    indicators: Mapped[list["RequestIndicator"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan",
+        order_by="RequestIndicator.position"
+    )
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
     )
@@ -517,10 +585,6 @@ class ActivityRequest(Model):
             name="ck_request_coverage_level",
         ),
         CheckConstraint(
-            "presentation_level IS NULL OR " + _in("presentation_level", AREA_LEVELS),
-            name="ck_request_presentation_level",
-        ),
-        CheckConstraint(
             "result_level IS NULL OR " + _in("result_level", AREA_LEVELS),
             name="ck_request_result_level",
         ),
@@ -537,6 +601,8 @@ class ActivityRequest(Model):
                             name=f"ck_request_{column}")
             for column, codes in (
                 ("statistics_kind", STATISTICS_KINDS),
+                ("sector", SECTORS),
+                ("coverage", COVERAGES),
                 ("selection_technique", SELECTION_TECHNIQUES),
                 ("frame_type", FRAME_TYPES),
                 ("collectors", COLLECTORS),
@@ -593,16 +659,65 @@ class RequestVariable(Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("activity_request.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=1)
     name: Mapped[str] = mapped_column(String(300))
+    alias: Mapped[Optional[str]] = mapped_column(String(100))
     concept: Mapped[Optional[str]] = mapped_column(Text)
     definition: Mapped[Optional[str]] = mapped_column(Text)
+    reference: Mapped[Optional[str]] = mapped_column(String(300))  # referensi pemilihan
     reference_period: Mapped[Optional[str]] = mapped_column(String(200))
+    measure: Mapped[Optional[str]] = mapped_column(String(100))
+    unit: Mapped[Optional[str]] = mapped_column(String(100))
+    data_type: Mapped[Optional[str]] = mapped_column(String(10))
+    value_domain: Mapped[Optional[str]] = mapped_column(Text)  # the answers' classification
+    validation_rule: Mapped[Optional[str]] = mapped_column(String(500))
+    question: Mapped[Optional[str]] = mapped_column(Text)
     questionnaire_item: Mapped[Optional[str]] = mapped_column(String(100))
+    public: Mapped[Optional[bool]] = mapped_column(Boolean)
 
     request: Mapped[ActivityRequest] = relationship(back_populates="variables")
 
     __table_args__ = (
         UniqueConstraint("request_id", "position", name="uq_variable_position"),
         CheckConstraint("position > 0", name="ck_variable_position"),
+        CheckConstraint("data_type IS NULL OR " + _in("data_type", VARIABLE_TYPES),
+                        name="ck_variable_data_type"),
+    )
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class RequestIndicator(Model):
+    """One indicator the activity produces (MS-Ind), one row each."""
+
+    __tablename__ = "request_indicator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("activity_request.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(300))
+    concept: Mapped[Optional[str]] = mapped_column(Text)
+    definition: Mapped[Optional[str]] = mapped_column(Text)
+    interpretation: Mapped[Optional[str]] = mapped_column(Text)
+    method: Mapped[Optional[str]] = mapped_column(Text)
+    formula: Mapped[Optional[str]] = mapped_column(String(1000))
+    measure: Mapped[Optional[str]] = mapped_column(String(100))
+    unit: Mapped[Optional[str]] = mapped_column(String(100))
+    classification: Mapped[Optional[str]] = mapped_column(String(300))
+    disaggregation: Mapped[Optional[str]] = mapped_column(String(300))
+    composite: Mapped[Optional[bool]] = mapped_column(Boolean)
+    source_indicators: Mapped[Optional[str]] = mapped_column(String(1000))
+    source_variables: Mapped[Optional[str]] = mapped_column(String(1000))
+    estimation_level: Mapped[Optional[str]] = mapped_column(String(100))  # PRESENTATION_LEVELS
+    periodicity: Mapped[Optional[str]] = mapped_column(String(20))
+    public: Mapped[Optional[bool]] = mapped_column(Boolean)
+
+    request: Mapped[ActivityRequest] = relationship(back_populates="indicators")
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "position", name="uq_indicator_position"),
+        CheckConstraint("position > 0", name="ck_indicator_position"),
+        CheckConstraint("periodicity IS NULL OR " + _in("periodicity", FREQUENCIES),
+                        name="ck_indicator_periodicity"),
     )
 
     def __repr__(self) -> str:
@@ -655,11 +770,14 @@ class ChecklistItem(Model):
     text: Mapped[str] = mapped_column(String(500))
     applies_to: Mapped[str] = mapped_column(String(20), default="all")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    design_check: Mapped[Optional[str]] = mapped_column(String(30))
 
     office: Mapped[Office] = relationship()
 
     __table_args__ = (
         CheckConstraint(_in("applies_to", CHECKLIST_SCOPES), name="ck_checklist_scope"),
+        CheckConstraint("design_check IS NULL OR " + _in("design_check", DESIGN_CHECKS),
+                        name="ck_checklist_design_check"),
         Index("ix_checklist_office_position", "office_id", "position"),
     )
 

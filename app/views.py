@@ -18,6 +18,7 @@ from app.requests.views import (
     ActivityRequestView,
     AttachmentView,
     OverdueRequestView,
+    RequestIndicatorView,
     RequestVariableView,
     ReviewView,
 )
@@ -37,6 +38,7 @@ MENUS = (
      SERVICES),
     (ReviewView, "Reviews", _l("Reviews"), "fa-check-square-o", SERVICES),
     (RequestVariableView, "Variables", _l("Variables"), "fa-list", SERVICES),
+    (RequestIndicatorView, "Indicators", _l("Indicators"), "fa-line-chart", SERVICES),
     (AttachmentView, "Attachments", _l("Attachments"), "fa-paperclip", SERVICES),
     (LetterView, "Letters", _l("Recommendation letters"), "fa-envelope-o", LETTERS),
     (ComplaintView, "Complaints", _l("Complaints"), "fa-bullhorn", FEEDBACK),

@@ -177,6 +177,8 @@ def make_rows(session, m, office_id, applicant_id, actor_id, tag) -> dict[str, i
     rows = {
         "ActivityRequestView": req,
         "RequestVariableView": m.RequestVariable(request_id=req.id, position=1, name="Umur"),
+        "RequestIndicatorView": m.RequestIndicator(request_id=req.id, position=1,
+                                                   name="Angka partisipasi sekolah"),
         "AttachmentView": m.Attachment(
             request_id=req.id, original_name="surat.pdf", stored_name=f"stored-{tag}", size=10,
             content_type="application/pdf", sha256="0" * 64,

@@ -474,6 +474,7 @@ EXPECTED = {
     "GET /api/v1/ratings/ikm": STAFF,
     "GET /api/v1/requests/": LOGGED_IN,
     "GET /api/v1/requests/<int:pk>": ADMIN,
+    "GET /api/v1/requests/<int:pk>/design-checks": ADMIN,
     "GET /api/v1/requests/_info": LOGGED_IN,
     "GET /api/v1/reviews/": LOGGED_IN,
     "GET /api/v1/reviews/<int:pk>": ADMIN,
@@ -646,12 +647,19 @@ EXPECTED = {
     "GET /registeruser/list/": ADMIN,
     "GET /registeruser/show/<pk>": NOBODY,
     "GET /requestvariableview/action/<string:name>/<pk>": REFUSED,
+    "GET /requestindicatorview/action/<string:name>/<pk>": REFUSED,
     "GET /requestvariableview/add": OFFICERS,
+    "GET /requestindicatorview/add": OFFICERS,
     "GET /requestvariableview/delete/<pk>": OFFICERS,  # FAB refuses a GET delete: 302, row kept
+    "GET /requestindicatorview/delete/<pk>": OFFICERS,  # FAB refuses a GET delete: 302, row kept
     "GET /requestvariableview/download/<string:filename>": NOBODY,
+    "GET /requestindicatorview/download/<string:filename>": NOBODY,
     "GET /requestvariableview/edit/<pk>": ADMIN,
+    "GET /requestindicatorview/edit/<pk>": ADMIN,
     "GET /requestvariableview/list/": STAFF,
+    "GET /requestindicatorview/list/": STAFF,
     "GET /requestvariableview/show/<pk>": ADMIN,
+    "GET /requestindicatorview/show/<pk>": ADMIN,
     "GET /resetmypassword/form": LOGGED_IN,  # one's own profile
     "GET /resetpassword/form": ADMIN,
     "GET /reviewview/action/<string:name>/<pk>": REFUSED,
@@ -718,6 +726,7 @@ EXPECTED = {
     "POST /register/form": INPUT(ALL),  # the empty form is refused: 422
     "POST /registeruser/action_post": BAD_REQUEST,
     "POST /requestvariableview/action_post": BAD_REQUEST,
+    "POST /requestindicatorview/action_post": BAD_REQUEST,
     "POST /resetmypassword/form": LOGGED_IN,  # one's own profile
     "POST /resetpassword/form": ADMIN,
     "POST /reviewview/action_post": BAD_REQUEST,
@@ -810,6 +819,7 @@ def _models():
 
     return {
         "ActivityRequestView": m.ActivityRequest, "RequestVariableView": m.RequestVariable,
+        "RequestIndicatorView": m.RequestIndicator,
         "AttachmentView": m.Attachment, "ReviewView": m.Review, "LetterView": m.Letter,
         "ComplaintView": m.Complaint, "RatingView": m.Rating, "QueueTicketView": m.QueueTicket,
         "GuestBookEntryView": m.GuestBookEntry, "OfficeView": m.Office,

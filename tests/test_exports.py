@@ -58,7 +58,7 @@ def hostile(app, world, wf):
         req.office_id = world.offices[OFFICE_X]
         req.created_at = req.submitted_at = req.complete_at = dt.datetime(2047, 8, 4, 2)
         req.title, req.agency_name, req.year = HOSTILE["title"], HOSTILE["agency_name"], YEAR
-        req.sector = "-Pertanian"
+        req.sector, req.sector_other = "other", "-Pertanian"  # a sector of none of BPS's
         session.add(GuestBookEntry(
             office_id=world.offices[OFFICE_X], visited_at=dt.datetime(2047, 8, 5, 2),
             id_doc_type="ktp", **{k: HOSTILE[k] for k in (

@@ -30,6 +30,7 @@ ROLE_USERS = {
 MODELS = {
     "ActivityRequestView": m.ActivityRequest,
     "RequestVariableView": m.RequestVariable,
+    "RequestIndicatorView": m.RequestIndicator,
     "AttachmentView": m.Attachment,
     "ReviewView": m.Review,
     "LetterView": m.Letter,

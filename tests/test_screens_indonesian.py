@@ -430,8 +430,14 @@ def data_texts(app) -> set[str]:
 # type "1' OR '1'='1", hypothesis types anything) is data, not the interface's language.
 TYPED_COLUMNS = {
     "ActivityRequest": ("title", "agency_name", "agency_unit", "resp_name", "tech_name",
-                        "objectives", "sector"),
-    "RequestVariable": ("name", "concept", "definition", "reference_period", "questionnaire_item"),
+                        "objectives", "sector_other", "kind_other", "similar_reason",
+                        "presentation_level_other"),
+    "RequestVariable": ("name", "alias", "concept", "definition", "reference",
+                        "reference_period", "measure", "unit", "value_domain",
+                        "validation_rule", "question", "questionnaire_item"),
+    "RequestIndicator": ("name", "concept", "definition", "interpretation", "method",
+                         "formula", "measure", "unit", "classification", "disaggregation",
+                         "source_indicators", "source_variables"),
     "Complaint": ("subject", "text", "reporter_name", "answer"),
     "Attachment": ("original_name",),
     "GuestBookEntry": ("name", "agency", "purpose"),

@@ -45,6 +45,7 @@ HEAD_ACTIONS = frozenset({"issue", "return_draft"})
 OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     "ActivityRequestView": {OFFICER: WRITE | OFFICER_ACTIONS, HEAD: READ | HEAD_ACTIONS},
     "RequestVariableView": {OFFICER: FULL, HEAD: READ},
+    "RequestIndicatorView": {OFFICER: FULL, HEAD: READ},
     "AttachmentView": {OFFICER: READ | {"can_add"}, HEAD: READ},
     # Reviews are opened and closed by the workflow; the checklist is filled on the request.
     "ReviewView": {OFFICER: READ, HEAD: READ},

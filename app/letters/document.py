@@ -152,7 +152,8 @@ RESULT_LABELS = {"fit": "LAYAK", "not_fit": "BELUM LAYAK"}
 # What goes with the letter (domain.md: the form annotated with BPS's notes goes back with it):
 # one file, the request's form with the review result (form_pdf.render). The letter's
 # "Lampiran" line, the form's heading and the mail's attachment all give it this name.
-FORM_CODES = {"survey": "FS3", "compilation": "FP-KPA"}
+# A full enumeration or another kind of collection is fielded like a survey: form FS3.
+FORM_CODES = {"enumeration": "FS3", "survey": "FS3", "compilation": "FP-KPA", "other": "FS3"}
 
 
 def attachment_name(kind: str | None) -> str:

@@ -40,17 +40,18 @@ _TITLE_LENGTH = OfficeSetting.__table__.c.signer_title.type.length  # "Kepala " 
 
 # domain.md, "Checking (review)": the checklist a new office starts with (its admin edits it).
 # Migration 0007 holds a copy for the offices made before this was done on every path.
+# (text, scope, the design check that pre-ticks or flags it: models.DESIGN_CHECKS)
 DEFAULT_CHECKLIST = (
-    (_l("Title and organiser identified"), "all"),
-    (_l("People in charge reachable"), "all"),
-    (_l("Objectives stated"), "all"),
-    (_l("Schedule complete"), "all"),
-    (_l("Activity design block complete"), "all"),
-    (_l("Sample design consistent with objectives and coverage"), "survey"),
-    (_l("Variables listed with concepts and definitions"), "all"),
-    (_l("Questionnaire attached"), "survey"),
+    (_l("Title and organiser identified"), "all", None),
+    (_l("People in charge reachable"), "all", None),
+    (_l("Objectives stated"), "all", None),
+    (_l("Schedule complete"), "all", "schedule_in_order"),
+    (_l("Activity design block complete"), "all", None),
+    (_l("Sample design consistent with objectives and coverage"), "survey", "sample_size"),
+    (_l("Variables listed with concepts and definitions"), "all", "variables_defined"),
+    (_l("Questionnaire attached"), "survey", "questionnaire"),
     (_l("No duplication with an already-recommended activity "
-        "(or a reason it is not a duplicate)"), "all"),
+        "(or a reason it is not a duplicate)"), "all", "similar_reason"),
 )
 
 
@@ -111,5 +112,6 @@ def set_up_office(session, office: Office) -> None:
             session.add(OfficeSetting(office=office, signer_title=title, **SETTING_DEFAULTS))
         if not has_checklist and ChecklistItem not in pending:
             session.add_all(
-                ChecklistItem(office=office, position=position, text=str(text), applies_to=scope)
-                for position, (text, scope) in enumerate(DEFAULT_CHECKLIST, start=1))
+                ChecklistItem(office=office, position=position, text=str(text), applies_to=scope,
+                              design_check=check)
+                for position, (text, scope, check) in enumerate(DEFAULT_CHECKLIST, start=1))

@@ -10,6 +10,7 @@ from app.core.nip import digits_of, format_nip
 from app.models import (
     CHECKLIST_SCOPES,
     DAY_KINDS,
+    DESIGN_CHECKS,
     ChecklistItem,
     GuestBookEntry,
     LetterCounter,
@@ -126,9 +127,9 @@ class ChecklistItemView(OfficeScopedView):
     show_title = _l("Checklist item")
     add_title = _l("Add checklist item")
     edit_title = _l("Edit checklist item")
-    list_columns = ["office", "position", "text", "applies_to", "active"]
+    list_columns = ["office", "position", "text", "applies_to", "design_check", "active"]
     add_columns = edit_columns = show_columns = [
-        "office", "position", "text", "applies_to", "active",
+        "office", "position", "text", "applies_to", "design_check", "active",
     ]
     base_order = ("position", "asc")
     label_columns = {
@@ -136,11 +137,18 @@ class ChecklistItemView(OfficeScopedView):
         "position": _l("No."),
         "text": _l("Checklist item"),
         "applies_to": _l("Applies to"),
+        "design_check": _l("Design check"),
         "active": _l("Active"),
     }
-    formatters_columns = {"applies_to": labelled(CHECKLIST_SCOPES)}
+    description_columns = {
+        "design_check": _l("The check of the form that pre-ticks this item when it passes, "
+                           "or flags it with its reason. The officer decides."),
+    }
+    formatters_columns = {"applies_to": labelled(CHECKLIST_SCOPES),
+                          "design_check": labelled(DESIGN_CHECKS)}
     add_form_extra_fields = edit_form_extra_fields = {
-        "applies_to": choice(_l("Applies to"), CHECKLIST_SCOPES)
+        "applies_to": choice(_l("Applies to"), CHECKLIST_SCOPES),
+        "design_check": choice(_l("Design check"), DESIGN_CHECKS, required=False),
     }
 
 

@@ -244,44 +244,44 @@ V_GENERIC = (
      "Kecamatan domisili responden sesuai kode wilayah Kemendagri.", "Saat pencacahan"),
 )
 
-# Agencies: (name, addressee title, e-mail local part, sector, units, survey titles,
+# Agencies: (name, addressee title, e-mail local part, sector code, units, survey titles,
 # compilation titles, topical variables). "{r}" is the regency/city, e.g. "Kota Lubuklinggau".
 AGENCIES = (
-    ("Dinas Kesehatan {r}", "Kepala Dinas Kesehatan {r}", "dinkes", "Kesehatan",
+    ("Dinas Kesehatan {r}", "Kepala Dinas Kesehatan {r}", "dinkes", "health",
      ("Bidang Kesehatan Masyarakat", "Bidang Pencegahan dan Pengendalian Penyakit",
       "Bidang Pelayanan dan Sumber Daya Kesehatan"),
      ("Survei Kepuasan Masyarakat terhadap Pelayanan Puskesmas", "Survei Status Gizi Balita",
       "Survei Perilaku Hidup Bersih dan Sehat Rumah Tangga"),
      ("Kompilasi Data Profil Kesehatan", "Kompilasi Data Imunisasi Dasar Lengkap"),
      V_HEALTH + V_SERVICE),
-    ("Bappeda {r}", "Kepala Bappeda {r}", "bappeda", "Perencanaan Pembangunan",
+    ("Bappeda {r}", "Kepala Bappeda {r}", "bappeda", "development",
      ("Bidang Perencanaan, Pengendalian dan Evaluasi Pembangunan",
       "Bidang Perekonomian dan Sumber Daya Alam", "Bidang Pemerintahan dan Pembangunan Manusia"),
      ("Survei Sosial Ekonomi Rumah Tangga Miskin", "Survei Angkatan Kerja Daerah",
       "Survei Indeks Kepuasan Masyarakat Daerah"),
      ("Kompilasi Data Indikator Kinerja Utama Daerah", "Kompilasi Data Pembangunan Daerah"),
      V_SOCIAL + V_WORK),
-    ("Dinas Pendidikan {r}", "Kepala Dinas Pendidikan {r}", "disdik", "Pendidikan",
+    ("Dinas Pendidikan {r}", "Kepala Dinas Pendidikan {r}", "disdik", "education_training",
      ("Bidang Pembinaan Sekolah Dasar", "Bidang Pembinaan Sekolah Menengah Pertama",
       "Bidang Pendidikan Anak Usia Dini dan Pendidikan Nonformal"),
      ("Survei Minat Baca Siswa Sekolah Dasar", "Survei Anak Putus Sekolah"),
      ("Kompilasi Data Pokok Pendidikan", "Kompilasi Data Sarana dan Prasarana Sekolah"),
      V_EDU),
-    ("Dinas Pertanian {r}", "Kepala Dinas Pertanian {r}", "distan", "Pertanian",
+    ("Dinas Pertanian {r}", "Kepala Dinas Pertanian {r}", "distan", "agriculture_fisheries",
      ("Bidang Tanaman Pangan dan Hortikultura", "Bidang Perkebunan",
       "Bidang Peternakan dan Kesehatan Hewan"),
      ("Survei Sosial Ekonomi Petani Karet", "Survei Ubinan Padi Sawah",
       "Survei Harga Produsen Gabah"),
      ("Kompilasi Data Produksi Padi dan Palawija", "Kompilasi Data Populasi Ternak"),
      V_FARM),
-    ("Dinas Sosial {r}", "Kepala Dinas Sosial {r}", "dinsos", "Sosial",
+    ("Dinas Sosial {r}", "Kepala Dinas Sosial {r}", "dinsos", "social_protection",
      ("Bidang Perlindungan dan Jaminan Sosial", "Bidang Rehabilitasi Sosial",
       "Bidang Pemberdayaan Sosial dan Penanganan Fakir Miskin"),
      ("Survei Penerima Bantuan Sosial", "Survei Penyandang Masalah Kesejahteraan Sosial"),
      ("Kompilasi Data Terpadu Kesejahteraan Sosial",),
      V_SOCIAL),
     ("Dinas Kependudukan dan Pencatatan Sipil {r}",
-     "Kepala Dinas Kependudukan dan Pencatatan Sipil {r}", "disdukcapil", "Kependudukan",
+     "Kepala Dinas Kependudukan dan Pencatatan Sipil {r}", "disdukcapil", "demography",
      ("Bidang Pelayanan Pendaftaran Penduduk", "Bidang Pelayanan Pencatatan Sipil",
       "Bidang Pengelolaan Informasi Administrasi Kependudukan"),
      ("Survei Kepuasan Masyarakat terhadap Pelayanan Administrasi Kependudukan",),
@@ -289,39 +289,39 @@ AGENCIES = (
       "Kompilasi Data Kelahiran dan Kematian"),
      V_POP + V_SERVICE),
     ("Dinas Koperasi dan UKM {r}", "Kepala Dinas Koperasi dan UKM {r}", "diskopukm",
-     "Koperasi dan UMKM",
+     "industry_services",
      ("Bidang Koperasi", "Bidang Usaha Mikro, Kecil dan Menengah"),
      ("Survei Pelaku Usaha Mikro dan Kecil", "Survei Sosial Ekonomi Pedagang Pasar Tradisional"),
      ("Kompilasi Data Koperasi Aktif",),
      V_BUSINESS),
-    ("Dinas Pariwisata {r}", "Kepala Dinas Pariwisata {r}", "dispar", "Pariwisata",
+    ("Dinas Pariwisata {r}", "Kepala Dinas Pariwisata {r}", "dispar", "industry_services",
      ("Bidang Destinasi Pariwisata", "Bidang Pemasaran Pariwisata", "Bidang Ekonomi Kreatif"),
      ("Survei Wisatawan Nusantara", "Survei Kepuasan Pengunjung Objek Wisata"),
      ("Kompilasi Data Kunjungan Wisatawan", "Kompilasi Data Usaha Akomodasi dan Restoran"),
      V_TOURISM),
-    ("RSUD Siti Aisyah {r}", "Direktur RSUD Siti Aisyah {r}", "rsudsa", "Kesehatan",
+    ("RSUD Siti Aisyah {r}", "Direktur RSUD Siti Aisyah {r}", "rsudsa", "health",
      ("Bidang Pelayanan Medik", "Bidang Keperawatan", "Bagian Perencanaan dan Rekam Medik"),
      ("Survei Kepuasan Pasien Rawat Inap", "Survei Kepuasan Pasien Rawat Jalan"),
      ("Kompilasi Data Rekam Medis Pasien",),
      V_HEALTH + V_SERVICE),
     ("Dinas Ketahanan Pangan dan Perikanan {r}",
-     "Kepala Dinas Ketahanan Pangan dan Perikanan {r}", "dkpp", "Perikanan",
+     "Kepala Dinas Ketahanan Pangan dan Perikanan {r}", "dkpp", "agriculture_fisheries",
      ("Bidang Perikanan Budidaya", "Bidang Ketersediaan dan Distribusi Pangan"),
      ("Survei Sosial Ekonomi Pembudidaya Ikan", "Survei Pola Konsumsi Pangan Rumah Tangga"),
      ("Kompilasi Data Produksi Perikanan", "Kompilasi Data Produksi Perikanan Budidaya"),
      V_FISH + V_PRICE),
-    ("Dinas Tenaga Kerja {r}", "Kepala Dinas Tenaga Kerja {r}", "disnaker", "Ketenagakerjaan",
+    ("Dinas Tenaga Kerja {r}", "Kepala Dinas Tenaga Kerja {r}", "disnaker", "labour",
      ("Bidang Penempatan dan Perluasan Kesempatan Kerja", "Bidang Hubungan Industrial"),
      ("Survei Angkatan Kerja Daerah", "Survei Kebutuhan Tenaga Kerja Perusahaan"),
      ("Kompilasi Data Pencari Kerja Terdaftar",),
      V_WORK),
-    ("Dinas Perhubungan {r}", "Kepala Dinas Perhubungan {r}", "dishub", "Perhubungan",
+    ("Dinas Perhubungan {r}", "Kepala Dinas Perhubungan {r}", "dishub", "transport",
      ("Bidang Lalu Lintas dan Angkutan Jalan", "Bidang Sarana dan Prasarana"),
      ("Survei Asal Tujuan Perjalanan", "Survei Lalu Lintas Harian Rata-rata"),
      ("Kompilasi Data Kendaraan Bermotor",),
      V_TRANSPORT),
     ("Dinas Perdagangan dan Perindustrian {r}", "Kepala Dinas Perdagangan dan Perindustrian {r}",
-     "disperindag", "Perdagangan",
+     "disperindag", "industry_services",
      ("Bidang Perdagangan", "Bidang Perindustrian", "UPTD Pasar"),
      ("Survei Harga Konsumen Pasar Tradisional",),
      ("Kompilasi Data Industri Kecil dan Menengah",),
@@ -1131,7 +1131,7 @@ def _request(r, state, ev, at, who, agency, region, districts, office_id
     fill = dict(topic=topic, place=place, agency=agency["name"], year=year, next=year + 1)
     resp_first, resp_last = _person(r)
     unit = r.choice(agency["units"])
-    honorific = "dr. " if agency["sector"] == "Kesehatan" and r.random() < 0.5 else ""
+    honorific = "dr. " if agency["sector"] == "health" and r.random() < 0.5 else ""
     survey = kind == "survey"
 
     req = ActivityRequest(
@@ -1170,7 +1170,7 @@ def _request(r, state, ev, at, who, agency, region, districts, office_id
         req.frequency = r.choices(("monthly", "quarterly", "semiannual", "yearly", "multi_year"),
                                   weights=(1, 1, 2, 6, 1))[0]
     req.collection_type = "longitudinal" if survey and r.random() < 0.1 else "cross_section"
-    req.coverage_area = place
+    req.coverage, req.coverage_area = "part", place
     level = "district" if place != region else "regency"
     req.coverage_level, req.presentation_level, req.result_level = level, level, level
     if survey:

@@ -27,6 +27,7 @@ from app.models import LETTER_RESULTS, ActivityRequest, Letter, Office, RekomUse
 from app.requests import commands as request_commands
 from app.requests import workflow
 from app.requests.commands import COUNT_MAX, TEXT_LIMIT
+from app.requests.design_checks import run as run_design_checks
 from app.requests.form import FIELDS, FORM_COLUMNS
 from app.web import fab_internals as fab
 from app.web import labels
@@ -359,6 +360,60 @@ class RequestApi(CheckedApi):
             return self.response(err.status, message=err.message)
         notify.try_send_now(outcome.email_ids)
         return self.response(200, id=pk, state=outcome.to_state, from_state=outcome.from_state)
+
+    @expose("/<int:pk>/design-checks", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def design_checks(self, pk):
+        """The design checks of a request, computed from its form.
+        ---
+        get:
+          summary: The design checks of a request, each with its reason
+          description: >-
+            variables_defined, schedule_in_order, questionnaire, sample_size and
+            similar_reason, computed from the request as it is now: pass, flag (to be checked
+            by the officer) or n/a (does not apply to this kind of activity). They suggest;
+            the officer records the review's checklist.
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: The checks, in the review checklist's order
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      checks:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            key:
+                              type: string
+                            label:
+                              type: string
+                            status:
+                              type: string
+                              enum: [pass, flag, n/a]
+                            reason:
+                              type: string
+            401:
+              $ref: '#/components/responses/401'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        # The request's own scope: another office's (or applicant's) request is not found.
+        item = self.datamodel.get(pk, fab.base_filters(self))
+        if item is None:
+            return self.response_404()
+        checks = run_design_checks(self.datamodel.session, item)
+        return self.response(200, checks=[check.as_dict() for check in checks])
 
 
 def _checklist_problem(body) -> str | None:

@@ -11,7 +11,17 @@ from typing import Optional
 
 # field -> {our code: BPS's number}; a field named in FLAGS sums its codes' numbers.
 NUMBERS: dict[str, dict[str, int]] = {
-    "kind": {"survey": 2, "compilation": 3},  # BPS: 1 full enumeration, 4 other means
+    "kind": {"enumeration": 1, "survey": 2, "compilation": 3, "other": 4},
+    "sector": {code: number for number, code in enumerate((
+        "agriculture_fisheries", "demography", "development", "economic_projection",
+        "education_training", "environment", "finance", "globalisation", "health",
+        "industry_services", "ict", "international_trade", "labour", "national_accounts",
+        "monthly_indicators", "productivity", "prices_ppp", "public_sector", "regional_urban",
+        "science_patents", "social_protection", "transport"), start=1)},
+    "coverage": {"whole": 1, "part": 2},
+    # Also an indicator's estimation level (MS-Ind), the same list.
+    "presentation_level": {"national": 1, "province": 2, "regency": 4, "district": 8,
+                           "other": 16},
     "statistics_kind": {"basic": 1, "sectoral": 2, "special": 3},
     "repetition": {"one_off": 1, "repeated": 2},
     "frequency": {"daily": 1, "weekly": 2, "monthly": 3, "quarterly": 4, "four_monthly": 5,
@@ -35,7 +45,9 @@ NUMBERS: dict[str, dict[str, int]] = {
     "analysis_type": {"descriptive": 1, "inferential": 2, "both": 3},
 }
 FLAGS = frozenset({"collection_methods", "collection_media", "collection_units",
-                   "analysis_units", "quality_checks"})
+                   "analysis_units", "quality_checks", "presentation_level"})
+# Codes BPS's form has no number for: a sector of none of its 22 (kept from free text).
+UNNUMBERED = {"sector": frozenset({"other"})}
 
 
 def bps_number(field: str, value: Optional[str]) -> Optional[int]:

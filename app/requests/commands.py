@@ -26,11 +26,26 @@ from app.auth import accounts, form_tokens
 from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, user_role_names
 from app.core import audit, codes, db_refusals
 from app.core.errors import DomainError
-from app.models import CHANNELS, ActivityRequest, AuditEvent, RekomUser, RequestVariable
+from app.models import (
+    CHANNELS,
+    ActivityRequest,
+    AuditEvent,
+    RekomUser,
+    RequestIndicator,
+    RequestVariable,
+)
 from app.offices import workdays
 from app.offices.directory import office_info
 from app.requests import uploads, workflow
-from app.requests.form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
+from app.requests.form import (
+    FIELDS,
+    INDICATOR_FIELDS,
+    INDICATORS,
+    OTHER_FIELDS,
+    VARIABLE_FIELDS,
+    VARIABLES,
+    text_limit,
+)
 
 # Applicants change their request while it is theirs to change; staff until the letter is issued.
 APPLICANT_EDITABLE = frozenset({"draft", "revision_requested"})
@@ -39,6 +54,7 @@ STAFF_EDITABLE = workflow.PRE_ISSUE
 TEXT_LIMIT = 5000  # long answers (Text columns): generous, but bounded
 COUNT_MAX = 10**9  # counts (sample size, field staff): far below the column's integer range
 MAX_VARIABLES = 200
+MAX_INDICATORS = 100
 PERCENT_STEP = Decimal("0.001")  # sampling_error is NUMERIC(6, 3)
 # Lower bounds as the database's CHECK constraints have them (a sample of 0 is refused there).
 _INT_RANGES = {"year": (1945, 2200), "sample_size": (1, COUNT_MAX)}
@@ -57,6 +73,33 @@ NOT_CHANGEABLE = _l("A request in this state can no longer be changed.")
 DATE_PAIRS = [(name, name[: -len("_start")] + "_end") for name, f in FIELDS.items()
               if f.kind == "date" and name.endswith("_start")
               and name[: -len("_start")] + "_end" in FIELDS]
+
+
+@dataclass(frozen=True)
+class RowTable:
+    """One of the form's tables of rows (MS-Var's variables, MS-Ind's indicators): the
+    collection on the request, its row model and fields, the most rows one request holds."""
+
+    key: str  # the request's collection, and the prefix of its errors: variables-3-name
+    model: type
+    fields: tuple
+    limit: int
+    too_many: object
+    name_missing: object
+
+
+VARIABLE_ROWS = RowTable(
+    "variables", RequestVariable, VARIABLE_FIELDS, MAX_VARIABLES,
+    _l("At most %(max)d variables, please."),
+    _l("Variable %(num)d: the variable name is missing."))
+INDICATOR_ROWS = RowTable(
+    "indicators", RequestIndicator, INDICATOR_FIELDS, MAX_INDICATORS,
+    _l("At most %(max)d indicators, please."),
+    _l("Indicator %(num)d: the indicator name is missing."))
+ROW_TABLES = {t.key: t for t in (VARIABLE_ROWS, INDICATOR_ROWS)}
+# Each table's fields, for clean_value.
+_TABLE_FIELDS = {ActivityRequest.__table__: FIELDS, RequestVariable.__table__: VARIABLES,
+                 RequestIndicator.__table__: INDICATORS}
 
 
 class RequestInputError(DomainError):
@@ -110,7 +153,7 @@ def clean_value(name: str, value, table=ActivityRequest.__table__):
     API client's text is stored verbatim); a choice must be one offered; numbers and dates must
     be in the ranges the table's constraints hold.
     """
-    f = FIELDS.get(name) if table is ActivityRequest.__table__ else None
+    f = _TABLE_FIELDS.get(table, {}).get(name)
     kind = f.kind if f is not None else "text"
     if isinstance(value, str):
         if not value.strip():
@@ -182,29 +225,39 @@ def clean(values: dict) -> tuple[dict, dict]:
     return cleaned, errors
 
 
-def clean_variables(rows) -> tuple[list[dict], dict]:
-    """The variables table's filled rows, in order (blank rows dropped), and their errors
-    keyed ``variables-<n>-<field>`` (n from 1, as the applicant counts them)."""
-    table = RequestVariable.__table__
+def _filled(value) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value != [] and value is not False
+
+
+def clean_rows(rows, table: RowTable = None) -> tuple[list[dict], dict]:
+    """A table's filled rows, in order (blank rows dropped), and their errors keyed
+    ``<table>-<n>-<field>`` (n from 1, as the applicant counts them). A row is blank when
+    none of its fields holds anything (a "no" answer alone does not make a row)."""
+    table = table or VARIABLE_ROWS
+    columns = table.model.__table__
     kept, errors = [], {}
-    filled = [row for row in rows if any((row.get(f.name) or "").strip()
-                                         if isinstance(row.get(f.name), str)
-                                         else row.get(f.name) for f in VARIABLE_FIELDS)]
-    if len(filled) > MAX_VARIABLES:
-        errors["variables"] = [_("At most %(max)d variables, please.", max=MAX_VARIABLES)]
+    filled = [row for row in rows
+              if isinstance(row, dict) and any(_filled(row.get(f.name)) for f in table.fields)]
+    if len(filled) > table.limit:
+        errors[table.key] = [str(table.too_many % {"max": table.limit})]
         return [], errors
     for number, row in enumerate(filled, start=1):
         values = {}
-        for f in VARIABLE_FIELDS:
+        for f in table.fields:
             try:
-                values[f.name] = clean_value(f.name, row.get(f.name), table)
+                values[f.name] = clean_value(f.name, row.get(f.name), columns)
             except ValueError as err:
-                errors.setdefault(f"variables-{number}-{f.name}", []).append(str(err))
-        if not values.get("name") and f"variables-{number}-name" not in errors:
-            errors[f"variables-{number}-name"] = [
-                _("Variable %(num)d: the variable name is missing.", num=number)]
+                errors.setdefault(f"{table.key}-{number}-{f.name}", []).append(str(err))
+        if not values.get("name") and f"{table.key}-{number}-name" not in errors:
+            errors[f"{table.key}-{number}-name"] = [str(table.name_missing % {"num": number})]
         kept.append(values)
     return kept, errors
+
+
+def clean_variables(rows) -> tuple[list[dict], dict]:
+    return clean_rows(rows, VARIABLE_ROWS)
 
 
 def _date_errors(read) -> dict:
@@ -237,9 +290,10 @@ def can_edit(req: ActivityRequest, actor) -> bool:
 # --- writes ------------------------------------------------------------------------------------
 
 
-def create(session, actor, *, office_id, values: dict, variables=None, applicant_email=None,
-           applicant_name=None, applicant_id=None, files=(), action: Optional[str] = None,
-           note: Optional[str] = None, form_token: Optional[str] = None) -> Saved:
+def create(session, actor, *, office_id, values: dict, variables=None, indicators=None,
+           applicant_email=None, applicant_name=None, applicant_id=None, files=(),
+           action: Optional[str] = None, note: Optional[str] = None,
+           form_token: Optional[str] = None) -> Saved:
     """A new request: the applicant's own (online) or, for staff, a walk-in one recorded for an
     applicant account: ``applicant_id``'s, or the one with ``applicant_email`` (made and
     invited when there is none).
@@ -254,7 +308,9 @@ def create(session, actor, *, office_id, values: dict, variables=None, applicant
     roles = user_role_names(actor)
     staff = bool(roles & {ADMIN, OFFICER, HEAD})
     cleaned, errors = clean(values)
-    rows, row_errors = clean_variables(variables or [])
+    rows, row_errors = clean_rows(variables or [], VARIABLE_ROWS)
+    errors.update(row_errors)
+    indicator_rows, row_errors = clean_rows(indicators or [], INDICATOR_ROWS)
     errors.update(row_errors)
     errors.update(_date_errors(cleaned.get))
     # The process's copy of the office (offices.office_info): no read per submission.
@@ -307,6 +363,8 @@ def create(session, actor, *, office_id, values: dict, variables=None, applicant
         session.add(req)
         for position, row in enumerate(rows, start=1):
             session.add(RequestVariable(request=req, position=position, **row))
+        for position, row in enumerate(indicator_rows, start=1):
+            session.add(RequestIndicator(request=req, position=position, **row))
         complete = action is not None and not workflow.missing_for_submit(req)
         if complete and not files:
             # Created and submitted at once: the workflow writes the row once, in its final
@@ -325,12 +383,12 @@ def create(session, actor, *, office_id, values: dict, variables=None, applicant
         return saved
 
 
-def update(session, actor, request_id: int, values: dict, *, variables=None, files=(),
-           action: Optional[str] = None, note: Optional[str] = None, applicant_id=None,
-           channel: Optional[str] = None) -> Saved:
-    """Change a stored request's form (only the fields given; ``variables`` None keeps the
-    variables as they are) and, with ``action``, submit or resubmit it when it is complete.
-    Staff may also correct whose request it is (``applicant_id``) and how it came in."""
+def update(session, actor, request_id: int, values: dict, *, variables=None, indicators=None,
+           files=(), action: Optional[str] = None, note: Optional[str] = None,
+           applicant_id=None, channel: Optional[str] = None) -> Saved:
+    """Change a stored request's form (only the fields given; ``variables`` or ``indicators``
+    None keeps that table as it is) and, with ``action``, submit or resubmit it when it is
+    complete. Staff may also correct whose request it is (``applicant_id``) and how it came in."""
     cleaned, errors = clean(values)
     staff = bool(user_role_names(actor) & {ADMIN, OFFICER, HEAD})
     if applicant_id is not None:
@@ -339,7 +397,9 @@ def update(session, actor, request_id: int, values: dict, *, variables=None, fil
             errors["applicant"] = [_("Choose the applicant's account.")]
     if channel is not None and (not staff or channel not in CHANNELS):
         errors["channel"] = [str(NOT_A_CHOICE)]
-    rows, row_errors = clean_variables(variables or [])
+    rows, row_errors = clean_rows(variables or [], VARIABLE_ROWS)
+    errors.update(row_errors)
+    indicator_rows, row_errors = clean_rows(indicators or [], INDICATOR_ROWS)
     errors.update(row_errors)
     req = session.get(ActivityRequest, request_id, with_for_update=True, populate_existing=True)
     if req is None:
@@ -363,7 +423,9 @@ def update(session, actor, request_id: int, values: dict, *, variables=None, fil
         if channel is not None:
             req.channel = channel
         if variables is not None:
-            _replace_variables(session, req, rows)
+            _replace_rows(session, req, VARIABLE_ROWS, rows)
+        if indicators is not None:
+            _replace_rows(session, req, INDICATOR_ROWS, indicator_rows)
         session.flush()
         for kind, checked in files:
             stored.append(uploads.store(session, req.id, kind, checked, actor.id))
@@ -410,12 +472,12 @@ def _event(session, actor, req, action: str) -> None:
     audit.record(session, actor, req, action, to_state=req.state, at=workdays.utcnow())
 
 
-def _replace_variables(session, req, rows) -> None:
-    old_rows = list(req.variables)
+def _replace_rows(session, req, table: RowTable, rows) -> None:
+    old_rows = list(getattr(req, table.key))
     for old in old_rows:
         session.delete(old)
     if old_rows:
         session.flush()  # positions are unique per request: clear before writing them again
     for position, row in enumerate(rows, start=1):
-        session.add(RequestVariable(request=req, position=position, **row))
+        session.add(table.model(request=req, position=position, **row))
 

@@ -21,16 +21,21 @@ from app.models import (
     COLLECTION_TYPES,
     COLLECTION_UNITS,
     COLLECTORS,
+    COVERAGES,
     EDUCATION_LEVELS,
     FRAME_TYPES,
     FREQUENCIES,
+    PRESENTATION_LEVELS,
     REPETITIONS,
     SAMPLE_STAGES,
     SCHEDULE_STAGES,
+    SECTORS,
     SELECTION_METHODS,
     SELECTION_TECHNIQUES,
     STATISTICS_KINDS,
+    VARIABLE_TYPES,
     ActivityRequest,
+    RequestIndicator,
     RequestVariable,
 )
 
@@ -63,7 +68,7 @@ class Field:
     choices: Optional[dict] = None
     required: bool = False  # needed before the request can be submitted
     help: object = None
-    other: Optional[str] = None  # the "other, namely …" text field of a multi-choice
+    other: Optional[str] = None  # the "other, namely …" text field of a choice
     one_of: Optional[OneOf] = None  # its group: at least one of them is needed to submit
     limit: Optional[int] = None  # characters: the definition's own cap, below the column's
 
@@ -121,13 +126,18 @@ SECTIONS = (
     Section("activity", _l("Activity"), (
         Field("title", _l("Activity title"), required=True),
         Field("year", _l("Year"), "int", required=True),
-        Field("kind", _l("Kind of activity"), "select", ACTIVITY_KINDS, required=True),
+        Field("kind", _l("Kind of activity"), "select", ACTIVITY_KINDS, required=True,
+              other="kind_other"),
         Field("statistics_kind", _l("Kind of statistics"), "select", STATISTICS_KINDS,
               help=_l("Statistics of a ministry, agency or regional government are sectoral.")),
         Field("prior_recommendation", _l("Recommended by BPS before"), "bool",
               help=_l("For a repeated activity: did an earlier round get a recommendation?")),
         Field("prior_recommendation_ref", _l("Earlier recommendation: number and date")),
-        Field("sector", _l("Sector"), help=_l("E.g. agriculture, health, education.")),
+        Field("sector", _l("Sector"), "select", SECTORS, other="sector_other",
+              help=_l("BPS's sectors of statistical activities.")),
+        Field("similar_reason", _l("Similar activities: why this one is needed"), "textarea",
+              help=_l("If an activity like this one was already recommended (see the list "
+                      "below the title), say why this one is still needed.")),
     )),
     Section("organiser", _l("Block I: Organiser"), (
         Field("agency_name", _l("Agency"), required=True,
@@ -166,9 +176,13 @@ SECTIONS = (
         Field("repetition", _l("One-off or repeated"), "select", REPETITIONS),
         Field("frequency", _l("Frequency"), "select", FREQUENCIES),
         Field("collection_type", _l("Collection type"), "select", COLLECTION_TYPES),
-        Field("coverage_area", _l("Geographic coverage")),
+        Field("coverage", _l("Coverage"), "select", COVERAGES),
+        Field("coverage_area", _l("Areas covered"),
+              help=_l("For part of Indonesia: the provinces and regencies/cities, separated "
+                      "by commas.")),
         Field("coverage_level", _l("Coverage level"), "select", AREA_LEVELS),
-        Field("presentation_level", _l("Level of presentation"), "select", AREA_LEVELS),
+        Field("presentation_level", _l("Level of presentation"), "multi", PRESENTATION_LEVELS,
+              other="presentation_level_other"),
         Field("collection_methods", _l("Data collection method"), "multi", COLLECTION_METHODS,
               other="collection_methods_other"),
         Field("collection_media", _l("Collection media"), "multi", COLLECTION_MEDIA,
@@ -233,15 +247,49 @@ OTHER_FIELDS = {f.other: f for f in FIELDS.values() if f.other}
 # definition is a sentence or a short paragraph; 2 000 leaves room for several.
 VARIABLE_TEXT_LIMIT = 2000
 
-# The variables table of the form (one row per variable).
+# The variables table of the form (one row per variable): MS-Var.
 VARIABLE_FIELDS = (
     Field("name", _l("Variable name"), required=True),
+    Field("alias", _l("Alias")),
     Field("concept", _l("Concept"), "textarea", limit=VARIABLE_TEXT_LIMIT),
     Field("definition", _l("Definition"), "textarea", limit=VARIABLE_TEXT_LIMIT),
+    Field("reference", _l("Reference used to choose it"),
+          help=_l("The classification or standard the variable follows, e.g. KBLI 2020.")),
     Field("reference_period", _l("Reference period")),
+    Field("measure", _l("Measure")),
+    Field("unit", _l("Unit")),
+    Field("data_type", _l("Data type"), "select", VARIABLE_TYPES),
+    Field("value_domain", _l("Value domain"), "textarea", limit=VARIABLE_TEXT_LIMIT,
+          help=_l("The possible answers, one \"code = label\" per line, e.g. 1 = Laki-laki.")),
+    Field("validation_rule", _l("Validation rule")),
+    Field("question", _l("Question wording"), "textarea", limit=VARIABLE_TEXT_LIMIT),
     Field("questionnaire_item", _l("Questionnaire item")),
+    Field("public", _l("Public"), "bool"),
 )
 VARIABLES = {f.name: f for f in VARIABLE_FIELDS}
+
+# The indicators table (one row per indicator the activity produces): MS-Ind.
+INDICATOR_FIELDS = (
+    Field("name", _l("Indicator name"), required=True),
+    Field("concept", _l("Concept"), "textarea", limit=VARIABLE_TEXT_LIMIT),
+    Field("definition", _l("Definition"), "textarea", limit=VARIABLE_TEXT_LIMIT),
+    Field("interpretation", _l("Interpretation"), "textarea", limit=VARIABLE_TEXT_LIMIT),
+    Field("method", _l("Computation method"), "textarea", limit=VARIABLE_TEXT_LIMIT),
+    Field("formula", _l("Formula")),
+    Field("measure", _l("Measure")),
+    Field("unit", _l("Unit")),
+    Field("classification", _l("Presentation classification")),
+    Field("disaggregation", _l("Disaggregation variables")),
+    Field("composite", _l("Composite indicator"), "bool"),
+    Field("source_indicators", _l("Built from indicators"),
+          help=_l("Their names, separated by commas.")),
+    Field("source_variables", _l("Built from variables"),
+          help=_l("Their names, separated by commas.")),
+    Field("estimation_level", _l("Estimation level"), "multi", PRESENTATION_LEVELS),
+    Field("periodicity", _l("Periodicity"), "select", FREQUENCIES),
+    Field("public", _l("Public"), "bool"),
+)
+INDICATORS = {f.name: f for f in INDICATOR_FIELDS}
 
 
 def text_limit(name: str, table=ActivityRequest.__table__) -> Optional[int]:
@@ -250,7 +298,8 @@ def text_limit(name: str, table=ActivityRequest.__table__) -> Optional[int]:
     callers then apply request_commands.TEXT_LIMIT). ``table``: the request's or the
     variables' (``RequestVariable.__table__``). The one rule of the front door
     (request_commands.clean_value), the portal's form and the PDF."""
-    fields = {ActivityRequest.__table__: FIELDS, RequestVariable.__table__: VARIABLES}
+    fields = {ActivityRequest.__table__: FIELDS, RequestVariable.__table__: VARIABLES,
+              RequestIndicator.__table__: INDICATORS}
     f = fields.get(table, {}).get(name)
     if f is not None and f.limit is not None:
         return f.limit

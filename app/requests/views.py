@@ -19,15 +19,15 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import escape
 from sqlalchemy import func, select
-from wtforms import StringField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app import notify
 from app.auth import accounts
 from app.auth.access import view_permission
 from app.auth.roles import APPLICANT, is_admin
 from app.auth.security import FilterOffice
-from app.catalogue import search
 from app.core import codes
 from app.models import (
     ACTIVITY_KINDS,
@@ -39,15 +39,14 @@ from app.models import (
     Attachment,
     AuditEvent,
     ChecklistItem,
-    RequestVariable,
     Review,
 )
 from app.offices import workdays
 from app.offices.sla import request_sla, sla_cell, sla_label
 from app.portal import forms as portal_forms
 from app.requests import commands as request_commands
+from app.requests import design_checks, pdf_cache, workflow
 from app.requests import form as request_form
-from app.requests import pdf_cache, workflow
 from app.web import fab_internals as fab
 from app.web import labels
 from app.web.list_widgets import (
@@ -246,10 +245,12 @@ class WorkflowActionsMixin:
         )
         sla = request_sla(item)
         # The reason the service exists: is this activity already recommended elsewhere?
-        similar = search.similar(session, " ".join(filter(None, [item.title, item.objectives])),
-                                 limit=5, exclude_request_id=item.id)
+        similar = design_checks.similar_activities(session, item, limit=5)
+        checks = design_checks.run(session, item, similar=similar)
         return {
             "similar": similar,
+            "design_checks": checks,
+            "suggested": self._suggested(checklist, review, checks) if can_check else {},
             "req": item,
             "events": events,
             "review": review,
@@ -261,6 +262,17 @@ class WorkflowActionsMixin:
             "state_labels": REQUEST_STATES,
             "attachment_kinds": ATTACHMENT_KINDS,
         }
+
+    @staticmethod
+    def _suggested(checklist, review, checks) -> dict:
+        """Checklist item id -> its design check, for the items the open review has no result
+        for yet: the form pre-ticks those that pass and marks those flagged (the officer's
+        recorded choice always wins; nothing is stored until the checklist is saved)."""
+        recorded = review.checklist or {}
+        found = design_checks.by_key(checks)
+        return {item.id: found[item.design_check] for item in checklist
+                if item.design_check in found
+                and str(item.id) not in recorded}
 
 
 
@@ -294,43 +306,113 @@ class RequestChildView(OfficeScopedView):
 
 
 
-class RequestVariableView(RequestChildView):
-    datamodel = RekomInterface(RequestVariable)
+class _RowTableView(RequestChildView):
+    """A table of rows of the form (MS-Var's variables, MS-Ind's indicators), its columns,
+    labels, choices and caps from the one form definition (requests/form.py)."""
+
+    row_table: request_commands.RowTable = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        table = cls.row_table
+        if table is None:
+            return
+        fields = table.fields
+        columns = [f.name for f in fields]
+        cls.datamodel = RekomInterface(table.model)
+        cls.add_columns = cls.edit_columns = cls.show_columns = ["request", "position", *columns]
+        cls.label_columns = {"request": _l("Request"), "position": _l("No."),
+                             **{f.name: f.label for f in fields}}
+        cls.description_columns = {f.name: f.help for f in fields if f.help is not None}
+        cls.formatters_columns = {f.name: _choice_formatter(f) for f in fields
+                                  if f.kind in ("select", "multi", "bool")}
+        cls.add_form_extra_fields = cls.edit_form_extra_fields = {
+            f.name: _choice_field(f) for f in fields if f.kind in ("select", "multi", "bool")}
+        # The portal's caps: past them a row would make the form's PDF too costly.
+        cls.validators_columns = {
+            f.name: [Length(max=request_form.text_limit(f.name, table.model.__table__),
+                            message=request_commands.TOO_LONG)]
+            for f in fields if f.kind == "textarea"}
+        cls.order_columns = ["position", "name"]
+        cls.base_order = ("position", "asc")
+
+    def pre_add(self, item):
+        table = self.row_table
+        owner = item.request.id if item.request is not None else item.request_id
+        count = self.datamodel.session.scalar(
+            select(func.count(table.model.id)).where(table.model.request_id == owner))
+        if owner is not None and count >= table.limit:
+            raise ValueError(str(table.too_many % {"max": table.limit}))
+        self._codes(item)
+
+    def pre_update(self, item):
+        self._codes(item)
+
+    def _codes(self, item):
+        # The portal's widgets give "1"/"0" and lists; the columns hold booleans and codes.
+        for f in self.row_table.fields:
+            value = getattr(item, f.name)
+            if f.kind == "bool" and isinstance(value, str):
+                setattr(item, f.name, None if value == "" else value == "1")
+            elif f.kind == "multi" and isinstance(value, (list, tuple)):
+                setattr(item, f.name, ",".join(c for c in f.choices if c in value) or None)
+            elif f.kind == "select" and value == "":
+                setattr(item, f.name, None)
+
+
+def _bool_code(value):
+    """A yes/no column as the select's option: True -> "1", False -> "0", None -> ""."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+class _CodesField(portal_forms.MultiCheckboxField):
+    """Checkboxes over a column of comma-joined codes (the stored string, split to load)."""
+
+    def process_data(self, value):
+        if isinstance(value, str):
+            value = [code for code in value.split(",") if code]
+        super().process_data(value)
+
+
+def _choice_field(f):
+    if f.kind == "bool":
+        return SelectField(f.label, choices=[SelectChoice("", "—"),
+                                             *(SelectChoice(k, v)
+                                               for k, v in request_form.YES_NO.items())],
+                           coerce=_bool_code, validators=[Optional()])
+    if f.kind == "multi":
+        return _CodesField(f.label, [Optional()],
+                           choices=[SelectChoice(k, v) for k, v in f.choices.items()])
+    return choice(f.label, f.choices, required=False)
+
+
+def _choice_formatter(f):
+    def formatter(value):
+        return request_form.choice_label(f, value)
+    return formatter
+
+
+class RequestVariableView(_RowTableView):
+    row_table = request_commands.VARIABLE_ROWS
     list_title = _l("Variables")
     show_title = _l("Variable")
     add_title = _l("Add variable")
     edit_title = _l("Edit variable")
-    list_columns = ["request", "position", "name", "reference_period", "questionnaire_item"]
-    add_columns = edit_columns = [
-        "request", "position", "name", "concept", "definition", "reference_period",
-        "questionnaire_item",
-    ]
-    show_columns = add_columns
-    label_columns = {
-        "request": _l("Request"),
-        "position": _l("No."),
-        "name": _l("Variable name"),
-        "concept": _l("Concept"),
-        "definition": _l("Definition"),
-        "reference_period": _l("Reference period"),
-        "questionnaire_item": _l("Questionnaire item"),
-    }
-    order_columns = ["position", "name"]
-    base_order = ("position", "asc")
-    # The portal's caps (request_form): past them a row would make the form's PDF too costly.
-    validators_columns = {
-        name: [Length(max=request_form.text_limit(name, RequestVariable.__table__),
-                      message=request_commands.TOO_LONG)]
-        for name in ("concept", "definition")
-    }
+    list_columns = ["request", "position", "name", "alias", "data_type", "unit",
+                    "questionnaire_item"]
 
-    def pre_add(self, item):
-        owner = item.request.id if item.request is not None else item.request_id
-        count = self.datamodel.session.scalar(
-            select(func.count(RequestVariable.id)).where(RequestVariable.request_id == owner))
-        if owner is not None and count >= request_commands.MAX_VARIABLES:
-            raise ValueError(_("At most %(max)d variables, please.",
-                               max=request_commands.MAX_VARIABLES))
+
+class RequestIndicatorView(_RowTableView):
+    row_table = request_commands.INDICATOR_ROWS
+    list_title = _l("Indicators")
+    show_title = _l("Indicator")
+    add_title = _l("Add indicator")
+    edit_title = _l("Edit indicator")
+    list_columns = ["request", "position", "name", "unit", "periodicity", "composite"]
 
 
 class AttachmentView(RequestChildView):
@@ -430,10 +512,6 @@ class RequestShowWidget(ShowWidget):
     template = "rekomstat/request_show_widget.html"
 
 
-def _choice_formatter(f):
-    return lambda value: request_form.choice_label(f, value)
-
-
 REQUEST_PROGRESS = (
     _l("Progress"),
     {
@@ -460,7 +538,7 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
     show_title = _l("Request")
     add_title = _l("Record a request")
     edit_title = _l("Edit request")
-    related_views = [RequestVariableView, AttachmentView, ReviewView]
+    related_views = [RequestVariableView, RequestIndicatorView, AttachmentView, ReviewView]
     list_columns = [
         "tracking_code", "title", "agency_name", "year", "channel", "state", "due_date", "sla",
     ]

@@ -112,6 +112,8 @@ def latest_review(req: ActivityRequest) -> Optional[Review]:
 
 
 def applicable_checklist(session, req: ActivityRequest) -> list[ChecklistItem]:
+    # A checklist scope is "survey" or "compilation": a full enumeration or another kind of
+    # activity meets only the items for all.
     return list(session.scalars(
         select(ChecklistItem)
         .where(ChecklistItem.office_id == req.office_id, ChecklistItem.active.is_(True),

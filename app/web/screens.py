@@ -27,12 +27,13 @@ CRUD = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
 
 
 def choice(label, mapping, required=True):
-    """A select for an enumerated string column, labels translated at render time."""
-    return SelectField(
-        label,
-        choices=[SelectChoice(k, v) for k, v in mapping.items()],
-        validators=[DataRequired()] if required else [],
-    )
+    """A select for an enumerated string column, labels translated at render time. An
+    optional one starts with a blank choice that stores NULL (a CHECK refuses "")."""
+    choices = [SelectChoice(k, v) for k, v in mapping.items()]
+    if required:
+        return SelectField(label, choices=choices, validators=[DataRequired()])
+    return SelectField(label, choices=[SelectChoice("", "—"), *choices], validators=[],
+                       filters=[lambda value: value or None])
 
 
 class labelled:
