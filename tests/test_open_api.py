@@ -16,8 +16,14 @@ from app import models as m
 from conftest import OFFICE_X, OFFICE_Y, login, seed
 
 YEAR = 2181  # the catalogue rows of this module: a year no other test uses
-PUBLIC_KEYS = {"id", "recommendation_code", "title", "year", "kind", "sector", "agency_name",
-               "office", "letter"}
+PUBLIC_KEYS = {"id", "recommendation_code", "title", "year", "kind", "sector", "sector_label",
+               "agency_name", "office", "letter"}
+# One activity's record (GET /api/v1/catalogue/<id>): its public metadata, no more.
+RECORD_KEYS = PUBLIC_KEYS | {
+    "kind_label", "objectives", "coverage", "coverage_label", "coverage_area", "frequency",
+    "frequency_label", "collection_methods", "collection_methods_labels", "release_dates",
+    "variables", "indicators"}
+SECTOR_LABEL = "Pertanian dan Perikanan"  # agriculture_fisheries, in the default language
 PRIVATE_TEXTS = ("RKS-", "siti@pertanian.test", "Siti Rahmawati", "Yos Sudarso")
 
 
@@ -36,7 +42,7 @@ def catalogue(app, world, wf):
         ):
             pk = seed(session, world, wf, state)
             req = session.get(m.ActivityRequest, pk)
-            req.title, req.year, req.sector = title, YEAR, "Pertanian"
+            req.title, req.year, req.sector = title, YEAR, "agriculture_fisheries"
             session.commit()
             ids[key] = pk
         session.remove()
@@ -60,12 +66,15 @@ def test_anyone_reads_the_catalogue_with_public_fields_only(app, catalogue):
     for row in rows.values():
         assert set(row) <= PUBLIC_KEYS, row
         assert set(row["letter"]) == {"number", "letter_date"}
+        assert (row["sector"], row["sector_label"]) == ("agriculture_fisheries", SECTOR_LABEL)
         assert row["letter"]["number"].startswith("B-")
     assert not any(text in r.get_data(as_text=True) for text in PRIVATE_TEXTS)
     # One activity; a request that is not recommended (yet) is not found.
     one = client.get(f"/api/v1/catalogue/{catalogue['sent']}")
     assert one.status_code == 200 and one.json["result"]["title"].startswith("Survei Ubinan")
-    assert set(one.json["result"]) <= PUBLIC_KEYS
+    assert set(one.json["result"]) <= RECORD_KEYS
+    assert one.json["result"]["sector_label"] == SECTOR_LABEL
+    assert not any(text in one.get_data(as_text=True) for text in PRIVATE_TEXTS)
     assert client.get(f"/api/v1/catalogue/{catalogue['drafted']}").status_code == 404
 
 
@@ -92,6 +101,20 @@ def test_catalogue_search_by_words_with_bad_arguments_refused(app, catalogue):
     assert r.json["count"] == 1 and r.json["more"] is False
     hit = r.json["result"][0]
     assert hit["letter_number"].startswith("B-") and hit["office_name"] == "BPS Kota Lubuklinggau"
+    assert (hit["sector"], hit["sector_label"]) == ("agriculture_fisheries", SECTOR_LABEL)
+    # The sector filter is a code; the label's words are searched like any others.
+    by_code = client.get("/api/v1/catalogue/search",
+                         query_string={"sector": "agriculture_fisheries", "year": YEAR})
+    assert by_code.status_code == 200 and by_code.json["count"] == 3
+    assert client.get("/api/v1/catalogue/search", query_string={
+        "sector": "health", "year": YEAR}).json["count"] == 0
+    by_label = client.get("/api/v1/catalogue/search",
+                          query_string={"q": "perikanan katalog terbuka", "year": YEAR})
+    assert by_label.json["count"] == 3
+    for sector in ("Pertanian", "pertanian dan perikanan", "agriculture", "%", "health,labour"):
+        bad = client.get("/api/v1/catalogue/search", query_string={"sector": sector})
+        assert bad.status_code == 400, sector
+        assert bad.json["message"].startswith("Sektor tidak dikenal"), bad.json
     for args in ({"year": "dua ribu"}, {"page": "0"}, {"page_size": "1000"}, {"page": "x"}):
         bad = client.get("/api/v1/catalogue/search", query_string=args)
         assert bad.status_code == 400, args
@@ -110,6 +133,8 @@ def test_catalogue_download_as_csv_and_json(app, catalogue):
                                                 catalogue["formula"]}
     by_id = {int(row["id"]): row for row in rows}
     assert by_id[catalogue["sent"]]["kind_label"] == "Survei"  # the default language's label
+    assert by_id[catalogue["sent"]]["sector"] == "agriculture_fisheries"
+    assert by_id[catalogue["sent"]]["sector_label"] == SECTOR_LABEL
     assert by_id[catalogue["sent"]]["letter_date"] == "2026-11-03"  # open data: ISO dates
     # A cell a spreadsheet would run as a formula is text in the CSV ...
     assert by_id[catalogue["formula"]]["title"].startswith("'=HYPERLINK")

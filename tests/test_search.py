@@ -56,30 +56,34 @@ def cat(app, world, wf):
 
         make("ubinan", "issued", title=f"Survei Ubinan Sorgum Sawah {TAG}", year=YEAR_A,
              objectives="Mengukur produktivitas sorgum sawah per kecamatan.",
-             agency_name="Dinas Pertanian Kota Lubuklinggau", sector="Pertanian")
+             agency_name="Dinas Pertanian Kota Lubuklinggau",
+             sector="agriculture_fisheries")
         make("harga", "sent", title=f"Survei Harga Sorgum {TAG}", year=YEAR_A,
              objectives="Memantau harga gabah dan beras di tingkat petani.",
-             agency_name="Dinas Perdagangan Kota Lubuklinggau", sector="Perdagangan")
+             agency_name="Dinas Perdagangan Kota Lubuklinggau",
+             sector="international_trade")
         make("irigasi", "closed", title=f"Kompilasi Data Irigasi {TAG}", year=YEAR_B,
              kind="compilation",
              objectives="Mendukung perhitungan ubinan sorgum dengan luas irigasi.",
-             agency_name="Dinas PUPR Kota Lubuklinggau", sector="Pekerjaan Umum")
+             agency_name="Dinas PUPR Kota Lubuklinggau", sector="other",
+             sector_other="Pekerjaan Umum")
         make("pasien", "issued", title=f"Survei Kepuasan Pasien Puskesmas {TAG}", year=YEAR_B,
              objectives="Mengukur kepuasan pasien rawat jalan.",
-             agency_name="Dinas Kesehatan Kota Lubuklinggau", sector="Kesehatan")
+             agency_name="Dinas Kesehatan Kota Lubuklinggau", sector="health")
         make("kopi", "issued", title=f"Survei Café dan Kedai Kopi {TAG}", year=YEAR_B,
              objectives="Mendata usaha kopi.", agency_name="Dinas Koperasi dan UMKM",
-             sector="Perdagangan")
+             sector="international_trade")
         # Not (yet) recommended: must never show.
         for state in ("draft", "submitted", "in_review", "verified", "letter_drafted"):
             make(f"unissued_{state}", state, title=f"Survei Ubinan Sorgum Sawah {TAG} {state}",
                  year=YEAR_A, objectives="Mengukur produktivitas sorgum sawah per kecamatan.",
-                 agency_name="Dinas Pertanian Kota Lubuklinggau", sector="Pertanian")
+                 agency_name="Dinas Pertanian Kota Lubuklinggau",
+                 sector="agriculture_fisheries")
         # Pagination: seven more in a year of their own.
         for i in range(7):
             make(f"rt{i}", "issued", title=f"Survei Rumah Tangga {TAG} gelombang {i}",
                  year=YEAR_PAGES, objectives="Mengukur pengeluaran rumah tangga.",
-                 agency_name="Bappeda Kota Lubuklinggau", sector="Perencanaan")
+                 agency_name="Bappeda Kota Lubuklinggau", sector="development")
         # A variable, added after issue: the index follows.
         session.add(RequestVariable(request_id=ids["ubinan"], position=1, name="Luas panen",
                                     concept="Luas tanaman sorgum yang dipanen"))
@@ -202,7 +206,8 @@ def test_hits_carry_public_fields_only(session, cat):
     assert hit.request_id == cat["harga"]
     assert hit.title == f"Survei Harga Sorgum {TAG}" and hit.year == YEAR_A
     assert hit.agency_name == "Dinas Perdagangan Kota Lubuklinggau"
-    assert hit.sector == "Perdagangan" and hit.kind == "survey"
+    assert hit.sector == "international_trade" and hit.kind == "survey"
+    assert hit.sector_label == "Perdagangan Internasional dan Neraca Perdagangan"
     assert hit.letter_number.startswith("B-") and hit.letter_date is not None
     assert hit.office_name == "BPS Kota Lubuklinggau"
     fields = set(search.Hit.__dataclass_fields__)
@@ -231,13 +236,38 @@ def test_filters_by_year_agency_and_sector(session, cat):
     assert set(_ids(search.search(session, TAG, year=YEAR_B))) == {
         cat["irigasi"], cat["pasien"], cat["kopi"]}
     assert _ids(search.search(session, TAG, agency="perdagangan")) == [cat["harga"]]
-    assert set(_ids(search.search(session, TAG, sector="PERDAGANGAN"))) == {
+    assert set(_ids(search.search(session, TAG, sector="international_trade"))) == {
         cat["harga"], cat["kopi"]}
+    assert _ids(search.search(session, TAG, sector="other")) == [cat["irigasi"]]
+    # the filter is a code: a label, a part of one or an unknown code finds nothing
+    for text in ("Perdagangan", "PERDAGANGAN", "international", "trade%", "%"):
+        assert search.search(session, TAG, sector=text).total == 0, text
     assert _ids(search.search(session, TAG, year=YEAR_A, agency="Pertanian")) == [cat["ubinan"]]
     assert search.search(session, TAG, year=YEAR_A, agency="Kesehatan").total == 0
     # wildcards in a filter are plain characters
     assert search.search(session, TAG, agency="%").total == 0
     assert search.search(session, TAG, agency="_").total == 0
+
+
+def test_the_sector_is_searched_by_its_label(session, cat):
+    """The index holds the sector's Indonesian label, not its code; "other": its text."""
+    assert set(_ids(search.search(session, f"perdagangan internasional {TAG}"))) == {
+        cat["harga"], cat["kopi"]}
+    assert set(_ids(search.search(session, f"neraca {TAG}"))) == {cat["harga"], cat["kopi"]}
+    assert _ids(search.search(session, f"pekerjaan umum {TAG}")) == [cat["irigasi"]]
+    assert search.search(session, f"international_trade {TAG}").total == 0
+    assert search.search(session, f"trade {TAG}").total == 0
+    # a change of sector follows at once (the triggers), and so does the other text
+    _set(session, cat["kopi"], sector="industry_services")
+    try:
+        assert _ids(search.search(session, f"industri jasa {TAG}")) == [cat["kopi"]]
+        assert _ids(search.search(session, f"neraca {TAG}")) == [cat["harga"]]
+        _set(session, cat["irigasi"], sector_other="Sumber Daya Air")
+        assert _ids(search.search(session, f"sumber daya air {TAG}")) == [cat["irigasi"]]
+        assert search.search(session, f"pekerjaan umum {TAG}").total == 0
+    finally:
+        _set(session, cat["kopi"], sector="international_trade")
+        _set(session, cat["irigasi"], sector_other="Pekerjaan Umum")
 
 
 def test_empty_query_lists_newest_letters_first(session, cat):
@@ -317,6 +347,8 @@ def test_catalogue_page_renders_hits_without_private_data(app, cat):
     first, second = f"Survei Ubinan Sorgum Sawah {TAG}", f"Kompilasi Data Irigasi {TAG}"
     assert html.index(first) < html.index(second)
     assert "Dinas Pertanian Kota Lubuklinggau" in html
+    assert "Pertanian dan Perikanan" in html  # the sector's label, never its code
+    assert "agriculture_fisheries</td>" not in html
     with app.app_context():
         session = app.appbuilder.session
         for rid in cat.values():

@@ -3,8 +3,11 @@
 ``/api/v1/catalogue/`` is FAB's ModelRestApi (list, show, rison filters, paging) over the requests
 that are in the catalogue (app/catalogue/search.py's definition: letter issued), showing the public
 fields only — never tracking codes, people, e-mail addresses or addresses.
-``/api/v1/catalogue/search`` is the full-text search of the /catalogue/ page, and
-``/api/v1/catalogue/download.csv`` / ``download.json`` the whole catalogue as open data.
+``/api/v1/catalogue/<id>`` is one activity's public metadata (app/catalogue/activity.py's record,
+what its /catalogue/<id> page shows) and ``/api/v1/catalogue/<id>/ddi`` the same as a DDI
+Codebook 2.5 document; ``/api/v1/catalogue/search`` is the full-text search of the /catalogue/
+page, and ``/api/v1/catalogue/download.csv`` / ``download.json`` the whole catalogue as open data.
+A sector is a code of models.SECTORS, given with its label (``sector_label``).
 
 Anonymous reading is FAB's own mechanism: the Public role (AUTH_ROLE_PUBLIC) holds ``can_get``
 on this API (auth/security.py's matrix). Each endpoint answers an address at most
@@ -18,6 +21,7 @@ import datetime as dt
 import io
 import json
 
+import sqlalchemy as sa
 from flask import Response, current_app, request, stream_with_context
 from flask_appbuilder.api import ModelRestApi, expose, protect, safe
 from flask_appbuilder.models.filters import BaseFilter
@@ -28,8 +32,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
-from app.catalogue import search
-from app.models import ACTIVITY_KINDS, ActivityRequest
+from app.catalogue import activity, search
+from app.metadata import ddi
+from app.models import ACTIVITY_KINDS, SECTORS, ActivityRequest
 from app.offices import workdays
 from app.reports import sheet_cells
 from app.web.input_guard import clean
@@ -41,9 +46,10 @@ PUBLIC_COLUMNS = [
 ]
 # The download's columns, in order (CSV header and JSON keys).
 DOWNLOAD_FIELDS = (
-    "id", "recommendation_code", "title", "year", "kind", "kind_label", "sector", "agency_name",
-    "office_name", "letter_number", "letter_date",
+    "id", "recommendation_code", "title", "year", "kind", "kind_label", "sector", "sector_label",
+    "agency_name", "office_name", "letter_number", "letter_date",
 )
+SECTOR_CODES = ", ".join(SECTORS)
 
 
 def _rate_limit() -> str:
@@ -89,6 +95,7 @@ def _record(hit: search.Hit) -> dict:
         "kind": hit.kind,
         "kind_label": str(ACTIVITY_KINDS.get(hit.kind, hit.kind)),
         "sector": hit.sector,
+        "sector_label": hit.sector_label,
         "agency_name": hit.agency_name,
         "office_name": hit.office_name,
         "letter_number": hit.letter_number,
@@ -136,8 +143,10 @@ class CatalogueApi(ModelRestApi):
     resource_name = "catalogue"
     datamodel = SQLAInterface(ActivityRequest)
     allow_browser_login = True
-    # Read-only: list and show (FAB's get/get_list), the search and the downloads.
-    include_route_methods = {"get", "get_list", "search", "download_csv", "download_json"}
+    # Read-only: FAB's list (get_list), one activity's record and codebook (ours: FAB's get
+    # would give the list's columns only), the search and the downloads.
+    include_route_methods = {"get_list", "show", "ddi", "search", "download_csv",
+                             "download_json"}
     base_permissions = ["can_get"]
     base_filters = [["id", FilterInCatalogue, None]]
     base_order = ("id", "desc")
@@ -168,6 +177,143 @@ class CatalogueApi(ModelRestApi):
         for operation in (operations or {}).values():
             operation["security"] = []
 
+    def pre_get_list(self, data: dict) -> None:
+        """FAB's list: each row's sector with its label, as the search gives it."""
+        pairs = list(zip(data.get("ids", []), data.get("result", [])))
+        others = [pk for pk, row in pairs if row.get("sector") == "other"]
+        texts = dict(self.datamodel.session.execute(
+            sa.select(ActivityRequest.id, ActivityRequest.sector_other)
+            .where(ActivityRequest.id.in_(others))).all()) if others else {}
+        for pk, row in pairs:
+            if "sector" in row:  # unless the caller chose other columns
+                row["sector_label"] = search.sector_label(row["sector"], texts.get(pk))
+
+    def _not_found(self):
+        return self.response(404, message=str(activity.NOT_FOUND))
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def show(self, pk: int):
+        """One recommended activity's public metadata.
+        ---
+        get:
+          summary: One recommended activity
+          description: >-
+            Its identity, objectives, coverage, frequency, collection methods, planned
+            releases, and the variables and indicators that are public: what its catalogue
+            page shows. Codes come with their labels. Never people or contact data.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The activity
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      id: {type: integer}
+                      result:
+                        type: object
+                        properties:
+                          id: {type: integer}
+                          recommendation_code: {type: string, nullable: true}
+                          title: {type: string}
+                          year: {type: integer}
+                          kind: {type: string}
+                          kind_label: {type: string, nullable: true}
+                          sector: {type: string, nullable: true}
+                          sector_label: {type: string, nullable: true}
+                          agency_name: {type: string, nullable: true}
+                          objectives: {type: string, nullable: true}
+                          coverage: {type: string, nullable: true}
+                          coverage_label: {type: string, nullable: true}
+                          coverage_area: {type: string, nullable: true}
+                          frequency: {type: string, nullable: true}
+                          frequency_label: {type: string, nullable: true}
+                          collection_methods: {type: array, items: {type: string}}
+                          collection_methods_labels: {type: array, items: {type: string}}
+                          release_dates:
+                            type: object
+                            properties:
+                              printed: {type: string, format: date, nullable: true}
+                              digital: {type: string, format: date, nullable: true}
+                              microdata: {type: string, format: date, nullable: true}
+                          office:
+                            type: object
+                            properties:
+                              name: {type: string}
+                          letter:
+                            type: object
+                            properties:
+                              number: {type: string}
+                              letter_date: {type: string, format: date, nullable: true}
+                          variables:
+                            type: array
+                            items:
+                              type: object
+                              properties:
+                                name: {type: string}
+                                alias: {type: string, nullable: true}
+                                concept: {type: string, nullable: true}
+                                definition: {type: string, nullable: true}
+                                unit: {type: string, nullable: true}
+                                data_type: {type: string, nullable: true}
+                                data_type_label: {type: string, nullable: true}
+                          indicators:
+                            type: array
+                            items:
+                              type: object
+                              properties:
+                                name: {type: string}
+                                concept: {type: string, nullable: true}
+                                definition: {type: string, nullable: true}
+                                unit: {type: string, nullable: true}
+            404:
+              description: No recommended activity has this id
+            429:
+              description: Too many requests from this address
+        """
+        req = activity.recommended(self.datamodel.session, pk)
+        if req is None:
+            return self._not_found()
+        return self.response(200, id=req.id, result=activity.record(req))
+
+    @expose("/<int:pk>/ddi", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def ddi(self, pk: int):
+        """One recommended activity's metadata as DDI Codebook 2.5 XML.
+        ---
+        get:
+          summary: One recommended activity as DDI Codebook 2.5
+          description: >-
+            The study description (MS-Keg) and its public variables (MS-Var; public indicators
+            as notes), in the DDI Codebook 2.5 schema that survey catalogues such as NADA read.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The codebook
+              content:
+                application/xml: {}
+            404:
+              description: No recommended activity has this id
+            429:
+              description: Too many requests from this address
+        """
+        req = activity.recommended(self.datamodel.session, pk)
+        if req is None:
+            return self._not_found()
+        source = activity.PublicCodebookSource(req)
+        response = Response(ddi.codebook(source), mimetype=ddi.XML_MIMETYPE)
+        response.headers["Content-Disposition"] = (
+            f'inline; filename="{ddi.file_name(source)}"')
+        return response
+
     @expose("/search", methods=["GET"])
     @protect()
     @safe
@@ -185,7 +331,10 @@ class CatalogueApi(ModelRestApi):
           - {in: query, name: q, schema: {type: string}}
           - {in: query, name: year, schema: {type: integer}}
           - {in: query, name: agency, schema: {type: string}}
-          - {in: query, name: sector, schema: {type: string}}
+          - in: query
+            name: sector
+            description: A code of the sector list, as in the sector field of the results.
+            schema: {type: string, enum: [%(sectors)s]}
           - {in: query, name: page, schema: {type: integer, minimum: 1, default: 1}}
           - {in: query, name: page_size, schema: {type: integer, minimum: 1, maximum: 100,
              default: 20}}
@@ -212,6 +361,7 @@ class CatalogueApi(ModelRestApi):
                             year: {type: integer}
                             agency_name: {type: string}
                             sector: {type: string}
+                            sector_label: {type: string}
                             kind: {type: string}
                             letter_number: {type: string}
                             letter_date: {type: string, format: date}
@@ -235,10 +385,15 @@ class CatalogueApi(ModelRestApi):
         def text(name, limit):
             return clean(request.args.get(name) or "")[:limit].strip() or None
 
+        sector = text("sector", search.MAX_FILTER_CHARS)
+        if sector is not None and not search.is_sector(sector):
+            return self.response_400(message=_(
+                "Unknown sector: give one of the sector codes listed in the API document "
+                "(/api/v1/_openapi), e.g. health."))
         found = search.search(
             self.datamodel.session, q=text("q", search.MAX_QUERY_CHARS) or "", year=year,
-            agency=text("agency", search.MAX_FILTER_CHARS),
-            sector=text("sector", search.MAX_FILTER_CHARS), page=page, per_page=page_size)
+            agency=text("agency", search.MAX_FILTER_CHARS), sector=sector, page=page,
+            per_page=page_size)
         return self.response(200, count=found.total, more=found.more, page=found.page,
                              page_size=found.per_page,
                              result=[hit.as_dict() for hit in found.items])
@@ -303,3 +458,7 @@ class CatalogueApi(ModelRestApi):
               $ref: '#/components/responses/400'
         """
         return self._download("json")
+
+
+# The sector codes the search takes, listed in its OpenAPI document.
+CatalogueApi.search.__doc__ = CatalogueApi.search.__doc__.replace("%(sectors)s", SECTOR_CODES)

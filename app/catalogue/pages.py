@@ -1,15 +1,19 @@
 """The public catalogue of recommended activities and the similar-activity hint.
 
-No login: both show public fields only (app/catalogue/search.py's Hit). ``/catalogue/`` is the page
-applicants search before they plan a survey; ``/catalogue/similar`` answers the request form's
-"already recommended" hint (app/static/similar.js) with JSON.
+No login: all show public fields only (app/catalogue/search.py's Hit, app/catalogue/activity.py's
+record). ``/catalogue/`` is the page applicants search before they plan a survey;
+``/catalogue/<id>`` one recommended activity's public metadata; ``/catalogue/similar`` answers
+the request form's "already recommended" hint (app/static/similar.js) with JSON.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+import datetime as dt
 
-from app.catalogue import search
-from app.models import ACTIVITY_KINDS
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from app.catalogue import activity, search
+from app.models import ACTIVITY_KINDS, SECTORS
 from app.web.formats import date_text
 from app.web.input_guard import clean, cleans_its_own_args
 
@@ -31,6 +35,8 @@ def index():
     q = _text_arg("q", search.MAX_QUERY_CHARS)
     agency = _text_arg("agency", search.MAX_FILTER_CHARS).strip()
     sector = _text_arg("sector", search.MAX_FILTER_CHARS).strip()
+    if not search.is_sector(sector):
+        sector = ""  # a choice the select does not offer (an old link's text): all sectors
     year = request.args.get("year", type=int)
     page_no = request.args.get("page", default=1, type=int)
     result = search.search(session, q=q, year=year, agency=agency or None,
@@ -42,10 +48,28 @@ def index():
             "sector": sector or None}
     return render_template(
         "catalogue/search.html", page=result, q=q, year=year, agency=agency, sector=sector,
-        args=args, facets=search.facets(session), kinds=ACTIVITY_KINDS,
+        args=args, facets=search.facets(session), kinds=ACTIVITY_KINDS, sectors=SECTORS,
         format_date=date_text, appbuilder=current_app.appbuilder,
         filtered=bool(q.strip() or year is not None or agency or sector),
     )
+
+
+def _iso_date_text(iso) -> str:
+    # The record holds its dates as ISO text (it is the API's JSON too).
+    return date_text(dt.date.fromisoformat(iso)) if iso else ""
+
+
+@bp.get("/<int:pk>")
+def show(pk: int):
+    """One recommended activity's public metadata; 404 for any other id."""
+    req = activity.recommended(current_app.appbuilder.session, pk)
+    if req is None:
+        return render_template("errors/http.html", title=_("Activity not found"),
+                               message=activity.NOT_FOUND), 404
+    return render_template(
+        "catalogue/activity.html", item=activity.record(req),
+        releases=activity.release_labels(), format_date=_iso_date_text,
+        appbuilder=current_app.appbuilder)
 
 
 @bp.get("/similar")

@@ -14,12 +14,18 @@ One interface, two engines, chosen by the session's database:
   could create it), ranked with ``ts_rank_cd``: title A, objectives B, agency/sector C,
   variables D.
 
-The index is kept in step by **database triggers** (migration 0003) on activity_request,
+The index is kept in step by **database triggers** (migrations 0003, 0012) on activity_request,
 letter (PostgreSQL) and request_variable: the workflow, the staff screens, bulk inserts of the
 demo generator and hand-written SQL all keep it right, in their own transaction, without calling
 anything here. :func:`index_request`, :func:`unindex_request` and :func:`reindex_all` are for
 repairs (and :func:`check_index` says whether a repair is needed: a later SQLite batch migration
 that recreates activity_request or request_variable drops their triggers).
+
+The sector is stored as a code of models.SECTORS; the index holds its Indonesian label (the
+"other, namely" text for "other"), so "kesehatan" finds health activities. The triggers carry
+the labels written out (migration 0012), the repair here builds the same CASE from
+models.SECTORS under ``force_locale("id")`` (:func:`sector_document_sql`), and
+tests/test_catalogue_metadata.py holds the two together. The ``sector`` filter is a code.
 
 Bounded work per query, whatever the catalogue's size: a query ranks at most
 :data:`CANDIDATES` matches — the newest (highest request id), picked by the index in id order
@@ -44,9 +50,10 @@ import unicodedata
 from typing import Optional
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.dialects.postgresql import TSQUERY
 
-from app.models import ActivityRequest, Letter, Office
+from app.models import SECTORS, ActivityRequest, Letter, Office
 
 RECOMMENDED_STATES = ("issued", "sent", "closed")
 
@@ -117,7 +124,8 @@ class Hit:
     title: str
     year: int
     agency_name: Optional[str]
-    sector: Optional[str]
+    sector: Optional[str]  # a code of models.SECTORS
+    sector_label: str  # in the reader's language; "other": the applicant's text
     kind: str
     letter_number: str
     letter_date: Optional[dt.date]
@@ -165,7 +173,43 @@ class Page:
 class Facets:
     years: list
     agencies: list
-    sectors: list
+
+
+# --- sectors ---------------------------------------------------------------------------------
+
+
+def sector_label(code: Optional[str], other: Optional[str] = None) -> str:
+    """A sector as a person reads it, in the current language: the label of its code, the
+    "other, namely" text for "other" (the label "Other sector" when there is none), "" for
+    none. The index holds the same text in Indonesian (:func:`sector_document_sql`)."""
+    if not code:
+        return ""
+    if code == "other":
+        text = (other or "").strip()
+        if text:
+            return text
+    label = SECTORS.get(code)
+    return code if label is None else str(label)
+
+
+def is_sector(code) -> bool:
+    return isinstance(code, str) and code in SECTORS
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sector_document_sql(r: str) -> str:
+    """SQL of the sector's text in the index, from the request row ``r``: the CASE migration
+    0012 writes into the triggers, built from models.SECTORS' Indonesian labels."""
+    with force_locale("id"):
+        labels = {code: str(label) for code, label in SECTORS.items()}
+    whens = " ".join(f"WHEN {_sql_text(code)} THEN {_sql_text(label)}"
+                     for code, label in labels.items() if code != "other")
+    other = (f"WHEN 'other' THEN coalesce(nullif(trim({r}.sector_other), ''), "
+             f"{_sql_text(labels['other'])})")
+    return f"(CASE {r}.sector {whens} {other} ELSE coalesce({r}.sector, '') END)"
 
 
 # --- input -----------------------------------------------------------------------------------
@@ -252,7 +296,7 @@ def in_catalogue():
 def _hit_columns():
     return (
         _R.c.id, _R.c.recommendation_code, _R.c.title, _R.c.year, _R.c.agency_name, _R.c.sector,
-        _R.c.kind, _L.c.number, _L.c.letter_date, _O.c.name,
+        _R.c.kind, _L.c.number, _L.c.letter_date, _O.c.name, _R.c.sector_other,
     )
 
 
@@ -265,8 +309,8 @@ def _catalogue_from(index=None):
 
 
 def _to_hit(row, score=None) -> Hit:
-    return Hit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9],
-               score)
+    return Hit(row[0], row[1], row[2], row[3], row[4], row[5], sector_label(row[5], row[10]),
+               row[6], row[7], row[8], row[9], score)
 
 
 def _sqlite_score(value) -> float:
@@ -354,8 +398,9 @@ def search(session, q: str = "", year: Optional[int] = None, agency: Optional[st
     """Recommended activities matching every word of ``q`` (the last one as a prefix while it
     is being typed), best first; without words, the newest letters first.
 
-    ``year`` is the activity's year; ``agency`` and ``sector`` match case-insensitively
-    anywhere in the field. ``page`` counts from 1. At most :data:`CANDIDATES` matches are
+    ``year`` is the activity's year; ``agency`` matches case-insensitively anywhere in the
+    field; ``sector`` is a code of models.SECTORS (another value finds nothing; the callers
+    refuse or ignore it). ``page`` counts from 1. At most :data:`CANDIDATES` matches are
     counted and ranked (``Page.more`` says when more match).
     """
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
@@ -370,7 +415,9 @@ def search(session, q: str = "", year: Optional[int] = None, agency: Optional[st
         conditions.append(sa.func.lower(_R.c.agency_name).contains(agency.lower(),
                                                                   autoescape=True))
     if sector:
-        conditions.append(sa.func.lower(_R.c.sector).contains(sector.lower(), autoescape=True))
+        if not is_sector(sector):
+            return Page([], 0, page, per_page)
+        conditions.append(_R.c.sector == sector)
 
     words = terms(q)
     if words:
@@ -461,9 +508,10 @@ def clear_facets_cache() -> None:
 
 
 def facets(session, limit: int = 300) -> Facets:
-    """The years, agencies and sectors present in the catalogue (for the search form).
+    """The years and agencies present in the catalogue (for the search form; the sectors are
+    models.SECTORS, all of them).
 
-    Three DISTINCTs over the whole catalogue cost more than the search itself at 100 000
+    Two DISTINCTs over the whole catalogue cost more than the search itself at 100 000
     activities, and they change only when a letter is issued: each process keeps them until
     a letter is added or issued or FACETS_TTL_S has passed (other edits show within that time).
     """
@@ -484,19 +532,20 @@ def facets(session, limit: int = 300) -> Facets:
                 .order_by(column.desc() if descending else column).limit(limit))
         return [v for v in session.execute(stmt).scalars() if v not in ("", None)]
 
-    result = Facets(distinct(_R.c.year, descending=True), distinct(_R.c.agency_name),
-                    distinct(_R.c.sector))
+    result = Facets(distinct(_R.c.year, descending=True), distinct(_R.c.agency_name))
     _facets_cache[key] = (newest, now, result)
     return result
 
 
 # --- keeping the index in step (repairs: triggers do it day to day) ---------------------------
 
-_SQLITE_ROW = """
+def _sqlite_row() -> str:
+    """The FTS5 rows of activity_request r, as the triggers write them (migration 0012)."""
+    return f"""
 INSERT INTO activity_fts (rowid, title, objectives, agency, sector, variables)
 SELECT r.id, coalesce(r.title, ''), coalesce(r.objectives, ''),
        trim(coalesce(r.agency_name, '') || ' ' || coalesce(r.agency_unit, '')),
-       coalesce(r.sector, ''),
+       {sector_document_sql("r")},
        (SELECT coalesce(group_concat(v.name || ' ' || coalesce(v.concept, ''), ' '), '')
           FROM request_variable v WHERE v.request_id = r.id)
   FROM activity_request r
@@ -517,7 +566,7 @@ def index_request(session, request_id: int) -> bool:
         session.execute(sa.text("SELECT rekomstat_search_refresh(:id)"), {"id": request_id})
     else:
         session.execute(sa.text("DELETE FROM activity_fts WHERE rowid = :id"), {"id": request_id})
-        session.execute(sa.text(_SQLITE_ROW + " WHERE r.id = :id"), {"id": request_id})
+        session.execute(sa.text(_sqlite_row() + " WHERE r.id = :id"), {"id": request_id})
     return _in_catalogue(session, request_id)
 
 
@@ -541,7 +590,7 @@ def reindex_all(session) -> int:
         ).all()
     else:
         session.execute(sa.text("DELETE FROM activity_fts"))
-        session.execute(sa.text(_SQLITE_ROW))
+        session.execute(sa.text(_sqlite_row()))
         session.execute(sa.text("INSERT INTO activity_fts (activity_fts) VALUES ('optimize')"))
     return int(session.execute(
         sa.select(sa.func.count()).select_from(_catalogue_from()).where(_recommended())
