@@ -11,6 +11,8 @@ from app.feedback.api import ComplaintApi, RatingApi
 from app.feedback.views import ComplaintView, OverdueComplaintView, RatingView
 from app.frontoffice.views import GuestBookEntryView, QueueTicketView
 from app.letters.views import LetterCounterView, LetterView
+from app.metadata.api import MetadataApi
+from app.metadata.views import MetadataExportView
 from app.offices.views import ChecklistItemView, NonWorkingDayView, OfficeSettingView, OfficeView
 from app.ops.views import AuditEventView, OutboundEmailView
 from app.requests.api import APIS as REQUEST_APIS
@@ -39,6 +41,8 @@ MENUS = (
     (ReviewView, "Reviews", _l("Reviews"), "fa-check-square-o", SERVICES),
     (RequestVariableView, "Variables", _l("Variables"), "fa-list", SERVICES),
     (RequestIndicatorView, "Indicators", _l("Indicators"), "fa-line-chart", SERVICES),
+    (MetadataExportView, "SatuDataMetadata", _l("Satu Data metadata"), "fa-database",
+     SERVICES),
     (AttachmentView, "Attachments", _l("Attachments"), "fa-paperclip", SERVICES),
     (LetterView, "Letters", _l("Recommendation letters"), "fa-envelope-o", LETTERS),
     (ComplaintView, "Complaints", _l("Complaints"), "fa-bullhorn", FEEDBACK),
@@ -79,5 +83,5 @@ def register_apis(appbuilder) -> None:
     # FAB's JSON login reads payload["provider"] unchecked: without one, a 500 (KeyError).
     # Required, its schema answers the 400 instead.
     fab.API_LOGIN_SCHEMA.fields["provider"].required = True
-    for api in (*REQUEST_APIS, ComplaintApi, RatingApi, CatalogueApi):
+    for api in (*REQUEST_APIS, ComplaintApi, RatingApi, CatalogueApi, MetadataApi):
         appbuilder.add_api(api)

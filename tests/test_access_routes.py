@@ -183,7 +183,8 @@ SECURITY_PREFIXES = ("/users/", "/roles/", "/groups/", "/permissions/", "/viewme
 PUBLIC_FACE = {"GET /verify/<code>", "GET /complaints/<code>", "GET /catalogue/",
                "GET /catalogue/similar", "GET /api/v1/catalogue/",
                "GET /api/v1/catalogue/<int:pk>", "GET /api/v1/catalogue/search",
-               "GET /api/v1/catalogue/download.csv", "GET /api/v1/catalogue/download.json"}
+               "GET /api/v1/catalogue/download.csv", "GET /api/v1/catalogue/download.json",
+               "GET /api/v1/catalogue/<int:pk>/ddi", "GET /catalogue/<int:pk>"}
 # Pages for everyone (the public and applicants), where every active office may be named
 # (the open catalogue names the office that recommended each activity):
 # the office's name is not a secret there, so it is checked on staff screens only.
@@ -221,6 +222,8 @@ def _view_pk(app, rule, p: Party):
         if "/catalogue/" in rule.rule:
             return p.sent  # issued and sent: in the open catalogue
         return p.letter
+    if rule.rule.startswith("/catalogue/"):
+        return p.sent  # the open catalogue's page of a recommended activity
     if view == "OverdueRequestView":
         return p.late
     if view in ("OverdueComplaintView", "ComplaintView"):
@@ -276,6 +279,8 @@ def fill(app, rule, p: Party) -> str:
         url += f"?office={p.office_id}"
     elif rule.endpoint == "RatingApi.ikm":
         url += "?start=2026-01-01&end=2026-12-31"
+    elif rule.endpoint in ("MetadataApi.period_indah", "MetadataApi.period_ddi"):
+        url += "?from=2026-01-01&to=2026-12-31"
     elif rule.endpoint == "GuestBookEntryView.export":
         url += f"?office={PARTY[p.name][1]}&start=2000-01-01&end=2100-01-01"
     return url
@@ -457,6 +462,7 @@ EXPECTED = {
     "GET /api/<version>/_openapi": ALL,  # open, as open-data APIs are
     "GET /api/v1/catalogue/": ALL,
     "GET /api/v1/catalogue/<int:pk>": ALL,
+    "GET /api/v1/catalogue/<int:pk>/ddi": ALL,
     "GET /api/v1/catalogue/download.csv": ALL,
     "GET /api/v1/catalogue/download.json": ALL,
     "GET /api/v1/catalogue/search": ALL,
@@ -475,6 +481,17 @@ EXPECTED = {
     "GET /api/v1/requests/": LOGGED_IN,
     "GET /api/v1/requests/<int:pk>": ADMIN,
     "GET /api/v1/requests/<int:pk>/design-checks": ADMIN,
+    "GET /metadata/template.xlsx": LOGGED_IN,
+    "GET /metadata/": STAFF,
+    "GET /metadata/indah.xlsx": STAFF,
+    "GET /metadata/ddi.zip": STAFF,
+    "GET /metadata/indah/<int:req_id>.xlsx": ADMIN,
+    "GET /metadata/ddi/<int:req_id>.xml": ADMIN,
+    "GET /api/v1/metadata/requests/<int:req_id>/indah": ADMIN,
+    "GET /api/v1/metadata/requests/<int:req_id>/ddi": ADMIN,
+    "GET /api/v1/metadata/indah": STAFF,
+    "GET /api/v1/metadata/ddi": STAFF,
+    "POST /metadata/requests/<int:req_id>/import": INPUT({"admin"}),  # empty form: 400/409
     "GET /api/v1/requests/_info": LOGGED_IN,
     "GET /api/v1/reviews/": LOGGED_IN,
     "GET /api/v1/reviews/<int:pk>": ADMIN,
@@ -496,6 +513,7 @@ EXPECTED = {
     "GET /auditeventview/show/<pk>": ADMIN,
     "GET /back": ALL,
     "GET /catalogue/": ALL,
+    "GET /catalogue/<int:pk>": ALL,
     "GET /catalogue/similar": ALL,
     "GET /checklistitemview/action/<string:name>/<pk>": REFUSED,
     "GET /checklistitemview/add": ADMIN,

@@ -64,6 +64,11 @@ SKIPPED = {
     "/portal/requests/<int:req_id>/form.pdf": "a PDF",
     "/portal/requests/<int:req_id>/letter.pdf": "a PDF",
     "/queue/ticket/<int:ticket_id>.pdf": "a PDF",
+    "/metadata/template.xlsx": "an Excel file",
+    "/metadata/indah.xlsx": "an Excel file",
+    "/metadata/ddi.zip": "a zip of XML files",
+    "/metadata/indah/<int:req_id>.xlsx": "an Excel file",
+    "/metadata/ddi/<int:req_id>.xml": "an XML file",
 }
 
 # Common English words of user interfaces that are not Indonesian words too (so not "data",
@@ -344,6 +349,9 @@ def walk_urls(app, world, rows, rule) -> list[str] | None:
         "/": ["/"],
         "/admin/": ["/admin/"],
         "/catalogue/": ["/catalogue/", "/catalogue/?q=survei", "/catalogue/?q=tidakadasamasekali"],
+        "/catalogue/<int:pk>": [f"/catalogue/{rows['sent']}", "/catalogue/999999"],
+        "/metadata/": ["/metadata/", "/metadata/?from=2026-01-01&to=2026-12-31",
+                       "/metadata/?from=2026-12-31&to=2026-01-01", "/metadata/?from=kemarin"],
         "/complaints/<code>": [f"/complaints/ADU-T{OFFICE_X}", "/complaints/ADU-TIDAKADA"],
         "/complaints/new": ["/complaints/new"],
         "/dashboard/": ["/dashboard/", f"/dashboard/?office={world.offices[OFFICE_X]}"],

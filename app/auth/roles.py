@@ -98,6 +98,8 @@ API_VIEWS: dict[str, dict[str, frozenset]] = {
     # Open data: the catalogue API and the OpenAPI document are readable without logging in,
     # as FAB does it, through the Public role (FAB's protect() lets everyone through then).
     "CatalogueApi": {PUBLIC: frozenset({"can_get"})},
+    # INDAH and DDI exports of the office's requests (metadata/api.py): staff only.
+    "MetadataApi": {OFFICER: frozenset({"can_get"}), HEAD: frozenset({"can_get"})},
     "OpenApi": {PUBLIC: frozenset({"can_get"})},
     # The Swagger UI is a page (has_access asks the user's own roles): every role reads it.
     "SwaggerView": {role: frozenset({"can_show"}) for role in ROLES if role != ADMIN},
@@ -106,6 +108,11 @@ API_VIEWS: dict[str, dict[str, frozenset]] = {
 # Staff pages that are not model screens: the dashboard with its Excel exports (reports/views.py).
 REPORT_VIEWS: dict[str, dict[str, frozenset]] = {
     "DashboardView": {
+        OFFICER: frozenset({"can_index", "can_export"}),
+        HEAD: frozenset({"can_index", "can_export"}),
+    },
+    # The Satu Data metadata exports (INDAH, DDI) of the office's requests (metadata/views.py).
+    "MetadataExportView": {
         OFFICER: frozenset({"can_index", "can_export"}),
         HEAD: frozenset({"can_index", "can_export"}),
     },
