@@ -128,9 +128,12 @@ class Config:
     # cron), false: requests never wait on the mail server and write one commit, not one more
     # per message; the mail leaves with the sender's next round.
     MAIL_SEND_IN_REQUEST = _env_bool("MAIL_SEND_IN_REQUEST", True)
-    # The applicant form sends every input as its own part: 200 variable rows x 5 fields plus
-    # about 80 other fields and the file inputs (Werkzeug's default of 1 000 refuses it: 413).
-    MAX_FORM_PARTS = 2000
+    # The applicant form sends every input as its own part (Werkzeug's default of 1 000 would
+    # answer 413). Its largest legitimate POST: 200 variables x 14 fields (2 800) + 100
+    # indicators x 20 (16 fields, estimation level being 5 checkboxes: 2 000) + the request's
+    # 124 inputs (each checkbox of a multi-choice one, the "other, namely" texts) + csrf, form
+    # token, office, action and 4 file inputs (9) = 4 933. Room left for a few more fields.
+    MAX_FORM_PARTS = 6000
     # wsgi.py: render a sample letter at start so the first real one is quick (bench/README.md).
     WARM_UP_LETTERS = _env_bool("WARM_UP_LETTERS", False)
 

@@ -26,7 +26,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.models import ActivityRequest, RequestVariable
+from app.models import ActivityRequest
 
 # One set of limits and messages with the domain's checks (request_commands), which have the
 # last word: these fields turn the browser's input into values and catch the obvious early.
@@ -34,7 +34,6 @@ from app.requests.commands import (
     COUNT_MAX,
     DATE_PAIRS,
     END_BEFORE_START,
-    MAX_VARIABLES,
     NOT_A_CHOICE,
     NOT_A_DATE,
     NOT_A_DECIMAL,
@@ -42,10 +41,11 @@ from app.requests.commands import (
     NOT_AN_EMAIL,
     OUT_OF_RANGE,
     PERCENT_STEP,
+    ROW_TABLES,
     TEXT_LIMIT,
     TOO_LONG,
 )
-from app.requests.form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, YES_NO, text_limit
+from app.requests.form import FIELDS, OTHER_FIELDS, YES_NO, text_limit
 
 
 class _OptionalChoice:
@@ -145,24 +145,29 @@ def make_other_field():
     return StringField(_l("Other, namely"), [Optional(), Length(max=200, message=TOO_LONG)])
 
 
-class VariableForm(Form):
-    """One row of the variables table (no CSRF of its own: it lives inside the request form)."""
+def _row_form_class(table):
+    """One row of a table (no CSRF of its own: it lives inside the request form), its fields
+    with the lengths of the table's own columns (a variable name is shorter than a Text)."""
+    attrs = {f.name: make_field(f, table.model.__table__) for f in table.fields}
+    return type(f"{table.model.__name__}Form", (Form,), attrs)
 
 
-for _f in VARIABLE_FIELDS:
-    # Lengths of the variable table's columns (a variable name is shorter than a Text column).
-    setattr(VariableForm, _f.name, make_field(_f, RequestVariable.__table__))
+ROW_FORMS = {key: _row_form_class(table) for key, table in ROW_TABLES.items()}
+VariableForm, IndicatorForm = ROW_FORMS["variables"], ROW_FORMS["indicators"]
+
+# Rows of each table read from one POST: twice its limit, so that a table a little over it
+# comes back whole with the message (WTForms would drop the rows past ``max_entries`` without a
+# word, and the draft would be saved short), while a forged POST of a million rows still builds
+# no more than this many row forms.
+READ_ROWS = {key: 2 * table.limit for key, table in ROW_TABLES.items()}
+
+# Each table's name and the name of one of its rows, as the form and its messages say them.
+TABLE_LABELS = {"variables": _l("Variables"), "indicators": _l("Indicators")}
+ROW_LABELS = {"variables": _l("Variable"), "indicators": _l("Indicator")}
 
 
-# Rows of the variables table read from one POST: twice the limit, so that a table a little
-# over it comes back whole with the message (WTForms would drop the rows past ``max_entries``
-# without a word, and the draft would be saved short), while a forged POST of a million rows
-# still builds no more than this many row forms.
-READ_ROWS = 2 * MAX_VARIABLES
-
-
-class VariableRows(FieldList):
-    """The variables table. ``posted_rows``: how many rows the POST named (read or not)."""
+class TableRows(FieldList):
+    """A table of rows. ``posted_rows``: how many rows the POST named (read or not)."""
 
     posted_rows = 0
 
@@ -181,9 +186,10 @@ def _request_form_class():
     attrs = {f.name: make_field(f) for f in FIELDS.values()}
     for name in OTHER_FIELDS:
         attrs[name] = make_other_field()
-    # A label of its own: without one WTForms translates a made-up one on every form built.
-    attrs["variables"] = VariableRows(FormField(VariableForm), _l("Variables"), min_entries=0,
-                                      max_entries=READ_ROWS)
+    for key in ROW_TABLES:
+        # A label of its own: without one WTForms translates a made-up one on every form built.
+        attrs[key] = TableRows(FormField(ROW_FORMS[key]), TABLE_LABELS[key], min_entries=0,
+                               max_entries=READ_ROWS[key])
     attrs["validate"] = _validate_with_dates
     return type("RequestForm", (FlaskForm,), attrs)
 
@@ -202,21 +208,43 @@ def _validate_with_dates(form, extra_validators=None) -> bool:
 RequestForm = _request_form_class()
 
 
+def _widget_value(f, value):
+    """A stored value as the field's widget wants it (codes, "1"/"0", lists of codes)."""
+    if f.kind == "multi":
+        return [c for c in (value or "").split(",") if c]
+    if f.kind == "bool":
+        return None if value is None else ("1" if value else "0")
+    if f.kind == "select":
+        return value or ""
+    return value
+
+
 def load(form, req) -> None:
-    """Fill the form from a stored request (codes and booleans as the widgets want them)."""
+    """Fill the form from a stored request (codes and booleans as the widgets want them), its
+    tables too when the form has them (the staff screens' form has none)."""
     for name, f in FIELDS.items():
-        value = getattr(req, name)
-        field = form[name]
-        if f.kind == "multi":
-            field.data = [c for c in (value or "").split(",") if c]
-        elif f.kind == "bool":
-            field.data = None if value is None else ("1" if value else "0")
-        elif f.kind == "select":
-            field.data = value or ""
-        else:
-            field.data = value
+        form[name].data = _widget_value(f, getattr(req, name))
     for name in OTHER_FIELDS:
         form[name].data = getattr(req, name)
+    for key, table in ROW_TABLES.items():
+        if key not in form:
+            continue
+        while form[key].entries:
+            form[key].pop_entry()
+        for row in getattr(req, key):
+            form[key].append_entry({f.name: _widget_value(f, getattr(row, f.name))
+                                    for f in table.fields})
+
+
+def _answer(f, data):
+    """A widget's data as request_commands takes it (codes, booleans, stripped text)."""
+    if f.kind == "multi":
+        return ",".join(data or []) or None
+    if f.kind == "bool":
+        return None if data in (None, "", "None") else data == "1"
+    if isinstance(data, str):
+        return data.strip() or None
+    return data
 
 
 def values(form) -> dict:
@@ -234,27 +262,62 @@ def values(form) -> dict:
     return result
 
 
-def variable_rows(form) -> list[dict]:
-    """The filled rows of the variables table, in order (blank rows dropped)."""
+def _blank(value) -> bool:
+    # request_commands.clean_rows' rule: a "no" answer alone does not make a row.
+    return value is None or value is False or value == ""
+
+
+def table_rows(form, key: str) -> list[dict]:
+    """The filled rows of a table ("variables", "indicators"), in order, as request_commands
+    takes them (blank rows dropped)."""
+    fields = ROW_TABLES[key].fields
     rows = []
-    for entry in form.variables.entries:
-        values = {f.name: (entry.form[f.name].data or "").strip() or None for f in VARIABLE_FIELDS}
-        if any(values.values()):
-            rows.append(values)
+    for entry in form[key].entries:
+        row = {f.name: _answer(f, entry.form[f.name].data) for f in fields}
+        if not all(_blank(v) for v in row.values()):
+            rows.append(row)
     return rows
 
 
+def variable_rows(form) -> list[dict]:
+    return table_rows(form, "variables")
+
+
+def indicator_rows(form) -> list[dict]:
+    return table_rows(form, "indicators")
+
+
+def missing_names(form) -> list[str]:
+    """A filled row without its name, said on its name field and numbered as the page numbers
+    the rows (the front door, which says it too, counts the filled rows only)."""
+    messages = []
+    for key, table in ROW_TABLES.items():
+        for index, entry in enumerate(form[key].entries, start=1):
+            name = entry.form["name"]
+            row = {f.name: _answer(f, entry.form[f.name].data) for f in table.fields}
+            if name.errors or row["name"] or all(_blank(v) for v in row.values()):
+                continue
+            message = str(table.name_missing % {"num": index})
+            name.errors = [*name.errors, message]
+            messages.append(message)
+    return messages
+
+
 def field_errors(form) -> list[str]:
-    """Every error on the form as "label: message", for one list at the top of the page."""
+    """Every error on the form as "label: message" (a row's: "Variable 3, Data type: …"), for
+    one list at the top of the page."""
     messages = []
     for name, errors in form.errors.items():
-        if name == "variables":
+        if name in ROW_TABLES:
+            labels = {f.name: str(f.label) for f in ROW_TABLES[name].fields}
             for index, row_errors in enumerate(errors, start=1):
-                for sub, errs in (row_errors or {}).items():
-                    label = next(str(f.label) for f in VARIABLE_FIELDS if f.name == sub)
-                    messages += [f"{_l('Variable')} {index}, {label}: {e}" for e in errs]
+                if not isinstance(row_errors, dict):  # the table's own (none so far)
+                    messages.append(f"{TABLE_LABELS[name]}: {row_errors}")
+                    continue
+                for sub, errs in row_errors.items():
+                    messages += [f"{ROW_LABELS[name]} {index}, {labels.get(sub, sub)}: {e}"
+                                 for e in errs]
             continue
         label = form[name].label.text if name in form else name
         messages += [f"{label}: {error}" for error in errors]
     return messages
-

@@ -45,7 +45,7 @@ from app.offices.sla import request_sla, sla_label
 from app.portal import forms as portal_forms
 from app.requests import commands as request_commands
 from app.requests import pdf_cache, uploads, workflow
-from app.requests.form import SECTIONS, VARIABLE_FIELDS
+from app.requests.form import SECTIONS, choice_label
 from app.web import labels
 from app.web.input_guard import MAX_DB_INT
 
@@ -53,7 +53,17 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 EDITABLE = request_commands.APPLICANT_EDITABLE
 UPLOAD_KINDS = ("cover_letter", "questionnaire", "request_form", "other")
-BLANK_VARIABLE_ROWS = 3
+# Blank rows offered below those filled in (no script needed to add rows), per table.
+BLANK_ROWS = {"variables": 3, "indicators": 2}
+# The first line of a row's block on the form; its other fields fold under "More about …".
+ROW_FIRST_LINE = {"variables": ("name", "alias", "data_type", "public"),
+                  "indicators": ("name", "periodicity", "composite", "public")}
+# Each table as the form lays it out: its fields of the first line, and the rest.
+TABLE_LAYOUTS = [
+    {"key": key, "limit": table.limit,
+     "first": [f for f in table.fields if f.name in ROW_FIRST_LINE[key]],
+     "more": [f for f in table.fields if f.name not in ROW_FIRST_LINE[key]]}
+    for key, table in request_commands.ROW_TABLES.items()]
 HOME_PER_PAGE = 25  # requests per page of "My requests"
 # What an applicant sees of the timeline: staff-internal steps (drafting, the head returning a
 # draft, checklist saves) are the office's business, and only revision notes are addressed to
@@ -109,20 +119,23 @@ def _render_form(form, req, errors=(), status=200, token=None):
         # A new form gets its one-time token; one sent back with a mistake keeps it (the same
         # attempt: nothing was made with it).
         token = token or form_tokens.posted() or form_tokens.new()
-    # Room for a few more variables below those entered (no script needed to add rows), up to
-    # the limit: a table of 200 gets no blank row to invite a 201st.
-    room = min(len(portal_forms.variable_rows(form)) + BLANK_VARIABLE_ROWS,
-               request_commands.MAX_VARIABLES)
-    while len(form.variables.entries) < room:
-        form.variables.append_entry()
+    # Room for a few more rows below those entered, up to each table's limit: a table of 200
+    # variables gets no blank row to invite a 201st.
+    for key, table in request_commands.ROW_TABLES.items():
+        room = min(len(portal_forms.table_rows(form, key)) + BLANK_ROWS[key], table.limit)
+        while len(form[key].entries) < room:
+            form[key].append_entry()
     return render_template(
         "portal/request_form.html", form=form, req=req, sections=SECTIONS, errors=errors,
-        variable_fields=VARIABLE_FIELDS, offices=_offices(),
+        tables=TABLE_LAYOUTS, offices=_offices(),
         office_id=(req.office_id if req else None) or request.form.get("office_id", type=int)
         or getattr(default_office(_session()), "id", None),
         upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
         similar_url=url_for("catalogue.similar")
         if "catalogue.similar" in current_app.view_functions else "",
+        # The spreadsheet import of the rows (app/metadata), where it is installed.
+        can_import=req is not None and {"metadata.import_rows", "metadata.template"}
+        <= current_app.view_functions.keys(),
         form_token=token if req is None else None,
     ), status
 
@@ -171,9 +184,7 @@ def edit_request(req_id):
         return redirect(url_for(".show_request", req_id=req.id))
     form = portal_forms.RequestForm()
     if request.method == "GET":
-        portal_forms.load(form, req)
-        for row in req.variables:
-            form.variables.append_entry({f.name: getattr(row, f.name) for f in VARIABLE_FIELDS})
+        portal_forms.load(form, req)  # its variables and indicators too
         return _render_form(form, req)
     return _save(form, req)
 
@@ -189,13 +200,16 @@ FILES_AGAIN = _l("For your safety the browser does not keep chosen files: please
                  "again.")
 
 
-def _too_many_variables(form, rows) -> str | None:
-    """The message for a variables table over the limit (said here, with the other mistakes
-    of the form, rather than by the domain's check after them), else None."""
-    limit = request_commands.MAX_VARIABLES
-    count = form.variables.posted_rows if form.variables.overflow else len(rows)
+def _too_many_rows(form, key, rows) -> str | None:
+    """The message for a table over its limit (said here, with the other mistakes of the
+    form, rather than by the domain's check after them), else None."""
+    limit = request_commands.ROW_TABLES[key].limit
+    count = form[key].posted_rows if form[key].overflow else len(rows)
     if count <= limit:
         return None
+    if key == "indicators":
+        return _("The indicators table has %(count)d rows; at most %(max)d are allowed. Please "
+                 "remove %(extra)d of them.", count=count, max=limit, extra=count - limit)
     return _("The variables table has %(count)d rows; at most %(max)d are allowed. Please "
              "remove %(extra)d of them.", count=count, max=limit, extra=count - limit)
 
@@ -206,6 +220,7 @@ def _save(form, req, token=None):
     with every value the applicant entered and every problem listed."""
     session = _session()
     errors = [] if form.validate() else portal_forms.field_errors(form)
+    errors += portal_forms.missing_names(form)
     files = [(kind, storage) for kind in UPLOAD_KINDS
              for storage in request.files.getlist(f"file_{kind}") if storage and storage.filename]
     checked = []
@@ -217,21 +232,24 @@ def _save(form, req, token=None):
     action = request.form.get("action")
     submit = action if action in ("submit", "resubmit") else None
     note = request.form.get("note")
-    rows = portal_forms.variable_rows(form)
-    too_many = _too_many_variables(form, rows)
-    if too_many:
-        errors.append(too_many)
+    tables = {key: portal_forms.table_rows(form, key) for key in request_commands.ROW_TABLES}
+    for key, rows in tables.items():
+        too_many = _too_many_rows(form, key, rows)
+        if too_many:
+            errors.append(too_many)
     try:
         if errors:
             raise request_commands.RequestInputError({"": errors})
         if req is None:
             saved = request_commands.create(
                 session, g.user, office_id=_chosen_office_id(), values=portal_forms.values(form),
-                variables=rows, files=checked, action=submit, note=note, form_token=token)
+                variables=tables["variables"], indicators=tables["indicators"], files=checked,
+                action=submit, note=note, form_token=token)
         else:
             saved = request_commands.update(
-                session, g.user, req.id, portal_forms.values(form), variables=rows,
-                files=checked, action=submit, note=note)
+                session, g.user, req.id, portal_forms.values(form),
+                variables=tables["variables"], indicators=tables["indicators"], files=checked,
+                action=submit, note=note)
     except request_commands.RequestInputError as err:
         lines = err.lines(lambda name: form[name].label.text if name in form else None)
         return _render_form(form, req, lines + ([str(FILES_AGAIN)] if files else []),
@@ -251,8 +269,9 @@ def _save(form, req, token=None):
     if submit:
         return _act(saved.request_id, submit)  # the workflow names what is missing; kept
     flash(_("Your request is saved as a draft."), "success")
-    if action == "more_rows":
-        return redirect(url_for(".edit_request", req_id=saved.request_id, _anchor="variables"))
+    if action in ("more_rows", "more_indicators"):
+        anchor = "indicators" if action == "more_indicators" else "variables"
+        return redirect(url_for(".edit_request", req_id=saved.request_id, _anchor=anchor))
     return redirect(url_for(".show_request", req_id=saved.request_id))
 
 
@@ -288,6 +307,21 @@ def show_request(req_id):
     return _request_page(_own_request(req_id))
 
 
+def _rows_shown(req) -> list[dict]:
+    """The request's variables and indicators as the applicant reads them: each row's filled
+    fields, codes as their labels."""
+    tables = []
+    for key, table in request_commands.ROW_TABLES.items():
+        rows = []
+        for row in getattr(req, key):
+            values = [(f, choice_label(f, getattr(row, f.name))) for f in table.fields]
+            rows.append({"name": values[0][1],
+                         "fields": [(f.label, v, f.kind == "textarea") for f, v in values[1:]
+                                    if v]})
+        tables.append({"key": key, "rows": rows})
+    return tables
+
+
 def _request_page(req):
     actions = {t.action for t in workflow.allowed_actions(req, g.user)}
     letter = req.letter if req.letter is not None and req.letter.is_issued else None
@@ -299,7 +333,7 @@ def _request_page(req):
         upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
         missing=workflow.missing_for_submit(req) if req.state in EDITABLE else [],
         can_rate=req.state in ("sent", "closed") and req.rating is None,
-        rate_endpoints=current_app.view_functions,
+        rate_endpoints=current_app.view_functions, tables=_rows_shown(req),
     )
 
 

@@ -15,14 +15,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from app.letters import document as letters
-from app.models import LETTER_RESULTS, ChecklistItem, RequestVariable
-from app.requests.form import SECTIONS, VARIABLE_FIELDS, YES_NO, choice_label, text_limit
+from app.models import LETTER_RESULTS, ChecklistItem, RequestIndicator, RequestVariable
+from app.requests.form import (
+    INDICATOR_FIELDS,
+    SECTIONS,
+    VARIABLE_FIELDS,
+    YES_NO,
+    choice_label,
+    text_limit,
+)
 
 # A request's own long answers are capped at request_commands.TEXT_LIMIT (imported from there
 # it would be a cycle: request_commands -> workflow -> notify -> here).
 ANSWER_PRINT_LIMIT = 5000
 # A checklist note longer than this is printed under the checklist, not in its cell.
 CHECK_NOTE_IN_CELL = 300
+# The form's tables of rows: (key, fields, row model); blocks of the blank form for each.
+ROW_TABLES = (("variables", VARIABLE_FIELDS, RequestVariable),
+              ("indicators", INDICATOR_FIELDS, RequestIndicator))
+BLANK_BLOCKS = {"variables": 3, "indicators": 2}
 
 
 def shown(value, limit: int | None) -> dict:
@@ -87,16 +98,33 @@ def render(req=None) -> bytes:
     return letters.render_pdf(render_html(req))
 
 
+def _table(req, key: str, fields, model) -> dict:
+    """One table of rows as the PDF prints it. Filled: each row a block, its short answers
+    (codes as labels) in one paragraph and each long one a paragraph of its own (few
+    flowables: bench/README.md, the 200-variable worst case). Blank: a few blocks to fill."""
+    if req is None:
+        return {"key": key, "blank": [
+            {"label": f.label, "required": f.required, "long": f.kind == "textarea",
+             "options": [str(label) for label in f.choices.values()] if f.choices else []}
+            for f in fields], "blocks": BLANK_BLOCKS[key]}
+    # Caps for what people typed; a choice's label is printed whole.
+    limits = {f.name: text_limit(f.name, model.__table__) if f.kind in ("text", "textarea")
+              else None for f in fields}
+    rows = []
+    for row in getattr(req, key):
+        short, long = [], []
+        for f in fields[1:]:
+            value = shown(choice_label(f, getattr(row, f.name)), limits[f.name])
+            if value["text"]:
+                (long if f.kind == "textarea" else short).append((f.label, value))
+        rows.append({"name": shown(row.name, limits["name"]), "short": short, "long": long})
+    return {"key": key, "rows": rows}
+
+
 def render_html(req=None) -> str:
     """The form's HTML as xhtml2pdf gets it: everything the PDF shows, so pdf_cache keys on it."""
-    variables = []
-    if req is not None:
-        limits = {f.name: text_limit(f.name, RequestVariable.__table__) for f in VARIABLE_FIELDS}
-        for v in req.variables:
-            values = [(f, shown(getattr(v, f.name), limits[f.name])) for f in VARIABLE_FIELDS]
-            variables.append({"name": values[0][1], "fields": values[1:]})
     return render_template(
-        "portal/form_pdf.html", req=req, sections=_rows(req), variable_fields=VARIABLE_FIELDS,
-        variables=variables, office_name=req.office.name if req is not None else "",
-        result=review_result(req),
+        "portal/form_pdf.html", req=req, sections=_rows(req),
+        tables=[_table(req, key, fields, model) for key, fields, model in ROW_TABLES],
+        office_name=req.office.name if req is not None else "", result=review_result(req),
     )

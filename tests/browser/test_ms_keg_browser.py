@@ -208,7 +208,6 @@ def _required_only(page, title: str):
 # Issue 22's new fields (and their neighbours) on a complete ordinary survey.
 TEXTS = {
     "prior_recommendation_ref": "B-112/16740/VS.300/2024, 3 Juni 2024",
-    "sector": "Pertanian",
     "agency_unit_echelon1": "Sekretariat Daerah Kota Lubuklinggau",
     "agency_unit": "Bidang Tanaman Pangan",
     "resp_position": "Kepala Bidang", "resp_phone": "0733 451 200",
@@ -257,6 +256,7 @@ def _fill_survey(page, title: str) -> dict:
     for name, value in TEXTS.items():
         page.fill(f"#{name}", value)
     page.fill("#coverage_area", "Kota Lubuklinggau")
+    page.select_option("#sector", "agriculture_fisheries")  # a list of BPS's sectors since 0011
     shown = {}
     for name, code in SELECTS.items():
         page.select_option(f"#{name}", code)
