@@ -28,7 +28,7 @@ from app.requests import commands as request_commands
 from app.requests import workflow
 from app.requests.commands import COUNT_MAX, TEXT_LIMIT
 from app.requests.design_checks import run as run_design_checks
-from app.requests.form import FIELDS, FORM_COLUMNS
+from app.requests.form import FIELDS, FORM_COLUMNS, INDICATOR_FIELDS, VARIABLE_FIELDS
 from app.web import fab_internals as fab
 from app.web import labels
 from app.web.api_base import CheckedApi, optional_text_body
@@ -170,7 +170,10 @@ class RequestApi(CheckedApi):
         "id", "tracking_code", "title", "year", "kind", "agency_name", "state", "office.id",
         "due_date", "submitted_at", "sent_at",
     ]
-    show_columns = PROGRESS_COLUMNS + REQUEST_FORM_COLUMNS
+    # The tables of rows as nested lists, each row with the form definition's fields.
+    show_columns = (PROGRESS_COLUMNS + REQUEST_FORM_COLUMNS
+                    + [f"variables.{f.name}" for f in VARIABLE_FIELDS]
+                    + [f"indicators.{f.name}" for f in INDICATOR_FIELDS])
     add_columns = ["office", "applicant", *REQUEST_FORM_COLUMNS]
     # The choices _info offers: no other office for staff, applicant accounts only.
     add_query_rel_fields = {
@@ -196,6 +199,22 @@ class RequestApi(CheckedApi):
             self.datamodel.session.expunge(item)  # parsed only: the domain writes the row
         return {name: getattr(item, name) for name in body if name in FORM_NAMES}
 
+    @staticmethod
+    def _row_tables(body: dict) -> tuple[dict, dict]:
+        """The body's tables of rows ("variables", "indicators": lists of objects keyed by the
+        form definition's names), taken out of the body for the front door, and the errors of
+        one that is not such a list. A table the body does not name is left as it is."""
+        tables, errors = {}, {}
+        for key in request_commands.ROW_TABLES:
+            if key not in body:
+                continue
+            rows = body.pop(key)
+            if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+                errors[key] = [_("A list of objects, one for each row, please.")]
+                continue
+            tables[key] = rows
+        return tables, errors
+
     def _refused(self, err):
         if isinstance(err, request_commands.RequestInputError):
             return self.response_422(message=err.errors)
@@ -209,7 +228,10 @@ class RequestApi(CheckedApi):
         refused = self.not_a_json_object()
         if refused is not None:
             return refused
-        body = request.get_json()
+        body = dict(request.get_json())
+        tables, errors = self._row_tables(body)
+        if errors:
+            return self.response_422(message=errors)
         ids = {}
         for name in ("office", "applicant"):
             # FAB would look the row up with whatever it is given: an id beyond the column's
@@ -238,7 +260,8 @@ class RequestApi(CheckedApi):
         try:
             saved = request_commands.create(
                 self.datamodel.session, user, office_id=office_id, values=values,
-                applicant_id=ids.get("applicant") if staff else None)
+                applicant_id=ids.get("applicant") if staff else None,
+                variables=tables.get("variables"), indicators=tables.get("indicators"))
         except workflow.WorkflowError as err:
             return self._refused(err)
         except request_commands.RequestInputError as err:
@@ -262,13 +285,18 @@ class RequestApi(CheckedApi):
         refused = self.not_a_json_object()
         if refused is not None:
             return refused
-        body = request.get_json()
+        body = dict(request.get_json())
+        tables, errors = self._row_tables(body)
+        if errors:
+            return self.response_422(message=errors)
         try:
             values = self._form_values(self.edit_model_schema, body, partial=True)
         except ValidationError as err:
             return self.response_422(message=err.messages)
         try:
-            saved = request_commands.update(self.datamodel.session, g.user, pk, values)
+            saved = request_commands.update(
+                self.datamodel.session, g.user, pk, values, variables=tables.get("variables"),
+                indicators=tables.get("indicators"))
         except (workflow.WorkflowError, request_commands.RequestInputError) as err:
             return self._refused(err)
         notify.try_send_now(saved.email_ids)

@@ -243,8 +243,12 @@ def clean_rows(rows, table: RowTable = None) -> tuple[list[dict], dict]:
     if len(filled) > table.limit:
         errors[table.key] = [str(table.too_many % {"max": table.limit})]
         return [], errors
+    known = {f.name for f in table.fields}
     for number, row in enumerate(filled, start=1):
         values = {}
+        for name in row.keys() - known:  # an API client's typo must not vanish unnoticed
+            errors.setdefault(f"{table.key}-{number}-{name}", []).append(
+                str(_l("Unknown field.")))
         for f in table.fields:
             try:
                 values[f.name] = clean_value(f.name, row.get(f.name), columns)
