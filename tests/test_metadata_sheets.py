@@ -258,6 +258,24 @@ def test_a_200_variable_survey_from_the_template_imports_whole(mapp, people, db,
     assert ind.source_variables == "Variabel uji 001, Variabel uji 002"
 
 
+def test_a_sheet_left_empty_keeps_that_table_of_the_form(mapp, people, db, world, wf, blank):
+    req_id = draft_with_rows(db, world, wf)
+    client = people["applicant_a"]
+    response = upload(client, req_id, as_bytes(filled(blank, variables=3, indicators=0)))
+    assert response.status_code == 302
+    page = client.get(f"/portal/requests/{req_id}/edit").get_data(as_text=True)
+    assert "3 variabel diimpor; indikator pada formulir tetap." in page
+    assert stored(db, req_id) == (
+        ["Variabel uji 001", "Variabel uji 002", "Variabel uji 003"], ["Rasio lama"])
+    response = upload(client, req_id, as_bytes(filled(blank, variables=0, indicators=2)))
+    assert response.status_code == 302
+    page = client.get(f"/portal/requests/{req_id}/edit").get_data(as_text=True)
+    assert "2 indikator diimpor; variabel pada formulir tetap." in page
+    assert stored(db, req_id) == (
+        ["Variabel uji 001", "Variabel uji 002", "Variabel uji 003"],
+        ["Indikator uji 001", "Indikator uji 002"])
+
+
 def test_labels_codes_yes_no_and_numbers_are_read_as_people_write_them(mapp, blank):
     wb = open_book(blank)
     ws, cols = wb["Variabel"], columns(wb["Variabel"])

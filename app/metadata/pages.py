@@ -28,7 +28,6 @@ from flask_babel import lazy_gettext as _l
 from app.auth.access import login_required
 from app.auth.roles import ADMIN, HEAD, OFFICER, user_role_names
 from app.core.transactions import app_session as _session
-from app.metadata import sheets
 from app.models import ActivityRequest
 from app.requests import commands as request_commands
 from app.requests import workflow
@@ -96,6 +95,8 @@ def _refused(back: str, messages, status: int):
 @bp.get("/template.xlsx")
 @login_required
 def template():
+    from app.metadata import sheets  # openpyxl: not at start-up (tests/test_startup.py)
+
     response = send_file(io.BytesIO(sheets.template()), mimetype=sheets.XLSX_MIMETYPE,
                          as_attachment=True, download_name=sheets.FILENAME)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -107,6 +108,8 @@ def template():
 def import_rows(req_id):
     """Replace the request's variables and indicators with a filled template's: for whoever
     may edit it now (its applicant while it is theirs to change, staff of its office)."""
+    from app.metadata import sheets  # openpyxl: not at start-up (tests/test_startup.py)
+
     req = _session().get(ActivityRequest, req_id)
     if req is None or not (req.applicant_id == g.user.id or _staff_of(g.user, req.office_id)):
         abort(404)  # ids reveal nothing
@@ -118,14 +121,24 @@ def import_rows(req_id):
         return _refused(back, [NO_FILE], 400)
     try:
         variables, indicators = sheets.read(storage)
-        request_commands.update(_session(), g.user, req.id, {}, variables=variables,
-                                indicators=indicators)
+        # A sheet left empty keeps that table of the form: whoever lists only the variables
+        # expects the indicators typed on the form to stay (sheets.read refuses a file with
+        # neither).
+        request_commands.update(_session(), g.user, req.id, {},
+                                variables=variables or None, indicators=indicators or None)
     except sheets.SheetError as err:
         return _refused(back, err.messages, err.status)
     except request_commands.RequestInputError as err:
         return _refused(back, err.lines(), err.status)
     except workflow.WorkflowError as err:  # changed meanwhile (rolled back, nothing stored)
         return _refused(back, [err.message], 409)
-    flash(_("%(variables)d variables and %(indicators)d indicators imported.",
-            variables=len(variables), indicators=len(indicators)), "success")
+    if variables and indicators:
+        flash(_("%(variables)d variables and %(indicators)d indicators imported.",
+                variables=len(variables), indicators=len(indicators)), "success")
+    elif variables:
+        flash(_("%(variables)d variables imported; the indicators on the form are kept.",
+                variables=len(variables)), "success")
+    else:
+        flash(_("%(indicators)d indicators imported; the variables on the form are kept.",
+                indicators=len(indicators)), "success")
     return redirect(back)
