@@ -257,7 +257,7 @@ REQUEST_TEXT_LIMITS = {
 }
 VARIABLE_TEXT_LIMITS = {
     f"variables-0-{f.name}": text_limit(f.name, m.RequestVariable.__table__) or TEXT_LIMIT
-    for f in VARIABLE_FIELDS
+    for f in VARIABLE_FIELDS if f.kind in ("text", "textarea")
 }
 EMAIL_FIELDS = [name for name, f in FIELDS.items() if f.kind == "email"]
 DATE_FIELDS = [name for name, f in FIELDS.items() if f.kind == "date"]

@@ -82,10 +82,10 @@ def test_variables_each_need_a_concept_and_a_definition(app, world, wf):
     assert flagged.status == "flag"
     reason = flagged.reason
     assert reason.startswith("12 dari 13 variabel belum memiliki konsep atau definisi: "
-                             "no. 2 Variabel 2 (definisi belum diisi); no. 3 Variabel 3 (konsep "
-                             "dan definisi belum diisi); no. 4 Variabel 4 (definisi belum diisi)"
-                             "; no. 5 Variabel 5 (konsep belum diisi); "), reason
-    assert "no. 11 Variabel 11 (konsep belum diisi)" in reason
+                             "nomor 2 Variabel 2 (definisi belum diisi); nomor 3 Variabel 3 "
+                             "(konsep dan definisi belum diisi); nomor 4 Variabel 4 (definisi "
+                             "belum diisi); nomor 5 Variabel 5 (konsep belum diisi); "), reason
+    assert "nomor 11 Variabel 11 (konsep belum diisi)" in reason
     assert "Variabel 12" not in reason and "Variabel 13" not in reason
     assert reason.endswith(", dan 2 lainnya.")
     assert "Umur" not in reason
@@ -302,7 +302,7 @@ def test_the_page_shows_the_checks_and_suggests_on_the_checklist(app, world, wf,
     assert list(shown) == ["variables_defined", "schedule_in_order", "questionnaire",
                            "sample_size", "similar_reason"]
     assert "Pemeriksaan rancangan" in panel.text_content()
-    assert "1 dari 1 variabel belum memiliki konsep atau definisi: no. 1 Umur" \
+    assert "1 dari 1 variabel belum memiliki konsep atau definisi: nomor 1 Umur" \
         in shown["variables_defined"]
     assert "Perlu diperiksa" in shown["variables_defined"]
     assert "Terpenuhi" in shown["questionnaire"]

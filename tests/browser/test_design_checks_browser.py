@@ -124,8 +124,8 @@ def test_the_officer_sees_the_checks_and_saves_the_checklist(app, world, wf, peo
         "variables_defined", "schedule_in_order", "questionnaire", "sample_size")}
     variables = row["variables_defined"].inner_text()
     assert "Perlu diperiksa" in variables
-    assert ("2 dari 3 variabel belum memiliki konsep atau definisi: no. 2 Jenis tanaman "
-            "(definisi belum diisi); no. 3 Status lahan (definisi belum diisi).") in variables
+    assert ("2 dari 3 variabel belum memiliki konsep atau definisi: nomor 2 Jenis tanaman "
+            "(definisi belum diisi); nomor 3 Status lahan (definisi belum diisi).") in variables
     sample = row["sample_size"].inner_text()
     assert "n = 400 untuk 38 provinsi berarti 10 per provinsi" in sample
     assert "masing-masing memerlukan 769" in sample and "Aturan:" in sample
