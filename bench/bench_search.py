@@ -14,12 +14,17 @@ def _search_queries(session, n: int) -> list[str]:
     """Words people type, drawn from the catalogue itself (seeded): one or two words of a
     title, an agency or a sector, some cut short as while typing, and a word found nowhere."""
     import sqlalchemy as sa
+    from flask_babel import force_locale
 
     from app.catalogue import search as s
 
-    rows = session.execute(
-        sa.select(s._R.c.title, s._R.c.agency_name, s._R.c.sector).select_from(s._catalogue_from())
+    found = session.execute(
+        sa.select(s._R.c.title, s._R.c.agency_name, s._R.c.sector, s._R.c.sector_other)
+        .select_from(s._catalogue_from())
         .where(s._recommended()).order_by(s._R.c.id).limit(5000)).all()
+    with force_locale("id"):  # the sector as the index holds it: its Indonesian label
+        rows = [(title, agency, s.sector_label(code, other))
+                for title, agency, code, other in found]
     rng = random.Random(SEED)
     stop = s.SIMILAR_STOPWORDS | {"di", "tahun"}
     queries = []
@@ -43,15 +48,21 @@ def _search_queries(session, n: int) -> list[str]:
 def naive_search(session, q: str, per_page: int = 20):
     """The baseline: every word as ILIKE '%word%' on the activity's text columns."""
     import sqlalchemy as sa
+    from flask_babel import force_locale
 
     from app.catalogue import search as s
+    from app.models import SECTORS
 
+    with force_locale("id"):
+        labels = {code: str(label).lower() for code, label in SECTORS.items()}
     conditions = [s._recommended()]
     for word in s.terms(q):
         pattern = f"%{word}%"
+        # A sector is stored as a code: the words of its label match it.
+        codes = [code for code, label in labels.items() if word.lower() in label]
         conditions.append(sa.or_(*(col.ilike(pattern) for col in (
             s._R.c.title, s._R.c.objectives, s._R.c.agency_name, s._R.c.agency_unit,
-            s._R.c.sector))))
+            s._R.c.sector_other)), s._R.c.sector.in_(codes)))
     where = sa.and_(*conditions)
     source = s._catalogue_from()
     total = session.execute(sa.select(sa.func.count()).select_from(source).where(where)).scalar()

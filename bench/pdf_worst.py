@@ -86,16 +86,51 @@ def _setup(tmp: Path):
     return app, office_id, users
 
 
+def _row(fields, table, i: int, text_len: int) -> dict:
+    """One row of a table (MS-Var, MS-Ind): texts at their cap (textareas at ``text_len``),
+    every choice answered (all flags of a multi-choice)."""
+    from app.requests.commands import TEXT_LIMIT
+    from app.requests.form import text_limit
+
+    row = {}
+    for f in fields:
+        if f.kind in ("text", "textarea"):
+            limit = text_limit(f.name, table) or TEXT_LIMIT
+            row[f.name] = words(min(limit, text_len) if f.kind == "textarea" else limit,
+                                f"{i} {f.name}")
+        elif f.kind == "bool":
+            row[f.name] = True
+        elif f.kind == "select":
+            row[f.name] = list(f.choices)[-1]
+        elif f.kind == "multi":
+            row[f.name] = ",".join(f.choices)
+    return row
+
+
 def _request(session, office_id, users, *, variables: int, text_len: int, issued: bool,
-             small: bool = False):
-    """A request with every field at its limit (or a small one), and its variables."""
+             small: bool = False, indicators: int = 0):
+    """A request with every field at its limit (or a small one), its variables and
+    indicators."""
     from sqlalchemy import select
 
     from app.core import codes
     from app.letters import document as letters
-    from app.models import ActivityRequest, ChecklistItem, Letter, RequestVariable, Review
+    from app.models import (
+        ActivityRequest,
+        ChecklistItem,
+        Letter,
+        RequestIndicator,
+        RequestVariable,
+        Review,
+    )
     from app.requests.commands import TEXT_LIMIT
-    from app.requests.form import FIELDS, OTHER_FIELDS, VARIABLE_FIELDS, text_limit
+    from app.requests.form import (
+        FIELDS,
+        INDICATOR_FIELDS,
+        OTHER_FIELDS,
+        VARIABLE_FIELDS,
+        text_limit,
+    )
 
     now = dt.datetime(2026, 11, 2, 3, 0)
     values = {}
@@ -113,14 +148,12 @@ def _request(session, office_id, users, *, variables: int, text_len: int, issued
                           **values)
     session.add(req)
     session.flush()
-    table = RequestVariable.__table__
     for i in range(1, variables + 1):
-        row = {}
-        for f in VARIABLE_FIELDS:
-            limit = text_limit(f.name, table) or TEXT_LIMIT
-            row[f.name] = words(min(limit, text_len) if f.kind == "textarea" else limit,
-                                f"{i} {f.name}")
-        session.add(RequestVariable(request_id=req.id, position=i, **row))
+        session.add(RequestVariable(request_id=req.id, position=i, **_row(
+            VARIABLE_FIELDS, RequestVariable.__table__, i, text_len)))
+    for i in range(1, indicators + 1):
+        session.add(RequestIndicator(request_id=req.id, position=i, **_row(
+            INDICATOR_FIELDS, RequestIndicator.__table__, i, text_len)))
     if issued:
         req.submitted_at = req.complete_at = now
         req.officer_id = users["petugas"]
@@ -252,7 +285,7 @@ def main() -> int:
         with app.app_context():
             session = app.appbuilder.session
             largest = _request(session, office_id, users, variables=200,
-                               text_len=VARIABLE_TEXT_LIMIT, issued=True)
+                               text_len=VARIABLE_TEXT_LIMIT, issued=True, indicators=100)
             small = _request(session, office_id, users, variables=5, text_len=60,
                              issued=False, small=True)
             letter_max = _draft_letter(session, office_id, users,
