@@ -292,7 +292,16 @@ def test_hostile_text_stays_valid_xml_and_reads_back(schema, session, world, wf)
              questionnaire_item=HOSTILE, data_type="text", validation_rule=HOSTILE,
              value_domain="1 = <b>& \"x\" ]]>\x01\x1b 😀\n2 = 😀 & <>; x =", concept=long),
     ], [dict(name=HOSTILE, formula=HOSTILE, definition=long)])
-    doc = valid(schema, ddi.codebook(req, produced=DAY))
+    try:
+        doc = valid(schema, ddi.codebook(req, produced=DAY))
+    finally:
+        # Control characters come through none of the app's doors (input_guard); written past
+        # them here, they must not stay in the catalogue the other tests read.
+        req.title, req.coverage_area = "Survei uji teks berbahaya", None
+        req.agency_unit = req.funding_source = None
+        req.variables.clear()
+        req.indicators.clear()
+        session.commit()
     readable = "<b>&amp; \"kutip\" 'tunggal' ]]>  😀 </b>"
     assert text(doc, "//d:stdyDscr/d:citation/d:titlStmt/d:titl") == "Judul " + readable
     assert text(doc, "//d:abstract").startswith(long.strip() + "\n\nLatar belakang: ")

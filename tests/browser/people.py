@@ -3,7 +3,10 @@ pass (``check``), and at the end no CSP violation, no script a page should never
 A walk subclasses it for its own checks of the screen."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from conftest import PASSWORD
 
 STAFF = {"width": 1280, "height": 800}
 PHONE = {"width": 412, "height": 900}
@@ -38,6 +41,14 @@ class Person:
         assert self.dialogs == [], self.dialogs
         assert [s for s in self.statuses if s[0] >= 500] == [], self.statuses
 
+    def log_in(self, username: str, password: str = PASSWORD):
+        self.goto("/login/")
+        self.page.fill("#username", username)
+        self.page.fill("#password", password)
+        with self.page.expect_navigation():
+            self.page.locator("input[type=submit], button[type=submit]").first.click()
+        assert "/login" not in self.page.url, f"logging in as {username} failed"
+
     def goto(self, path: str):
         response = self.page.goto(self.base + path)
         assert response is not None and response.status < 400, (path, response.status)
@@ -66,3 +77,27 @@ class Person:
         # FAB's alerts start with their close button, "×".
         return [t.strip().lstrip("×").strip()
                 for t in self.page.locator(".alert").all_inner_texts()]
+
+
+def shots_folder(tmp_path: Path, name: str) -> Path:
+    """Where a walk's screenshots go: REKOMSTAT_SHOTS/<name> when set (to look at them), else
+    the test's temporary folder."""
+    wanted = os.environ.get("REKOMSTAT_SHOTS")
+    path = Path(wanted) / name if wanted else tmp_path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def windows(make):
+    """A ``people`` fixture's body: ``make(...)`` opens a window; every one is closed (and so
+    checked) at the end. Use as ``yield from windows(...)``."""
+    made = []
+
+    def open_window(*args, **kwargs):
+        person = make(*args, **kwargs)
+        made.append(person)
+        return person
+
+    yield open_window
+    for person in made:
+        person.close()

@@ -7,7 +7,6 @@ test's temporary folder.
 """
 from __future__ import annotations
 
-import os
 import random
 import re
 import string
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app import models as m
-from browser.people import PHONE, STAFF, Person
+from browser.people import PHONE, STAFF, Person, shots_folder
 
 from conftest import seed
 
@@ -61,10 +60,7 @@ def walk_rows(app, world, wf):
 
 @pytest.fixture
 def folder(tmp_path):
-    wanted = os.environ.get("REKOMSTAT_SHOTS")
-    path = Path(wanted) / "catalogue" if wanted else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return shots_folder(tmp_path, "catalogue")
 
 
 class Visitor(Person):

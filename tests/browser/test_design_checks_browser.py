@@ -10,52 +10,28 @@ the test's temporary folder.
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app.core import codes
 from app.models import ActivityRequest, Attachment, ChecklistItem, RequestVariable, Review
-from browser import people as people_base
-from browser.people import STAFF
+from browser.people import STAFF, Person, shots_folder, windows
 
-from conftest import OFFICE_X, PASSWORD, seed
+from conftest import OFFICE_X, seed
 
 pytestmark = pytest.mark.browser
 
 
-class Person(people_base.Person):
-    def log_in(self, username: str, password: str = PASSWORD):
-        self.goto("/login/")
-        self.page.fill("#username", username)
-        self.page.fill("#password", password)
-        with self.page.expect_navigation():
-            self.page.locator("input[type=submit], button[type=submit]").first.click()
-        assert "/login" not in self.page.url, f"logging in as {username} failed"
-
-
 @pytest.fixture
 def folder(tmp_path):
-    wanted = os.environ.get("REKOMSTAT_SHOTS")
-    path = Path(wanted) / "design-checks" if wanted else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return shots_folder(tmp_path, "design-checks")
 
 
 @pytest.fixture
 def people(browser, live_server, folder):
-    made = []
-
-    def open_window(who, viewport=STAFF):
-        person = Person(browser, live_server, folder, who, viewport)
-        made.append(person)
-        return person
-
-    yield open_window
-    for person in made:
-        person.close()
+    yield from windows(lambda who, viewport=STAFF: Person(browser, live_server, folder, who,
+                                                          viewport))
 
 
 def _request_in_review(app, world, wf) -> int:

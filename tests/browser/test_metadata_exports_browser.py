@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import os
 import threading
 import zipfile
 from pathlib import Path
@@ -30,9 +29,9 @@ from werkzeug.serving import make_server
 
 from app import models as m
 from app.core import codes
-from browser.people import STAFF, Person
+from browser.people import STAFF, Person, shots_folder, windows
 
-from conftest import OFFICE_X, OFFICE_Y, PASSWORD, app_config, database_url
+from conftest import OFFICE_X, OFFICE_Y, app_config, database_url
 
 pytestmark = pytest.mark.browser
 
@@ -41,14 +40,6 @@ FROM, TO = "2053-05-01", "2053-05-31"  # no other test submits anything in May 2
 
 class Officer(Person):
     broken = Person.broken + ("DataError", "psycopg", "sqlite3")
-
-    def log_in(self, username: str, password: str = PASSWORD):
-        self.goto("/login/")
-        self.page.fill("#username", username)
-        self.page.fill("#password", password)
-        with self.page.expect_navigation():
-            self.page.locator("input[type=submit], button[type=submit]").first.click()
-        assert "/login" not in self.page.url, f"logging in as {username} failed"
 
 
 @contextlib.contextmanager
@@ -115,24 +106,12 @@ def data(app, world):
 
 @pytest.fixture
 def folder(tmp_path):
-    wanted = os.environ.get("REKOMSTAT_SHOTS")
-    path = Path(wanted) / "metadata-exports" if wanted else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return shots_folder(tmp_path, "metadata-exports")
 
 
 @pytest.fixture
 def people(browser, base, folder):
-    made = []
-
-    def open_window(who):
-        person = Officer(browser, base, folder, who, STAFF)
-        made.append(person)
-        return person
-
-    yield open_window
-    for person in made:
-        person.close()
+    yield from windows(lambda who: Officer(browser, base, folder, who, STAFF))
 
 
 def _download(page, selector: str, tmp_path: Path):

@@ -21,7 +21,6 @@ into REKOMSTAT_SHOTS=<folder>/metadata when set, else into the test's temporary 
 from __future__ import annotations
 
 import io
-import os
 import re
 import uuid
 from pathlib import Path
@@ -31,9 +30,7 @@ import sqlalchemy as sa
 
 from app import models as m
 from browser import people as people_base
-from browser.people import PHONE, STAFF
-
-from conftest import PASSWORD
+from browser.people import PHONE, STAFF, shots_folder, windows
 
 pytestmark = pytest.mark.browser
 
@@ -55,35 +52,16 @@ class Person(people_base.Person):
         codes = sorted(set(CODES.findall(text)))
         assert codes == [], f"{path}: codes where their labels belong: {codes}"
 
-    def log_in(self, username: str, password: str = PASSWORD):
-        self.goto("/login/")
-        self.page.fill("#username", username)
-        self.page.fill("#password", password)
-        with self.page.expect_navigation():
-            self.page.locator("input[type=submit], button[type=submit]").first.click()
-        assert "/login" not in self.page.url, f"logging in as {username} failed"
-
 
 @pytest.fixture
 def folder(tmp_path):
-    wanted = os.environ.get("REKOMSTAT_SHOTS")
-    path = Path(wanted) / "metadata" if wanted else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return shots_folder(tmp_path, "metadata")
 
 
 @pytest.fixture
 def people(browser, live_server, folder):
-    made = []
-
-    def open_window(who, viewport=STAFF):
-        person = Person(browser, live_server, folder, who, viewport)
-        made.append(person)
-        return person
-
-    yield open_window
-    for person in made:
-        person.close()
+    yield from windows(lambda who, viewport=STAFF: Person(browser, live_server, folder, who,
+                                                          viewport))
 
 
 # --- the database and the pages ------------------------------------------------------------------

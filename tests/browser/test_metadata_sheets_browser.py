@@ -9,7 +9,6 @@ folder.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from openpyxl import load_workbook
 from test_metadata_sheets import as_bytes, columns, filled
 
 from app import models as m
-from browser.people import STAFF, Person
+from browser.people import STAFF, Person, shots_folder
 
 from conftest import seed
 
@@ -50,10 +49,7 @@ def server(app, world, smtp_inbox):
 
 @pytest.fixture
 def folder(tmp_path):
-    wanted = os.environ.get("REKOMSTAT_SHOTS")
-    path = Path(wanted) / "metadata-sheets" if wanted else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return shots_folder(tmp_path, "metadata-sheets")
 
 
 def _names(app, req_id: int) -> list[str]:

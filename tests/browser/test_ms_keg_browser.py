@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import uuid
 from pathlib import Path
@@ -39,9 +38,9 @@ from babel.dates import format_date
 from app import models as m
 from app.requests.views import ActivityRequestView
 from browser import people as people_base
-from browser.people import PHONE, STAFF
+from browser.people import PHONE, STAFF, shots_folder
 
-from conftest import OFFICE_X, PASSWORD
+from conftest import OFFICE_X
 
 pytestmark = pytest.mark.browser
 
@@ -87,22 +86,11 @@ class Person(people_base.Person):
         if english:
             self.notes.append(f"{path.name}: English on the screen: {english}")
 
-    def log_in(self, username: str, password: str = PASSWORD):
-        self.goto("/login/")
-        self.page.fill("#username", username)
-        self.page.fill("#password", password)
-        with self.page.expect_navigation():
-            self.page.locator("input[type=submit], button[type=submit]").first.click()
-        assert "/login" not in self.page.url, f"logging in as {username} failed"
-
 
 
 @pytest.fixture
 def folder(tmp_path):
-    wanted = os.environ.get("REKOMSTAT_SHOTS")
-    path = Path(wanted) / "ms-keg" if wanted else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return shots_folder(tmp_path, "ms-keg")
 
 
 @pytest.fixture

@@ -19,11 +19,9 @@ temporary folder.
 """
 from __future__ import annotations
 
-import os
 import re
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -32,7 +30,7 @@ from playwright.sync_api import Error as PlaywrightError
 from app import models as m
 from browser import people as people_base
 from browser.conftest import serving
-from browser.people import PHONE, STAFF
+from browser.people import PHONE, STAFF, shots_folder, windows
 
 from conftest import PASSWORD
 
@@ -65,25 +63,14 @@ class Person(people_base.Person):
 
 @pytest.fixture
 def folder(tmp_path):
-    wanted = os.environ.get("REKOMSTAT_SHOTS")
-    path = Path(wanted) / "security" if wanted else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return shots_folder(tmp_path, "security")
 
 
 @pytest.fixture
 def people(browser, folder):
     """``people(base, who, viewport, cookies)``: a new window; all closed (checked) at the end."""
-    made = []
-
-    def open_window(base, who, viewport=STAFF, cookies=None):
-        person = Person(browser, base, folder, who, viewport, cookies)
-        made.append(person)
-        return person
-
-    yield open_window
-    for person in made:
-        person.close()
+    yield from windows(lambda base, who, viewport=STAFF, cookies=None: Person(
+        browser, base, folder, who, viewport, cookies))
 
 
 def _count(app, model, *where) -> int:
