@@ -15,6 +15,8 @@ import io
 import re
 import unicodedata
 import zipfile
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from typing import Iterable, Optional
 
 from flask_babel import force_locale
@@ -49,6 +51,51 @@ _ABSTRACT_EXTRA = ("background", "benefits")
 _VARIABLE_NOTES = ("reference", "reference_period", "measure", "unit", "validation_rule",
                    "public")
 _NUMERIC_TYPES = {"integer": "discrete", "decimal": "contin", "boolean": "discrete"}
+# A period's zip: deflate's fastest level (zlib's default took a third of the export's time for
+# 1 000 codebooks; bench/README.md, "Metadata exports for a period").
+ZIP_LEVEL = 1
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """The form's labels and choices as text in the document's language, translated once per
+    export: a lazy string costs a catalogue look-up each time it is read, hundreds of
+    thousands of times for a period (bench/bench_metadata_exports.py)."""
+
+    request: dict
+    variable: dict
+    indicator: dict
+    yes: str
+    no: str
+    questionnaire: str
+
+
+_LABELS: ContextVar[Optional[_Labels]] = ContextVar("ddi_labels", default=None)
+
+
+def _translate_fields(fields: dict) -> dict:
+    return {name: replace(f, label=str(f.label), choices={
+        code: str(text) for code, text in f.choices.items()} if f.choices else f.choices)
+        for name, f in fields.items()}
+
+
+def _translated() -> _Labels:
+    """Every label the codebook writes, as text in the current locale."""
+    return _Labels(_translate_fields(form.FIELDS), _translate_fields(form.VARIABLES),
+                   _translate_fields(form.INDICATORS), str(form.YES_NO["1"]),
+                   str(form.YES_NO["0"]), str(ATTACHMENT_KINDS["questionnaire"]))
+
+
+def _labels() -> _Labels:
+    return _LABELS.get() or _translated()
+
+
+def _choice_label(f: form.Field, value) -> str:
+    """form.choice_label with the translated yes/no."""
+    if f.kind == "bool" and value is not None and value != "":
+        labels = _labels()
+        return labels.yes if value else labels.no
+    return form.choice_label(f, value)
 
 
 def clean(value) -> str:
@@ -153,29 +200,30 @@ def _group(parent, tag: str, build, *args, **attrs):
     return child
 
 
-def _answers(obj, name: str, fields: dict = form.FIELDS) -> list[str]:
+def _answers(obj, name: str, fields: Optional[dict] = None) -> list[str]:
     """An answer as its labels, one per code of a multi-choice; "other" as its "other,
-    namely" text when there is one."""
-    f = fields[name]
+    namely" text when there is one. ``fields``: the request's by default."""
+    f = (fields or _labels().request)[name]
     value = getattr(obj, name, None)
     codes = str(value or "").split(",") if f.kind == "multi" else [value]
     other = clean(getattr(obj, f.other, None)) if f.other else ""
-    result = [other if code == "other" and other else clean(form.choice_label(f, code))
+    result = [other if code == "other" and other else clean(_choice_label(f, code))
               for code in codes]
     return [text for text in result if text]
 
 
-def _answer(obj, name: str, fields: dict = form.FIELDS) -> str:
+def _answer(obj, name: str, fields: Optional[dict] = None) -> str:
     return ", ".join(_answers(obj, name, fields))
 
 
-def _lines(obj, names: Iterable[str], fields: dict = form.FIELDS) -> str:
+def _lines(obj, names: Iterable[str], fields: Optional[dict] = None) -> str:
     """"Label: answer" a line, for the answers given."""
+    fields = fields or _labels().request
     lines = []
     for name in names:
         text = _answer(obj, name, fields)
         if text:
-            lines.append(f"{clean(str(fields[name].label))}: {text}")
+            lines.append(f"{clean(fields[name].label)}: {text}")
     return "\n".join(lines)
 
 
@@ -217,7 +265,8 @@ def _study_citation(citation, req) -> None:
 
 def _abstract(req) -> str:
     parts = [clean(req.objectives)]
-    parts += [f"{clean(str(form.FIELDS[name].label))}: {clean(getattr(req, name))}"
+    fields = _labels().request
+    parts += [f"{clean(fields[name].label)}: {clean(getattr(req, name))}"
               for name in _ABSTRACT_EXTRA if clean(getattr(req, name))]
     return "\n\n".join(part for part in parts if part)
 
@@ -270,7 +319,7 @@ def _data_coll(coll, req) -> None:
     for attachment in req.attachments:
         if attachment.kind == "questionnaire":
             _text(coll, "resInstru", attachment.original_name,
-                  type=str(ATTACHMENT_KINDS["questionnaire"]))
+                  type=_labels().questionnaire)
     _text(coll, "actMin", _lines(req, _MINIMISE_LINES))
     _text(coll, "ConOps", _lines(req, _CONTROL_LINES))
     _text(coll, "weight", _lines(req, _WEIGHT_LINES))
@@ -288,7 +337,7 @@ def _method(method, req) -> None:
 def _indicator_note(ind) -> str:
     """The indicator's name, then "Label: answer" a line (DDI has no element for these)."""
     body = _lines(ind, [f.name for f in form.INDICATOR_FIELDS if f.name != "name"],
-                  form.INDICATORS)
+                  _labels().indicator)
     return "\n".join(part for part in (clean(ind.name), body) if part)
 
 
@@ -302,6 +351,7 @@ def _stdy_dscr(study, req) -> None:
 
 def _var(dscr, var, name: str) -> None:
     pairs, rest = value_domain_categories(var.value_domain)
+    variables = _labels().variable
     intrvl = _NUMERIC_TYPES.get(var.data_type) or ("discrete" if pairs else None)
     el = _node(dscr, "var", ID=f"V{var.position}", name=name, intrvl=intrvl)
     _text(el, "labl", var.name)
@@ -314,13 +364,13 @@ def _var(dscr, var, name: str) -> None:
         _text(category, "labl", label)
     _text(el, "concept", var.concept)
     if var.data_type:
-        _text(el, "varFormat", _answer(var, "data_type", form.VARIABLES),
+        _text(el, "varFormat", _answer(var, "data_type", variables),
               type="numeric" if var.data_type in _NUMERIC_TYPES else "character",
               category="date" if var.data_type == "date" else None)
     for note in _VARIABLE_NOTES:
-        _text(el, "notes", _lines(var, [note], form.VARIABLES))
+        _text(el, "notes", _lines(var, [note], variables))
     if rest:
-        _text(el, "notes", f"{clean(str(form.VARIABLES['value_domain'].label))}: {rest}")
+        _text(el, "notes", f"{clean(variables['value_domain'].label)}: {rest}")
 
 
 def _data_dscr(dscr, req) -> None:
@@ -336,16 +386,26 @@ def codebook(req: ActivityRequest, *, produced: Optional[dt.date] = None) -> byt
 
     produced = produced or workdays.office_today()
     with force_locale("id"):
-        root = etree.Element(_q("codeBook"), nsmap={None: NS})
-        root.set("version", "2.5")
-        root.set(_XML_LANG, "id")
-        ident = re.sub(r"[^A-Za-z0-9._-]+", "_", study_code(req))
-        if ident:
-            root.set("ID", ident if ident[0].isalpha() or ident[0] == "_" else f"_{ident}")
-        _group(root, "docDscr", _doc_dscr, req, produced)
-        _stdy_dscr(_node(root, "stdyDscr"), req)  # required, with its titl
-        _group(root, "dataDscr", _data_dscr, req)
+        token = _LABELS.set(_translated()) if _LABELS.get() is None else None
+        try:
+            root = _root(etree, req, produced)
+        finally:
+            if token is not None:
+                _LABELS.reset(token)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _root(etree, req: ActivityRequest, produced: dt.date):
+    root = etree.Element(_q("codeBook"), nsmap={None: NS})
+    root.set("version", "2.5")
+    root.set(_XML_LANG, "id")
+    ident = re.sub(r"[^A-Za-z0-9._-]+", "_", study_code(req))
+    if ident:
+        root.set("ID", ident if ident[0].isalpha() or ident[0] == "_" else f"_{ident}")
+    _group(root, "docDscr", _doc_dscr, req, produced)
+    _stdy_dscr(_node(root, "stdyDscr"), req)  # required, with its titl
+    _group(root, "dataDscr", _data_dscr, req)
+    return root
 
 
 def codebooks_zip(reqs: Iterable[ActivityRequest], *,
@@ -353,6 +413,16 @@ def codebooks_zip(reqs: Iterable[ActivityRequest], *,
     """One codebook per request in a zip (a period's bulk export), each named by its code."""
     produced = produced or workdays.office_today()
     buffer, seen = io.BytesIO(), set()
+    with force_locale("id"):
+        token = _LABELS.set(_translated())  # once for every codebook of the zip
+    try:
+        _write_zip(buffer, reqs, produced, seen)
+    finally:
+        _LABELS.reset(token)
+    return buffer.getvalue()
+
+
+def _write_zip(buffer, reqs: Iterable[ActivityRequest], produced: dt.date, seen: set) -> None:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for req in reqs:
             name = file_name(req)
@@ -363,5 +433,4 @@ def codebooks_zip(reqs: Iterable[ActivityRequest], *,
             info = zipfile.ZipInfo(name, date_time=(produced.year, produced.month, produced.day,
                                                     0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, codebook(req, produced=produced))
-    return buffer.getvalue()
+            archive.writestr(info, codebook(req, produced=produced), compresslevel=ZIP_LEVEL)
