@@ -100,6 +100,9 @@ def _build_app(config: object | dict | None) -> Flask:
     from app.web import template_i18n
 
     template_i18n.init_app(app)
+    from app.web.fab_internals import wtforms_messages_from_babel
+
+    wtforms_messages_from_babel()
     app.jinja_env.globals["current_locale"] = get_locale
     # Our own (non-FAB) pages extend portal/base.html, which links to FAB's login and static.
     app.jinja_env.globals["appbuilder"] = app.appbuilder

@@ -509,3 +509,25 @@ def test_the_templates_we_shadow_are_fabs():
                        if (FABS / p.relative_to(OURS)).is_file())
     assert shadowing == sorted(fab.SHADOWED_TEMPLATES), \
         "fab_internals.SHADOWED_TEMPLATES must list app/templates' replacements of FAB's"
+
+
+def test_wtforms_messages_follow_the_users_language(app, world):
+    """flask_wtf.i18n._get_translations is Flask-Babel's (fab_internals): a length refusal of a
+    FAB form reads in Indonesian, with its number."""
+    import inspect
+
+    import flask_wtf.i18n
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import Length
+
+    assert "_get_translations" in inspect.getsource(flask_wtf.i18n.Translations)
+
+    class Short(FlaskForm):
+        name = StringField("Nama", validators=[Length(max=3)])
+
+    with app.test_request_context("/", method="POST", data={"name": "panjang"}):
+        form = Short(meta={"csrf": False})
+        assert not form.validate()
+        message = form.name.errors[0]
+    assert "3" in message and "cannot" not in message, message

@@ -379,6 +379,9 @@ def walk_urls(app, world, rows, rule) -> list[str] | None:
         "/swagger/<version>": ["/swagger/v1"],
         "/userinfoeditview/form": ["/userinfoeditview/form"],
         "/verify/<code>": [f"/verify/{rows['verification']}", "/verify/kodesalah"],
+        # An issued letter (the admin's form) and a draft (refused: only issued ones).
+        "/letterview/revoke/<int:pk>": [f"/letterview/revoke/{rows['letter']}",
+                                        f"/letterview/revoke/{_world_pk(world, 'LetterView')}"],
     }
     if rule.rule in fixed:
         return fixed[rule.rule]
@@ -547,7 +550,10 @@ def test_every_screen_speaks_indonesian(app, world, rows, english, role):
             continue
         pages += 1
         shown += not response.history and response.status_code == 200
-        for problem in problems_of(url, response.get_data(as_text=True), english, data, typed):
+        # The page read is where the redirects ended (a refused GET action goes back to the
+        # page before it, which may be a security screen with its identifiers as data).
+        read = response.request.path if response.history else url
+        for problem in problems_of(read, response.get_data(as_text=True), english, data, typed):
             report.setdefault(problem, []).append(url)
     print(f"{role or 'anonymous'}: {pages} pages read, {shown} of them shown as asked "
           "(the others: a redirect, a refusal, a 404)")

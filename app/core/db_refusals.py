@@ -28,8 +28,10 @@ _COLUMNS = {
 }
 _DATES = re.compile(r"ck_request_(\w+)_dates")
 _NAMED = re.compile(r"(?:constraint(?: failed)?:?\s*\"?|\")((?:ck|uq|fk|ix)_\w+)")
-_UNIQUE_SQLITE = re.compile(r"UNIQUE constraint failed: ([\w.]+)")
-_KEY_PG = re.compile(r"Key \((\w+)[,)].*already exists")
+# A key over several columns names its scope first (the request, the office) and the column a
+# person typed last: the refusal goes on that one (a row's "No." within its request).
+_UNIQUE_SQLITE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+_KEY_PG = re.compile(r'Key \(([\w", ]+)\)=.*already exists')
 _NOT_NULL = re.compile(r"NOT NULL constraint failed: \w+\.(\w+)|null value in column \"(\w+)\"")
 
 
@@ -62,10 +64,10 @@ def errors(err) -> dict:
         return {missing.group(1) or missing.group(2): [str(MISSING)]}
     unique = _UNIQUE_SQLITE.search(text)
     if unique:
-        return {unique.group(1).split(",")[0].split(".")[-1]: [str(TAKEN)]}
+        return {unique.group(1).split(",")[-1].strip().split(".")[-1]: [str(TAKEN)]}
     key = _KEY_PG.search(text)
     if key:
-        return {key.group(1): [str(TAKEN)]}
+        return {key.group(1).split(",")[-1].strip().strip('"'): [str(TAKEN)]}
     name = _constraint(err)
     column = column_of(name)
     if column:

@@ -23,7 +23,7 @@ from app.offices import directory as offices
 from app.web.list_widgets import (
     RekomInterface,
 )
-from app.web.screens import OfficeScopedView, choice, labelled
+from app.web.screens import OfficeScopedView, choice, labelled, yes_no_box
 
 
 def nip_field(form, field):
@@ -63,6 +63,9 @@ class OfficeView(OfficeScopedView):
     }
     description_columns = {"head_nip": _l("18 digits, e.g. 19700101 199001 1 001")}
     validators_columns = {"head_nip": [nip_field]}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "active": yes_no_box(_l("Active"), default=True),
+    }
     formatters_columns = {"head_nip": format_nip}
 
     def related_choices(self) -> dict:
@@ -149,6 +152,7 @@ class ChecklistItemView(OfficeScopedView):
     add_form_extra_fields = edit_form_extra_fields = {
         "applies_to": choice(_l("Applies to"), CHECKLIST_SCOPES),
         "design_check": choice(_l("Design check"), DESIGN_CHECKS, required=False),
+        "active": yes_no_box(_l("Active"), default=True),
     }
 
 
@@ -169,7 +173,10 @@ class NonWorkingDayView(OfficeScopedView):
         "is_working_day": _l("Worked after all"),
     }
     formatters_columns = {"kind": labelled(DAY_KINDS)}
-    add_form_extra_fields = edit_form_extra_fields = {"kind": choice(_l("Kind"), DAY_KINDS)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": choice(_l("Kind"), DAY_KINDS),
+        "is_working_day": yes_no_box(_l("Worked after all"), default=False),
+    }
 
     # Days for every office (office empty) are part of each office's calendar.
     office_filter_value = "or_null"

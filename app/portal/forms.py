@@ -73,6 +73,11 @@ class MultiCheckboxField(_OptionalChoice, SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def __init__(self, *args, **kwargs):
+        # WTForms' own message quotes the posted value back, in English (a forged option).
+        kwargs.setdefault("invalid_choice_message", NOT_A_CHOICE)
+        super().__init__(*args, **kwargs)
+
 
 def _choices(mapping) -> list:
     # SelectChoice, not (value, label) tuples: WTForms 3.3 warns on every field built with

@@ -314,3 +314,18 @@ ATTRIBUTES = (
     (BaseCRUDView, "_related_views", "app.web.screens"),
     (Schema, "_declared_fields", "app.feedback.api"),  # marshmallow: the fields, in order
 )
+
+
+# --- Flask-WTF 1.3.0, beside FAB's forms ------------------------------------------------------
+
+def wtforms_messages_from_babel() -> None:
+    """WTForms' own messages ("Field cannot be longer than %(max)d characters.") in the user's
+    language on FAB's forms too. flask_wtf/i18n.py's private ``_get_translations`` loads
+    WTForms' catalogue, which has no Indonesian; Flask-Babel's merges ours
+    (app/translations_wtforms) with the app's. Pinned in tests/test_fab_internals.py."""
+    import flask_wtf.i18n
+    from flask import has_request_context
+    from flask_babel import get_translations
+
+    flask_wtf.i18n._get_translations = (
+        lambda: get_translations() if has_request_context() else None)

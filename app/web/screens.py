@@ -9,9 +9,9 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Optional
 
 from app.auth.roles import is_admin
 from app.auth.security import FilterOffice
@@ -32,8 +32,16 @@ def choice(label, mapping, required=True):
     choices = [SelectChoice(k, v) for k, v in mapping.items()]
     if required:
         return SelectField(label, choices=choices, validators=[DataRequired()])
-    return SelectField(label, choices=[SelectChoice("", "—"), *choices], validators=[],
-                       filters=[lambda value: value or None])
+    # Optional: the blank choice stores NULL; without it WTForms refuses the None the filter
+    # makes of it as "not a valid choice".
+    return SelectField(label, choices=[SelectChoice("", "—"), *choices],
+                       validators=[Optional()], filters=[lambda value: value or None])
+
+
+def yes_no_box(label, default: bool):
+    """A checkbox for a NOT NULL boolean column. FAB's own makes it required (InputRequired),
+    so it could never be left unticked: unticked is False here."""
+    return BooleanField(label, default=default, false_values=(False, "false", "", "0", "n"))
 
 
 class labelled:
