@@ -137,6 +137,24 @@ class Config:
     # wsgi.py: render a sample letter at start so the first real one is quick (bench/README.md).
     WARM_UP_LETTERS = _env_bool("WARM_UP_LETTERS", False)
 
+    # Signing issued letters (issue 23; README "Signing letters"). An office's PKCS#12 file is
+    # uploaded on its Signing certificate screen; its password is read from the environment
+    # when a letter is signed, REKOMSTAT_P12_PASSWORD_<office code> (or REKOMSTAT_P12_PASSWORD
+    # for every office), and never stored.
+    # A timestamp authority (RFC 3161) turns the PAdES B-B signature into B-T.
+    SIGNING_TIMESTAMP_URL = os.environ.get("SIGNING_TIMESTAMP_URL", "") or None
+    # CRL files (PEM or DER, separated by the OS path separator) a certificate is checked
+    # against before it signs; a revoked certificate is refused.
+    SIGNING_CRL_FILES = [p for p in os.environ.get("SIGNING_CRL_FILES", "").split(os.pathsep)
+                         if p]
+    # The CA certificates /verify trusts (one PEM bundle), e.g. BSrE's root.
+    SIGNING_TRUST_ROOTS = os.environ.get("SIGNING_TRUST_ROOTS", "") or None
+    # A remote signing service in the shape of BSrE's e-sign API; the passphrase of an office's
+    # signer: REKOMSTAT_ESIGN_PASSPHRASE_<office code> (or REKOMSTAT_ESIGN_PASSPHRASE).
+    ESIGN_URL = os.environ.get("ESIGN_URL", "") or None
+    # Seconds to wait for it: the office's letter counter stays locked meanwhile.
+    ESIGN_TIMEOUT = float(os.environ.get("ESIGN_TIMEOUT", "15"))
+
     # Links in e-mails and the QR code on letters point here (the public address of the app).
     # Unset: http://HOST:PORT, where run.py serves (run.py also follows its --host/--port).
     PUBLIC_BASE_URL = _public_base_url()

@@ -361,6 +361,52 @@ class OfficeSetting(Model):
         return f"{self.office}"
 
 
+SIGNING_KINDS = {
+    "pkcs12": _l("Certificate file (PKCS#12) kept by this server"),
+    "remote": _l("Remote signing service (BSrE)"),
+}
+
+
+class SigningCertificate(Model):
+    """How an office's letters are signed: its PKCS#12 file (the password stays in the
+    environment, never here) or its signer's identity at a remote signing service. The newest
+    active row of an office signs; older rows stay for the record."""
+
+    __tablename__ = "signing_certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10), default="pkcs12")
+    p12: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
+    remote_user_id: Mapped[Optional[str]] = mapped_column(String(40))
+    subject: Mapped[Optional[str]] = mapped_column(String(300))
+    issuer: Mapped[Optional[str]] = mapped_column(String(300))
+    serial: Mapped[Optional[str]] = mapped_column(String(80))
+    valid_from: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    valid_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+
+    office: Mapped[Office] = relationship()
+    uploaded_by: Mapped[Optional["RekomUser"]] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", SIGNING_KINDS), name="ck_signing_kind"),
+        CheckConstraint("(kind = 'pkcs12' AND p12 IS NOT NULL) OR "
+                        "(kind = 'remote' AND remote_user_id IS NOT NULL)",
+                        name="ck_signing_key_present"),
+        Index("ix_signing_certificate_office", "office_id", "active"),
+    )
+
+    def __repr__(self) -> str:
+        return self.subject or self.remote_user_id or f"#{self.id}"
+
+
 class RekomUser(User):
     """FAB's user with the profile the service needs (FAB's documented way to extend it)."""
 
@@ -847,11 +893,23 @@ class Letter(Model):
     pdf: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[Optional[str]] = mapped_column(String(64))
     verification_code: Mapped[str] = mapped_column(String(40), unique=True)
+    # The PDF's own signature (issue 23): whose certificate, issued by whom; NULL when the
+    # office had none and the letter is only hashed.
+    signature_subject: Mapped[Optional[str]] = mapped_column(String(300))
+    signature_issuer: Mapped[Optional[str]] = mapped_column(String(300))
+    signature_demo: Mapped[Optional[bool]] = mapped_column(Boolean)
+    # An issued letter withdrawn by an administrator: the public page says so, with the reason.
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    revoked_reason: Mapped[Optional[str]] = mapped_column(Text)
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
 
     request: Mapped[ActivityRequest] = relationship(back_populates="letter")
     office: Mapped[Office] = relationship()
     drafted_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[drafted_by_id])
     issued_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[issued_by_id])
+    revoked_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[revoked_by_id])
 
     __table_args__ = (
         UniqueConstraint("office_id", "year", "sequence", name="uq_letter_office_year_seq"),
@@ -874,6 +932,14 @@ class Letter(Model):
     @property
     def is_issued(self) -> bool:
         return self.issued_at is not None
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signature_subject is not None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
     def __repr__(self) -> str:
         return self.number or f"draft {self.request}"

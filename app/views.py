@@ -10,7 +10,7 @@ from app.catalogue.api import CatalogueApi
 from app.feedback.api import ComplaintApi, RatingApi
 from app.feedback.views import ComplaintView, OverdueComplaintView, RatingView
 from app.frontoffice.views import GuestBookEntryView, QueueTicketView
-from app.letters.views import LetterCounterView, LetterView
+from app.letters.views import LetterCounterView, LetterView, SigningCertificateView
 from app.metadata.api import MetadataApi
 from app.metadata.views import MetadataExportView
 from app.offices.views import ChecklistItemView, NonWorkingDayView, OfficeSettingView, OfficeView
@@ -56,6 +56,8 @@ MENUS = (
     (ChecklistItemView, "Checklist", _l("Review checklist"), "fa-check", SETTINGS),
     (NonWorkingDayView, "DaysOff", _l("Days off"), "fa-calendar", SETTINGS),
     (LetterCounterView, "LetterCounters", _l("Letter counters"), "fa-sort-numeric-asc", SETTINGS),
+    (SigningCertificateView, "SigningCertificates", _l("Signing certificates"), "fa-certificate",
+     SETTINGS),
     (AuditEventView, "Audit", _l("Audit trail"), "fa-history", SETTINGS),
     (OutboundEmailView, "Outbox", _l("Outbox"), "fa-paper-plane", SETTINGS),
 )

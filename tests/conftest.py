@@ -210,6 +210,11 @@ def make_rows(session, m, office_id, applicant_id, actor_id, tag) -> dict[str, i
         "LetterCounterView": m.LetterCounter(
             office_id=office_id, year=counter_year, last_sequence=0
         ),
+        # Withdrawn (inactive): an active certificate would sign every letter the suite issues.
+        "SigningCertificateView": m.SigningCertificate(
+            office_id=office_id, kind="remote", remote_user_id=f"16740{number:011d}",
+            subject="Kepala BPS", demo=False, active=False,
+        ),
         "AuditEventView": m.AuditEvent(
             office_id=office_id, actor_id=actor_id, object_type="activity_request",
             object_id=req.id, action="submit", from_state="draft", to_state="submitted",

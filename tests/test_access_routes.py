@@ -565,6 +565,14 @@ EXPECTED = {
     "GET /letterview/list/": STAFF,
     "GET /letterview/pdf/<int:pk>": ADMIN,
     "GET /letterview/show/<pk>": ADMIN,
+    "GET /letterview/revoke/<int:pk>": ADMIN,  # revoking an issued letter: the admin's
+    "GET /signingcertificateview/action/<string:name>/<pk>": REFUSED,
+    "GET /signingcertificateview/add": ADMIN,
+    "GET /signingcertificateview/delete/<pk>": NOBODY,
+    "GET /signingcertificateview/download/<string:filename>": NOBODY,
+    "GET /signingcertificateview/edit/<pk>": NOBODY,
+    "GET /signingcertificateview/list/": ADMIN,
+    "GET /signingcertificateview/show/<pk>": ADMIN,
     "GET /login/": ALL,
     "GET /logout/": ALL,
     "GET /nonworkingdayview/action/<string:name>/<pk>": REFUSED,
@@ -728,6 +736,7 @@ EXPECTED = {
     "POST /guestbookentryview/action_post": BAD_REQUEST,
     "POST /lettercounterview/action_post": BAD_REQUEST,
     "POST /letterview/action_post": BAD_REQUEST,
+    "POST /signingcertificateview/action_post": BAD_REQUEST,
     "POST /nonworkingdayview/action_post": BAD_REQUEST,
     "POST /officesettingview/action_post": BAD_REQUEST,
     "POST /officeview/action_post": BAD_REQUEST,
@@ -844,6 +853,7 @@ def _models():
         "OfficeSettingView": m.OfficeSetting, "ChecklistItemView": m.ChecklistItem,
         "NonWorkingDayView": m.NonWorkingDay, "LetterCounterView": m.LetterCounter,
         "AuditEventView": m.AuditEvent, "OutboundEmailView": m.OutboundEmail,
+        "SigningCertificateView": m.SigningCertificate,
     }
 
 

@@ -45,6 +45,7 @@ MODELS = {
     "LetterCounterView": m.LetterCounter,
     "AuditEventView": m.AuditEvent,
     "OutboundEmailView": m.OutboundEmail,
+    "SigningCertificateView": m.SigningCertificate,
 }
 
 

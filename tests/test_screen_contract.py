@@ -34,12 +34,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import pytest
-import screen_forms as sf
 import sqlalchemy as sa
 from flask_appbuilder import ModelView
 
 from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, role_permissions
 
+import screen_forms as sf
 from conftest import OFFICE_X, PASSWORD, app_config, make_rows
 
 # One user of the world per role.
@@ -116,6 +116,10 @@ SCREENS = {
                                   values={"roles": _option("Pemohon")}),
     # Writes nothing through a form; its action does.
     "OutboundEmailView": Screen("OutboundEmailView", (), ("retry",), "email"),
+    # A form with a file: without a certificate file every filling is refused in words
+    # (tests/test_letter_certificates.py installs real ones).
+    "SigningCertificateView": Screen("SigningCertificateView", ("add",), ("withdraw",),
+                                     "certificate"),
 }
 
 FILLINGS = ("empty", "required", "typical", *(f"hostile-{k}" for k in sf.HOSTILE))
@@ -252,6 +256,7 @@ def rows(app, world, leave_no_trace):
             "checklist": own_item,
             "day_off": made["NonWorkingDayView"],
             "email": made["OutboundEmailView"],
+            "certificate": made["SigningCertificateView"],
             "user": user.id,
             "role": role.id,
             "group": group.id,

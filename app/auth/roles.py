@@ -63,6 +63,7 @@ OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     # Admin only: settings, numbering counters, the outbox.
     "OfficeSettingView": {},
     "LetterCounterView": {},
+    "SigningCertificateView": {},
     "OutboundEmailView": {},
 }
 

@@ -526,7 +526,8 @@ def apply_rate_limits(app) -> None:
     """
     limiter = app.appbuilder.sm.limiter
     rate = app.config.get("PUBLIC_FORM_RATE_LIMIT", "10 per minute")
-    names = ("account", "feedback", app.appbuilder.sm.registeruser_view.blueprint.name
+    # "public": a letter checked on /verify (a PDF read and its signature validated).
+    names = ("account", "feedback", "public", app.appbuilder.sm.registeruser_view.blueprint.name
              if getattr(app.appbuilder.sm, "registeruser_view", None) else None)
     for name in filter(None, names):
         blueprint = app.blueprints.get(name)

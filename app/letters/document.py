@@ -509,7 +509,7 @@ def pdf_filename(letter) -> str:
 FROZEN_COLUMNS = (
     "number", "year", "sequence", "result", "suggestions", "body", "letter_date", "issued_at",
     "issued_by_id", "signer_name", "signer_nip", "pdf", "sha256", "verification_code",
-    "request_id", "office_id",
+    "request_id", "office_id", "signature_subject", "signature_issuer", "signature_demo",
 )
 # Setting these relationships changes a frozen foreign key when the flush syncs it.
 _FROZEN_RELATIONSHIPS = {

@@ -15,6 +15,7 @@ from app import notify
 from app.auth.roles import ROLES
 from app.catalogue import search
 from app.core.transactions import unit_of_work
+from app.letters import certificates
 from app.ops import bootstrap as boot
 
 
@@ -77,6 +78,14 @@ def seed_demo(n_requests, seed):
 
     counts = generate(n_requests=n_requests, seed=seed)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    # Apart from generate(), whose rows are the same for the same seed (a key is random).
+    session = current_app.appbuilder.session
+    office = boot.ensure_default_office()
+    if certificates.current(session, office.id) is None:
+        with unit_of_work(session):
+            row = certificates.install_demo(session, None, office)
+            click.echo(f"Demo signing certificate for {office.name}: {row.subject} "
+                       "(issued by a DEMO CA: not an official signature)")
 
 
 @click.command("init")

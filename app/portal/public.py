@@ -3,11 +3,13 @@
 The applicant portal (portal/pages.py) grows beside this in the portal issue.
 """
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 from werkzeug.exceptions import HTTPException
 
-from app.models import Letter
+from app.letters import verification
+from app.models import LETTER_RESULTS, Letter
 from app.offices.directory import default_office
 from app.portal import service_standard
 from app.web import formats
@@ -31,9 +33,10 @@ def home():
                            view_functions=current_app.view_functions)
 
 
-@bp.get("/verify/<code>")
+@bp.route("/verify/<code>", methods=["GET", "POST"])
 def verify(code: str):
-    """Is this letter genuine? The QR code on every issued letter points here."""
+    """Is this letter genuine? The QR code on every issued letter points here. A POST of a PDF
+    file also says whether that file is the letter issued and whether its signature holds."""
     session = current_app.appbuilder.session
     letter = None
     if len(code) <= 64:
@@ -42,10 +45,23 @@ def verify(code: str):
         ).first()
     if letter is None:
         return render_template("public/verify.html", letter=None), 404
+    verdict = problem = None
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("pdf")
+        data = verification.read_limited(upload.stream) if upload else b""
+        if not upload or not upload.filename or data == b"":
+            problem, status = _("Choose the PDF file of the letter to check."), 400
+        elif data is None:
+            problem, status = _("This file is far larger than any letter: it is not the "
+                                "letter issued."), 400
+        else:
+            verdict = verification.check_upload(letter, data)
     return render_template(
         "public/verify.html", letter=letter, req=letter.request, office=letter.office,
-        letter_date=formats.date_text(letter.letter_date),
-    )
+        letter_date=formats.date_text(letter.letter_date), verdict=verdict, problem=problem,
+        results=LETTER_RESULTS,
+    ), status
 
 
 @bp.get("/health")

@@ -25,6 +25,7 @@ from app.core import audit, codes
 from app.core.errors import DomainError
 from app.core.public_urls import verify_url  # the URL the letter's QR code carries
 from app.core.transactions import unit_of_work
+from app.letters import certificates
 from app.letters import document as letters
 from app.models import (
     REQUEST_STATES,
@@ -252,6 +253,9 @@ def _on_issue(ctx: Context) -> None:
     """
     req, setting = ctx.request, _setting(ctx)
     letter, office = req.letter, req.office
+    # Read before the letter is half-numbered (a query would flush it); None: no certificate,
+    # the letter is hashed only.
+    signer = certificates.signer_for(ctx.session, office)
     year = ctx.today.year
     seq = letters.allocate_sequence(ctx.session, req.office_id, year)
     letter.sequence, letter.year, letter.letter_date = seq, year, ctx.today
@@ -263,6 +267,15 @@ def _on_issue(ctx: Context) -> None:
     req.recommendation_code = req.recommendation_code or f"REK-{office.code}-{year}-{seq:04d}"
     pdf = letters.render_pdf(letters.render_html(letter, verify_url=verify_url(
         letter.verification_code)))
+    # Signed after the render, hashed after the signature: the hash is of the file sent. A
+    # certificate that cannot sign (expired, revoked, the service down) refuses the whole step.
+    if signer is not None:
+        pdf = signer.sign(pdf, signer_name=letter.signer_name or "",
+                          location=office.city or office.name)
+        info = signer.describe()
+        letter.signature_subject = (info.subject or letter.signer_name or "")[:300]
+        letter.signature_issuer = (info.issuer or info.service or "")[:300] or None
+        letter.signature_demo = bool(info.demo)
     letter.pdf, letter.sha256 = pdf, letters.sha256_hex(pdf)
     letter.issued_at = ctx.now
 

@@ -54,6 +54,11 @@ LETTER = {
     "verification_code": _l("Verification code"),
     "signer_name": _l("Signed by"),
     "signer_nip": _l("Signer's NIP"),
+    "signature_subject": _l("Electronic signature of"),
+    "signature_issuer": _l("Certificate issued by"),
+    "revoked_at": _l("Revoked"),
+    "revoked_reason": _l("Reason for revoking"),
+    "revoked_by": _l("Revoked by"),
 }
 
 COMPLAINT = {
@@ -103,6 +108,9 @@ AUDIT_ACTIONS = {
     "review": _l("Checklist recorded"),
     "take": _l("Take up"),  # a complaint's handling (complaints.HANDLING)
     "answer": _l("Answer"),
+    "revoke_letter": _l("Letter revoked"),
+    "certificate_installed": _l("Signing certificate installed"),
+    "certificate_withdrawn": _l("Signing certificate withdrawn"),
 }
 
 
