@@ -898,6 +898,10 @@ class Letter(Model):
     signature_subject: Mapped[Optional[str]] = mapped_column(String(300))
     signature_issuer: Mapped[Optional[str]] = mapped_column(String(300))
     signature_demo: Mapped[Optional[bool]] = mapped_column(Boolean)
+    # The request's form annotated with the review (the letter's "Lampiran"), frozen and
+    # hashed like the letter: written once, just after the issue (letters/document.py).
+    form_pdf: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
+    form_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     # An issued letter withdrawn by an administrator: the public page says so, with the reason.
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     revoked_reason: Mapped[Optional[str]] = mapped_column(Text)

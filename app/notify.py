@@ -437,7 +437,9 @@ def _letter_form_pdf(letter: Letter) -> bytes:
     result, rendered when the mail is built. An issued request no longer changes, so every
     attempt would render the same; the sender builds a message only for a server that answers.
     In the office language, like the mail (a web request's attempt runs in the officer's)."""
-    with _office_locale():
+    if letter.form_pdf:  # frozen when the letter was sent (workflow._on_send)
+        return letter.form_pdf
+    with _office_locale():  # a letter sent before forms were kept
         return form_pdf.render(letter.request)
 
 

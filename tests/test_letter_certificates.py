@@ -420,3 +420,129 @@ def test_seed_demo_gives_the_office_a_demo_certificate_that_signs(scratch_url):
     certificates.forget_signers()
     with demo.app_context():
         demo.appbuilder.session.remove()
+
+
+# --- the annotated form sent with the letter ---------------------------------------------------
+
+
+def _with_review(app, site, req_id, notes_by_round):
+    """Reviews of the request, as the officer left them: a round asking for revision, then
+    the round that passed, each with its notes."""
+    from app.models import ChecklistItem, Review
+
+    with app.app_context():
+        session = app.appbuilder.session
+        items = session.scalars(sa.select(ChecklistItem).where(
+            ChecklistItem.office_id == site["office"])).all()
+        for number, (outcome, notes) in enumerate(notes_by_round, start=1):
+            session.add(Review(
+                request_id=req_id, round=number, officer_id=site["officer"], outcome=outcome,
+                notes=notes, started_at=dt.datetime(2026, 11, number + 2, 3),
+                finished_at=dt.datetime(2026, 11, number + 3, 3),
+                checklist={str(i.id): {"ok": outcome == "pass",
+                                       "note": f"Catatan butir {i.position}"} for i in items}))
+        session.commit()
+        session.remove()
+
+
+def send(app, site, req_id):
+    from app.models import RekomUser
+    from app.requests import workflow
+
+    with app.app_context():
+        session = app.appbuilder.session
+        try:
+            return workflow.apply(session, req_id, "send",
+                                  session.get(RekomUser, site["officer"]))
+        finally:
+            session.remove()
+
+
+def test_the_sent_letter_carries_its_annotated_form_frozen_and_hashed(app, site):
+    import hashlib
+
+    from app import notify
+    from app.letters.document import LetterFrozenError
+    from app.models import Letter
+
+    rid = drafted(app, site)
+    _with_review(app, site, rid, [("revision", "Tambahkan definisi variabel pendapatan."),
+                                  ("pass", "Semua butir lengkap.")])
+    issue(app, site, rid)
+    assert letter_of(app, rid)  # issued
+    send(app, site, rid)
+    with app.app_context():
+        session = app.appbuilder.session
+        letter = session.scalars(sa.select(Letter).where(Letter.request_id == rid)).one()
+        form = letter.form_pdf
+        assert form and hashlib.sha256(form).hexdigest() == letter.form_sha256
+        text = re.sub(r"\s+", " ", "".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(form)).pages))
+        # The review, every round with its notes, the checklist with its notes, the identity.
+        for expected in ("Formulir FS3 hasil rekomendasi", letter.number,
+                         "Tambahkan definisi variabel pendapatan.", "Semua butir lengkap.",
+                         "Perlu perbaikan", "Catatan butir 1",
+                         letter.request.recommendation_code):
+            assert expected in text, expected
+        # The mail's attachment is the frozen file, not a new render.
+        assert notify._letter_form_pdf(letter) == form
+        # Frozen: it cannot be written again.
+        letter.form_pdf, letter.form_sha256 = b"%PDF-1.4 lain", "0" * 64
+        with pytest.raises(LetterFrozenError):
+            session.flush()
+        session.rollback()
+        code, number = letter.verification_code, letter.number
+        session.remove()
+
+    # The applicant's download of the form is that file too.
+    applicant = login(app.test_client(), "applicant_a")
+    assert applicant.get(f"/portal/requests/{rid}/form.pdf").data == form
+    # And /verify recognises it.
+    page = app.test_client().post(f"/verify/{code}", data={"pdf": (io.BytesIO(form), "f.pdf")},
+                                  content_type="multipart/form-data")
+    said = text_of(page)
+    assert "Berkas ini persis formulir lampiran yang dikirim bersama surat" in said, said[-800:]
+    assert "BUKAN" not in said and number
+
+
+def test_the_person_who_drafted_the_letter_may_not_sign_it(app, site):
+    """Four eyes: the head who (also) drafted the letter is refused, nothing is numbered; the
+    letter waits for another signer."""
+    from app.models import Letter
+
+    rid = drafted(app, site)
+    with app.app_context():
+        session = app.appbuilder.session
+        letter = session.scalars(sa.select(Letter).where(Letter.request_id == rid)).one()
+        letter.drafted_by_id = site["head"]  # the head edited the draft last
+        session.commit()
+        session.remove()
+    before = counter(app, site)
+    with pytest.raises(Exception) as refused:
+        issue(app, site, rid)
+    assert "orang lain" in str(refused.value)
+    assert letter_of(app, rid)["number"] is None and counter(app, site) == before
+    with app.app_context():
+        from app.models import ActivityRequest
+        assert app.appbuilder.session.get(ActivityRequest, rid).state == "letter_drafted"
+        app.appbuilder.session.remove()
+
+
+def test_a_not_yet_fit_letter_says_so_on_verify_and_in_the_catalogue(app, site):
+    from app.models import Letter
+
+    rid = drafted(app, site)
+    with app.app_context():
+        session = app.appbuilder.session
+        letter = session.scalars(sa.select(Letter).where(Letter.request_id == rid)).one()
+        letter.result = "not_fit"
+        letter.body = "Kegiatan belum layak: kerangka sampel belum ada."
+        session.commit()
+        session.remove()
+    issue(app, site, rid)
+    code = letter_of(app, rid)["verification_code"]
+    client = app.test_client()
+    assert "Belum layak" in text_of(client.get(f"/verify/{code}"))
+    assert "Belum layak" in text_of(client.get(f"/catalogue/{rid}"))
+    listing = text_of(client.get("/catalogue/?q=Produsen+Gabah"))
+    assert "Survei Harga Produsen Gabah 2027" in listing and "Belum layak" in listing

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue import search
-from app.models import ActivityRequest
+from app.models import LETTER_RESULTS, ActivityRequest
 from app.requests import form
 
 # The page's and the API's answer for an id that is not (or not yet) in the catalogue.
@@ -113,7 +113,10 @@ def record(req: ActivityRequest) -> dict:
         "release_dates": {key: _iso(getattr(req, column)) for key, column in RELEASES.items()},
         "office": {"name": office.name if office is not None else None},
         "letter": {"number": letter.number if letter is not None else None,
-                   "letter_date": _iso(letter.letter_date) if letter is not None else None},
+                   "letter_date": _iso(letter.letter_date) if letter is not None else None,
+                   "result": letter.result if letter is not None else None,
+                   "result_label": str(LETTER_RESULTS.get(letter.result, letter.result))
+                   if letter is not None else None},
         "variables": [
             {**{key: _text(getattr(var, key)) for key in VARIABLE_KEYS},
              "data_type_label": form.choice_label(form.VARIABLES["data_type"], var.data_type)

@@ -131,6 +131,7 @@ class Hit:
     letter_date: Optional[dt.date]
     office_name: str
     score: Optional[float] = None  # higher is closer; None when listing without words
+    result: str = "fit"  # the letter's: "fit", or "not_fit" (not yet fit, with its reasons)
 
     def as_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -296,7 +297,7 @@ def in_catalogue():
 def _hit_columns():
     return (
         _R.c.id, _R.c.recommendation_code, _R.c.title, _R.c.year, _R.c.agency_name, _R.c.sector,
-        _R.c.kind, _L.c.number, _L.c.letter_date, _O.c.name, _R.c.sector_other,
+        _R.c.kind, _L.c.number, _L.c.letter_date, _O.c.name, _R.c.sector_other, _L.c.result,
     )
 
 
@@ -310,7 +311,7 @@ def _catalogue_from(index=None):
 
 def _to_hit(row, score=None) -> Hit:
     return Hit(row[0], row[1], row[2], row[3], row[4], row[5], sector_label(row[5], row[10]),
-               row[6], row[7], row[8], row[9], score)
+               row[6], row[7], row[8], row[9], score, row[11] or "fit")
 
 
 def _sqlite_score(value) -> float:

@@ -511,6 +511,10 @@ FROZEN_COLUMNS = (
     "issued_by_id", "signer_name", "signer_nip", "pdf", "sha256", "verification_code",
     "request_id", "office_id", "signature_subject", "signature_issuer", "signature_demo",
 )
+# The annotated form sent with the letter (issue 23): written once, after the letter is issued
+# (its render is kept out of the issue step, which holds the office's letter counter), then
+# frozen like the rest.
+WRITE_ONCE_COLUMNS = ("form_pdf", "form_sha256")
 # Setting these relationships changes a frozen foreign key when the flush syncs it.
 _FROZEN_RELATIONSHIPS = {
     "request": "request_id", "office": "office_id", "issued_by": "issued_by_id",
@@ -546,11 +550,26 @@ def _changed_frozen(state) -> list[str]:
     return changed
 
 
+def _stored_form_hash(execute, state):
+    hist = state.attrs.form_sha256.history
+    if hist.deleted:
+        return hist.deleted[0]
+    if hist.unchanged:
+        return hist.unchanged[0]
+    table = Letter.__table__
+    stored = execute(select(table.c.form_sha256).where(table.c.id == state.identity[0])).first()
+    return stored[0] if stored is not None else None
+
+
 def _check_update(execute, obj) -> None:
     state = sa_inspect(obj)
     changed = _changed_frozen(state)
-    if changed and _was_issued(execute, state):
-        raise LetterFrozenError(state.identity[0] if state.identity else None, changed)
+    once = [name for name in WRITE_ONCE_COLUMNS if state.attrs[name].history.has_changes()]
+    if (changed or once) and _was_issued(execute, state):
+        if once and state.key is not None and _stored_form_hash(execute, state) is not None:
+            changed += once
+        if changed:
+            raise LetterFrozenError(state.identity[0] if state.identity else None, changed)
 
 
 def _check_delete(execute, obj) -> None:

@@ -16,7 +16,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an issued letter is tens of KB; the form m
 
 @dataclass(frozen=True)
 class Verdict:
-    same_file: bool
+    same_file: bool  # exactly the letter issued
+    same_form: bool  # exactly the annotated form sent with it (hashed, not signed)
     signature: signature_check.Result
     revoked: bool
 
@@ -35,9 +36,11 @@ def trust_roots() -> list[bytes]:
 
 
 def check_upload(letter: Letter, data: bytes) -> Verdict:
-    same = letter.sha256 is not None and document.sha256_hex(data) == letter.sha256
+    digest = document.sha256_hex(data)
+    same = letter.sha256 is not None and digest == letter.sha256
+    form = letter.form_sha256 is not None and digest == letter.form_sha256
     result = signature_check.check(data, trust_roots=trust_roots())
-    return Verdict(same_file=same, signature=result, revoked=letter.is_revoked)
+    return Verdict(same_file=same, same_form=form, signature=result, revoked=letter.is_revoked)
 
 
 def read_limited(stream) -> Optional[bytes]:

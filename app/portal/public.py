@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 from werkzeug.exceptions import HTTPException
 
+from app.letters import document as letter_document
 from app.letters import verification
 from app.models import LETTER_RESULTS, Letter
 from app.offices.directory import default_office
@@ -60,7 +61,7 @@ def verify(code: str):
     return render_template(
         "public/verify.html", letter=letter, req=letter.request, office=letter.office,
         letter_date=formats.date_text(letter.letter_date), verdict=verdict, problem=problem,
-        results=LETTER_RESULTS,
+        results=LETTER_RESULTS, form_name=letter_document.attachment_name(letter.request.kind),
     ), status
 
 

@@ -9,13 +9,19 @@ of the round that passed with its notes, and the suggestions. That is the file t
 """
 from __future__ import annotations
 
-from flask import render_template
-from flask_babel import format_date
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from app.letters import document as letters
-from app.models import LETTER_RESULTS, ChecklistItem, RequestIndicator, RequestVariable
+from app.models import (
+    LETTER_RESULTS,
+    REVIEW_OUTCOMES,
+    ChecklistItem,
+    RequestIndicator,
+    RequestVariable,
+)
 from app.requests.form import (
     INDICATOR_FIELDS,
     SECTIONS,
@@ -81,7 +87,12 @@ def review_result(req) -> dict | None:
             note = (result.get("note") or "").strip()
             checks.append({"text": item.text, "ok": YES_NO["1" if result.get("ok") else "0"],
                            "note": note, "long": len(note) > CHECK_NOTE_IN_CELL})
+    rounds = [{"round": r.round, "outcome": REVIEW_OUTCOMES.get(r.outcome, r.outcome),
+               "finished": format_date(r.finished_at.date(), "long") if r.finished_at else "",
+               "notes": (r.notes or "").strip()}
+              for r in sorted(req.reviews, key=lambda r: r.round or 0)]
     return {
+        "rounds": rounds,
         "name": letters.attachment_name(req.kind),
         "number": letter.number,
         "date": format_date(letter.letter_date, "long") if letter.letter_date else "",
@@ -91,6 +102,17 @@ def review_result(req) -> dict | None:
         "checks": checks,
         "suggestions": letters.suggestion_lines(letter.suggestions),
     }
+
+
+def freeze_annotated(letter) -> bool:
+    """Render the issued letter's annotated form once, in the office language, and keep it with
+    its SHA-256 on the letter (the caller commits). False when it is kept already."""
+    if letter.form_sha256 is not None or not letter.is_issued:
+        return False
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "id"):
+        data = render(letter.request)
+    letter.form_pdf, letter.form_sha256 = data, letters.sha256_hex(data)
+    return True
 
 
 def render(req=None) -> bytes:

@@ -146,7 +146,11 @@ def cached(name: str, html: str, render: Callable[[str], bytes] | None = None,
 
 
 def request_form(req, *, limited: bool = True) -> bytes:
-    """A request's form as PDF (form_pdf.render, with the issued letter's annotation)."""
+    """A request's form as PDF (form_pdf.render, with the issued letter's annotation); once the
+    letter is sent, the annotated form frozen with it."""
+    letter = req.letter
+    if letter is not None and letter.form_sha256 is not None:
+        return letter.form_pdf
     return cached(f"form-{req.id}", form_pdf.render_html(req), limited=limited)
 
 

@@ -38,6 +38,7 @@ from app.models import (
 from app.offices.directory import DEFAULT_SETTING, office_info
 from app.offices.workdays import local_date, office_calendar, office_timezone, utcnow
 from app.requests import form as request_form
+from app.requests import form_pdf
 
 # Fields an applicant must fill before the request counts as recorded complete (the form's own
 # "required" marks, so the form, its PDF and this check never disagree).
@@ -154,6 +155,14 @@ def _guard_signer(ctx: Context) -> None:
     if signer_role not in ctx.roles:
         raise WorkflowError(_("Only the signer of this office (%(role)s) may do this.",
                               role=role_label(signer_role)), status=403)
+
+
+def _guard_four_eyes(ctx: Context) -> None:
+    """Never the person who drafted the letter signs it, whatever roles they hold."""
+    letter = ctx.request.letter
+    if letter is not None and letter.drafted_by_id == ctx.actor.id:
+        raise WorkflowError(_("You drafted this letter: another person must sign it (four "
+                              "eyes)."), status=403)
 
 
 # --- effects ---------------------------------------------------------------------------------
@@ -287,6 +296,9 @@ def _on_return_draft(ctx: Context) -> None:
 
 def _on_send(ctx: Context) -> None:
     req = ctx.request
+    # The annotated form goes with the letter: frozen and hashed here, once (an issued request
+    # no longer changes, and the issue step, which holds the letter counter, stays quick).
+    form_pdf.freeze_annotated(req.letter)
     req.sent_at = req.letter.sent_at = ctx.now
     ctx.emails += notify.letter_sent(ctx.session, req, req.letter)
 
@@ -323,7 +335,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition("draft_letter", frozenset({"verified"}), "letter_drafted", STAFF,
                _l("Draft letter"), effect=_on_draft_letter, claimed=True),
     Transition("issue", frozenset({"letter_drafted"}), "issued", frozenset({HEAD}),
-               _l("Issue letter"), guard=lambda c: (_guard_signer(c), _guard_letter_draft(c)),
+               _l("Issue letter"), guard=lambda c: (_guard_signer(c), _guard_four_eyes(c),
+                                                 _guard_letter_draft(c)),
                effect=_on_issue),
     Transition("return_draft", frozenset({"letter_drafted"}), "verified", frozenset({HEAD}),
                _l("Return draft"), guard=_guard_signer, effect=_on_return_draft,

@@ -4,8 +4,8 @@
 password stays in the environment) or its signer's identity at a remote signing service. The
 newest active row of an office signs.
 
-``letter``: whose certificate signed it (subject, issuer, a demo CA or not), and its
-revocation (when, why, by whom). Nullable columns only: the letters issued before stay as they
+``letter``: whose certificate signed it (subject, issuer, a demo CA or not), its revocation
+(when, why, by whom), and the annotated form sent with it (the PDF and its SHA-256). Nullable columns only: the letters issued before stay as they
 are, hashed and unsigned. SQLite adds them in place (no table copy).
 
 Revision ID: 0013
@@ -22,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 LETTER_COLUMNS = ("signature_subject", "signature_issuer", "signature_demo", "revoked_at",
-                  "revoked_reason", "revoked_by_id")
+                  "revoked_reason", "revoked_by_id", "form_pdf", "form_sha256")
 
 
 def upgrade():
@@ -56,6 +56,8 @@ def upgrade():
         batch_op.add_column(sa.Column("signature_subject", sa.String(300), nullable=True))
         batch_op.add_column(sa.Column("signature_issuer", sa.String(300), nullable=True))
         batch_op.add_column(sa.Column("signature_demo", sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column("form_pdf", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("form_sha256", sa.String(64), nullable=True))
         batch_op.add_column(sa.Column("revoked_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("revoked_reason", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column(
