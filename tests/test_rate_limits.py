@@ -22,16 +22,21 @@ def limited(app):
     ("/register/form", {"username": "x"}),
     ("/portal/password/forgot", {"email": "siapa@bappeda.lubuklinggaukota.go.id"}),
     ("/complaints/new", {"subject": "x"}),
+    ("/verify/kodesalah", {}),  # a letter's file checked (the code need not exist)
 ])
 def test_the_fourth_try_in_a_minute_is_refused(limited, path, data):
     client = limited.test_client()
     # A distinct address per form: each limit is counted on its own.
     environ = {"REMOTE_ADDR": f"10.0.{len(path)}.{len(data)}"}
-    answers = [client.post(path, data=data, environ_base=environ).status_code for _ in range(4)]
-    assert all(code != 429 for code in answers[:3]), answers
-    assert answers[3] == 429
-    # Reading the page is not limited.
-    assert client.get(path, environ_base=environ).status_code == 200
+    answers = [client.post(path, data=data, environ_base=environ) for _ in range(4)]
+    assert all(r.status_code != 429 for r in answers[:3]), [r.status_code for r in answers]
+    assert answers[3].status_code == 429
+    # In the user's language, not Werkzeug's English page.
+    refusal = answers[3].get_data(as_text=True)
+    assert "Terlalu banyak permintaan" in refusal and "Too Many Requests" not in refusal
+    # Reading the page is not limited (an unknown letter's code: its "not found" page).
+    expected = 404 if path.startswith("/verify/") else 200
+    assert client.get(path, environ_base=environ).status_code == expected
 
 
 def test_the_kiosk_has_its_own_limit(limited):

@@ -84,9 +84,12 @@ _HTTP_ERRORS = {
     404: (_l("Page not found"), _l("The page you asked for does not exist or is not "
                                    "available to you.")),
     405: (_l("Not allowed"), _l("This page cannot be opened this way.")),
+    # Flask-Limiter's (a public form, the log-in form, /verify's upload): nothing was done.
+    429: (_l("Too many requests"), _l("Too many requests: please wait a minute.")),
 }
 
 
+@bp.app_errorhandler(429)
 @bp.app_errorhandler(403)
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
