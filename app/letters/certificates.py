@@ -149,8 +149,10 @@ def install_remote(session, actor, office_id: int, user_id: str) -> SigningCerti
     user_id = (user_id or "").strip()
     if not current_app.config.get("ESIGN_URL"):
         raise SigningError(_l("This server has no remote signing service (ESIGN_URL)."))
-    if not user_id or len(user_id) > 40:
+    if not user_id:
         raise SigningError(_l("Enter the signer's identity at the signing service (NIK)."))
+    if not (len(user_id) == 16 and user_id.isascii() and user_id.isdigit()):
+        raise SigningError(_l("The NIK is 16 digits."))
     row = SigningCertificate(kind="remote", remote_user_id=user_id, demo=False)
     return _replace(session, actor, office, row)
 

@@ -147,7 +147,8 @@ class SigningCertificateView(OfficeScopedView):
     show_title = _l("Signing certificate")
     add_title = _l("Install a signing certificate")
     edit_title = _l("Signing certificate")
-    list_columns = ["office", "kind", "subject", "issuer", "valid_until", "demo", "active"]
+    list_columns = ["office", "kind", "subject", "remote_user_id", "issuer", "valid_until",
+                    "demo", "active"]
     show_columns = ["office", "kind", "subject", "issuer", "serial", "valid_from",
                     "valid_until", "demo", "remote_user_id", "active", "uploaded_by",
                     "uploaded_at", "sha256"]
@@ -172,16 +173,21 @@ class SigningCertificateView(OfficeScopedView):
         "uploaded_at": _l("Installed"),
         "sha256": _l("File SHA-256"),
     }
+    # No angle brackets in these: FAB prints a lazy string as markup.
     description_columns = {
-        "certificate_file": _l("Its password is not typed here: the server reads it from "
-                               "REKOMSTAT_P12_PASSWORD_<office code> in its environment."),
-        "remote_user_id": _l("Only for the remote signing service; the passphrase is read "
-                             "from REKOMSTAT_ESIGN_PASSPHRASE_<office code>."),
+        "remote_user_id": _l("Only for the remote signing service: the signer's 16-digit NIK. "
+                             "The passphrase is read from REKOMSTAT_ESIGN_PASSPHRASE_ followed "
+                             "by the office code (e.g. REKOMSTAT_ESIGN_PASSPHRASE_1674), in the "
+                             "server's environment."),
     }
     formatters_columns = {"kind": labelled(SIGNING_KINDS)}
     add_form_extra_fields = {
         "kind": choice(_l("How letters are signed"), SIGNING_KINDS),
-        "certificate_file": FileField(_l("Certificate file (.p12 or .pfx)")),
+        "certificate_file": FileField(
+            _l("Certificate file (.p12 or .pfx)"),
+            description=_l("Its password is not typed here: the server reads it from "
+                           "REKOMSTAT_P12_PASSWORD_ followed by the office code (e.g. "
+                           "REKOMSTAT_P12_PASSWORD_1674), in its environment.")),
     }
 
     def write_add(self, form) -> None:
@@ -196,8 +202,9 @@ class SigningCertificateView(OfficeScopedView):
             data = upload.read(certificates.MAX_P12_BYTES + 1) if upload else b""
             certificates.install_pkcs12(session, g.user, office_id, data)
 
-    @action("withdraw", _l("Withdraw"), _l("Letters of the office will no longer be signed "
-                                           "with this certificate. Go on?"), "fa-ban")
+    @action("withdraw", _l("Withdraw the certificate"),
+            _l("Letters of the office will no longer be signed with this certificate. Go on?"),
+            "fa-ban")
     def act_withdraw(self, items):
         items = items if isinstance(items, list) else [items]
         try:

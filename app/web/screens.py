@@ -30,12 +30,15 @@ def choice(label, mapping, required=True):
     """A select for an enumerated string column, labels translated at render time. An
     optional one starts with a blank choice that stores NULL (a CHECK refuses "")."""
     choices = [SelectChoice(k, v) for k, v in mapping.items()]
+    # Styled like FAB's own inputs (its widgets add the class; a plain SelectField has none).
+    style = {"class": "form-control"}
     if required:
-        return SelectField(label, choices=choices, validators=[DataRequired()])
+        return SelectField(label, choices=choices, validators=[DataRequired()], render_kw=style)
     # Optional: the blank choice stores NULL; without it WTForms refuses the None the filter
     # makes of it as "not a valid choice".
     return SelectField(label, choices=[SelectChoice("", "—"), *choices],
-                       validators=[Optional()], filters=[lambda value: value or None])
+                       validators=[Optional()], filters=[lambda value: value or None],
+                       render_kw=style)
 
 
 def yes_no_box(label, default: bool):
