@@ -36,9 +36,9 @@ from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-OFFICE, OFFICE_NAME = "1696", "BPS Kabupaten Uji Jalan Tanda Tangan"
+OFFICE, OFFICE_NAME = "1693", "BPS Kabupaten Uji Jalan Tanda Tangan"
 SECRETS = {f"REKOMSTAT_P12_PASSWORD_{OFFICE}": P12_PASSWORD.decode()}
-HEAD, OFFICER = "kepala.ttd1696", "petugas.ttd1696"
+HEAD, OFFICER = "kepala.ttd1693", "petugas.ttd1693"
 ISSUER = "Rekomstat Uji CA"
 AFTER_ACTION = re.compile(r"/show/\d+$")
 FADE_MS = 400  # Bootstrap's dialogs fade in for 300 ms: the screenshot waits for the end
