@@ -521,25 +521,24 @@ _FROZEN_RELATIONSHIPS = {
 }
 
 
-def _stored_issued_at_known(state):
-    """(known, value) of issued_at as last loaded or flushed, without touching the database."""
-    hist = state.attrs.issued_at.history
+def _stored(execute, state, name: str):
+    """Column ``name`` as the database has it (committed, or flushed earlier in this
+    transaction): from what was loaded or flushed when known, else read."""
+    hist = state.attrs[name].history
     if hist.deleted:
-        return True, hist.deleted[0]
+        return hist.deleted[0]
     if hist.unchanged:
-        return True, hist.unchanged[0]
-    return False, None  # not loaded, or overwritten from NULL / from a value never loaded
+        return hist.unchanged[0]
+    # Not loaded, or overwritten from NULL / from a value never loaded.
+    table = Letter.__table__
+    row = execute(select(table.c[name]).where(table.c.id == state.identity[0])).first()
+    return row[0] if row is not None else None
 
 
 def _was_issued(execute, state) -> bool:
     if state.key is None:  # never stored: nothing issued to protect yet
         return False
-    known, value = _stored_issued_at_known(state)
-    if known:
-        return value is not None
-    table = Letter.__table__
-    stored = execute(select(table.c.issued_at).where(table.c.id == state.identity[0])).first()
-    return stored is not None and stored[0] is not None
+    return _stored(execute, state, "issued_at") is not None
 
 
 def _changed_frozen(state) -> list[str]:
@@ -550,23 +549,12 @@ def _changed_frozen(state) -> list[str]:
     return changed
 
 
-def _stored_form_hash(execute, state):
-    hist = state.attrs.form_sha256.history
-    if hist.deleted:
-        return hist.deleted[0]
-    if hist.unchanged:
-        return hist.unchanged[0]
-    table = Letter.__table__
-    stored = execute(select(table.c.form_sha256).where(table.c.id == state.identity[0])).first()
-    return stored[0] if stored is not None else None
-
-
 def _check_update(execute, obj) -> None:
     state = sa_inspect(obj)
     changed = _changed_frozen(state)
     once = [name for name in WRITE_ONCE_COLUMNS if state.attrs[name].history.has_changes()]
     if (changed or once) and _was_issued(execute, state):
-        if once and state.key is not None and _stored_form_hash(execute, state) is not None:
+        if once and _stored(execute, state, "form_sha256") is not None:
             changed += once
         if changed:
             raise LetterFrozenError(state.identity[0] if state.identity else None, changed)

@@ -4,12 +4,27 @@ A walk subclasses it for its own checks of the screen."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from conftest import PASSWORD
 
 STAFF = {"width": 1280, "height": 800}
 PHONE = {"width": 412, "height": 900}
+
+
+def open_menu(page, *labels: str) -> None:
+    """Open the menu bar's entries in turn (a category, then its item), as a person clicks."""
+    bar = page.locator(".navbar")
+
+    def entry(label):  # its icon and a count ("Tugas saya 2") around the label
+        return bar.locator("a").filter(
+            has_text=re.compile(rf"^\s*{re.escape(label)}\s*\d*\s*$")).first
+
+    for label in labels[:-1]:
+        entry(label).click()
+    with page.expect_navigation():
+        entry(labels[-1]).click()
 
 
 class Person:
@@ -72,6 +87,9 @@ class Person:
         text = self.page.locator("body").inner_text()
         for bad in self.broken:
             assert bad not in text, f"{path}: the screen shows {bad!r}"
+
+    def menu(self, *labels: str):
+        open_menu(self.page, *labels)
 
     def alerts(self) -> list[str]:
         # FAB's alerts start with their close button, "×".

@@ -27,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
+from browser.people import open_menu
 
 from conftest import PASSWORD
 
@@ -106,17 +107,7 @@ class Person:
         assert "/login" not in self.page.url, f"logging in as {username} failed"
 
     def menu(self, *labels: str):
-        """Open the menu bar's entries in turn (a category, then its item)."""
-        bar = self.page.locator(".navbar")
-
-        def entry(label):  # its icon and a count ("Tugas saya 2") around the label
-            return bar.locator("a").filter(
-                has_text=re.compile(rf"^\s*{re.escape(label)}\s*\d*\s*$")).first
-
-        for label in labels[:-1]:
-            entry(label).click()
-        with self.page.expect_navigation():
-            entry(labels[-1]).click()
+        open_menu(self.page, *labels)
 
     def field(self, label: str):
         """The form field whose label reads ``label`` (its "*" of a required field aside)."""

@@ -64,19 +64,6 @@ class Person(people_base.Person):
         english = sorted(set(ENGLISH.findall(self.main_text())))
         assert not english, f"{path}: English words on the screen: {english}"
 
-    def menu(self, *labels: str):
-        """Open the menu bar's entries in turn (a category, then its item)."""
-        bar = self.page.locator(".navbar")
-
-        def entry(label):  # its icon and a count ("Tugas saya 2") around the label
-            return bar.locator("a").filter(
-                has_text=re.compile(rf"^\s*{re.escape(label)}\s*\d*\s*$")).first
-
-        for label in labels[:-1]:
-            entry(label).click()
-        with self.page.expect_navigation():
-            entry(labels[-1]).click()
-
     def menu_has(self, label: str) -> bool:
         return self.page.locator(".navbar a").filter(
             has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).count() > 0
