@@ -434,12 +434,12 @@ def _form_filename(letter: Letter, req: ActivityRequest) -> str:
 
 def _letter_form_pdf(letter: Letter) -> bytes:
     """The letter's attachment (its "Lampiran" line): the request's form with BPS's review
-    result, rendered when the mail is built. An issued request no longer changes, so every
-    attempt would render the same; the sender builds a message only for a server that answers.
-    In the office language, like the mail (a web request's attempt runs in the officer's)."""
-    if letter.form_pdf:  # frozen when the letter was sent (workflow._on_send)
+    result, frozen on the letter when it was sent (workflow._on_send, form_pdf.freeze_annotated),
+    so every attempt carries the same file. A letter sent before forms were kept has it rendered
+    here, in the office language like the mail."""
+    if letter.form_pdf:
         return letter.form_pdf
-    with _office_locale():  # a letter sent before forms were kept
+    with _office_locale():
         return form_pdf.render(letter.request)
 
 
