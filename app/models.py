@@ -56,6 +56,7 @@ REQUEST_STATES = {
     "revision_requested": _l("Revision requested"),
     "verified": _l("Verified"),
     "letter_drafted": _l("Letter drafted"),
+    "letter_initialled": _l("Letter initialled"),
     "issued": _l("Issued"),
     "sent": _l("Sent"),
     "closed": _l("Closed"),
@@ -344,6 +345,9 @@ class OfficeSetting(Model):
     letter_template: Mapped[Optional[str]] = mapped_column(Text)
     signer_title: Mapped[Optional[str]] = mapped_column(String(200))
     signer_role: Mapped[str] = mapped_column(String(64), default="Head")
+    # The sign-off chain (issue 23): a section head initials (paraf) a drafted letter before
+    # the signer may sign it. Off: the signer signs the draft, as before.
+    initials_required: Mapped[bool] = mapped_column(Boolean, default=False)
     sla_working_days: Mapped[int] = mapped_column(Integer, default=30)
     complaint_ack_days: Mapped[int] = mapped_column(Integer, default=3)
     complaint_answer_days: Mapped[int] = mapped_column(Integer, default=14)
@@ -888,6 +892,11 @@ class Letter(Model):
     issued_by_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("ab_user.id", ondelete="SET NULL")
     )
+    # The section head's initials (paraf) of this draft; cleared when the draft is returned.
+    initialled_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+    initialled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     signer_name: Mapped[Optional[str]] = mapped_column(String(200))
     signer_nip: Mapped[Optional[str]] = mapped_column(String(30))
     pdf: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
@@ -913,6 +922,7 @@ class Letter(Model):
     office: Mapped[Office] = relationship()
     drafted_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[drafted_by_id])
     issued_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[issued_by_id])
+    initialled_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[initialled_by_id])
     revoked_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[revoked_by_id])
 
     __table_args__ = (

@@ -25,7 +25,7 @@ from flask_mail import Connection, Message, email_dispatched
 from markupsafe import escape
 from sqlalchemy import bindparam, insert, select, update
 
-from app.auth.roles import OFFICER
+from app.auth.roles import OFFICER, SECTION_HEAD
 from app.core import public_urls
 from app.letters import document as letters
 from app.models import ActivityRequest, Letter, OutboundEmail, RekomUser
@@ -237,23 +237,27 @@ def submitted(session, req: ActivityRequest, sla_days: int | None = None) -> lis
 
 
 # Built once: constructing the statement cost as much as running it (every submission asks).
-_OFFICE_OFFICERS = (
+_OFFICE_STAFF = (
     select(RekomUser.id, RekomUser.first_name, RekomUser.last_name, RekomUser.username,
            RekomUser.email)
     # The link table by name: RekomUser.roles is a backref, which exists only once the
     # mappers are configured, and this module may be imported before that.
     .join(assoc_user_role, assoc_user_role.c.user_id == RekomUser.id)
     .join(Role, Role.id == assoc_user_role.c.role_id)
-    .where(Role.name == OFFICER, RekomUser.active.is_(True),
+    .where(Role.name == bindparam("role"), RekomUser.active.is_(True),
            RekomUser.office_id == bindparam("office_id"))
     .distinct().order_by(RekomUser.id)
 )
 
 
+def office_staff(session, office_id: int, role: str = OFFICER) -> list:
+    """Active users with ``role`` in the office: id, names, username and e-mail (what a mail to
+    them needs, without loading whole accounts)."""
+    return list(session.execute(_OFFICE_STAFF, {"office_id": office_id, "role": role}))
+
+
 def office_officers(session, office_id: int) -> list:
-    """Active users with the Officer role in the office: id, names, username and e-mail (what
-    a mail to them needs, without loading whole accounts)."""
-    return list(session.execute(_OFFICE_OFFICERS, {"office_id": office_id}))
+    return office_staff(session, office_id, OFFICER)
 
 
 def new_submission_for_officers(session, req: ActivityRequest) -> list:
@@ -276,6 +280,51 @@ def verified(session, req: ActivityRequest) -> list:
     with _office_locale():
         return _to_applicant(session, req, "verified",
                              _("Request %(code)s verified", code=req.tracking_code))
+
+
+def _letter_step(session, req: ActivityRequest, users, subject: str, lead: str,
+                 notes: str | None = None) -> list:
+    """One mail per person who takes the next step of the sign-off chain."""
+    users = [u for u in users if u.email]
+    if not users:
+        return []
+    return _queue_all(session, _template_rows(
+        session, "letter_step", users, subject, req, url=staff_request_url(req),
+        due=_date(req.due_date), lead=lead, notes=(notes or "").strip()))
+
+
+def letter_to_initial(session, req: ActivityRequest) -> list:
+    """The office's section heads: a drafted letter waits for their initials."""
+    with _office_locale():
+        return _letter_step(
+            session, req, office_staff(session, req.office_id, SECTION_HEAD),
+            _("Letter for request %(code)s is waiting for your initials",
+              code=req.tracking_code),
+            _("A draft recommendation letter is waiting for a section head's initials before "
+              "it is signed."))
+
+
+def letter_to_sign(session, req: ActivityRequest, signer_role: str) -> list:
+    """The office's signers: a letter is ready to be signed and issued."""
+    with _office_locale():
+        return _letter_step(
+            session, req, office_staff(session, req.office_id, signer_role),
+            _("Letter for request %(code)s is waiting for your signature",
+              code=req.tracking_code),
+            _("A recommendation letter is ready to be signed and issued."))
+
+
+def draft_returned(session, req: ActivityRequest, letter: Letter, notes: str | None) -> list:
+    """The officer who drafted the letter: it came back, with the reasons."""
+    drafter = letter.drafted_by
+    if drafter is None:
+        return []
+    with _office_locale():
+        return _letter_step(
+            session, req, [drafter],
+            _("Draft letter for request %(code)s was returned", code=req.tracking_code),
+            _("The draft recommendation letter was returned to you. Please revise it and "
+              "draft it again."), notes)
 
 
 def letter_sent(session, req: ActivityRequest, letter: Letter) -> list:

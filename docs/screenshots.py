@@ -137,25 +137,35 @@ def _fill(app, *, requests: int, seed: int, today: dt.date | None) -> Cast:
     def step(req, action, actor, note=None):
         mails.extend(workflow.apply(session, req.id, action, actor, note=note).email_ids)
 
+    def holder(req):
+        """The officer who handles the request (one back from a revision stays with the officer
+        who reviewed it), else petugas1."""
+        return session.get(RekomUser, req.officer_id) if req.officer_id else officer
+
     def check(req, failing=(), notes=None):
         items = workflow.applicable_checklist(session, req)
-        workflow.record_review(session, req.id, officer, {
+        workflow.record_review(session, req.id, holder(req), {
             str(i.id): {"ok": i.position not in failing,
                         "note": demo.CHECK_NOTES.get(i.position, "") if i.position in failing
                         else ""} for i in items}, notes=notes)
 
     # The officer's request: taken up by petugas1, its checklist partly filled. A second one
     # goes back to its applicant with notes, a third is verified: mail for the outbox.
-    submitted = need(in_state("submitted"), "submitted requests", 3)
+    # petugas1's own first (the shot): one back from a revision stays with its reviewer.
+    submitted = need(sorted(in_state("submitted"),
+                            key=lambda r: r.officer_id not in (None, officer.id)),
+                     "submitted requests", 3)
+    if submitted[0].officer_id not in (None, officer.id):
+        raise SystemExit("the demo data has no submitted request for petugas1: change --seed")
     for req in submitted[:3]:
-        step(req, "start_review", officer)
+        step(req, "start_review", holder(req))
     check(submitted[0], failing=(8, 9))
     cast.ids["officer_request"] = submitted[0].id
     note = "Mohon lengkapi jadwal pengolahan dan definisi operasional variabel."
     check(submitted[1], failing=(4, 7), notes=note)
-    step(submitted[1], "request_revision", officer, note)
+    step(submitted[1], "request_revision", holder(submitted[1]), note)
     check(submitted[2])
-    step(submitted[2], "verify", officer)
+    step(submitted[2], "verify", holder(submitted[2]))
 
     # Letters: one drafted letter waits for the head (the shot); another is issued for real
     # (number, PDF, hash) and sent, so /verify shows a genuine letter.

@@ -131,6 +131,7 @@ def world(app) -> World:
             ("officer_x", "Officer", OFFICE_X),
             ("officer_y", "Officer", OFFICE_Y),
             ("head_x", "Head", OFFICE_X),
+            ("section_x", "SectionHead", OFFICE_X),
             ("applicant_a", "Applicant", None),
             ("applicant_b", "Applicant", None),
         ):
@@ -350,12 +351,14 @@ def seed(session, world, ids, state: str, *, complete=True, due=dt.date(2026, 12
         session.add(review)
     if state == "revision_requested":
         req.clock_paused_at = now
-    if state in ("letter_drafted", "issued", "sent", "closed"):
+    if state in ("letter_drafted", "letter_initialled", "issued", "sent", "closed"):
         letter = Letter(request=req, office_id=office_id, result="fit",
                         body="Badan Pusat Statistik merekomendasikan kegiatan ini.",
                         verification_code=codes.random_token(20), drafted_by_id=ids["officer_x"])
         session.add(letter)
-        if state != "letter_drafted":
+        if state == "letter_initialled":
+            letter.initialled_by_id, letter.initialled_at = ids["section_x"], now
+        if state not in ("letter_drafted", "letter_initialled"):
             session.flush()
             seq = letters.allocate_sequence(session, office_id, _SEED_YEAR)
             letter.sequence, letter.year = seq, _SEED_YEAR

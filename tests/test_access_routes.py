@@ -29,14 +29,15 @@ from app.core import codes
 
 from conftest import OFFICE_X, OFFICE_Y, seed
 
-USERS = (None, "applicant_a", "applicant_b", "officer_x", "officer_y", "head_x", "admin")
+USERS = (None, "applicant_a", "applicant_b", "officer_x", "officer_y", "section_x", "head_x",
+         "admin")
 LOGGED_IN = USERS[1:]
 TARGET = {  # whose ids each user is given
     None: "A", "applicant_b": "A", "officer_y": "A", "admin": "A",
-    "applicant_a": "B", "officer_x": "B", "head_x": "B",
+    "applicant_a": "B", "officer_x": "B", "section_x": "B", "head_x": "B",
 }
 PARTY = {"A": ("applicant_a", OFFICE_X), "B": ("applicant_b", OFFICE_Y)}
-STAFF = {"officer_x", "officer_y", "head_x"}
+STAFF = {"officer_x", "officer_y", "section_x", "head_x"}
 
 # Skipped rules: static files only (no data, no access control by design).
 SKIPPED = {
@@ -723,7 +724,7 @@ EXPECTED = {
     "POST /api/v1/complaints/": INPUT(OFFICERS),  # an empty form is refused: 400
     "POST /api/v1/complaints/<int:pk>/<step>": INPUT(ADMIN),  # close a received one: 409
     "POST /api/v1/letters/": NOBODY,
-    "POST /api/v1/requests/": INPUT(LOGGED_IN - {"head_x"}),  # {} is refused: 422
+    "POST /api/v1/requests/": INPUT(LOGGED_IN - {"head_x", "section_x"}),  # {}: 422
     "POST /api/v1/requests/<int:pk>/<action_name>": ADMIN,
     "POST /api/v1/reviews/": NOBODY,
     "POST /api/v1/security/login": BAD_REQUEST,  # no credentials
@@ -864,6 +865,7 @@ ACTIONS_ON_OTHERS = [
     ("/activityrequestview", "start_review", "request"),
     ("/activityrequestview", "close", "request"),
     ("/activityrequestview", "issue", "request"),
+    ("/activityrequestview", "initial", "request"),
     ("/complaintview", "take", "complaint"),
     ("/complaintview", "close", "complaint"),
     ("/queueticketview", "serve", "ticket"),
@@ -877,7 +879,8 @@ def test_actions_on_others_rows(app, world, web, parties, route, action, row):
     from app import models as m
 
     problems = []
-    for user in ("officer_x", "officer_y", "head_x", "applicant_a", "applicant_b", None):
+    for user in ("officer_x", "officer_y", "section_x", "head_x", "applicant_a", "applicant_b",
+                 None):
         p = parties[TARGET[user]]
         pk = getattr(p, row)
         client = web[user]

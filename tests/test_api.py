@@ -196,4 +196,5 @@ def test_openapi_lists_every_endpoint(api):
     actions = paths["/api/v1/requests/{pk}/{action_name}"]["post"]["parameters"]
     enum = next(p for p in actions if p["name"] == "action_name")["schema"]["enum"]
     assert set(enum) == {"submit", "start_review", "request_revision", "resubmit", "verify",
-                         "draft_letter", "issue", "return_draft", "send", "close", "withdraw"}
+                         "draft_letter", "initial", "issue", "return_draft", "send", "close",
+                         "withdraw"}

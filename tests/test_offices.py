@@ -297,7 +297,8 @@ def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
         assert _setup_of(session, own) == (
             dict(classification_code="KS.100", number_pattern="{seq}/X/{year}",
                  letter_template=None, signer_title=None, signer_role="Admin",
-                 sla_working_days=20, complaint_ack_days=2, complaint_answer_days=10),
+                 initials_required=False, sla_working_days=20, complaint_ack_days=2,
+                 complaint_answer_days=10),
             [(1, "Hanya satu", "all", False)])
         session.remove()
         engine.dispose()

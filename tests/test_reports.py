@@ -314,7 +314,8 @@ def test_requests_by_state(app, world, made):
     figures = dashboard_of(app, world, OFFICE_X)
     assert figures.by_state == {
         "draft": 1, "submitted": 2, "in_review": 1, "revision_requested": 1, "verified": 0,
-        "letter_drafted": 0, "issued": 1, "sent": 3, "closed": 1, "withdrawn": 1,
+        "letter_drafted": 0, "letter_initialled": 0, "issued": 1, "sent": 3, "closed": 1,
+        "withdrawn": 1,
     }
     assert figures.requests == 11
 

@@ -14,7 +14,15 @@ import pytest
 import sqlalchemy as sa
 
 from app import models as m
-from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICE_VIEWS, OFFICER, role_permissions
+from app.auth.roles import (
+    ADMIN,
+    APPLICANT,
+    HEAD,
+    OFFICE_VIEWS,
+    OFFICER,
+    SECTION_HEAD,
+    role_permissions,
+)
 
 from conftest import OFFICE_X, OFFICE_Y, PASSWORD, make_rows
 
@@ -24,6 +32,7 @@ ROLE_USERS = {
     ADMIN: "admin",
     OFFICER: "officer_x",
     HEAD: "head_x",
+    SECTION_HEAD: "section_x",
     APPLICANT: "applicant_a",
     "Anonymous": None,
 }
@@ -102,6 +111,13 @@ def test_design_table_holds(app):
         "submit", "start_review", "request_revision", "resubmit", "verify", "draft_letter",
         "send", "close"}
     assert not OFFICE_VIEWS["ActivityRequestView"][OFFICER] & {"issue", "return_draft"}
+    # The section head reads what the head reads and initials or returns drafts (issue 23).
+    for view, by_role in OFFICE_VIEWS.items():
+        section = by_role.get(SECTION_HEAD, frozenset())
+        head = by_role.get(HEAD, frozenset())
+        assert section - {"initial", "return_draft"} == head - {"issue", "return_draft"}, view
+    assert OFFICE_VIEWS["ActivityRequestView"][SECTION_HEAD] - {"can_list", "can_show"} == {
+        "initial", "return_draft"}
     assert not any(v.get(APPLICANT) for v in OFFICE_VIEWS.values())
     sm = app.appbuilder.sm
     with app.app_context():
@@ -222,7 +238,7 @@ SCOPED = [v for v in OFFICE_VIEWS if OFFICE_VIEWS[v].get(OFFICER)]
 
 
 @pytest.mark.parametrize("view_name", SCOPED)
-@pytest.mark.parametrize("user", ["officer_x", "head_x"])
+@pytest.mark.parametrize("user", ["officer_x", "section_x", "head_x"])
 def test_staff_see_only_their_office(app, world, clients, view_name, user):
     client = clients[user]
     route = view_of(app, view_name).route_base
@@ -293,14 +309,14 @@ def test_admin_sees_every_office(app, world, clients):
         assert clients["admin"].get(f"{route}/show/{pk}").status_code == 200
 
 
-@pytest.mark.parametrize("user", ["officer_x", "head_x", "applicant_a"])
+@pytest.mark.parametrize("user", ["officer_x", "section_x", "head_x", "applicant_a"])
 def test_security_screens_are_admin_only(clients, user):
     for url in ("/users/list/", "/roles/list/", "/users/add"):
         assert clients[user].get(url).status_code == 403
     assert clients["admin"].get("/users/list/").status_code == 200
 
 
-@pytest.mark.parametrize("user", ["officer_x", "head_x", "applicant_a"])
+@pytest.mark.parametrize("user", ["officer_x", "section_x", "head_x", "applicant_a"])
 def test_every_account_reaches_its_own_profile_and_no_other(app, world, clients, user):
     """Issue 19: applicants got 403 on their own profile (staff had it). Each account sees and
     edits its own profile and changes its own password; the other user screens stay closed."""
@@ -387,8 +403,8 @@ def test_user_form_names_roles_in_indonesian(app, world, clients):
         select = page[page.index('id="roles"'):]
         select = select[: select.index("</select>")]
         options = re.findall(r"<option[^>]*>([^<]*)</option>", select)
-        assert sorted(options) == sorted(["Administrator", "Petugas", "Kepala kantor",
-                                          "Pemohon", "Publik"]), (url, options)
+        assert sorted(options) == sorted(["Administrator", "Petugas", "Ketua tim / Kepala seksi",
+                                          "Kepala kantor", "Pemohon", "Publik"]), (url, options)
         if url.startswith("/users/"):  # an applicant has no office: a labelled empty choice
             assert ">__None<" not in page and ">— tanpa kantor —</option>" in page
     # The list's search by role (its form is written into the page as JSON).

@@ -54,8 +54,8 @@ DATABASE_TEXT = ("IntegrityError", "sqlite3", "psycopg", "[SQL:", "Traceback", "
 ENGLISH = ("This field is required.", "Not a valid", "Invalid", "Field must be",
            "already exists", "is not a valid", "Please", "Error")
 
-WORKFLOW_ACTIONS = ("close", "draft_letter", "issue", "request_revision", "resubmit",
-                    "return_draft", "send", "start_review", "submit", "verify")
+WORKFLOW_ACTIONS = ("close", "draft_letter", "initial", "issue", "request_revision",
+                    "resubmit", "return_draft", "send", "start_review", "submit", "verify")
 
 
 def _option(text):

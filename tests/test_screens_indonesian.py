@@ -36,7 +36,7 @@ from babel.messages.pofile import read_po
 from conftest import OFFICE_X, PASSWORD, login, seed
 
 ROOT = Path(__file__).resolve().parent.parent
-ROLES = (None, "applicant_a", "officer_x", "head_x", "admin")
+ROLES = (None, "applicant_a", "officer_x", "section_x", "head_x", "admin")
 
 # Routes without a page to read, each with its reason. Whole families first (by endpoint
 # suffix or path prefix), then single routes.

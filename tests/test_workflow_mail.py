@@ -88,6 +88,9 @@ def _check_delivery(inbox, code, pdf, note):  # noqa: F811
     for officer in ("officer_x@rekomstat.test", "officer_x2@rekomstat.test"):
         assert len(subjects(officer)) == 2  # the submission and the resubmission
     assert not subjects("officer_y@rekomstat.test")  # another office hears nothing
+    # The drafted letter waits for the head's signature (no initials asked in this office).
+    assert subjects("head_x@rekomstat.test") == [
+        f"Surat untuk permohonan {code} menunggu tanda tangan Anda"]
     revision = next(msg for msg in inbox.to("applicant_a@rekomstat.test")
                     if code in msg["Subject"] and note in msg.get_body(("plain",)).get_content())
     assert revision is not None
@@ -139,9 +142,12 @@ def test_smtp_down_for_the_whole_path_loses_nothing(app, world, wf, api, smtp, i
     assert renders == [req_id]
     rows = _rows(app, code)
     with app.app_context():  # other tests may have added officers to the office
-        officers = len(notify.office_officers(app.appbuilder.session, world.offices["1674"]))
-    assert officers >= 2
-    expected = 4 + 2 * officers  # 4 to the applicant, 2 to each officer of the office
+        session = app.appbuilder.session
+        officers = len(notify.office_officers(session, world.offices["1674"]))
+        heads = len(notify.office_staff(session, world.offices["1674"], "Head"))
+    assert officers >= 2 and heads >= 1
+    # 4 to the applicant, 2 to each officer of the office, 1 to each head (the letter to sign)
+    expected = 4 + 2 * officers + heads
     assert len(rows) == expected
     assert all(r.state == "pending" and r.attempts == 1 and r.last_error for r in rows)
     assert inbox.received == []

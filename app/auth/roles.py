@@ -10,11 +10,17 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC = "Admin", "Officer", "Head", "Applicant", "Public"
-ROLES = (ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC)
+# Initials (paraf) drafted letters before the signer signs, in offices that ask for it
+# (office_setting.initials_required); reads what the Head reads.
+SECTION_HEAD = "SectionHead"
+ROLES = (ADMIN, OFFICER, SECTION_HEAD, HEAD, APPLICANT, PUBLIC)
+# The staff of one office: their screens show their own office's rows.
+OFFICE_STAFF = frozenset({OFFICER, SECTION_HEAD, HEAD})
 # A role's name is its key in FAB's tables (and the code); people read these.
 ROLE_LABELS = {
     ADMIN: _l("Administrator"),
     OFFICER: _l("Officer"),
+    SECTION_HEAD: _l("Section head"),
     HEAD: _l("Head of office"),
     APPLICANT: _l("Applicant"),
     PUBLIC: _l("Public"),
@@ -39,11 +45,13 @@ OFFICER_ACTIONS = frozenset({
     "close",
 })
 HEAD_ACTIONS = frozenset({"issue", "return_draft"})
+SECTION_HEAD_ACTIONS = frozenset({"initial", "return_draft"})
 
 # The officers' screens: view (FAB class_permission_name) -> permissions per role.
 # Admin holds every permission (FAB grants each new permission to the admin role).
 OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
-    "ActivityRequestView": {OFFICER: WRITE | OFFICER_ACTIONS, HEAD: READ | HEAD_ACTIONS},
+    "ActivityRequestView": {OFFICER: WRITE | OFFICER_ACTIONS, HEAD: READ | HEAD_ACTIONS,
+                            SECTION_HEAD: READ | SECTION_HEAD_ACTIONS},
     "RequestVariableView": {OFFICER: FULL, HEAD: READ},
     "RequestIndicatorView": {OFFICER: FULL, HEAD: READ},
     "AttachmentView": {OFFICER: READ | {"can_add"}, HEAD: READ},
@@ -119,6 +127,12 @@ REPORT_VIEWS: dict[str, dict[str, frozenset]] = {
     },
 }
 
+# The section head reads what the Head reads; of the actions, only their own.
+for _matrix in (OFFICE_VIEWS, API_VIEWS, REPORT_VIEWS):
+    for _by_role in _matrix.values():
+        if HEAD in _by_role:
+            _by_role.setdefault(SECTION_HEAD, _by_role[HEAD] - HEAD_ACTIONS)
+
 # FAB's own "my profile" screens: every account sees and edits its own profile and changes its
 # own password (the pages act on the logged-in user only); nothing else of the user screens.
 SELF_SERVICE = (
@@ -140,7 +154,7 @@ def role_permissions(role: str) -> set[tuple[str, str]]:
         for view, by_role in matrix.items()
         for perm in by_role.get(role, ())
     }
-    if role in (OFFICER, HEAD, APPLICANT):
+    if role in OFFICE_STAFF | {APPLICANT}:
         pairs.update(SELF_SERVICE)
     return pairs
 

@@ -116,6 +116,30 @@ class LetterFrozenError(DomainError, ValueError):
         return str(self.message)
 
 
+class DraftLockedError(DomainError, ValueError):
+    """A draft that may not be edited now (issued, or initialled and not yet returned)."""
+
+
+def edit_refusal(letter: Letter) -> Optional[str]:
+    """Why the letter may not be edited now, or None: never once issued, nor once a section
+    head initialled it (the initials are of the text they read)."""
+    if letter.is_issued:
+        return str(_l("An issued letter cannot be changed."))
+    if letter.request is not None and letter.request.state == "letter_initialled":
+        return str(_l("A section head has initialled this letter: it can be changed only after "
+                      "it is returned."))
+    return None
+
+
+def begin_edit(letter: Letter, editor) -> None:
+    """The one rule of a letter's edit, on the screen and through the API (``edit_refusal``);
+    the editor becomes its drafter, so four eyes holds whoever changed it last."""
+    refusal = edit_refusal(letter)
+    if refusal:
+        raise DraftLockedError(refusal)
+    letter.drafted_by_id = editor.id
+
+
 # --- Text ----------------------------------------------------------------------------------------
 # Official BPS letters are Indonesian documents: the text below is Indonesian on purpose, not
 # gettext msgids. The interface around the letter is translated; the letter is not.

@@ -97,12 +97,21 @@ class LetterView(OfficeScopedView):
                                     title=_("Revoke the letter"), letter=letter, reason=reason,
                                     max_length=revocation.REASON_MAX)
 
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """A letter that may not be edited now (issued, initialled) does not open its form:
+        the officer reads why on the request's page instead of typing in vain."""
+        letter = self.datamodel.get(pk, fab.base_filters(self))
+        refusal = letters.edit_refusal(letter) if letter is not None else None
+        if refusal:
+            flash(refusal, "danger")
+            return redirect(url_for("ActivityRequestView.show", pk=letter.request_id))
+        return super().edit(pk)
+
     def pre_update(self, item):
-        # The model refuses too (letters/document.py); this gives the officer the plain reason
-        # first.
-        if item.is_issued:
-            raise ValueError(_("An issued letter cannot be changed."))
-        item.drafted_by_id = g.user.id
+        # The model refuses an issued letter's change too; this gives the plain reason first.
+        letters.begin_edit(item, g.user)
 
     @expose("/pdf/<int:pk>")
     @has_access

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.auth.access import login_required
-from app.auth.roles import ADMIN, HEAD, OFFICER, user_role_names
+from app.auth.roles import ADMIN, OFFICE_STAFF, user_role_names
 from app.core.transactions import app_session as _session
 from app.models import ActivityRequest
 from app.requests import commands as request_commands
@@ -58,7 +58,7 @@ _REFUSED_PAGE = """{% extends "portal/base.html" %}
 
 def _staff_of(user, office_id) -> bool:
     roles = user_role_names(user)
-    return ADMIN in roles or (bool(roles & {OFFICER, HEAD}) and user.office_id == office_id)
+    return ADMIN in roles or (bool(roles & OFFICE_STAFF) and user.office_id == office_id)
 
 
 def _local_path(value) -> str | None:

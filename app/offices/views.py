@@ -102,7 +102,8 @@ class OfficeSettingView(OfficeScopedView):
     list_columns = ["office", "classification_code", "number_pattern", "sla_working_days"]
     add_columns = edit_columns = show_columns = [
         "office", "classification_code", "number_pattern", "signer_title", "signer_role",
-        "sla_working_days", "complaint_ack_days", "complaint_answer_days", "letter_template",
+        "initials_required", "sla_working_days", "complaint_ack_days", "complaint_answer_days",
+        "letter_template",
     ]
     label_columns = {
         "office": _l("Office"),
@@ -110,6 +111,7 @@ class OfficeSettingView(OfficeScopedView):
         "number_pattern": _l("Letter number pattern"),
         "signer_title": _l("Signer's title"),
         "signer_role": _l("Signer's role"),
+        "initials_required": _l("Section head initials before signing"),
         "sla_working_days": _l("Completion time (working days)"),
         "complaint_ack_days": _l("Complaint acknowledgement (working days)"),
         "complaint_answer_days": _l("Complaint answer (working days)"),
@@ -121,6 +123,10 @@ class OfficeSettingView(OfficeScopedView):
     formatters_columns = {"signer_role": labelled(SIGNER_ROLES)}
     add_form_extra_fields = edit_form_extra_fields = {
         "signer_role": choice(_l("Signer's role"), SIGNER_ROLES),
+        "initials_required": yes_no_box(
+            _l("Section head initials before signing"), default=False,
+            description=_l("Yes: a drafted letter goes to a section head, who initials it "
+                           "(paraf) or returns it, before the signer signs.")),
     }
 
 

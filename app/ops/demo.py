@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
-from app.auth.roles import APPLICANT, HEAD, OFFICER
+from app.auth.roles import APPLICANT, HEAD, OFFICER, SECTION_HEAD
 from app.core import codes
 from app.core.transactions import unit_of_work
 from app.letters import document as letters
@@ -460,11 +460,12 @@ def _office_hours(r: random.Random, day: dt.date) -> dt.datetime:
 
 # How far back a request in this state may start, in weeks: open work is recent, archives old.
 _AGE_WEEKS = {"draft": 6, "submitted": 2, "in_review": 3, "revision_requested": 4, "verified": 3,
-              "letter_drafted": 3, "issued": 2, "sent": 8, "closed": 120, "withdrawn": 120}
+              "letter_drafted": 3, "letter_initialled": 2, "issued": 2, "sent": 8, "closed": 120,
+              "withdrawn": 120}
 _STATE_WEIGHTS = {"draft": 6, "submitted": 6, "in_review": 6, "revision_requested": 5,
-                  "verified": 4, "letter_drafted": 4, "issued": 4, "sent": 12, "closed": 48,
-                  "withdrawn": 5}
-_PAST_REVIEW = ("verified", "letter_drafted", "issued", "sent", "closed")
+                  "verified": 4, "letter_drafted": 4, "letter_initialled": 2, "issued": 4,
+                  "sent": 12, "closed": 48, "withdrawn": 5}
+_PAST_REVIEW = ("verified", "letter_drafted", "letter_initialled", "issued", "sent", "closed")
 
 
 def _timeline(r: random.Random, state: str, last_day: dt.date) -> list[tuple]:
@@ -510,9 +511,11 @@ def _timeline(r: random.Random, state: str, last_day: dt.date) -> list[tuple]:
             step("verify", "in_review", "verified", "officer", 1, 5)
         if state in _PAST_REVIEW[1:]:
             step("draft_letter", "verified", "letter_drafted", "officer", 0, 3)
-        if state in _PAST_REVIEW[2:]:
-            step("issue", "letter_drafted", "issued", "head", 1, 5)
+        if state == "letter_initialled":
+            step("initial", "letter_drafted", "letter_initialled", "section_head", 0, 2)
         if state in _PAST_REVIEW[3:]:
+            step("issue", "letter_drafted", "issued", "head", 1, 5)
+        if state in _PAST_REVIEW[4:]:
             step("send", "issued", "sent", "officer", 0, 2)
         if state == "closed":
             step("close", "sent", "closed", "officer", 3, 30)
@@ -629,14 +632,15 @@ class _Staff(NamedTuple):
 
     officer_ids: list[int]
     head_id: int
+    section_head_id: int
     signer_name: str
     signer_nip: str
 
 
 def _staff(rng: random.Random, office: Office, site: _Site, password: str, counts: dict
            ) -> _Staff:
-    """Two officers and the head of the office (create_user hashes and commits; three
-    accounts, so that is fine)."""
+    """Two officers, a section head and the head of the office (create_user hashes and
+    commits; four accounts, so that is fine)."""
     sm = current_app.appbuilder.sm
     staff = {}
     for username, role, first, last in (
@@ -657,12 +661,21 @@ def _staff(rng: random.Random, office: Office, site: _Site, password: str, count
             )
             counts["ab_user"] += 1
         staff[username] = (user.id, f"{user.first_name} {user.last_name}")
+    # A section head for the sign-off chain (off in the demo offices: the admin turns it on in
+    # the office's settings). Made after the draws above, so the rest of the demo stays as it
+    # was for a seed.
+    section_head = sm.find_user(username="kasi")
+    if section_head is None:
+        section_head = bootstrap.create_user(
+            SECTION_HEAD, "kasi", f"kasi.{site.office_code}@bps.example", password, "Dewi",
+            "Lestari", office_code=site.office_code, position="Ketua Tim Statistik Sosial")
+        counts["ab_user"] += 1
     head_id, head_name = staff["kepala"]
     # The head on the office too (not only on the seeded letters), so that a letter issued
     # afterwards is signed with the same name and NIP.
     office.head_name = office.head_name or f"{head_name}, S.Si., M.M."
     office.head_nip = office.head_nip or "197510122000121001"
-    return _Staff([staff["petugas1"][0], staff["petugas2"][0]], head_id,
+    return _Staff([staff["petugas1"][0], staff["petugas2"][0]], head_id, section_head.id,
                   office.head_name, office.head_nip)
 
 
@@ -828,8 +841,7 @@ def _requests(session, site: _Site, plan: list[tuple], cast: _Cast, numbers: _Nu
             _planned_request(idx, plan[idx], site, cast, numbers, used_codes, batch_max, counts)
             for idx in range(start, min(start + BATCH, len(plan)))
         ]
-        made += _write_batch(session, site, built, cast.staff.head_id, numbers, batch_max,
-                             counts)
+        made += _write_batch(session, site, built, cast.staff, numbers, batch_max, counts)
     return made
 
 
@@ -904,6 +916,9 @@ def _letter(r: random.Random, req: ActivityRequest, at: dict, number: tuple[int,
         # No PDF in demo data; the hash stands for the bytes that would be frozen.
         letter.sha256 = hashlib.sha256(
             f"{letter.number}|{req.tracking_code}|{req.title}".encode()).hexdigest()
+    if "initial" in at:
+        letter.initialled_by_id = staff.section_head_id
+        letter.initialled_at = site.utc(at["initial"])
     if "send" in at:
         letter.sent_at = site.utc(at["send"])
     return letter
@@ -924,7 +939,7 @@ def _rating(r: random.Random, at: dict, site: _Site, rater_id: int) -> Rating | 
     )
 
 
-def _write_batch(session, site: _Site, built: list[_Built], head_id: int, numbers: _Numbers,
+def _write_batch(session, site: _Site, built: list[_Built], staff: _Staff, numbers: _Numbers,
                  batch_max: dict, counts: dict) -> list[tuple]:
     """A batch of requests with their variables, audit trail and letters, and the letter
     counters, in one transaction; returns what _requests returns for the batch."""
@@ -940,7 +955,8 @@ def _write_batch(session, site: _Site, built: list[_Built], head_id: int, number
             for v in b.variables:
                 v["request_id"] = req.id
             var_rows += b.variables
-            actors = {"applicant": b.applicant_id, "officer": b.officer_id, "head": head_id}
+            actors = {"applicant": b.applicant_id, "officer": b.officer_id,
+                      "head": staff.head_id, "section_head": staff.section_head_id}
             audit_rows += [
                 dict(at=site.utc(when), actor_id=actors[actor], office_id=site.office_id,
                      object_type="activity_request", object_id=req.id, action=action,

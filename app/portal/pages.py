@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from app import notify
 from app.auth import form_tokens
 from app.auth.access import login_required
-from app.auth.roles import ADMIN, HEAD, OFFICER, user_role_names
+from app.auth.roles import ADMIN, OFFICE_STAFF, user_role_names
 from app.core.transactions import app_session as _session
 from app.core.transactions import unit_of_work
 from app.letters import document as letters
@@ -82,13 +82,13 @@ def _own_request(req_id: int) -> ActivityRequest:
 
 def _staff_of(user, office_id) -> bool:
     roles = user_role_names(user)
-    return ADMIN in roles or (bool(roles & {OFFICER, HEAD}) and user.office_id == office_id)
+    return ADMIN in roles or (bool(roles & OFFICE_STAFF) and user.office_id == office_id)
 
 
 @bp.get("/")
 @login_required
 def home():
-    if user_role_names(g.user) & {OFFICER, HEAD, ADMIN} and not _session().scalar(
+    if user_role_names(g.user) & (OFFICE_STAFF | {ADMIN}) and not _session().scalar(
             select(ActivityRequest.id).where(ActivityRequest.applicant_id == g.user.id)):
         return redirect(url_for("RekomIndexView.index"))  # staff work in their own screens
     # One page at a time: an agency's account may hold years of requests.

@@ -4,8 +4,10 @@ Officer: the requests of their office waiting on them, by state (submitted: to s
 in_review: to finish; verified: to draft; issued: to send; revision_requested is waiting on
 the applicant and comes apart, uncounted), nearest due date first so the overdue ones lead;
 the open complaints assigned to them or to nobody in their office; today's waiting tickets.
-Head: the drafted letters of their office to sign, oldest draft first. Admin: failed e-mails,
-offices not set up (no settings row or no active checklist item), and every office in short.
+Head: the letters of their office to sign (drafted, or initialled where the office asks for a
+section head's initials), oldest draft first. Section head: the drafted letters to initial.
+Admin: failed e-mails, offices not set up (no settings row or no active checklist item), and
+every office in short.
 
 The filters of "waiting on this user" are written once (``_officer_requests``,
 ``_officer_complaints``) and serve both the home page and the menu's count (``task_count``,
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, literal, or_, select
 
-from app.auth.roles import ADMIN, HEAD, OFFICER
+from app.auth.roles import ADMIN, HEAD, OFFICE_STAFF, OFFICER, SECTION_HEAD
 from app.feedback.complaints import OPEN as OPEN_COMPLAINT
 from app.feedback.complaints import deadline_status
 from app.models import (
@@ -50,10 +52,11 @@ AWAITING_APPLICANT = "revision_requested"
 # anyone's when nobody holds the request (workflow._check_claim); sending is not claimed.
 _CLAIMED = ("submitted", "in_review", "verified", AWAITING_APPLICANT)
 # Open requests whose promise can be overdue (sla_status: running, not paused, not sent).
-RUNNING = ("submitted", "in_review", "verified", "letter_drafted", "issued")
+RUNNING = ("submitted", "in_review", "verified", "letter_drafted", "letter_initialled",
+           "issued")
 # The admin's table of offices: their open requests, in the order of the workflow.
 OFFICE_COLUMNS = ("submitted", "in_review", AWAITING_APPLICANT, "verified", "letter_drafted",
-                  "issued")
+                  "letter_initialled", "issued")
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,21 @@ def _officer_complaints(user_id: int, office_id: int):
                 or_(Complaint.assignee_id.is_(None), Complaint.assignee_id == user_id))
 
 
-def _drafted_letters(office_id: int):
-    return and_(R.office_id == office_id, R.state == "letter_drafted")
+def _initials_asked(office_id: int):
+    return exists().where(OfficeSetting.office_id == office_id,
+                          OfficeSetting.initials_required.is_(True))
+
+
+def _letters_to_sign(office_id: int):
+    """Initialled letters, and drafted ones where the office asks for no initials (workflow:
+    the signer issues them)."""
+    return and_(R.office_id == office_id, or_(
+        R.state == "letter_initialled",
+        and_(R.state == "letter_drafted", ~_initials_asked(office_id))))
+
+
+def _letters_to_initial(office_id: int):
+    return and_(R.office_id == office_id, R.state == "letter_drafted", _initials_asked(office_id))
 
 
 def _setup_checks():
@@ -135,18 +151,21 @@ def task_count(session, user_id: int, office_id: int | None, roles: set) -> int 
     """What waits on this user, in one statement; None for a user with no staff role.
 
     Officer: the requests of the groups above and the open complaints theirs or nobody's.
-    Head: the letters to sign. Admin: failed e-mails and offices not set up."""
+    Head: the letters to sign; section head: to initial. Admin: failed e-mails and offices not
+    set up."""
     parts = []
     if OFFICER in roles and office_id is not None:
         parts.append(select(func.count(R.id)).where(_officer_requests(user_id, office_id)))
         parts.append(select(func.count(Complaint.id))
                      .where(_officer_complaints(user_id, office_id)))
     if HEAD in roles and office_id is not None:
-        parts.append(select(func.count(R.id)).where(_drafted_letters(office_id)))
+        parts.append(select(func.count(R.id)).where(_letters_to_sign(office_id)))
+    if SECTION_HEAD in roles and office_id is not None:
+        parts.append(select(func.count(R.id)).where(_letters_to_initial(office_id)))
     if ADMIN in roles:
         parts.append(select(func.count(OutboundEmail.id)).where(OutboundEmail.state == "failed"))
         parts.append(select(func.count(Office.id)).where(_not_set_up(*_setup_checks())))
-    if not roles & {OFFICER, HEAD, ADMIN}:
+    if not roles & (OFFICE_STAFF | {ADMIN}):
         return None
     if not parts:
         return 0
@@ -250,21 +269,38 @@ def waiting_tickets(session, office_id: int, today: dt.date, limit: int = SHOWN)
 # --- the head ---------------------------------------------------------------------------------
 
 
-def head_home(session, office_id: int, today: dt.date, tz: str, limit: int = 50) -> dict:
-    """The letters to sign, the oldest draft first."""
+def _letters(session, office_id: int, where, today: dt.date, tz: str, limit: int) -> dict:
+    """The letters under ``where``, the oldest draft first."""
     calendar = office_calendar(session, office_id)
     rows = session.execute(
         select(R.id, R.tracking_code, R.title, R.agency_name, R.state, R.due_date,
                R.clock_paused_at, R.sent_at, Letter.drafted_at,
                func.count().over().label("total"))
         .outerjoin(Letter, Letter.request_id == R.id)
-        .where(_drafted_letters(office_id))
+        .where(where)
         .order_by(Letter.drafted_at.is_(None), Letter.drafted_at, R.id)
         .limit(limit)
     ).all()
     items = [RequestItem(r.id, r.tracking_code, r.title, r.agency_name, r.state, r.due_date,
                          sla_status(r, today, calendar, tz), r.drafted_at) for r in rows]
     return {"letters": items, "total": rows[0].total if rows else 0}
+
+
+def head_home(session, office_id: int, today: dt.date, tz: str, limit: int = 50) -> dict:
+    """The letters to sign, the oldest draft first; ``state``: the list's filter, the state
+    they wait in."""
+    home = _letters(session, office_id, _letters_to_sign(office_id), today, tz, limit)
+    asked = bool(session.scalar(select(_initials_asked(office_id))))
+    home["state"] = "letter_initialled" if asked else "letter_drafted"
+    return home
+
+
+def section_head_home(session, office_id: int, today: dt.date, tz: str,
+                      limit: int = 50) -> dict:
+    """The drafted letters to initial (none where the office asks for no initials)."""
+    home = _letters(session, office_id, _letters_to_initial(office_id), today, tz, limit)
+    home["asked"] = bool(session.scalar(select(_initials_asked(office_id))))
+    return home
 
 
 # --- the admin --------------------------------------------------------------------------------

@@ -25,7 +25,15 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, is_admin, user_role_names
+from app.auth.roles import (
+    ADMIN,
+    APPLICANT,
+    HEAD,
+    OFFICER,
+    SECTION_HEAD,
+    is_admin,
+    user_role_names,
+)
 from app.feedback import skm
 from app.feedback.views import DEADLINE_LABELS
 from app.models import (
@@ -321,6 +329,8 @@ class RekomIndexView(IndexView):
             if OFFICER in roles and office_id else None,
             head=home.head_home(session, office_id, today, tz)
             if HEAD in roles and office_id else None,
+            section_head=home.section_head_home(session, office_id, today, tz)
+            if SECTION_HEAD in roles and office_id else None,
             admin=home.admin_home(session, today) if ADMIN in roles else None,
         )
 

@@ -21,7 +21,13 @@ from marshmallow import ValidationError
 from sqlalchemy import false, select
 
 from app import notify
-from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, current_user_obj, user_role_names
+from app.auth.roles import (
+    ADMIN,
+    APPLICANT,
+    OFFICE_STAFF,
+    current_user_obj,
+    user_role_names,
+)
 from app.letters import document as letters
 from app.models import LETTER_RESULTS, ActivityRequest, Letter, Office, RekomUser, Review
 from app.requests import commands as request_commands
@@ -118,14 +124,14 @@ class FilterRequestScope(BaseFilter):
         if ADMIN in roles:
             return query
         requests = select(ActivityRequest.id)
-        if roles & {OFFICER, HEAD} and user.office_id is not None:
+        if roles & OFFICE_STAFF and user.office_id is not None:
             requests = requests.where(ActivityRequest.office_id == user.office_id)
         elif APPLICANT in roles:
             requests = requests.where(ActivityRequest.applicant_id == user.id)
         else:
             return query.filter(false())
         query = query.filter(getattr(self.model, self.column_name).in_(requests))
-        if self.model is Letter and not roles & {OFFICER, HEAD}:
+        if self.model is Letter and not roles & OFFICE_STAFF:
             query = query.filter(Letter.issued_at.is_not(None))  # applicants: issued letters only
         return query
 
@@ -147,13 +153,13 @@ class FilterOfficeChoice(BaseFilter):
     def apply(self, query, value):
         user = current_user_obj()
         roles = user_role_names(user) if user is not None else set()
-        if ADMIN not in roles and roles & {OFFICER, HEAD}:
+        if ADMIN not in roles and roles & OFFICE_STAFF:
             return query.filter(Office.id == user.office_id)
         return query.filter(Office.active.is_(True))
 
 
 def _is_staff(roles) -> bool:
-    return bool(roles & {ADMIN, OFFICER, HEAD})
+    return bool(roles & (OFFICE_STAFF | {ADMIN}))
 
 
 class RequestApi(CheckedApi):
@@ -318,8 +324,9 @@ class RequestApi(CheckedApi):
           summary: Take a workflow action on a request
           description: >-
             One of submit, start_review, request_revision, resubmit, verify, draft_letter,
-            issue, return_draft, send, close, withdraw. Who may take which, from which state,
-            is the state machine of design.md.
+            initial, issue, return_draft, send, close, withdraw. Who may take which, from which
+            state, is the state machine of design.md (initial: the sign-off chain of an office
+            that asks for a section head's initials).
           parameters:
           - in: path
             name: pk
@@ -332,7 +339,7 @@ class RequestApi(CheckedApi):
             schema:
               type: string
               enum: [submit, start_review, request_revision, resubmit, verify, draft_letter,
-                     issue, return_draft, send, close, withdraw]
+                     initial, issue, return_draft, send, close, withdraw]
           requestBody:
             required: false
             content:
@@ -639,8 +646,10 @@ class LetterApi(CheckedApi):
         letter = self.datamodel.get(pk, fab.base_filters(self))
         if letter is None:
             return self.response_404()
-        if letter.is_issued:
-            return self.response(409, message=_("An issued letter cannot be changed."))
+        try:
+            letters.begin_edit(letter, g.user)
+        except letters.DraftLockedError as err:
+            return self.response(err.status, message=err.message)
         refused = self.not_a_json_object()
         if refused is not None:
             return refused

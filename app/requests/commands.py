@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from app.auth import accounts, form_tokens
-from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, user_role_names
+from app.auth.roles import ADMIN, APPLICANT, OFFICE_STAFF, user_role_names
 from app.core import audit, codes, db_refusals
 from app.core.errors import DomainError
 from app.models import (
@@ -276,7 +276,7 @@ def _date_errors(read) -> dict:
 
 def editable_states(actor) -> frozenset:
     roles = user_role_names(actor)
-    return STAFF_EDITABLE if roles & {ADMIN, OFFICER, HEAD} else APPLICANT_EDITABLE
+    return STAFF_EDITABLE if roles & (OFFICE_STAFF | {ADMIN}) else APPLICANT_EDITABLE
 
 
 def can_edit(req: ActivityRequest, actor) -> bool:
@@ -284,7 +284,7 @@ def can_edit(req: ActivityRequest, actor) -> bool:
     roles = user_role_names(actor)
     if ADMIN in roles:
         mine = True
-    elif roles & {OFFICER, HEAD}:
+    elif roles & OFFICE_STAFF:
         mine = actor.office_id == req.office_id
     else:
         mine = req.applicant_id == actor.id
@@ -310,7 +310,7 @@ def create(session, actor, *, office_id, values: dict, variables=None, indicator
     ``form_tokens.AlreadyUsed`` is raised.
     """
     roles = user_role_names(actor)
-    staff = bool(roles & {ADMIN, OFFICER, HEAD})
+    staff = bool(roles & (OFFICE_STAFF | {ADMIN}))
     cleaned, errors = clean(values)
     rows, row_errors = clean_rows(variables or [], VARIABLE_ROWS)
     errors.update(row_errors)
@@ -394,7 +394,7 @@ def update(session, actor, request_id: int, values: dict, *, variables=None, ind
     None keeps that table as it is) and, with ``action``, submit or resubmit it when it is
     complete. Staff may also correct whose request it is (``applicant_id``) and how it came in."""
     cleaned, errors = clean(values)
-    staff = bool(user_role_names(actor) & {ADMIN, OFFICER, HEAD})
+    staff = bool(user_role_names(actor) & (OFFICE_STAFF | {ADMIN}))
     if applicant_id is not None:
         applicant = session.get(RekomUser, applicant_id) if isinstance(applicant_id, int) else None
         if not staff or applicant is None or APPLICANT not in user_role_names(applicant):

@@ -66,6 +66,7 @@ ACTION_ICONS = {
     "resubmit": "fa-repeat",
     "verify": "fa-check",
     "draft_letter": "fa-file-text-o",
+    "initial": "fa-check-square-o",
     "issue": "fa-pencil-square-o",
     "return_draft": "fa-undo",
     "send": "fa-envelope",
@@ -142,6 +143,10 @@ class WorkflowActionsMixin:
     @action("draft_letter", _l("Draft letter"), icon=ACTION_ICONS["draft_letter"])
     def act_draft_letter(self, items):
         return self.run_workflow("draft_letter", _ids(items))
+
+    @action("initial", _l("Initial letter"), icon=ACTION_ICONS["initial"])
+    def act_initial(self, items):
+        return self.run_workflow("initial", _ids(items))
 
     @action("issue", _l("Issue letter"), _l("Sign and issue the letter? It cannot be changed "
                                              "afterwards."), icon=ACTION_ICONS["issue"])

@@ -18,9 +18,19 @@ from typing import Callable, Optional
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from app import notify
-from app.auth.roles import ADMIN, APPLICANT, HEAD, OFFICER, role_label, user_role_names
+from app.auth.roles import (
+    ADMIN,
+    APPLICANT,
+    HEAD,
+    OFFICE_STAFF,
+    OFFICER,
+    SECTION_HEAD,
+    role_label,
+    user_role_names,
+)
 from app.core import audit, codes
 from app.core.errors import DomainError
 from app.core.public_urls import verify_url  # the URL the letter's QR code carries
@@ -46,8 +56,11 @@ REQUIRED_FOR_SUBMIT = request_form.required_fields()
 
 # Before a letter is issued the applicant may still withdraw.
 PRE_ISSUE = frozenset(
-    {"draft", "submitted", "in_review", "revision_requested", "verified", "letter_drafted"}
+    {"draft", "submitted", "in_review", "revision_requested", "verified", "letter_drafted",
+     "letter_initialled"}
 )
+# A draft on its way to the signer (initialled or not): the signer may issue or return it.
+AT_SIGNER = frozenset({"letter_drafted", "letter_initialled"})
 OPEN_STATES = PRE_ISSUE - {"draft"} | {"issued"}  # the SLA clock runs (or is paused) here
 
 
@@ -81,6 +94,9 @@ class Transition:
     effect: Optional[Callable[[Context], None]] = None
     needs_note: bool = False
     claimed: bool = False  # only the officer who started the review (or an admin)
+    # Whether the button is offered to these roles under the office's settings (the guard
+    # still decides): (request, setting, roles) -> bool.
+    offered: Optional[Callable[[ActivityRequest, OfficeSetting, set], bool]] = None
 
 
 @dataclass
@@ -158,11 +174,51 @@ def _guard_signer(ctx: Context) -> None:
 
 
 def _guard_four_eyes(ctx: Context) -> None:
-    """Never the person who drafted the letter signs it, whatever roles they hold."""
+    """Never the person who drafted the letter signs it, whatever roles they hold; nor the one
+    who initialled it (each step of the chain is another person's)."""
     letter = ctx.request.letter
     if letter is not None and letter.drafted_by_id == ctx.actor.id:
         raise WorkflowError(_("You drafted this letter: another person must sign it (four "
                               "eyes)."), status=403)
+    if letter is not None and letter.initialled_by_id == ctx.actor.id:
+        raise WorkflowError(_("You initialled this letter: another person must sign it (four "
+                              "eyes)."), status=403)
+
+
+def _guard_initials_asked(ctx: Context) -> None:
+    """Initials only where the office asks for them, and never on one's own draft."""
+    if not _setting(ctx).initials_required:
+        raise WorkflowError(_("This office's letters are signed without a section head's "
+                              "initials."))
+    letter = ctx.request.letter
+    if letter is not None and letter.drafted_by_id == ctx.actor.id:
+        raise WorkflowError(_("You drafted this letter: another person must initial it (four "
+                              "eyes)."), status=403)
+
+
+def _guard_initialled(ctx: Context) -> None:
+    """Where the office asks for initials, the signer signs only an initialled letter."""
+    if _setting(ctx).initials_required and ctx.request.state != "letter_initialled":
+        raise WorkflowError(_("A section head must initial this letter before it is signed."))
+
+
+def _may_return(req: ActivityRequest, setting, roles: set) -> bool:
+    """The signer returns a draft at either step; a section head, one not yet initialled, in
+    an office that asks for initials."""
+    return (setting.signer_role or HEAD) in roles or (
+        SECTION_HEAD in roles and bool(setting.initials_required)
+        and req.state == "letter_drafted")
+
+
+def _guard_may_return(ctx: Context) -> None:
+    if _may_return(ctx.request, _setting(ctx), ctx.roles):
+        return
+    if SECTION_HEAD in ctx.roles and _setting(ctx).initials_required:
+        raise WorkflowError(_("The letter is initialled: only the signer may return it now."))
+    if SECTION_HEAD in ctx.roles:
+        raise WorkflowError(_("This office's letters are signed without a section head's "
+                              "initials."))
+    _guard_signer(ctx)
 
 
 # --- effects ---------------------------------------------------------------------------------
@@ -172,10 +228,14 @@ def _setting(ctx: Context) -> OfficeSetting:
     """The office's settings, read now (the signer, the number's pattern); an office without
     its row has the defaults every reader shares (offices.DEFAULT_SETTING)."""
     if ctx.setting is None:  # the guard and the effect of one action share one read
-        ctx.setting = ctx.session.scalars(
-            select(OfficeSetting).where(OfficeSetting.office_id == ctx.request.office_id)
-        ).first() or DEFAULT_SETTING
+        ctx.setting = _office_setting(ctx.session, ctx.request.office_id)
     return ctx.setting
+
+
+def _office_setting(session, office_id: int) -> OfficeSetting:
+    return session.scalars(
+        select(OfficeSetting).where(OfficeSetting.office_id == office_id)
+    ).first() or DEFAULT_SETTING
 
 
 def _calendar(ctx: Context):
@@ -252,6 +312,26 @@ def _on_draft_letter(ctx: Context) -> None:
         letter.suggestions = letters.default_suggestions(req, req.reviews) or None
     if ctx.note:
         letter.suggestions = "\n".join(filter(None, [letter.suggestions, ctx.note]))
+    # A draft made again after a return starts the chain again.
+    letter.initialled_by_id = letter.initialled_at = None
+    ctx.emails += _next_step_mails(ctx)
+
+
+def _next_step_mails(ctx: Context) -> list:
+    """Who takes the draft next: the section heads where the office asks for initials, else
+    the signers."""
+    setting = _setting(ctx)
+    if setting.initials_required:
+        return notify.letter_to_initial(ctx.session, ctx.request)
+    return notify.letter_to_sign(ctx.session, ctx.request, setting.signer_role or HEAD)
+
+
+def _on_initial(ctx: Context) -> None:
+    letter = ctx.request.letter
+    letter.initialled_by_id = ctx.actor.id
+    letter.initialled_at = ctx.now
+    ctx.emails += notify.letter_to_sign(ctx.session, ctx.request,
+                                        _setting(ctx).signer_role or HEAD)
 
 
 def _on_issue(ctx: Context) -> None:
@@ -290,8 +370,13 @@ def _on_issue(ctx: Context) -> None:
 
 
 def _on_return_draft(ctx: Context) -> None:
-    # The draft stays for the officer to edit; the Head's reasons are the audit note.
-    pass
+    # The draft stays for the officer to edit (its initials are void); the reasons are the
+    # audit note and go to the officer who drafted it.
+    letter = ctx.request.letter
+    if letter is None:
+        return
+    letter.initialled_by_id = letter.initialled_at = None
+    ctx.emails += notify.draft_returned(ctx.session, ctx.request, letter, ctx.note)
 
 
 def _on_send(ctx: Context) -> None:
@@ -334,13 +419,19 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
                guard=_guard_checklist_passed, effect=_on_verify, claimed=True),
     Transition("draft_letter", frozenset({"verified"}), "letter_drafted", STAFF,
                _l("Draft letter"), effect=_on_draft_letter, claimed=True),
-    Transition("issue", frozenset({"letter_drafted"}), "issued", frozenset({HEAD}),
+    Transition("initial", frozenset({"letter_drafted"}), "letter_initialled",
+               frozenset({SECTION_HEAD}), _l("Initial letter"),
+               guard=lambda c: (_guard_initials_asked(c), _guard_letter_draft(c)),
+               effect=_on_initial, offered=lambda r, s, roles: s.initials_required),
+    Transition("issue", AT_SIGNER, "issued", frozenset({HEAD}),
                _l("Issue letter"), guard=lambda c: (_guard_signer(c), _guard_four_eyes(c),
-                                                 _guard_letter_draft(c)),
-               effect=_on_issue),
-    Transition("return_draft", frozenset({"letter_drafted"}), "verified", frozenset({HEAD}),
-               _l("Return draft"), guard=_guard_signer, effect=_on_return_draft,
-               needs_note=True),
+                                                 _guard_initialled(c), _guard_letter_draft(c)),
+               effect=_on_issue,
+               offered=lambda r, s, roles: (r.state == "letter_initialled"
+                                            or not s.initials_required)),
+    Transition("return_draft", AT_SIGNER, "verified", frozenset({HEAD, SECTION_HEAD}),
+               _l("Return draft"), guard=_guard_may_return, effect=_on_return_draft,
+               needs_note=True, offered=_may_return),
     Transition("send", frozenset({"issued"}), "sent", STAFF, _l("Send letter"),
                effect=_on_send),
     Transition("close", frozenset({"sent"}), "closed", STAFF, _l("Close"), effect=_on_close),
@@ -359,7 +450,7 @@ def _check_roles_and_scope(t: Transition, req: ActivityRequest, actor, roles: se
                               action=t.label), status=403)
     if ADMIN in acting:
         return
-    staff = acting & {OFFICER, HEAD}
+    staff = acting & OFFICE_STAFF
     if staff and actor.office_id == req.office_id:
         return
     if APPLICANT in acting and req.applicant_id == actor.id:
@@ -391,6 +482,7 @@ def allowed_actions(req: ActivityRequest, actor) -> list[Transition]:
     """The actions this user could try on this request now (buttons to show)."""
     roles = user_role_names(actor)
     result = []
+    setting = None
     for t in TRANSITIONS.values():
         if req.state not in t.sources:
             continue
@@ -398,6 +490,11 @@ def allowed_actions(req: ActivityRequest, actor) -> list[Transition]:
             _check_roles_and_scope(t, req, actor, roles)
         except WorkflowError:
             continue
+        if t.offered is not None:
+            if setting is None:
+                setting = _office_setting(object_session(req), req.office_id)
+            if not t.offered(req, setting, roles):
+                continue
         result.append(t)
     return result
 

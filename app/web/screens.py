@@ -41,10 +41,12 @@ def choice(label, mapping, required=True):
                        render_kw=style)
 
 
-def yes_no_box(label, default: bool):
+def yes_no_box(label, default: bool, description=""):
     """A checkbox for a NOT NULL boolean column. FAB's own makes it required (InputRequired),
-    so it could never be left unticked: unticked is False here."""
-    return BooleanField(label, default=default, false_values=(False, "false", "", "0", "n"))
+    so it could never be left unticked: unticked is False here. FAB gives a field of its own
+    no description_columns text: ``description`` is it."""
+    return BooleanField(label, default=default, description=description,
+                        false_values=(False, "false", "", "0", "n"))
 
 
 class labelled:

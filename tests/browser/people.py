@@ -11,6 +11,7 @@ from conftest import PASSWORD
 
 STAFF = {"width": 1280, "height": 800}
 PHONE = {"width": 412, "height": 900}
+FADE_MS = 400  # Bootstrap's dialogs fade in for 300 ms: a screenshot waits for the end
 
 
 def open_menu(page, *labels: str) -> None:
@@ -90,6 +91,21 @@ class Person:
 
     def menu(self, *labels: str):
         open_menu(self.page, *labels)
+
+    def menu_has(self, label: str) -> bool:
+        return self.page.locator(".navbar a").filter(
+            has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).count() > 0
+
+    def confirm_modal(self, expected: str):
+        """FAB's confirmation dialog: its question, then OK (a link to "#" whose script posts
+        the form: wait for the page the post leads to)."""
+        confirm = self.page.locator("#modal-confirm:visible")
+        confirm.wait_for()
+        self.page.wait_for_timeout(FADE_MS)
+        assert expected in confirm.inner_text(), confirm.inner_text()
+        self.shot("konfirmasi")
+        with self.page.expect_navigation(url=lambda url: not url.endswith("#")):
+            confirm.locator("#modal-confirm-ok").click()
 
     def alerts(self) -> list[str]:
         # FAB's alerts start with their close button, "×".

@@ -30,7 +30,7 @@ from playwright.sync_api import Error as PlaywrightError
 from app import models as m
 from browser import people as people_base
 from browser.conftest import serving
-from browser.people import PHONE, STAFF, shots_folder, windows
+from browser.people import FADE_MS, PHONE, STAFF, shots_folder, windows
 
 from conftest import PASSWORD
 
@@ -39,7 +39,6 @@ pytestmark = pytest.mark.browser
 LOCKED = ("Terlalu banyak percobaan masuk yang gagal untuk akun ini. Coba lagi beberapa menit "
           "lagi, atau atur ulang kata sandi Anda.")
 UNLOCKED = "Kunci masuk 1 akun telah dibuka."
-FADE_MS = 400  # Bootstrap's dialogs fade in for 300 ms: the screenshot waits for the end
 
 
 # --- people at browser windows ------------------------------------------------------------------

@@ -41,7 +41,6 @@ SECRETS = {f"REKOMSTAT_P12_PASSWORD_{OFFICE}": P12_PASSWORD.decode()}
 HEAD, OFFICER = "kepala.ttd1693", "petugas.ttd1693"
 ISSUER = "Rekomstat Uji CA"
 AFTER_ACTION = re.compile(r"/show/\d+$")
-FADE_MS = 400  # Bootstrap's dialogs fade in for 300 ms: the screenshot waits for the end
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")
 # FAB's English words where Indonesian belongs, on the screens of this walk.
@@ -64,10 +63,6 @@ class Person(people_base.Person):
         english = sorted(set(ENGLISH.findall(self.main_text())))
         assert not english, f"{path}: English words on the screen: {english}"
 
-    def menu_has(self, label: str) -> bool:
-        return self.page.locator(".navbar a").filter(
-            has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).count() > 0
-
     def field(self, label: str):
         """The form field whose label reads ``label`` (its "*" of a required field aside)."""
         return self.page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\**\s*$"))
@@ -84,17 +79,6 @@ class Person(people_base.Person):
     def save(self):
         with self.page.expect_navigation():
             self.page.get_by_role("button", name="Simpan").click()
-
-    def confirm_modal(self, expected: str):
-        """FAB's confirmation dialog: its question, then OK (a link to "#" whose script posts
-        the form: wait for the page the post leads to)."""
-        confirm = self.page.locator("#modal-confirm:visible")
-        confirm.wait_for()
-        self.page.wait_for_timeout(FADE_MS)
-        assert expected in confirm.inner_text(), confirm.inner_text()
-        self.shot("konfirmasi")
-        with self.page.expect_navigation(url=lambda url: not url.endswith("#")):
-            confirm.locator("#modal-confirm-ok").click()
 
     def refused(self, path: str) -> bool:
         """Opening ``path`` leads nowhere: FAB sends the user to the log-in page or home with
