@@ -351,11 +351,23 @@ class OfficeSetting(Model):
     sla_working_days: Mapped[int] = mapped_column(Integer, default=30)
     complaint_ack_days: Mapped[int] = mapped_column(Integer, default=3)
     complaint_answer_days: Mapped[int] = mapped_column(Integer, default=14)
+    # Reminders and escalation (issue 24), each switched on or off per office: the handling
+    # officer at 50 % and 80 % of a request's working days; the head's daily digest of the
+    # requests past their due date; the applicant when a revision has waited the first and
+    # the second number of working days; the officers at a complaint's deadlines.
+    remind_officers: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind_head: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind_applicants: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind_complaints: Mapped[bool] = mapped_column(Boolean, default=True)
+    revision_reminder_days: Mapped[int] = mapped_column(Integer, default=5)
+    revision_reminder_again_days: Mapped[int] = mapped_column(Integer, default=10)
 
     office: Mapped[Office] = relationship()
 
     __table_args__ = (
         CheckConstraint("sla_working_days > 0", name="ck_setting_sla_positive"),
+        CheckConstraint("revision_reminder_days > 0 AND revision_reminder_again_days > "
+                        "revision_reminder_days", name="ck_setting_revision_reminders"),
         CheckConstraint("complaint_ack_days > 0", name="ck_setting_ack_positive"),
         CheckConstraint("complaint_answer_days > 0", name="ck_setting_answer_positive"),
         CheckConstraint("number_pattern LIKE '%{seq}%'", name="ck_setting_pattern_has_seq"),
@@ -1195,6 +1207,39 @@ class AuditEvent(Model):
 
     def __repr__(self) -> str:
         return f"{self.object_type}#{self.object_id} {self.action}"
+
+
+REMINDER_KINDS = {
+    "officer_50": _l("Reminder to the officer: half of the working days used"),
+    "officer_80": _l("Reminder to the officer: 80 per cent of the working days used"),
+    "breach": _l("Escalated to the head: past the due date"),
+    "head_digest": _l("Daily digest to the head"),
+    "revision_1": _l("Reminder to the applicant: revision awaited"),
+    "revision_2": _l("Second reminder to the applicant: revision awaited"),
+    "complaint_ack": _l("Reminder to the officers: complaint to take up"),
+    "complaint_answer": _l("Reminder to the officers: complaint to answer"),
+}
+
+
+class ReminderSent(Model):
+    """A reminder already sent: its (kind, object, key) once only, whoever runs the reminders
+    and however often (offices/reminders.py). ``key`` tells rounds apart: a revision's pause,
+    a digest's day."""
+
+    __tablename__ = "reminder_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(40), default="")
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "object_type", "object_id", "key", name="uq_reminder_once"),
+        CheckConstraint(_in("kind", REMINDER_KINDS), name="ck_reminder_kind"),
+    )
 
 
 class FormSubmission(Model):

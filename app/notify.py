@@ -168,8 +168,15 @@ def _template_rows(session, name: str, users, subject: str, req: ActivityRequest
     user, not yet written. The mail is rendered once; each user's name then fills the greeting
     (an office with ten officers would otherwise render the same mail ten times in the
     request)."""
+    return _office_rows(session, name, users, subject, req.office_id, letter_id, req=req,
+                        **context)
+
+
+def _office_rows(session, name: str, users, subject: str, office_id: int,
+                 letter_id: int | None = None, **context) -> list[dict]:
+    """``_template_rows`` of a mail about the office, not one request (a digest)."""
     context.update(
-        req=req, office=office_info(session, req.office_id).office,
+        office=office_info(session, office_id).office,
         name=_name(users[0]) if len(users) == 1 else _NAME_SLOT, subject=subject,
         lang=current_app.config.get("BABEL_DEFAULT_LOCALE") or "id",
     )
@@ -177,7 +184,7 @@ def _template_rows(session, name: str, users, subject: str, req: ActivityRequest
     html = render_template(f"email/{name}.html", **context)
     names = [_name(user) for user in users]
     return [dict(
-        recipient=user.email, subject=subject, office_id=req.office_id, letter_id=letter_id,
+        recipient=user.email, subject=subject, office_id=office_id, letter_id=letter_id,
         body_text=text.replace(_NAME_SLOT, person),
         body_html=html.replace(_NAME_SLOT, str(escape(person))),
     ) for user, person in zip(users, names)]
@@ -337,6 +344,86 @@ def letter_sent(session, req: ActivityRequest, letter: Letter) -> list:
             letter_id=letter.id, letter=letter, letter_date=_date(letter.letter_date),
             verify=verify_url(letter), form=letters.attachment_name(req.kind),
         )
+
+
+# --- Reminders (offices/reminders.py decides who and when; these write the mails) ----------
+
+
+def _with_address(users) -> list:
+    return [u for u in users if u.email]
+
+
+def reminder_officers(session, req: ActivityRequest, users, percent: int, days_left: int
+                      ) -> list:
+    """The officer handling a request (or every officer, before one takes it up): ``percent``
+    of its working days are used."""
+    users = _with_address(users)
+    if not users:
+        return []
+    with _office_locale():
+        return _queue_all(session, _template_rows(
+            session, "reminder_officer", users,
+            _("Request %(code)s: %(percent)d%% of the working days used", code=req.tracking_code,
+              percent=percent),
+            req, url=staff_request_url(req), due=_date(req.due_date), percent=percent,
+            days_left=days_left))
+
+
+def head_digest(session, office_id: int, users, late: list, complaints: list) -> list:
+    """The head's daily digest: every request past its due date (``late``: (request, working
+    days overdue, new today)) and every complaint past its answer's due date."""
+    users = _with_address(users)
+    if not users:
+        return []
+    with _office_locale():
+        count = len(late) + len(complaints)
+        return _queue_all(session, _office_rows(
+            session, "head_digest", users,
+            _("%(num)d overdue item(s) in your office today", num=count), office_id,
+            late=[(req, days, new, staff_request_url(req), _date(req.due_date))
+                  for req, days, new in late],
+            complaints=[(c, public_urls.staff_complaint_url(c.id), _date(c.due_date))
+                        for c in complaints]))
+
+
+def revision_reminder(session, req: ActivityRequest, waited: int, again: bool) -> list:
+    """The applicant: the officers' revision has waited ``waited`` working days; the link
+    opens the form."""
+    with _office_locale():
+        subject = (_("Second reminder: request %(code)s is waiting for your revision",
+                     code=req.tracking_code) if again else
+                   _("Reminder: request %(code)s is waiting for your revision",
+                     code=req.tracking_code))
+        return _to_applicant(session, req, "reminder_revision", subject,
+                             url=public_urls.request_form_url(req.id),
+                             url_label=_("Open the form"), waited=waited,
+                             notes=_revision_notes(req))
+
+
+def _revision_notes(req: ActivityRequest) -> str:
+    reviews = [r for r in req.reviews if r.outcome == "revision" and r.notes]
+    return max(reviews, key=lambda r: r.round).notes if reviews else ""
+
+
+def complaint_reminder(session, complaint, users, kind: str) -> list:
+    """The officers: a complaint is to be taken up (``complaint_ack``) or answered
+    (``complaint_answer``) by its deadline."""
+    users = _with_address(users)
+    if not users:
+        return []
+    with _office_locale():
+        if kind == "complaint_ack":
+            subject = _("Complaint %(code)s is waiting to be taken up",
+                        code=complaint.tracking_code)
+            due = complaint.ack_due_date
+        else:
+            subject = _("Complaint %(code)s is waiting for its answer",
+                        code=complaint.tracking_code)
+            due = complaint.due_date
+        return _queue_all(session, _office_rows(
+            session, "reminder_complaint", users, subject, complaint.office_id,
+            complaint=complaint, kind=kind, due=_date(due),
+            url=public_urls.staff_complaint_url(complaint.id)))
 
 
 # --- Sending ---------------------------------------------------------------------------------

@@ -99,7 +99,9 @@ def test_the_admins_new_completion_time_counts_for_the_next_submission(app, worl
         pk, days = setting.id, setting.sla_working_days
         fields = {name: getattr(setting, name) or "" for name in (
             "classification_code", "number_pattern", "signer_title", "signer_role",
-            "complaint_ack_days", "complaint_answer_days", "letter_template")}
+            "complaint_ack_days", "complaint_answer_days", "letter_template",
+            "initials_required", "remind_officers", "remind_head", "remind_applicants",
+            "remind_complaints", "revision_reminder_days", "revision_reminder_again_days")}
         session.commit()
     # Read once before the change, as a busy process would have.
     assert clients["applicant_a"].post(
@@ -298,7 +300,9 @@ def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
             dict(classification_code="KS.100", number_pattern="{seq}/X/{year}",
                  letter_template=None, signer_title=None, signer_role="Admin",
                  initials_required=False, sla_working_days=20, complaint_ack_days=2,
-                 complaint_answer_days=10),
+                 complaint_answer_days=10, remind_officers=True, remind_head=True,
+                 remind_applicants=True, remind_complaints=True, revision_reminder_days=5,
+                 revision_reminder_again_days=10),
             [(1, "Hanya satu", "all", False)])
         session.remove()
         engine.dispose()

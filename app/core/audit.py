@@ -31,7 +31,9 @@ def record_steps(session, actor, obj, steps: Iterable[Step], *,
     written, never read back by the writer). ``at`` defaults to the column's clock."""
     when = {"at": at} if at is not None else {}
     session.execute(insert(AuditEvent.__table__), [dict(
-        when, actor_id=actor.id if actor is not None else None, office_id=obj.office_id,
+        when, actor_id=actor.id if actor is not None else None,
+        # An office's own events (a reminder digest) are the office's.
+        office_id=obj.id if obj.__tablename__ == "office" else obj.office_id,
         object_type=obj.__tablename__, object_id=obj.id, action=action, from_state=before,
         to_state=after, note=note,
     ) for action, before, after, note in steps])

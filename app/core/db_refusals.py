@@ -22,6 +22,7 @@ _COLUMNS = {
     "ck_setting_ack_positive": "complaint_ack_days",
     "ck_setting_answer_positive": "complaint_answer_days",
     "ck_setting_pattern_has_seq": "number_pattern",
+    "ck_setting_revision_reminders": "revision_reminder_again_days",
     "ck_office_code_nonempty": "code",
     "ck_request_staff_count": "field_staff_count",
     "ck_checklist_scope": "applies_to",

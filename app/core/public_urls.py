@@ -37,8 +37,17 @@ def request_url(request_id: int) -> str:
     return public_url(f"/portal/requests/{request_id}")
 
 
+def request_form_url(request_id: int) -> str:
+    """The applicant's form of their request (a revision is made there)."""
+    return public_url(f"/portal/requests/{request_id}/edit")
+
+
 def staff_request_url(request_id: int) -> str:
     return public_url(f"/activityrequestview/show/{request_id}")
+
+
+def staff_complaint_url(complaint_id: int) -> str:
+    return public_url(f"/complaintview/show/{complaint_id}")
 
 
 def complaint_url(tracking_code: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete as sa_delete
-from wtforms.validators import ValidationError
+from wtforms.validators import NumberRange, ValidationError
 
 from app.auth.roles import ADMIN, HEAD, OFFICER, ROLE_LABELS
 from app.core.nip import digits_of, format_nip
@@ -93,6 +93,21 @@ class OfficeView(OfficeScopedView):
 SIGNER_ROLES = {role: ROLE_LABELS[role] for role in (HEAD, ADMIN, OFFICER)}
 
 
+def _after_first_reminder(form, field):
+    first = form.revision_reminder_days.data
+    if field.data is not None and first is not None and field.data <= first:
+        raise ValidationError(_l("The second reminder must come after the first."))
+
+
+# Each kind of reminder an office switches on or off (offices/reminders.py).
+REMINDER_SWITCHES = {
+    "remind_officers": _l("Remind the officer (at 50 and 80 per cent of the working days)"),
+    "remind_head": _l("Daily digest to the head (requests past their due date)"),
+    "remind_applicants": _l("Remind the applicant of an awaited revision"),
+    "remind_complaints": _l("Remind the officers of complaint deadlines"),
+}
+
+
 class OfficeSettingView(OfficeScopedView):
     datamodel = RekomInterface(OfficeSetting)
     list_title = _l("Office settings")
@@ -103,7 +118,8 @@ class OfficeSettingView(OfficeScopedView):
     add_columns = edit_columns = show_columns = [
         "office", "classification_code", "number_pattern", "signer_title", "signer_role",
         "initials_required", "sla_working_days", "complaint_ack_days", "complaint_answer_days",
-        "letter_template",
+        "remind_officers", "remind_head", "remind_applicants", "revision_reminder_days",
+        "revision_reminder_again_days", "remind_complaints", "letter_template",
     ]
     label_columns = {
         "office": _l("Office"),
@@ -115,18 +131,24 @@ class OfficeSettingView(OfficeScopedView):
         "sla_working_days": _l("Completion time (working days)"),
         "complaint_ack_days": _l("Complaint acknowledgement (working days)"),
         "complaint_answer_days": _l("Complaint answer (working days)"),
+        **REMINDER_SWITCHES,
+        "revision_reminder_days": _l("First revision reminder after (working days)"),
+        "revision_reminder_again_days": _l("Second revision reminder after (working days)"),
         "letter_template": _l("Letter template"),
     }
     description_columns = {
         "number_pattern": _l("Placeholders: {seq} {office_code} {classification} {year}"),
     }
     formatters_columns = {"signer_role": labelled(SIGNER_ROLES)}
+    validators_columns = {"revision_reminder_days": [NumberRange(min=1)],
+                          "revision_reminder_again_days": [_after_first_reminder]}
     add_form_extra_fields = edit_form_extra_fields = {
         "signer_role": choice(_l("Signer's role"), SIGNER_ROLES),
         "initials_required": yes_no_box(
             _l("Section head initials before signing"), default=False,
             description=_l("Yes: a drafted letter goes to a section head, who initials it "
                            "(paraf) or returns it, before the signer signs.")),
+        **{name: yes_no_box(label, default=True) for name, label in REMINDER_SWITCHES.items()},
     }
 
 

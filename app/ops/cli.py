@@ -16,12 +16,14 @@ from app.auth.roles import ROLES
 from app.catalogue import search
 from app.core.transactions import unit_of_work
 from app.letters import certificates
+from app.offices import reminders
 from app.ops import bootstrap as boot
 
 
 def register_cli(app: Flask) -> None:
     for command in (seed_roles, create_user, create_office, seed_demo, init_command, outbox,
-                    search_group, backup_command, restore_command, cleanup_command):
+                    search_group, backup_command, restore_command, cleanup_command,
+                    reminders_group):
         app.cli.add_command(command)
 
 
@@ -100,6 +102,9 @@ def init_command():
 
 
 HOUSEKEEPING_EVERY = 24 * 3600.0  # seconds
+# The sender service looks for due reminders this often; a run sends nothing twice, so the
+# period only bounds how late in a working day a reminder leaves.
+REMINDERS_EVERY = 15 * 60.0
 
 
 def housekeeping() -> dict:
@@ -143,7 +148,7 @@ def outbox_send(limit, every, rounds):
         click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
         return
     session = current_app.appbuilder.session
-    done, tidy_at = 0, time.monotonic()
+    done, tidy_at, remind_at = 0, time.monotonic(), time.monotonic()
     while rounds is None or done < rounds:
         if time.monotonic() >= tidy_at:  # the one long-running process: it tidies up daily
             tidy_at = time.monotonic() + HOUSEKEEPING_EVERY
@@ -151,6 +156,13 @@ def outbox_send(limit, every, rounds):
                 housekeeping()
             except Exception:
                 current_app.logger.exception("outbox: the daily clean-up failed")
+                session.rollback()
+        if time.monotonic() >= remind_at:  # and sends the reminders that are due
+            remind_at = time.monotonic() + REMINDERS_EVERY
+            try:
+                reminders.run(session)
+            except Exception:
+                current_app.logger.exception("outbox: the reminders failed")
                 session.rollback()
         try:
             counts = notify.send_due(limit=limit)
@@ -162,6 +174,35 @@ def outbox_send(limit, every, rounds):
         done += 1
         if rounds is None or done < rounds:
             time.sleep(every)
+
+
+reminders_group = AppGroup("reminders", help="Reminders and escalation before deadlines.")
+
+
+@reminders_group.command("run")
+@click.option("--office", "office_codes", multiple=True, metavar="CODE",
+              help="only this office (repeatable); default: every active office")
+@click.option("--send/--no-send", default=True, show_default=True,
+              help="also try to send the mails at once (else the outbox sender does)")
+# The clock (UTC) the run reads, for the tests' frozen clock; hidden from --help.
+@click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M"]), default=None,
+              hidden=True)
+def reminders_run(office_codes, send, at):
+    """Send the reminders due today in every office (each one once, however often it runs)."""
+    from app.models import Office
+
+    session = current_app.appbuilder.session
+    office_ids = None
+    if office_codes:
+        office_ids = list(session.scalars(sa.select(Office.id).where(
+            Office.code.in_(office_codes))))
+        if len(office_ids) != len(set(office_codes)):
+            raise click.ClickException(_("Unknown office code."))
+    counts = reminders.run(session, now=at, office_ids=office_ids)
+    if send and counts.email_ids:
+        notify.try_send_now(counts.email_ids)
+    sent = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.sent.items())) or "-"
+    click.echo(_("Reminders sent: %(sent)s.", sent=sent))
 
 
 @outbox.command("list")

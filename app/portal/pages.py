@@ -69,7 +69,7 @@ HOME_PER_PAGE = 25  # requests per page of "My requests"
 # draft, checklist saves) are the office's business, and only revision notes are addressed to
 # the applicant.
 APPLICANT_EVENTS = {"create", "submit", "start_review", "request_revision", "resubmit",
-                    "verify", "issue", "send", "close", "withdraw"}
+                    "revision_1", "revision_2", "verify", "issue", "send", "close", "withdraw"}
 APPLICANT_NOTES = {"request_revision", "withdraw"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.models import REMINDER_KINDS
 from app.requests import form as request_form
 from app.requests import workflow
 
@@ -111,6 +112,7 @@ AUDIT_ACTIONS = {
     "revoke_letter": _l("Letter revoked"),
     "certificate_installed": _l("Signing certificate installed"),
     "certificate_withdrawn": _l("Signing certificate withdrawn"),
+    **REMINDER_KINDS,  # offices/reminders.py: each reminder sent is an event of its object
 }
 
 
