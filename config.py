@@ -128,6 +128,9 @@ class Config:
     # cron), false: requests never wait on the mail server and write one commit, not one more
     # per message; the mail leaves with the sender's next round.
     MAIL_SEND_IN_REQUEST = _env_bool("MAIL_SEND_IN_REQUEST", True)
+    # The outbox sender service runs the reminders (offices/reminders.py) this often, in
+    # seconds; 0: never (cron runs `flask reminders run` instead).
+    REMINDERS_EVERY = float(os.environ.get("REMINDERS_EVERY", "900"))
     # The applicant form sends every input as its own part (Werkzeug's default of 1 000 would
     # answer 413). Its largest legitimate POST: 200 variables x 14 fields (2 800) + 100
     # indicators x 20 (16 fields, estimation level being 5 checkboxes: 2 000) + the request's

@@ -361,6 +361,12 @@ class OfficeSetting(Model):
     remind_complaints: Mapped[bool] = mapped_column(Boolean, default=True)
     revision_reminder_days: Mapped[int] = mapped_column(Integer, default=5)
     revision_reminder_again_days: Mapped[int] = mapped_column(Integer, default=10)
+    # Intermediate targets (issue 24), in working days; empty: none. From "submitted" to the
+    # review started; from "verified" to the letter drafted.
+    review_start_days: Mapped[Optional[int]] = mapped_column(Integer)
+    letter_draft_days: Mapped[Optional[int]] = mapped_column(Integer)
+    # Show the office's latest satisfaction index on its public service page.
+    publish_ikm: Mapped[bool] = mapped_column(Boolean, default=False)
 
     office: Mapped[Office] = relationship()
 
@@ -368,6 +374,10 @@ class OfficeSetting(Model):
         CheckConstraint("sla_working_days > 0", name="ck_setting_sla_positive"),
         CheckConstraint("revision_reminder_days > 0 AND revision_reminder_again_days > "
                         "revision_reminder_days", name="ck_setting_revision_reminders"),
+        CheckConstraint("review_start_days IS NULL OR review_start_days > 0",
+                        name="ck_setting_review_start_days"),
+        CheckConstraint("letter_draft_days IS NULL OR letter_draft_days > 0",
+                        name="ck_setting_letter_draft_days"),
         CheckConstraint("complaint_ack_days > 0", name="ck_setting_ack_positive"),
         CheckConstraint("complaint_answer_days > 0", name="ck_setting_answer_positive"),
         CheckConstraint("number_pattern LIKE '%{seq}%'", name="ck_setting_pattern_has_seq"),
@@ -1218,6 +1228,7 @@ REMINDER_KINDS = {
     "revision_2": _l("Second reminder to the applicant: revision awaited"),
     "complaint_ack": _l("Reminder to the officers: complaint to take up"),
     "complaint_answer": _l("Reminder to the officers: complaint to answer"),
+    "calendar_ahead": _l("Notice to the administrators: next year's days off"),
 }
 
 
@@ -1229,7 +1240,8 @@ class ReminderSent(Model):
     __tablename__ = "reminder_sent"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    # Empty for a notice of the whole installation (the calendar ahead).
+    office_id: Mapped[Optional[int]] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[int] = mapped_column(Integer)

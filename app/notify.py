@@ -25,7 +25,7 @@ from flask_mail import Connection, Message, email_dispatched
 from markupsafe import escape
 from sqlalchemy import bindparam, insert, select, update
 
-from app.auth.roles import OFFICER, SECTION_HEAD
+from app.auth.roles import ADMIN, OFFICER, SECTION_HEAD
 from app.core import public_urls
 from app.letters import document as letters
 from app.models import ActivityRequest, Letter, OutboundEmail, RekomUser
@@ -263,6 +263,17 @@ def office_staff(session, office_id: int, role: str = OFFICER) -> list:
     return list(session.execute(_OFFICE_STAFF, {"office_id": office_id, "role": role}))
 
 
+def admins(session) -> list:
+    """Active administrators, whatever their office (names and e-mail, as office_staff)."""
+    statement = (
+        select(RekomUser.id, RekomUser.first_name, RekomUser.last_name, RekomUser.username,
+               RekomUser.email)
+        .join(assoc_user_role, assoc_user_role.c.user_id == RekomUser.id)
+        .join(Role, Role.id == assoc_user_role.c.role_id)
+        .where(Role.name == ADMIN, RekomUser.active.is_(True)).distinct().order_by(RekomUser.id))
+    return list(session.execute(statement))
+
+
 def office_officers(session, office_id: int) -> list:
     return office_staff(session, office_id, OFFICER)
 
@@ -403,6 +414,21 @@ def revision_reminder(session, req: ActivityRequest, waited: int, again: bool) -
 def _revision_notes(req: ActivityRequest) -> str:
     reviews = [r for r in req.reviews if r.outcome == "revision" and r.notes]
     return max(reviews, key=lambda r: r.round).notes if reviews else ""
+
+
+def calendar_ahead(session, users, year: int) -> list:
+    """The administrators: ``year``'s days off are still estimated; the link opens the Days off
+    screen, where the government's decree is entered."""
+    users = _with_address(users)
+    office = default_office(session)
+    if not users or office is None:
+        return []
+    with _office_locale():
+        return _queue_all(session, _office_rows(
+            session, "calendar_ahead", users,
+            _("The days off of %(year)d are not confirmed yet", year=year), office.id,
+            year=year, url=public_urls.public_url("/nonworkingdayview/list/"),
+            url_label=_("Days off")))
 
 
 def complaint_reminder(session, complaint, users, kind: str) -> list:

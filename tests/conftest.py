@@ -61,6 +61,9 @@ def app_config(url: str | None = None) -> dict:
         "SERVER_NAME": None,
         # Hundreds of logins from one test address: limits are tested on an app of their own.
         "RATELIMIT_ENABLED": False,
+        # The sender service's reminders would remind of every test's requests at today's
+        # date: tests/test_reminders.py runs them office by office, with a frozen clock.
+        "REMINDERS_EVERY": 0,
     }
 
 

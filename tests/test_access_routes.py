@@ -535,6 +535,9 @@ EXPECTED = {
     "GET /complaintview/show/<pk>": ADMIN,
     "GET /dashboard/": STAFF,
     "GET /dashboard/export/<kind>": STAFF,
+    "GET /dashboard/skm": STAFF,  # the SKM report of the user's office (issue 24)
+    "GET /dashboard/skm.pdf": STAFF,
+    "GET /dashboard/skm.xlsx": STAFF,
     "GET /groups/action/<string:name>/<pk>": REFUSED,
     "GET /groups/add": ADMIN,
     "GET /groups/delete/<pk>": ADMIN,

@@ -417,3 +417,15 @@ def test_head_may_export(dash, world, march):
     _app, clients = dash
     rows = _rows(clients["head_x"].get("/dashboard/export/guestbook", query_string=MARCH))
     assert [r[1] for r in rows[1:]] == ["Sari Dewi", "Budi Santoso"]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_period_at_the_calendars_edge_is_refused_in_words(dash, day):
+    """Such a day has no UTC bounds in the office's time zone: it answered 500."""
+    _app, clients = dash
+    response, html = _page(clients["admin"], start=day, end=day)
+    assert response.status_code == 200
+    assert "Periode tidak sah; yang ditampilkan tahun ini." in html
+    export = clients["admin"].get("/dashboard/export/requests",
+                                  query_string={"start": day, "end": day})
+    assert export.status_code in (200, 302)

@@ -233,6 +233,7 @@ def test_the_screen_the_command_line_and_the_bootstrap_set_an_office_up_alike(
                                       for office_id in (by_screen, by_cli, default))
         assert screen == command
         assert screen[0] == dict(offices.SETTING_DEFAULTS, letter_template=None,
+                                 review_start_days=None, letter_draft_days=None,
                                  signer_title=f"Kepala {name}")
         # (The default office's settings are left out: other tests edit them.)
         assert screen[1] == bootstrap[1] and len(screen[1]) == 9
@@ -288,6 +289,7 @@ def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
         session = application.appbuilder.session
         values, checklist = _setup_of(session, bare)
         assert values == dict(offices.SETTING_DEFAULTS, letter_template=None,
+                              review_start_days=None, letter_draft_days=None,
                               signer_title="Kepala BPS Kabupaten Lama")
         with application.test_request_context():
             bare_now = m.Office(code="7503", name="BPS Kabupaten Lama")
@@ -302,7 +304,8 @@ def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
                  initials_required=False, sla_working_days=20, complaint_ack_days=2,
                  complaint_answer_days=10, remind_officers=True, remind_head=True,
                  remind_applicants=True, remind_complaints=True, revision_reminder_days=5,
-                 revision_reminder_again_days=10),
+                 revision_reminder_again_days=10, review_start_days=None,
+                 letter_draft_days=None, publish_ikm=False),
             [(1, "Hanya satu", "all", False)])
         session.remove()
         engine.dispose()

@@ -356,3 +356,153 @@ def test_the_command_sends_through_smtp_and_twice_sends_nothing(app, office, smt
     assert "Pengingat terkirim: -." in sunday.output
     bad = runner.invoke(args=["reminders", "run", "--office", "0000"])
     assert bad.exit_code != 0 and "Kode kantor tidak dikenal" in bad.output
+
+
+# --- intermediate targets -----------------------------------------------------------------------
+
+
+def _targets(app, office, **values):
+    with app.app_context():
+        session = app.appbuilder.session
+        session.execute(sa.update(m.OfficeSetting).where(
+            m.OfficeSetting.office_id == office["office"]).values(**values))
+        session.commit()
+        session.remove()
+
+
+def missed_on(app, office, day):
+    from app.offices import targets
+
+    with app.app_context():
+        session = app.appbuilder.session
+        result = [(r.id, r.target, r.waited) for r in targets.missed(
+            session, office["office"], day, "Asia/Jakarta")]
+        session.remove()
+    return result
+
+
+def test_requests_past_an_intermediate_target(app, office):
+    req_id = new_request(app, office, "Survei Target Antara")
+    days = working_days(office["office"], START, 12)
+    assert missed_on(app, office, days[9]) == []  # no target set: nothing is late
+    _targets(app, office, review_start_days=3, letter_draft_days=2)
+    try:
+        assert missed_on(app, office, days[3]) == []
+        assert missed_on(app, office, days[4]) == [(req_id, "review_start", 4)]
+        act(app, office, req_id, "start_review", "petugas.ingat", days[4])
+        assert missed_on(app, office, days[5]) == []
+        with app.app_context():  # the checklist passed, then verified on days[5]
+            session = app.appbuilder.session
+            req = session.get(m.ActivityRequest, req_id)
+            items = workflow.applicable_checklist(session, req)
+            officer = session.get(m.RekomUser, office["petugas.ingat"])
+            workflow.record_review(session, req_id, officer, {i.id: True for i in items})
+            session.remove()
+        act(app, office, req_id, "verify", "petugas.ingat", days[5])
+        assert missed_on(app, office, days[7]) == []
+        assert missed_on(app, office, days[8]) == [(req_id, "letter_draft", 3)]
+        act(app, office, req_id, "draft_letter", "petugas.ingat", days[8])
+        assert missed_on(app, office, days[9]) == []
+    finally:
+        _targets(app, office, review_start_days=None, letter_draft_days=None)
+
+
+def test_the_officer_and_the_dashboard_see_the_requests_past_a_target(app, office):
+    from app.offices.workdays import office_today
+    from app.reports import figures
+
+    from conftest import login
+
+    with app.app_context():
+        today = office_today()
+    req_id = new_request(app, office, "Survei Target Antara Beranda",
+                         on=today - dt.timedelta(days=21))
+    _targets(app, office, review_start_days=2)
+    try:
+        page = login(app.test_client(), "petugas.ingat").get("/admin/").get_data(as_text=True)
+        panel = page[page.index('id="officer-targets"'):]
+        assert "Melewati target antara" in panel and "Survei Target Antara Beranda" in panel
+        assert "Pemeriksaan belum dimulai tepat waktu" in panel
+        with app.app_context():
+            board = figures.dashboard(app.appbuilder.session, office["office"],
+                                      today - dt.timedelta(days=60), today, today=today)
+            app.appbuilder.session.remove()
+        assert [r.id for r in board.past_targets] == [req_id]
+    finally:
+        _targets(app, office, review_start_days=None)
+
+
+# --- the calendar ahead, and the sender service ----------------------------------------------
+
+
+def test_admins_are_told_once_when_next_years_days_off_are_estimated(app, office):
+    from app.offices.workdays import calendar_unconfirmed, estimated_days_off
+
+    assert estimated_days_off(2027), "the holidays package estimates 2027's lunar holidays"
+    eid = min(estimated_days_off(2027))  # already a day off: entering it changes no count
+    with app.app_context():
+        session = app.appbuilder.session
+        assert calendar_unconfirmed(session, dt.date(2026, 9, 30)) is None  # not yet October
+        assert calendar_unconfirmed(session, dt.date(2026, 10, 1)) == 2027
+        session.remove()
+
+    def notice(day):
+        with app.app_context():
+            session = app.appbuilder.session
+            counts = reminders.run(session, now=at_nine(day), office_ids=[],
+                                   installation=True)
+            session.remove()
+        return counts.sent
+
+    assert notice(dt.date(2026, 10, 5)) == {"calendar_ahead": 1}
+    assert notice(dt.date(2026, 10, 6)) == {}  # once a year
+    with app.app_context():
+        session = app.appbuilder.session
+        rows = session.execute(sa.select(m.OutboundEmail.recipient, m.OutboundEmail.body_text)
+                               .where(m.OutboundEmail.subject.contains("2027"),
+                                      m.OutboundEmail.subject.contains("belum"))).all()
+        assert "admin@rekomstat.test" in [r.recipient for r in rows]
+        assert "/nonworkingdayview/list/" in rows[0].body_text
+        # The admin's home says so until a day of 2027 is entered for every office.
+        from conftest import login
+
+        page = login(app.test_client(), "admin").get("/admin/").get_data(as_text=True)
+        if calendar_unconfirmed(session, office_today_of(app)) == 2027:
+            assert 'id="admin-calendar"' in page
+        day = m.NonWorkingDay(office_id=None, day=eid, name="Idulfitri (SKB 2027)",
+                              kind="correction")
+        session.add(day)
+        session.commit()
+        try:
+            assert calendar_unconfirmed(session, dt.date(2026, 10, 7)) is None
+            page = login(app.test_client(), "admin").get("/admin/").get_data(as_text=True)
+            assert 'id="admin-calendar"' not in page
+        finally:
+            session.delete(day)
+            session.commit()
+            session.remove()
+
+
+def office_today_of(app):
+    from app.offices.workdays import office_today
+
+    return office_today()
+
+
+def test_the_sender_service_runs_the_reminders(app, office, monkeypatch):
+    calls = []
+    real = reminders.run
+
+    def only_this_office(session, **kwargs):
+        calls.append(kwargs)
+        return real(session, now=at_nine(dt.date(2027, 2, 2)), office_ids=[office["office"]])
+
+    monkeypatch.setattr(reminders, "run", only_this_office)
+    monkeypatch.setitem(app.config, "REMINDERS_EVERY", 3600)
+    req_id = new_request(app, office, "Survei Pengingat Layanan Pengirim",
+                         on=dt.date(2026, 12, 1))
+    result = app.test_cli_runner().invoke(args=["outbox", "send", "--every", "0.1",
+                                                "--rounds", "2"])
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 1  # once in two rounds: its own period
+    assert ("breach", dt.date(2027, 2, 2)) in events(app, req_id)

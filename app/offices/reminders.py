@@ -41,7 +41,14 @@ from app.models import (
     ReminderSent,
 )
 from app.offices.directory import DEFAULT_SETTING
-from app.offices.workdays import WorkCalendar, local_date, office_calendar, office_timezone, utcnow
+from app.offices.workdays import (
+    WorkCalendar,
+    calendar_unconfirmed,
+    local_date,
+    office_calendar,
+    office_timezone,
+    utcnow,
+)
 
 # Requests whose clock runs (workflow.OPEN_STATES without the paused revision).
 RUNNING = ("submitted", "in_review", "verified", "letter_drafted", "letter_initialled", "issued")
@@ -61,9 +68,11 @@ class Counts:
         self.email_ids += [m.id for m in mails]
 
 
-def run(session, now: dt.datetime | None = None, office_ids=None) -> Counts:
-    """Send what is due now in every active office (or those of ``office_ids``); each office
-    in its own transaction."""
+def run(session, now: dt.datetime | None = None, office_ids=None,
+        installation: bool | None = None) -> Counts:
+    """Send what is due now in every active office (or those of ``office_ids``), each office in
+    its own transaction; and the installation's own notices (the calendar ahead), unless only
+    some offices are asked for (``installation`` says otherwise)."""
     now = now or utcnow()
     today = local_date(now, office_timezone())
     counts = Counts()
@@ -73,6 +82,9 @@ def run(session, now: dt.datetime | None = None, office_ids=None) -> Counts:
     if office_ids is not None:
         query = query.where(Office.id.in_(office_ids))
     offices = session.execute(query).all()
+    if installation if installation is not None else office_ids is None:
+        with unit_of_work(session):
+            _calendar_ahead(session, today, now, counts)
     for office_id, setting in offices:
         calendar = office_calendar(session, office_id)
         if not calendar.is_working_day(today):
@@ -104,10 +116,12 @@ class _Once:
         dialect = session.get_bind().dialect.name
         self._insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)
 
-    def __call__(self, kind: str, obj, key: str = "") -> bool:
+    def __call__(self, kind: str, obj, key: str = "", object_type: str | None = None,
+                 object_id: int | None = None) -> bool:
         statement = self._insert(ReminderSent.__table__).values(
-            office_id=self.office_id, kind=kind, object_type=obj.__tablename__,
-            object_id=obj.id, key=key, sent_at=self.now,
+            office_id=self.office_id, kind=kind,
+            object_type=object_type or obj.__tablename__,
+            object_id=obj.id if object_id is None else object_id, key=key, sent_at=self.now,
         ).on_conflict_do_nothing(
             index_elements=["kind", "object_type", "object_id", "key"],
         ).returning(ReminderSent.__table__.c.id)  # no row back: claimed before (rowcount is -1
@@ -203,6 +217,16 @@ def _complaints(session, office_id, calendar, today, once, counts) -> None:
             counts.add(kind, mails)
 
 
+def _calendar_ahead(session, today, now, counts) -> None:
+    """The administrators, once a year: next year's days off are not confirmed yet."""
+    year = calendar_unconfirmed(session, today)
+    if year is None or not _Once(session, None, now)("calendar_ahead", None,
+                                                      object_type="calendar", object_id=year):
+        return
+    mails = notify.calendar_ahead(session, notify.admins(session), year)
+    counts.add("calendar_ahead", mails)
+
+
 def _head(session, office_id, setting, calendar, today, once, counts) -> None:
     late_requests = session.scalars(
         select(ActivityRequest).where(
@@ -217,9 +241,6 @@ def _head(session, office_id, setting, calendar, today, once, counts) -> None:
         .order_by(Complaint.due_date, Complaint.id)).all()
     if not late_requests and not late_complaints:
         return
-    office = session.get(Office, office_id)
-    if not once("head_digest", office, today.isoformat()):
-        return
     late = []
     for req in late_requests:
         new = once("breach", req)  # its first day past the due date: on its timeline too
@@ -227,6 +248,9 @@ def _head(session, office_id, setting, calendar, today, once, counts) -> None:
             audit.record(session, None, req, "breach", req.state, req.state, at=once.now)
             counts.add("breach", [])
         late.append((req, calendar.working_days_between(req.due_date, today), new))
+    office = session.get(Office, office_id)
+    if not once("head_digest", office, today.isoformat()):
+        return  # today's went out already
     mails = notify.head_digest(session, office_id,
                                _staff(session, office_id, setting.signer_role or HEAD),
                                late, late_complaints)

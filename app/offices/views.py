@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete as sa_delete
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from app.auth.roles import ADMIN, HEAD, OFFICER, ROLE_LABELS
 from app.core.nip import digits_of, format_nip
@@ -119,7 +119,8 @@ class OfficeSettingView(OfficeScopedView):
         "office", "classification_code", "number_pattern", "signer_title", "signer_role",
         "initials_required", "sla_working_days", "complaint_ack_days", "complaint_answer_days",
         "remind_officers", "remind_head", "remind_applicants", "revision_reminder_days",
-        "revision_reminder_again_days", "remind_complaints", "letter_template",
+        "revision_reminder_again_days", "remind_complaints", "review_start_days",
+        "letter_draft_days", "publish_ikm", "letter_template",
     ]
     label_columns = {
         "office": _l("Office"),
@@ -134,13 +135,20 @@ class OfficeSettingView(OfficeScopedView):
         **REMINDER_SWITCHES,
         "revision_reminder_days": _l("First revision reminder after (working days)"),
         "revision_reminder_again_days": _l("Second revision reminder after (working days)"),
+        "review_start_days": _l("Target: review started within (working days)"),
+        "letter_draft_days": _l("Target: letter drafted within (working days)"),
+        "publish_ikm": _l("Show the satisfaction index on the public service page"),
         "letter_template": _l("Letter template"),
     }
     description_columns = {
         "number_pattern": _l("Placeholders: {seq} {office_code} {classification} {year}"),
+        "review_start_days": _l("Counted from the submission; empty: no target."),
+        "letter_draft_days": _l("Counted from the verification; empty: no target."),
     }
     formatters_columns = {"signer_role": labelled(SIGNER_ROLES)}
     validators_columns = {"revision_reminder_days": [NumberRange(min=1)],
+                          "review_start_days": [Optional(), NumberRange(min=1)],
+                          "letter_draft_days": [Optional(), NumberRange(min=1)],
                           "revision_reminder_again_days": [_after_first_reminder]}
     add_form_extra_fields = edit_form_extra_fields = {
         "signer_role": choice(_l("Signer's role"), SIGNER_ROLES),
@@ -149,6 +157,8 @@ class OfficeSettingView(OfficeScopedView):
             description=_l("Yes: a drafted letter goes to a section head, who initials it "
                            "(paraf) or returns it, before the signer signs.")),
         **{name: yes_no_box(label, default=True) for name, label in REMINDER_SWITCHES.items()},
+        "publish_ikm": yes_no_box(
+            _l("Show the satisfaction index on the public service page"), default=False),
     }
 
 

@@ -35,6 +35,30 @@ def national_days_off(year: int) -> frozenset[dt.date]:
     return frozenset(days)
 
 
+@lru_cache(maxsize=8)
+def estimated_days_off(year: int) -> frozenset[dt.date]:
+    """The national days off of ``year`` that the package only estimates (Islamic and other
+    lunar holidays, confirmed by the government's decree about a year ahead)."""
+    import holidays
+
+    days = holidays.country_holidays("ID", categories=("public", "government"), years=year,
+                                     language="en_US")
+    return frozenset(day for day, name in days.items() if "estimated" in name.lower())
+
+
+def calendar_unconfirmed(session, today: dt.date) -> int | None:
+    """The next year, when its days off are not confirmed yet: from October on, while the
+    package still estimates some of them and no admin has entered a day of that year for every
+    office (the decree's days, on the Days off screen). None otherwise."""
+    year = today.year + 1
+    if today.month < 10 or not estimated_days_off(year):
+        return None
+    entered = session.scalar(select(NonWorkingDay.id).where(
+        NonWorkingDay.office_id.is_(None), NonWorkingDay.day >= dt.date(year, 1, 1),
+        NonWorkingDay.day <= dt.date(year, 12, 31)).limit(1))
+    return None if entered else year
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     extra_off: frozenset[dt.date] = frozenset()

@@ -102,9 +102,6 @@ def init_command():
 
 
 HOUSEKEEPING_EVERY = 24 * 3600.0  # seconds
-# The sender service looks for due reminders this often; a run sends nothing twice, so the
-# period only bounds how late in a working day a reminder leaves.
-REMINDERS_EVERY = 15 * 60.0
 
 
 def housekeeping() -> dict:
@@ -157,8 +154,11 @@ def outbox_send(limit, every, rounds):
             except Exception:
                 current_app.logger.exception("outbox: the daily clean-up failed")
                 session.rollback()
-        if time.monotonic() >= remind_at:  # and sends the reminders that are due
-            remind_at = time.monotonic() + REMINDERS_EVERY
+        # It sends the reminders that are due (a run sends nothing twice: the period only
+        # bounds how late in a working day a reminder leaves).
+        every_reminders = current_app.config.get("REMINDERS_EVERY", 900)
+        if every_reminders and time.monotonic() >= remind_at:
+            remind_at = time.monotonic() + every_reminders
             try:
                 reminders.run(session)
             except Exception:

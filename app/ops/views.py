@@ -22,7 +22,9 @@ from app.web.list_widgets import (
 )
 from app.web.screens import READ_ONLY, OfficeScopedView, labelled
 
-AUDIT_OBJECTS = {"activity_request": _l("Request"), "complaint": _l("Complaints")}
+# The objects of the audit trail (an office's own events: the reminders' daily digest).
+AUDIT_OBJECTS = {"activity_request": _l("Request"), "complaint": _l("Complaints"),
+                 "office": _l("Office")}
 AUDIT_STATES = {**COMPLAINT_STATES, **REQUEST_STATES}
 
 

@@ -13,6 +13,7 @@ from app.letters import verification
 from app.models import LETTER_RESULTS, Letter
 from app.offices.directory import default_office
 from app.portal import service_standard
+from app.reports import skm_report
 from app.web import formats
 
 bp = Blueprint("public", __name__)
@@ -29,9 +30,12 @@ def _template_filters(state) -> None:
 
 @bp.get("/")
 def home():
-    office = default_office(current_app.appbuilder.session)
+    session = current_app.appbuilder.session
+    office = default_office(session)
+    # The office's latest satisfaction index, when its setting publishes it (issue 24).
+    ikm = skm_report.latest_published(session, office.id) if office else None
     return render_template("public/home.html", office=office, std=service_standard,
-                           view_functions=current_app.view_functions)
+                           view_functions=current_app.view_functions, ikm=ikm)
 
 
 @bp.route("/verify/<code>", methods=["GET", "POST"])

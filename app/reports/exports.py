@@ -120,13 +120,21 @@ def guest_book_xlsx(entries: Iterable, *, tz: str = "Asia/Jakarta") -> bytes:
 def ikm_xlsx(result: "reports.Ikm", *, office: str = "", period: str = "") -> bytes:
     """Per element its name, NRR and NRR × 1/9; then the index, the converted index, the class
     and the number of respondents (and, when given, the office and the period)."""
-    from openpyxl.styles import Font
 
     headers = [_("No."), _("Element"), _("Element average (NRR)"), _("Weighted (NRR × 1/9)")]
     wb, ws = _workbook(_("Satisfaction index (IKM)"), headers, [6, 45, 22, 22])
     for element, nrr, weighted in zip(skm.ELEMENTS, result.elements, result.weighted):
         _append(ws, [element.number, str(element.name), nrr, weighted])
         _formats(ws, ws.max_row, {3: "0.000", 4: "0.0000"})
+    _ikm_summary(ws, result, office, period, last=len(headers))
+    return _save(wb)
+
+
+def _ikm_summary(ws, result, office: str, period: str, last: int) -> None:
+    """Below a table of elements: the index, converted, class, respondents, office and period
+    (label in column 2, value in the last column)."""
+    from openpyxl.styles import Font
+
     ws.append([])
     grade = None if result.grade is None else f"{result.grade} ({result.grade_label})"
     summary = [
@@ -140,8 +148,24 @@ def ikm_xlsx(result: "reports.Ikm", *, office: str = "", period: str = "") -> by
     if period:
         summary.append((_("Period"), period, None))
     for label, value, number_format in summary:
-        _append(ws, [None, label, None, value])
+        _append(ws, [None, label, *[None] * (last - 3), value])
         ws.cell(row=ws.max_row, column=2).font = Font(bold=True)
         if number_format:
-            _formats(ws, ws.max_row, {4: number_format})
+            _formats(ws, ws.max_row, {last: number_format})
+
+
+def skm_xlsx(report, *, office: str = "", period: str = "") -> bytes:
+    """The SKM report (reports/skm_report.py) as one sheet: per element, in the office's order,
+    its label, how many answered 1, 2, 3 and 4, its NRR and NRR × 1/9; then the index, the
+    converted index, the class and the number of respondents, the office and the period."""
+
+    result = report.ikm
+    headers = [_("No."), _("Element"),
+               *[_("Answer %(value)s", value=value) for value in skm.SCALE],
+               _("Average value (NRR)"), _("Weighted NRR (NRR × 1/9)")]
+    wb, ws = _workbook(_("SKM report"), headers, [6, 45, 11, 11, 11, 11, 22, 22])
+    for row in report.rows:
+        _append(ws, [f"U{row.number}", str(row.label), *row.counts, row.nrr, row.weighted])
+        _formats(ws, ws.max_row, {7: "0.000", 8: "0.0000"})
+    _ikm_summary(ws, result, office, period, last=len(headers))
     return _save(wb)

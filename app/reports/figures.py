@@ -46,7 +46,7 @@ from app.models import (
     Office,
     Rating,
 )
-from app.offices import workdays
+from app.offices import targets, workdays
 from app.offices.workdays import local_date, local_dates, office_calendar, sla_status
 from app.requests.workflow import OPEN_STATES
 
@@ -270,6 +270,8 @@ class Dashboard:
     - ``ikm``: the index of the ratings given in the period.
     - ``complaints_open``: complaints received or in progress now; ``complaints_overdue``:
       those of them past their answer due date.
+    - ``past_targets``: one office's requests past an intermediate target now (offices/
+      targets.py; not asked for every office at once).
     """
 
     office_id: Optional[int]
@@ -290,6 +292,7 @@ class Dashboard:
     issued: int = 0
     overdue_total: int = 0
     working_days: list = field(default_factory=list, repr=False)
+    past_targets: list = field(default_factory=list)
 
     @property
     def on_time_share(self) -> Optional[float]:
@@ -448,6 +451,8 @@ def dashboard(session, office_id: Optional[int], start: dt.date, end: dt.date, *
         ikm=period_ikm(session, office_id, start, end, tz),
         complaints_open=complaints_open,
         complaints_overdue=complaints_overdue,
+        past_targets=(targets.missed(session, office_id, today, tz)
+                      if office_id is not None else []),
     )
 
 

@@ -35,7 +35,14 @@ from app.models import (
     OutboundEmail,
     QueueTicket,
 )
-from app.offices.workdays import SlaStatus, WorkCalendar, office_calendar, sla_status
+from app.offices import targets
+from app.offices.workdays import (
+    SlaStatus,
+    WorkCalendar,
+    calendar_unconfirmed,
+    office_calendar,
+    sla_status,
+)
 
 R = ActivityRequest
 SHOWN = 20  # rows listed per group; the group's total and a link to the full list say the rest
@@ -223,6 +230,8 @@ def officer_home(session, user_id: int, office_id: int, today: dt.date, tz: str)
         "complaint_total": complaint_total,
         "tickets": waiting,
         "ticket_total": waiting_total,
+        # The office's requests past an intermediate target (none when it sets none).
+        "targets": targets.missed(session, office_id, today, tz, calendar),
         "count": sum(g.total for g in groups) + complaint_total,
     }
 
@@ -325,6 +334,8 @@ def admin_home(session, today: dt.date, mails_shown: int = 5) -> dict:
         "failed_total": failed[0].total if failed else 0,
         "not_set_up": not_set_up,
         "offices": office_summaries(session, today),
+        # Next year's days off still estimated, none entered for it: the year, else None.
+        "calendar_year": calendar_unconfirmed(session, today),
     }
 
 

@@ -16,9 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_appbuilder import BaseView, IndexView, expose
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -43,7 +53,7 @@ from app.models import (
 )
 from app.offices import workdays
 from app.offices.sla import sla_label
-from app.reports import exports, home
+from app.reports import exports, home, skm_report
 from app.reports import figures as reports
 from app.web.list_widgets import (
     navbar_entries,
@@ -190,7 +200,9 @@ class DashboardView(BaseView):
         end = _parse_day(raw_end) or default[1]
         bad = (raw_start and _parse_day(raw_start) is None) or (
             raw_end and _parse_day(raw_end) is None)
-        if bad or end < start or (end - start).days > MAX_PERIOD_DAYS:
+        # A year at the calendar's edge cannot be turned into the period's UTC bounds.
+        out_of_range = (start.year < skm_report.YEAR_MIN or end.year > skm_report.YEAR_MAX)
+        if bad or out_of_range or end < start or (end - start).days > MAX_PERIOD_DAYS:
             flash(_("The period is not valid; showing this year instead."), "warning")
             return default
         return start, end
@@ -259,6 +271,85 @@ class DashboardView(BaseView):
         filename = f"{EXPORT_STEMS[kind]}_{scope}_{start.isoformat()}_{end.isoformat()}.xlsx"
         return send_file(io.BytesIO(data), mimetype=exports.XLSX_MIMETYPE, as_attachment=True,
                          download_name=filename, max_age=0)
+
+    # -- the SKM report (issue 24): the permissions of the page and the exports above, so the
+    # role matrix stays as it is --
+
+    def _skm(self, *, announce: bool):
+        """(the report, its office or None, the offices an admin may pick from, the query
+        values that ask for the same report). ``announce``: flash why a period was refused
+        (on the page; a download just uses the default)."""
+        office_id, offices = self._scope()
+        period, problem = skm_report.choose_period(request.args, workdays.office_today())
+        if problem and announce:
+            flash(problem, "warning")
+        session = self.appbuilder.session
+        result = skm_report.report(session, office_id, period, tz=workdays.office_timezone())
+        office = session.get(Office, office_id) if office_id is not None else None
+        if period.preset is not None:
+            args = {"period": period.preset, "year": str(period.year)}
+        else:
+            args = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+        if is_admin(g.user) and office_id is not None:
+            args["office"] = str(office_id)
+        return result, office, offices, args
+
+    def _skm_context(self, result, office) -> dict:
+        grades, high = [], 10000
+        for letter, low, label in reports.GRADES:  # the classes with their ranges, best first
+            grades.append((letter, low / 100, high / 100, label))
+            high = low - 1
+        return dict(report=result, office=office, office_name=office.name if office else
+                    _("All offices"), grades=grades, presets=skm_report.PRESETS,
+                    scale=skm.SCALE, format_decimal=format_decimal, today=workdays.office_today())
+
+    def _skm_filename(self, result, office, ext: str) -> str:
+        scope = office.code if office else "semua"
+        period = result.period
+        return f"skm_{scope}_{period.start.isoformat()}_{period.end.isoformat()}.{ext}"
+
+    @expose("/skm")
+    @has_access
+    @permission_name("index")
+    def skm(self):
+        result, office, offices, args = self._skm(announce=True)
+        year = result.period.year or result.period.end.year
+        office_arg = {"office": args["office"]} if "office" in args else {}
+        links = {key: url_for(".skm", period=key, year=year, **office_arg)
+                 for key in skm_report.PRESETS}
+        return self.render_template(
+            "dashboard/skm.html",
+            title=_("Public satisfaction survey (SKM) report"),
+            offices=offices, office_id=result.office_id, can_choose_office=is_admin(g.user),
+            year=year, preset_urls=links,
+            year_urls=[(y, url_for(".skm", period=result.period.preset or "y", year=y,
+                                   **office_arg))
+                       for y in (year - 1, year + 1)
+                       if skm_report.YEAR_MIN <= y <= skm_report.YEAR_MAX],
+            pdf_url=url_for(".skm_pdf", **args), xlsx_url=url_for(".skm_xlsx", **args),
+            dashboard_url=url_for(".index", **office_arg),
+            **self._skm_context(result, office),
+        )
+
+    @expose("/skm.pdf")
+    @has_access
+    @permission_name("export")
+    def skm_pdf(self):
+        result, office, _offices, _args = self._skm(announce=False)
+        html = render_template("dashboard/skm_pdf.html", **self._skm_context(result, office))
+        return send_file(io.BytesIO(skm_report.render_pdf(html)), mimetype="application/pdf",
+                         as_attachment=True, max_age=0,
+                         download_name=self._skm_filename(result, office, "pdf"))
+
+    @expose("/skm.xlsx")
+    @has_access
+    @permission_name("export")
+    def skm_xlsx(self):
+        result, office, _offices, _args = self._skm(announce=False)
+        data = exports.skm_xlsx(result, office=office.name if office else _("All offices"),
+                                period=result.period.label)
+        return send_file(io.BytesIO(data), mimetype=exports.XLSX_MIMETYPE, as_attachment=True,
+                         download_name=self._skm_filename(result, office, "xlsx"), max_age=0)
 
 
 def register(appbuilder) -> DashboardView | None:

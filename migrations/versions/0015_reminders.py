@@ -18,7 +18,7 @@ depends_on = None
 
 SWITCHES = ("remind_officers", "remind_head", "remind_applicants", "remind_complaints")
 KINDS = ("officer_50", "officer_80", "breach", "head_digest", "revision_1", "revision_2",
-         "complaint_ack", "complaint_answer")
+         "complaint_ack", "complaint_answer", "calendar_ahead")
 
 
 def upgrade():
@@ -38,7 +38,7 @@ def upgrade():
         "reminder_sent",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("office_id", sa.Integer(), sa.ForeignKey("office.id", ondelete="CASCADE"),
-                  nullable=False),
+                  nullable=True),
         sa.Column("kind", sa.String(30), nullable=False),
         sa.Column("object_type", sa.String(30), nullable=False),
         sa.Column("object_id", sa.Integer(), nullable=False),

@@ -248,8 +248,10 @@ def counter(app, site) -> int:
 
 
 def date_words(value: dt.datetime) -> str:
-    """A date as the Indonesian screens write it, by hand: ``6 Desember 2027``."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    """A stored (naive UTC) time's date as the Indonesian screens write it, by hand, on the
+    office's clock (WIB): ``6 Desember 2027`` (at 17:05 UTC it is already the 7th in Jakarta)."""
+    local = value + dt.timedelta(hours=7)  # Asia/Jakarta keeps UTC+7 all year
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 # --- 1: the admin installs, reads and withdraws a certificate -----------------------------------
