@@ -506,3 +506,34 @@ def test_the_sender_service_runs_the_reminders(app, office, monkeypatch):
     assert result.exit_code == 0, result.output
     assert len(calls) == 1  # once in two rounds: its own period
     assert ("breach", dt.date(2027, 2, 2)) in events(app, req_id)
+
+
+def test_one_offices_failure_keeps_no_other_office_back(app, office, monkeypatch):
+    """A bad row in one office (here: its officers' step raises) rolls that office back, logs
+    it, and the next office's reminders still leave; the failed one goes out next run."""
+    from app.ops.bootstrap import ensure_office
+
+    with app.app_context():
+        other = ensure_office("1685", "BPS Kabupaten Uji Pengingat Kedua").id
+        app.appbuilder.session.remove()
+    req_id = new_request(app, office, "Survei Pengingat Kantor Gagal")
+    elsewhere = new_request(app, dict(office, office=other), "Survei Pengingat Kantor Lain")
+    days = working_days(office["office"], START, 15)
+    real = reminders._officers
+
+    def failing(session, office_id, *args):
+        if office_id == office["office"]:
+            raise RuntimeError("a bad row")
+        return real(session, office_id, *args)
+
+    monkeypatch.setattr(reminders, "_officers", failing)
+    with app.app_context():
+        counts = reminders.run(app.appbuilder.session, now=at_nine(days[15]),
+                               office_ids=[office["office"], other])
+        app.appbuilder.session.remove()
+    # The other office (no day off of its own: past half of its days too) was reminded.
+    assert counts.sent == {"officer_50": 1} and [e[0] for e in events(app, elsewhere)] == [
+        "officer_50"]
+    assert events(app, req_id) == []
+    monkeypatch.setattr(reminders, "_officers", real)
+    assert run_on(app, office, days[15]) == {"officer_50": 1}

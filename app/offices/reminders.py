@@ -23,6 +23,7 @@ reminder goes out once. Each office switches each kind on or off (office setting
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -50,6 +51,8 @@ from app.offices.workdays import (
     utcnow,
 )
 
+logger = logging.getLogger(__name__)
+
 # Requests whose clock runs (workflow.OPEN_STATES without the paused revision).
 RUNNING = ("submitted", "in_review", "verified", "letter_drafted", "letter_initialled", "issued")
 OPEN_COMPLAINT = ("received", "in_progress")
@@ -66,6 +69,11 @@ class Counts:
     def add(self, kind: str, mails: list) -> None:
         self.sent[kind] = self.sent.get(kind, 0) + 1
         self.email_ids += [m.id for m in mails]
+
+    def merge(self, other: "Counts") -> None:
+        for kind, n in other.sent.items():
+            self.sent[kind] = self.sent.get(kind, 0) + n
+        self.email_ids += other.email_ids
 
 
 def run(session, now: dt.datetime | None = None, office_ids=None,
@@ -89,9 +97,15 @@ def run(session, now: dt.datetime | None = None, office_ids=None,
         calendar = office_calendar(session, office_id)
         if not calendar.is_working_day(today):
             continue  # reminders wait for the office's next working day
-        with unit_of_work(session):
-            _office(session, office_id, setting or DEFAULT_SETTING, calendar, today, now,
-                    counts)
+        mine = Counts()  # merged once the office's transaction is committed
+        try:
+            with unit_of_work(session):
+                _office(session, office_id, setting or DEFAULT_SETTING, calendar, today, now,
+                        mine)
+        except Exception:  # one office's bad row must not keep the others' reminders back
+            logger.exception("reminders: office %s failed; the next run tries again", office_id)
+            continue
+        counts.merge(mine)
     return counts
 
 
