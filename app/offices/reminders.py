@@ -50,11 +50,11 @@ from app.offices.workdays import (
     office_timezone,
     utcnow,
 )
+from app.requests.workflow import CLOCK_RUNNING
 
 logger = logging.getLogger(__name__)
 
-# Requests whose clock runs (workflow.OPEN_STATES without the paused revision).
-RUNNING = ("submitted", "in_review", "verified", "letter_drafted", "letter_initialled", "issued")
+RUNNING = CLOCK_RUNNING
 OPEN_COMPLAINT = ("received", "in_progress")
 THRESHOLDS = ((80, "officer_80"), (50, "officer_50"))  # the highest first
 

@@ -43,6 +43,7 @@ from app.offices.workdays import (
     office_calendar,
     sla_status,
 )
+from app.requests.workflow import CLOCK_RUNNING
 
 R = ActivityRequest
 SHOWN = 20  # rows listed per group; the group's total and a link to the full list say the rest
@@ -59,8 +60,7 @@ AWAITING_APPLICANT = "revision_requested"
 # anyone's when nobody holds the request (workflow._check_claim); sending is not claimed.
 _CLAIMED = ("submitted", "in_review", "verified", AWAITING_APPLICANT)
 # Open requests whose promise can be overdue (sla_status: running, not paused, not sent).
-RUNNING = ("submitted", "in_review", "verified", "letter_drafted", "letter_initialled",
-           "issued")
+RUNNING = CLOCK_RUNNING
 # The admin's table of offices: their open requests, in the order of the workflow.
 OFFICE_COLUMNS = ("submitted", "in_review", AWAITING_APPLICANT, "verified", "letter_drafted",
                   "letter_initialled", "issued")

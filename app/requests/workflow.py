@@ -62,6 +62,8 @@ PRE_ISSUE = frozenset(
 # A draft on its way to the signer (initialled or not): the signer may issue or return it.
 AT_SIGNER = frozenset({"letter_drafted", "letter_initialled"})
 OPEN_STATES = PRE_ISSUE - {"draft"} | {"issued"}  # the SLA clock runs (or is paused) here
+# Where it runs and can be overdue (a revision awaited pauses it); sorted: one SQL text.
+CLOCK_RUNNING = tuple(sorted(OPEN_STATES - {"revision_requested"}))
 
 
 class WorkflowError(DomainError):
