@@ -80,9 +80,10 @@ def _build_app(config: object | dict | None) -> Flask:
         from app.metadata.pages import bp as metadata_bp
         from app.portal.pages import bp as portal_bp
         from app.portal.public import bp as public_bp
+        from app.portal.results_pages import bp as results_bp
 
-        for blueprint in (public_bp, portal_bp, account_bp, catalogue_bp, feedback_bp, queue_bp,
-                          metadata_bp):
+        for blueprint in (public_bp, portal_bp, results_bp, account_bp, catalogue_bp, feedback_bp,
+                          queue_bp, metadata_bp):
             app.register_blueprint(blueprint)
 
     # FAB's list paging, order, filters, row keys, actions and rison: bad ones 400/404, not 500

@@ -241,6 +241,21 @@ ATTACHMENT_KINDS = {
     "cover_letter": _l("Cover letter"),
     "questionnaire": _l("Questionnaire"),
     "other": _l("Other"),
+    # The activity's publication, handed after the letter (PP 51/1999; results.py).
+    "results": _l("Results of the activity"),
+}
+
+# What an agency hands BPS after a recommended activity (PP 51/1999): the products of Block VIII.
+RESULT_PRODUCTS = {
+    "printed": _l("Printed publication"),
+    "digital": _l("Digital publication"),
+    "microdata": _l("Microdata"),
+    "other": _l("Other"),
+}
+RESULT_STATES = {
+    "submitted": _l("Awaiting check"),
+    "received": _l("Received"),
+    "returned": _l("Returned to the applicant"),
 }
 
 REVIEW_OUTCOMES = {
@@ -367,6 +382,10 @@ class OfficeSetting(Model):
     letter_draft_days: Mapped[Optional[int]] = mapped_column(Integer)
     # Show the office's latest satisfaction index on its public service page.
     publish_ikm: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Follow-up after the letter (PP 51/1999): the applicant is asked for the results after the
+    # planned release date and reminded when they are this many working days late.
+    remind_results: Mapped[bool] = mapped_column(Boolean, default=True)
+    results_due_days: Mapped[int] = mapped_column(Integer, default=30)
 
     office: Mapped[Office] = relationship()
 
@@ -378,6 +397,7 @@ class OfficeSetting(Model):
                         name="ck_setting_review_start_days"),
         CheckConstraint("letter_draft_days IS NULL OR letter_draft_days > 0",
                         name="ck_setting_letter_draft_days"),
+        CheckConstraint("results_due_days > 0", name="ck_setting_results_due_days"),
         CheckConstraint("complaint_ack_days > 0", name="ck_setting_ack_positive"),
         CheckConstraint("complaint_answer_days > 0", name="ck_setting_answer_positive"),
         CheckConstraint("number_pattern LIKE '%{seq}%'", name="ck_setting_pattern_has_seq"),
@@ -617,6 +637,9 @@ class ActivityRequest(Model):
     due_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # Follow-up after a "fit" letter (requests/results.py): the results are due on this day
+    # (the first planned release + the office's days); set when the letter is sent.
+    results_due_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
 
     office: Mapped[Office] = relationship()
     applicant: Mapped[RekomUser] = relationship(foreign_keys=[applicant_id])
@@ -636,6 +659,9 @@ class ActivityRequest(Model):
     )
     letter: Mapped[Optional["Letter"]] = relationship(back_populates="request", uselist=False)
     rating: Mapped[Optional["Rating"]] = relationship(back_populates="request", uselist=False)
+    results: Mapped[list["ActivityResult"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="ActivityResult.id"
+    )
 
     __table_args__ = (
         CheckConstraint(_in("state", REQUEST_STATES), name="ck_request_state"),
@@ -826,6 +852,50 @@ class Attachment(Model):
 
     def __repr__(self) -> str:
         return self.original_name
+
+
+class ActivityResult(Model):
+    """A result of a recommended activity handed to BPS (PP 51/1999): a link to the
+    publication or its file, checked by an officer (received, or returned with a note)."""
+
+    __tablename__ = "activity_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_request.id", ondelete="CASCADE"), index=True
+    )
+    product: Mapped[str] = mapped_column(String(20), default="digital")
+    title: Mapped[Optional[str]] = mapped_column(String(300))
+    link: Mapped[Optional[str]] = mapped_column(String(500))
+    # NO ACTION: the file of a result is not deleted from under it (the request's deletion
+    # takes both, in one statement).
+    attachment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("attachment.id"))
+    state: Mapped[str] = mapped_column(String(20), default="submitted")
+    submitted_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    checked_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL")
+    )
+    checked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    check_note: Mapped[Optional[str]] = mapped_column(Text)
+
+    request: Mapped[ActivityRequest] = relationship(back_populates="results")
+    attachment: Mapped[Optional[Attachment]] = relationship()
+    submitted_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[submitted_by_id])
+    checked_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[checked_by_id])
+
+    __table_args__ = (
+        CheckConstraint(_in("product", RESULT_PRODUCTS), name="ck_result_product"),
+        CheckConstraint(_in("state", RESULT_STATES), name="ck_result_state"),
+        CheckConstraint("link IS NOT NULL OR attachment_id IS NOT NULL",
+                        name="ck_result_link_or_file"),
+        Index("ix_result_request_state", "request_id", "state"),
+    )
+
+    def __repr__(self) -> str:
+        return self.title or self.link or str(self.attachment or "")
 
 
 # --- Checking, letters -----------------------------------------------------------------------
@@ -1229,6 +1299,8 @@ REMINDER_KINDS = {
     "complaint_ack": _l("Reminder to the officers: complaint to take up"),
     "complaint_answer": _l("Reminder to the officers: complaint to answer"),
     "calendar_ahead": _l("Notice to the administrators: next year's days off"),
+    "results_ask": _l("Applicant asked for the results of the activity"),
+    "results_due": _l("Reminder to the applicant: results of the activity overdue"),
 }
 
 

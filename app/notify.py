@@ -416,6 +416,64 @@ def _revision_notes(req: ActivityRequest) -> str:
     return max(reviews, key=lambda r: r.round).notes if reviews else ""
 
 
+# --- Follow-up after the letter (requests/results.py) ---------------------------------------
+
+
+def _results_step(session, req: ActivityRequest, users, subject: str, lead: str, url: str,
+                  url_label, notes: str | None = None, releases=()) -> list:
+    users = _with_address(users)
+    if not users:
+        return []
+    return _queue_all(session, _template_rows(
+        session, "results_step", users, subject, req, url=url, url_label=url_label, lead=lead,
+        notes=(notes or "").strip(), due=_date(req.results_due_date),
+        releases=[(label, _date(day)) for label, day in releases]))
+
+
+def results_ask(session, req: ActivityRequest, releases, again: bool) -> list:
+    """The applicant: the planned release has passed; hand the results (``again``: they are
+    overdue now)."""
+    with _office_locale():
+        if again:
+            subject = _("Reminder: the results of %(code)s are overdue", code=req.tracking_code)
+            lead = _("The results of your recommended activity were due to be handed to BPS by "
+                     "the date below (PP 51/1999) and have not been received yet. Please upload "
+                     "the publication or give its link.")
+        else:
+            subject = _("Please hand the results of %(code)s to BPS", code=req.tracking_code)
+            lead = _("The planned release date of your recommended activity has passed. As PP "
+                     "51/1999 asks, please hand its results to BPS: upload the publication or "
+                     "give its link on your request's page.")
+        return _results_step(session, req, [req.applicant] if req.applicant else [], subject,
+                             lead, public_urls.request_url(req.id) + "#results",
+                             _("Hand the results"), releases=releases)
+
+
+def results_submitted(session, req: ActivityRequest, users) -> list:
+    """The officer handling the request (or every officer): results are waiting for a check."""
+    with _office_locale():
+        return _results_step(
+            session, req, users,
+            _("Results of %(code)s handed in", code=req.tracking_code),
+            _("The applicant has handed in the results of a recommended activity. Please check "
+              "them and mark them received."), staff_request_url(req), _("Open the request"))
+
+
+def results_checked(session, req: ActivityRequest, received: bool, notes: str | None) -> list:
+    """The applicant: the results were received, or returned with the officer's note."""
+    with _office_locale():
+        if received:
+            subject = _("Results of %(code)s received", code=req.tracking_code)
+            lead = _("BPS has received the results of your recommended activity. Thank you.")
+        else:
+            subject = _("Results of %(code)s returned", code=req.tracking_code)
+            lead = _("BPS could not accept the results you handed in. Please see the note "
+                     "below and hand them again.")
+        return _results_step(session, req, [req.applicant] if req.applicant else [], subject,
+                             lead, public_urls.request_url(req.id) + "#results",
+                             _("Open your request"), notes=notes)
+
+
 def calendar_ahead(session, users, year: int) -> list:
     """The administrators: ``year``'s days off are still estimated; the link opens the Days off
     screen, where the government's decree is entered."""

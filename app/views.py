@@ -18,10 +18,12 @@ from app.ops.views import AuditEventView, OutboundEmailView
 from app.requests.api import APIS as REQUEST_APIS
 from app.requests.views import (
     ActivityRequestView,
+    ActivityResultView,
     AttachmentView,
     OverdueRequestView,
     RequestIndicatorView,
     RequestVariableView,
+    ResultsOverdueView,
     ReviewView,
 )
 from app.web import fab_internals as fab
@@ -45,6 +47,9 @@ MENUS = (
      SERVICES),
     (AttachmentView, "Attachments", _l("Attachments"), "fa-paperclip", SERVICES),
     (LetterView, "Letters", _l("Recommendation letters"), "fa-envelope-o", LETTERS),
+    # The follow-up after the letter (PP 51/1999): the results agencies hand to BPS.
+    (ActivityResultView, "Results", _l("Results of activities"), "fa-book", LETTERS),
+    (ResultsOverdueView, "ResultsOverdue", _l("Results overdue"), "fa-clock-o", LETTERS),
     (ComplaintView, "Complaints", _l("Complaints"), "fa-bullhorn", FEEDBACK),
     (OverdueComplaintView, "OverdueComplaints", _l("Overdue complaints"),
      "fa-exclamation-triangle", FEEDBACK),

@@ -189,6 +189,9 @@ def make_rows(session, m, office_id, applicant_id, actor_id, tag) -> dict[str, i
         ),
         "ReviewView": m.Review(request_id=req.id, round=1),
         "LetterView": letter,
+        "ActivityResultView": m.ActivityResult(
+            request_id=req.id, product="digital", link=f"https://data.example.test/{tag}",
+            state="submitted"),
         "ComplaintView": m.Complaint(
             tracking_code=f"ADU-T{tag}", office_id=office_id, subject="Lambat", text="Terlalu lama"
         ),

@@ -82,6 +82,9 @@ def _make_party(app, world, wf, name: str) -> Party:
     sent = own(seed(session, world, wf, "letter_drafted"), f"Survei Akses Terkirim Pihak {name}")
     _issue(session, sent, world.users["head_x"])
     # Submitted and past its due date: it shows in the overdue list too.
+    # Its results overdue too (PP 51/1999): it shows on the results-overdue screen.
+    sent.results_due_date = dt.date(2026, 1, 5)
+    session.commit()
     late = own(seed(session, world, wf, "submitted"), f"Survei Akses Terlambat Pihak {name}",
                due=dt.date(2026, 1, 5))
     # Submitted, for the routes that would move it (an admin's workflow action may).
@@ -227,6 +230,8 @@ def _view_pk(app, rule, p: Party):
         return p.sent  # the open catalogue's page of a recommended activity
     if view == "OverdueRequestView":
         return p.late
+    if view == "ResultsOverdueView":
+        return p.sent  # its results are overdue (_make_party)
     if view in ("OverdueComplaintView", "ComplaintView"):
         return p.complaint
     if view == "ActivityRequestView":
@@ -269,6 +274,8 @@ def fill(app, rule, p: Party) -> str:
             # Not possible from "received" (409): the complaint stays as the others expect.
             "step": lambda: "close",
             "attachment_id": lambda: p.attachment,
+            # Handed in, not received: no catalogue shows its file.
+            "result_id": lambda: p.rows["ActivityResultView"],
             "ticket_id": lambda: p.ticket,
         }[arg]()
     with app.test_request_context():
@@ -498,6 +505,14 @@ EXPECTED = {
     "GET /api/v1/reviews/<int:pk>": ADMIN,
     "GET /api/v1/reviews/<int:pk>/checklist": ADMIN,
     "GET /api/v1/reviews/_info": STAFF,
+    "GET /activityresultview/action/<string:name>/<pk>": REFUSED,
+    "GET /activityresultview/add": NOBODY,
+    "GET /activityresultview/delete/<pk>": NOBODY,
+    "GET /activityresultview/download/<string:filename>": NOBODY,
+    "GET /activityresultview/edit/<pk>": NOBODY,
+    "GET /activityresultview/list/": STAFF,
+    "GET /activityresultview/return/<int:pk>": ADMIN,
+    "GET /activityresultview/show/<pk>": ADMIN,
     "GET /attachmentview/action/<string:name>/<pk>": REFUSED,
     "GET /attachmentview/add": OFFICERS,
     "GET /attachmentview/delete/<pk>": ADMIN,
@@ -516,6 +531,7 @@ EXPECTED = {
     "GET /catalogue/": ALL,
     "GET /catalogue/<int:pk>": ALL,
     "GET /catalogue/similar": ALL,
+    "GET /catalogue/<int:pk>/results/<int:result_id>": NOBODY,  # not received: not public
     "GET /checklistitemview/action/<string:name>/<pk>": REFUSED,
     "GET /checklistitemview/add": ADMIN,
     "GET /checklistitemview/delete/<pk>": ADMIN,
@@ -624,6 +640,15 @@ EXPECTED = {
     "GET /overduerequestview/list/": STAFF,
     "GET /overduerequestview/note/<action_name>": ADMIN,  # ids of another office: 404
     "GET /overduerequestview/show/<pk>": ADMIN,
+    "GET /resultsoverdueview/action/<string:name>/<pk>": REFUSED,
+    "GET /resultsoverdueview/add": OFFICERS,
+    "GET /resultsoverdueview/delete/<pk>": ADMIN,
+    "GET /resultsoverdueview/download/<string:filename>": NOBODY,
+    "GET /resultsoverdueview/edit/<pk>": ADMIN,
+    "GET /resultsoverdueview/form/<int:pk>": ADMIN,
+    "GET /resultsoverdueview/list/": STAFF,
+    "GET /resultsoverdueview/note/<action_name>": ADMIN,  # ids of another office: 404
+    "GET /resultsoverdueview/show/<pk>": ADMIN,
     "GET /permissions/action/<string:name>/<pk>": REFUSED,
     "GET /permissions/add": NOBODY,
     "GET /permissions/delete/<pk>": NOBODY,
@@ -732,6 +757,7 @@ EXPECTED = {
     "POST /api/v1/reviews/": NOBODY,
     "POST /api/v1/security/login": BAD_REQUEST,  # no credentials
     "POST /api/v1/security/refresh": NOBODY,
+    "POST /activityresultview/action_post": BAD_REQUEST,
     "POST /attachmentview/action_post": BAD_REQUEST,
     "POST /auditeventview/action_post": BAD_REQUEST,
     "POST /checklistitemview/action_post": BAD_REQUEST,
@@ -752,6 +778,7 @@ EXPECTED = {
     "POST /permissionviews/action_post": BAD_REQUEST,
     "POST /portal/requests/<int:req_id>/<any(submit, resubmit, withdraw):action>": NOBODY,
     "POST /portal/requests/<int:req_id>/documents": NOBODY,
+    "POST /portal/requests/<int:req_id>/results": NOBODY,
     "POST /queueticketview/action_post": BAD_REQUEST,
     "POST /ratingview/action_post": BAD_REQUEST,
     "POST /register/form": INPUT(ALL),  # the empty form is refused: 422
@@ -760,6 +787,8 @@ EXPECTED = {
     "POST /requestindicatorview/action_post": BAD_REQUEST,
     "POST /resetmypassword/form": LOGGED_IN,  # one's own profile
     "POST /resetpassword/form": ADMIN,
+    "POST /resultsoverdueview/action_post": BAD_REQUEST,
+    "POST /resultsoverdueview/checklist/<int:pk>": ADMIN,
     "POST /reviewview/action_post": BAD_REQUEST,
     "POST /roles/action_post": BAD_REQUEST,
     "POST /userinfoeditview/form": LOGGED_IN,  # one's own profile
@@ -857,7 +886,7 @@ def _models():
         "OfficeSettingView": m.OfficeSetting, "ChecklistItemView": m.ChecklistItem,
         "NonWorkingDayView": m.NonWorkingDay, "LetterCounterView": m.LetterCounter,
         "AuditEventView": m.AuditEvent, "OutboundEmailView": m.OutboundEmail,
-        "SigningCertificateView": m.SigningCertificate,
+        "SigningCertificateView": m.SigningCertificate, "ActivityResultView": m.ActivityResult,
     }
 
 

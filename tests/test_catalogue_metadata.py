@@ -325,7 +325,7 @@ def test_the_api_gives_the_same_public_metadata(app, acts):
         "sector_label", "agency_name", "objectives", "coverage", "coverage_label",
         "coverage_area", "frequency", "frequency_label", "collection_methods",
         "collection_methods_labels", "release_dates", "office", "letter", "variables",
-        "indicators"}
+        "indicators", "results"}
     assert (item["sector"], item["sector_label"]) == ("health", "Kesehatan")
     assert (item["kind"], item["kind_label"]) == ("survey", "Survei")
     assert (item["coverage"], item["coverage_label"]) == ("part", "Sebagian wilayah Indonesia")

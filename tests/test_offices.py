@@ -101,7 +101,8 @@ def test_the_admins_new_completion_time_counts_for_the_next_submission(app, worl
             "classification_code", "number_pattern", "signer_title", "signer_role",
             "complaint_ack_days", "complaint_answer_days", "letter_template",
             "initials_required", "remind_officers", "remind_head", "remind_applicants",
-            "remind_complaints", "revision_reminder_days", "revision_reminder_again_days")}
+            "remind_complaints", "revision_reminder_days", "revision_reminder_again_days",
+            "remind_results", "results_due_days")}
         session.commit()
     # Read once before the change, as a busy process would have.
     assert clients["applicant_a"].post(
@@ -305,7 +306,8 @@ def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
                  complaint_answer_days=10, remind_officers=True, remind_head=True,
                  remind_applicants=True, remind_complaints=True, revision_reminder_days=5,
                  revision_reminder_again_days=10, review_start_days=None,
-                 letter_draft_days=None, publish_ikm=False),
+                 letter_draft_days=None, publish_ikm=False, remind_results=True,
+                 results_due_days=30),
             [(1, "Hanya satu", "all", False)])
         session.remove()
         engine.dispose()

@@ -22,7 +22,8 @@ PUBLIC_KEYS = {"id", "recommendation_code", "title", "year", "kind", "sector", "
 RECORD_KEYS = PUBLIC_KEYS | {
     "kind_label", "objectives", "coverage", "coverage_label", "coverage_area", "frequency",
     "frequency_label", "collection_methods", "collection_methods_labels", "release_dates",
-    "variables", "indicators"}
+    "variables", "indicators",
+    "results"}  # the results BPS received (PP 51/1999): public by nature, microdata files not
 SECTOR_LABEL = "Pertanian dan Perikanan"  # agriculture_fisheries, in the default language
 PRIVATE_TEXTS = ("RKS-", "siti@pertanian.test", "Siti Rahmawati", "Yos Sudarso")
 

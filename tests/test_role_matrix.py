@@ -55,6 +55,7 @@ MODELS = {
     "AuditEventView": m.AuditEvent,
     "OutboundEmailView": m.OutboundEmail,
     "SigningCertificateView": m.SigningCertificate,
+    "ActivityResultView": m.ActivityResult,
 }
 
 

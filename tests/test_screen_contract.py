@@ -92,6 +92,12 @@ SCREENS = {
     "RequestIndicatorView": Screen("RequestIndicatorView", ("add", "edit"), (), "indicator"),
     "AttachmentView": Screen("AttachmentView", ("add", "edit"), (), "attachment"),
     "LetterView": Screen("LetterView", ("edit",), (), "letter"),
+    # Results handed in after the letter: no form, two actions (requests/results.py).
+    "ActivityResultView": Screen("ActivityResultView", (), ("receive", "return_results"),
+                                 "result"),
+    "ResultsOverdueView": Screen("ActivityRequestView", ("add", "edit"), WORKFLOW_ACTIONS,
+                                 "results_overdue_request", light=True,
+                                 reads_from="ActivityRequestView"),
     "ComplaintView": Screen("ComplaintView", ("add", "edit"), ("answer", "close", "take"),
                             "complaint"),
     "OverdueComplaintView": Screen("ComplaintView", ("add", "edit"), ("answer", "close", "take"),
@@ -225,6 +231,11 @@ def rows(app, world, leave_no_trace):
         req.due_date, req.submitted_at = dt.date(2020, 1, 2), dt.datetime(2019, 11, 1)
         complaint = session.get(m.Complaint, overdue["ComplaintView"])
         complaint.due_date, complaint.state = dt.date(2020, 1, 2), "received"
+        # The results-overdue screen: a sent request whose results were due long ago.
+        results_late = make_rows(session, m, office_id, world.users["applicant_a"],
+                                 world.users["admin"], "SC3")
+        req = session.get(m.ActivityRequest, results_late["ActivityRequestView"])
+        req.state, req.results_due_date = "sent", dt.date(2020, 1, 2)
         session.get(m.Complaint, made["ComplaintView"]).state = "received"
         session.commit()
         # The office-level rows (the office, its settings, its checklist) of an office of the
@@ -243,6 +254,8 @@ def rows(app, world, leave_no_trace):
         return {
             "request": made["ActivityRequestView"],
             "overdue_request": overdue["ActivityRequestView"],
+            "results_overdue_request": results_late["ActivityRequestView"],
+            "result": made["ActivityResultView"],
             "variable": made["RequestVariableView"],
             "indicator": made["RequestIndicatorView"],
             "attachment": made["AttachmentView"],

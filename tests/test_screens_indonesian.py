@@ -60,6 +60,7 @@ SKIPPED = {
     "/guestbookentryview/export": "a CSV/Excel file",
     "/activityrequestview/form/<int:pk>": "a PDF",
     "/overduerequestview/form/<int:pk>": "a PDF",
+    "/resultsoverdueview/form/<int:pk>": "a PDF",
     "/letterview/pdf/<int:pk>": "a PDF",
     "/portal/form.pdf": "a PDF",
     "/portal/documents/<int:attachment_id>": "a file download",
@@ -268,6 +269,20 @@ def rows(app, world, wf):
         draft = seed(session, world, wf, "draft")
         late = seed(session, world, wf, "submitted", due=dt.date(2026, 1, 5))
         sent_req = session.get(m.ActivityRequest, sent)
+        # The follow-up after the letter: results received and waiting on one request, and
+        # one whose results are overdue.
+        sent_req.release_date_digital, sent_req.results_due_date = (dt.date(2026, 3, 2),
+                                                                    dt.date(2026, 4, 14))
+        session.add_all([
+            m.ActivityResult(request_id=sent, product="digital", title="Publikasi Survei",
+                             link="https://dinas.example.test/publikasi", state="received",
+                             checked_at=dt.datetime(2026, 4, 1, 3)),
+            m.ActivityResult(request_id=sent, product="printed",
+                             link="https://dinas.example.test/cetak", state="submitted")])
+        results_late = seed(session, world, wf, "sent")
+        late_req = session.get(m.ActivityRequest, results_late)
+        late_req.release_date_printed, late_req.results_due_date = (dt.date(2026, 2, 2),
+                                                                    dt.date(2026, 3, 16))
         sm = app.appbuilder.sm
         reg = session.scalars(sa.select(m.RekomRegisterUser).where(
             m.RekomRegisterUser.username == "calon_pemohon")).first()
@@ -286,6 +301,7 @@ def rows(app, world, wf):
         session.commit()
         made = {
             "sent": sent, "draft": draft, "late": late, "letter": sent_req.letter.id,
+            "results_late": results_late,
             "verification": sent_req.letter.verification_code, "register_user": reg.id,
             "group": group.id, "token": reset_token(applicant),
             "late_complaint": late_complaint.id,
@@ -320,6 +336,7 @@ def fab_urls(app, world, rows, rule) -> list[str] | None:
     pks = {
         "ActivityRequestView": [_world_pk(world, "ActivityRequestView"), rows["sent"]],
         "OverdueRequestView": [rows["late"]],
+        "ResultsOverdueView": [rows["results_late"]],
         "LetterView": [_world_pk(world, "LetterView"), rows["letter"]],
         "LetterCounterView": [view._serialize_pk_if_composite(
             list(_world_pk(world, "LetterCounterView")))],
@@ -339,6 +356,8 @@ def fab_urls(app, world, rows, rule) -> list[str] | None:
     if method == "action":
         name = next(iter(getattr(view, "actions", {}) or {}), None)
         return [f"/{base}/action/{name}/{pks[0]}"] if name else []
+    if method == "return_form":
+        return [f"/{base}/return/{pk}" for pk in pks]
     if method == "answer_form":
         return [f"/{base}/answer/{pk}" for pk in pks]
     if method == "note_form":
@@ -353,6 +372,8 @@ def walk_urls(app, world, rows, rule) -> list[str] | None:
         "/admin/": ["/admin/"],
         "/catalogue/": ["/catalogue/", "/catalogue/?q=survei", "/catalogue/?q=tidakadasamasekali"],
         "/catalogue/<int:pk>": [f"/catalogue/{rows['sent']}", "/catalogue/999999"],
+        "/catalogue/<int:pk>/results/<int:result_id>": [
+            f"/catalogue/{rows['sent']}/results/999999"],
         "/metadata/": ["/metadata/", "/metadata/?from=2026-01-01&to=2026-12-31",
                        "/metadata/?from=2026-12-31&to=2026-01-01", "/metadata/?from=kemarin"],
         "/complaints/<code>": [f"/complaints/ADU-T{OFFICE_X}", "/complaints/ADU-TIDAKADA"],
@@ -368,7 +389,7 @@ def walk_urls(app, world, rows, rule) -> list[str] | None:
         "/portal/requests/<int:req_id>": [
             f"/portal/requests/{_world_pk(world, 'ActivityRequestView')}",
             f"/portal/requests/{rows['sent']}", f"/portal/requests/{rows['draft']}",
-            f"/portal/requests/{rows['late']}"],
+            f"/portal/requests/{rows['late']}", f"/portal/requests/{rows['results_late']}"],
         "/portal/requests/<int:req_id>/edit": [f"/portal/requests/{rows['draft']}/edit"],
         "/portal/requests/<int:req_id>/rating": [f"/portal/requests/{rows['sent']}/rating"],
         "/portal/requests/new": ["/portal/requests/new"],

@@ -58,6 +58,8 @@ OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     # Reviews are opened and closed by the workflow; the checklist is filled on the request.
     "ReviewView": {OFFICER: READ, HEAD: READ},
     "LetterView": {OFFICER: READ | {"can_edit", "can_pdf"}, HEAD: READ | {"can_pdf"}},
+    # Results handed in after the letter: officers receive them or return them (with a note).
+    "ActivityResultView": {OFFICER: READ | {"receive", "return_results"}, HEAD: READ},
     "ComplaintView": {OFFICER: WRITE | {"take", "answer", "close"}, HEAD: READ},
     "RatingView": {OFFICER: READ, HEAD: READ},
     # Tickets move through the actions (call next, serve, done, no-show), not by editing.

@@ -20,7 +20,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue import search
-from app.models import LETTER_RESULTS, ActivityRequest
+from app.core.public_urls import catalogue_result_url
+from app.models import LETTER_RESULTS, RESULT_PRODUCTS, ActivityRequest, ActivityResult
 from app.requests import form
 
 # The page's and the API's answer for an id that is not (or not yet) in the catalogue.
@@ -47,8 +48,36 @@ def recommended(session, request_id) -> Optional[ActivityRequest]:
         .where(ActivityRequest.id == request_id, search.in_catalogue())
         .options(joinedload(ActivityRequest.office), joinedload(ActivityRequest.letter),
                  selectinload(ActivityRequest.variables),
-                 selectinload(ActivityRequest.indicators))
+                 selectinload(ActivityRequest.indicators),
+                 selectinload(ActivityRequest.results).joinedload(ActivityResult.attachment))
     ).first()
+
+
+def received_result(session, request_id, result_id) -> Optional[ActivityResult]:
+    """A result BPS received of an activity in the catalogue (its file is public then)."""
+    req = recommended(session, request_id)
+    if req is None:
+        return None
+    return next((r for r in req.results if r.id == result_id and _file_public(r)), None)
+
+
+def _file_public(result) -> bool:
+    # A publication is public by nature; microdata handed to BPS is not (BPS keeps it).
+    return (result.state == "received" and result.attachment is not None
+            and result.product != "microdata")
+
+
+def _results(req) -> list[dict]:
+    """The results BPS received (PP 51/1999): what, its title, its link or file."""
+    return [{
+        "product": r.product,
+        "product_label": str(RESULT_PRODUCTS.get(r.product, r.product)),
+        "title": _text(r.title),
+        "link": r.link,
+        "file_url": catalogue_result_url(req.id, r.id) if _file_public(r) else None,
+        "file_name": r.attachment.original_name if _file_public(r) else None,
+        "received_on": _iso(r.checked_at.date()) if r.checked_at else None,
+    } for r in req.results if r.state == "received"]
 
 
 def is_public(row) -> bool:
@@ -111,6 +140,7 @@ def record(req: ActivityRequest) -> dict:
         "collection_methods": [c for c in (req.collection_methods or "").split(",") if c],
         "collection_methods_labels": _labels(req, "collection_methods"),
         "release_dates": {key: _iso(getattr(req, column)) for key, column in RELEASES.items()},
+        "results": _results(req),
         "office": {"name": office.name if office is not None else None},
         "letter": {"number": letter.number if letter is not None else None,
                    "letter_date": _iso(letter.letter_date) if letter is not None else None,

@@ -202,8 +202,9 @@ class CatalogueApi(ModelRestApi):
           summary: One recommended activity
           description: >-
             Its identity, objectives, coverage, frequency, collection methods, planned
-            releases, and the variables and indicators that are public: what its catalogue
-            page shows. Codes come with their labels. Never people or contact data.
+            releases, the results BPS received, and the variables and indicators that are
+            public: what its catalogue page shows. Codes come with their labels. Never people
+            or contact data.
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           responses:
@@ -241,6 +242,19 @@ class CatalogueApi(ModelRestApi):
                               printed: {type: string, format: date, nullable: true}
                               digital: {type: string, format: date, nullable: true}
                               microdata: {type: string, format: date, nullable: true}
+                          results:
+                            type: array
+                            description: The results BPS received (PP 51/1999)
+                            items:
+                              type: object
+                              properties:
+                                product: {type: string}
+                                product_label: {type: string}
+                                title: {type: string, nullable: true}
+                                link: {type: string, nullable: true}
+                                file_url: {type: string, nullable: true}
+                                file_name: {type: string, nullable: true}
+                                received_on: {type: string, format: date, nullable: true}
                           office:
                             type: object
                             properties:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 from flask_babel import gettext as _
 
 from app.catalogue import activity, search
 from app.models import ACTIVITY_KINDS, SECTORS
+from app.requests import uploads
 from app.web.formats import date_text
 from app.web.input_guard import clean, cleans_its_own_args
 
@@ -70,6 +71,22 @@ def show(pk: int):
         "catalogue/activity.html", item=activity.record(req),
         releases=activity.release_labels(), format_date=_iso_date_text,
         appbuilder=current_app.appbuilder)
+
+
+@bp.get("/<int:pk>/results/<int:result_id>")
+def result_file(pk: int, result_id: int):
+    """The file of a result BPS received: public, as the activity's catalogue page is (not
+    microdata: activity.received_result)."""
+    row = activity.received_result(current_app.appbuilder.session, pk, result_id)
+    if row is None or row.attachment is None:
+        abort(404)
+    path = uploads.path_of(row.attachment)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=row.attachment.content_type, as_attachment=True,
+                         download_name=row.attachment.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/similar")

@@ -42,6 +42,11 @@ def request_form_url(request_id: int) -> str:
     return public_url(f"/portal/requests/{request_id}/edit")
 
 
+def catalogue_result_url(request_id: int, result_id: int) -> str:
+    """A received result's file, as the catalogue offers it to everyone."""
+    return public_url(f"/catalogue/{request_id}/results/{result_id}")
+
+
 def staff_request_url(request_id: int) -> str:
     return public_url(f"/activityrequestview/show/{request_id}")
 

@@ -11,7 +11,10 @@
   days (``revision_1``, ``revision_2``; each revision round on its own);
 - the officers when a complaint is not taken up by its acknowledgement date
   (``complaint_ack``) or not answered one working day before its due date
-  (``complaint_answer``).
+  (``complaint_answer``);
+- the applicant of a recommended activity for its results (PP 51/1999) once its first
+  planned release has passed (``results_ask``), and again on their due date
+  (``results_due``; requests/results.py), unless results wait for an officer's check.
 
 The working days are the office's calendar's, and a request's due date already moves by a
 revision's pause (workflow), so a paused request is reminded of nothing but its revision.
@@ -26,7 +29,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import notify
@@ -35,7 +38,9 @@ from app.core import audit
 from app.core.transactions import unit_of_work
 from app.models import (
     ActivityRequest,
+    ActivityResult,
     Complaint,
+    Letter,
     Office,
     OfficeSetting,
     RekomUser,
@@ -50,6 +55,7 @@ from app.offices.workdays import (
     office_timezone,
     utcnow,
 )
+from app.requests import results
 from app.requests.workflow import CLOCK_RUNNING
 
 logger = logging.getLogger(__name__)
@@ -120,6 +126,8 @@ def _office(session, office_id: int, setting, calendar: WorkCalendar, today: dt.
         _complaints(session, office_id, calendar, today, once, counts)
     if setting.remind_head:
         _head(session, office_id, setting, calendar, today, once, counts)
+    if setting.remind_results:
+        _results(session, office_id, today, once, counts)
 
 
 class _Once:
@@ -271,3 +279,43 @@ def _head(session, office_id, setting, calendar, today, once, counts) -> None:
     audit.record(session, None, office, "head_digest", at=once.now)
     counts.add("head_digest", mails)
 
+
+
+def _results(session, office_id, today, once, counts) -> None:
+    # Requests sent before the follow-up existed get their due date here, once.
+    for req in session.scalars(
+            select(ActivityRequest).join(Letter, Letter.request_id == ActivityRequest.id)
+            .where(ActivityRequest.office_id == office_id,
+                   ActivityRequest.state.in_(results.AFTER_LETTER),
+                   ActivityRequest.results_due_date.is_(None),
+                   Letter.result == "fit", ActivityRequest.sent_at.is_not(None),
+                   or_(*(getattr(ActivityRequest, c).is_not(None) for c in results.RELEASES)))
+            .order_by(ActivityRequest.id)):
+        results.schedule(session, req)
+    session.flush()
+    done = select(ReminderSent.id).where(
+        ReminderSent.kind == "results_due", ReminderSent.object_type == "activity_request",
+        ReminderSent.object_id == ActivityRequest.id)
+    waiting_check = select(ActivityResult.id).where(
+        ActivityResult.request_id == ActivityRequest.id, ActivityResult.state == "submitted")
+    for req in session.scalars(
+            select(ActivityRequest).where(
+                ActivityRequest.office_id == office_id,
+                ActivityRequest.state.in_(results.AFTER_LETTER),
+                ActivityRequest.results_due_date.is_not(None),
+                ~results.RECEIVED, ~done.exists(), ~waiting_check.exists())
+            .order_by(ActivityRequest.id)).all():
+        release = results.first_release(req)
+        reached = [kind for kind, day in (("results_due", req.results_due_date),
+                                          ("results_ask", release))
+                   if day is not None and today > day]
+        if not reached:
+            continue
+        claimed = [kind for kind in reached if once(kind, req)]
+        if not claimed or claimed[0] != reached[0]:
+            continue
+        kind = reached[0]
+        mails = notify.results_ask(session, req, results.releases(req),
+                                   again=kind == "results_due")
+        audit.record(session, None, req, kind, req.state, req.state, at=once.now)
+        counts.add(kind, mails)

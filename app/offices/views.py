@@ -105,6 +105,7 @@ REMINDER_SWITCHES = {
     "remind_head": _l("Daily digest to the head (requests past their due date)"),
     "remind_applicants": _l("Remind the applicant of an awaited revision"),
     "remind_complaints": _l("Remind the officers of complaint deadlines"),
+    "remind_results": _l("Ask the applicant for the results of the activity"),
 }
 
 
@@ -120,7 +121,8 @@ class OfficeSettingView(OfficeScopedView):
         "initials_required", "sla_working_days", "complaint_ack_days", "complaint_answer_days",
         "remind_officers", "remind_head", "remind_applicants", "revision_reminder_days",
         "revision_reminder_again_days", "remind_complaints", "review_start_days",
-        "letter_draft_days", "publish_ikm", "letter_template",
+        "letter_draft_days", "remind_results", "results_due_days", "publish_ikm",
+        "letter_template",
     ]
     label_columns = {
         "office": _l("Office"),
@@ -137,6 +139,7 @@ class OfficeSettingView(OfficeScopedView):
         "revision_reminder_again_days": _l("Second revision reminder after (working days)"),
         "review_start_days": _l("Target: review started within (working days)"),
         "letter_draft_days": _l("Target: letter drafted within (working days)"),
+        "results_due_days": _l("Results due after the planned release (working days)"),
         "publish_ikm": _l("Show the satisfaction index on the public service page"),
         "letter_template": _l("Letter template"),
     }
@@ -144,11 +147,15 @@ class OfficeSettingView(OfficeScopedView):
         "number_pattern": _l("Placeholders: {seq} {office_code} {classification} {year}"),
         "review_start_days": _l("Counted from the submission; empty: no target."),
         "letter_draft_days": _l("Counted from the verification; empty: no target."),
+        "results_due_days": _l("PP 51/1999: after a recommended activity's first planned "
+                               "release, its results are due within these working days. "
+                               "Applies to letters sent from now on."),
     }
     formatters_columns = {"signer_role": labelled(SIGNER_ROLES)}
     validators_columns = {"revision_reminder_days": [NumberRange(min=1)],
                           "review_start_days": [Optional(), NumberRange(min=1)],
                           "letter_draft_days": [Optional(), NumberRange(min=1)],
+                          "results_due_days": [NumberRange(min=1)],
                           "revision_reminder_again_days": [_after_first_reminder]}
     add_form_extra_fields = edit_form_extra_fields = {
         "signer_role": choice(_l("Signer's role"), SIGNER_ROLES),
@@ -156,7 +163,12 @@ class OfficeSettingView(OfficeScopedView):
             _l("Section head initials before signing"), default=False,
             description=_l("Yes: a drafted letter goes to a section head, who initials it "
                            "(paraf) or returns it, before the signer signs.")),
-        **{name: yes_no_box(label, default=True) for name, label in REMINDER_SWITCHES.items()},
+        **{name: yes_no_box(label, default=True) for name, label in REMINDER_SWITCHES.items()
+           if name != "remind_results"},
+        "remind_results": yes_no_box(
+            REMINDER_SWITCHES["remind_results"], default=True,
+            description=_l("After the planned release date, and again when the results are "
+                           "overdue (PP 51/1999).")),
         "publish_ikm": yes_no_box(
             _l("Show the satisfaction index on the public service page"), default=False),
     }

@@ -34,6 +34,8 @@ from app.letters import document as letters
 from app.models import (
     ATTACHMENT_KINDS,
     REQUEST_STATES,
+    RESULT_PRODUCTS,
+    RESULT_STATES,
     ActivityRequest,
     Attachment,
     AuditEvent,
@@ -44,7 +46,7 @@ from app.offices.directory import default_office
 from app.offices.sla import request_sla, sla_label
 from app.portal import forms as portal_forms
 from app.requests import commands as request_commands
-from app.requests import pdf_cache, uploads, workflow
+from app.requests import pdf_cache, results, uploads, workflow
 from app.requests.form import SECTIONS, choice_label
 from app.web import labels
 from app.web.input_guard import MAX_DB_INT
@@ -69,8 +71,10 @@ HOME_PER_PAGE = 25  # requests per page of "My requests"
 # draft, checklist saves) are the office's business, and only revision notes are addressed to
 # the applicant.
 APPLICANT_EVENTS = {"create", "submit", "start_review", "request_revision", "resubmit",
-                    "revision_1", "revision_2", "verify", "issue", "send", "close", "withdraw"}
-APPLICANT_NOTES = {"request_revision", "withdraw"}
+                    "revision_1", "revision_2", "verify", "issue", "send", "close", "withdraw",
+                    "results_ask", "results_due", "results_submit", "results_receive",
+                    "results_return"}
+APPLICANT_NOTES = {"request_revision", "withdraw", "results_submit", "results_return"}
 
 
 def _own_request(req_id: int) -> ActivityRequest:
@@ -322,7 +326,7 @@ def _rows_shown(req) -> list[dict]:
     return tables
 
 
-def _request_page(req):
+def _request_page(req, results_form=None, results_errors=None):
     actions = {t.action for t in workflow.allowed_actions(req, g.user)}
     letter = req.letter if req.letter is not None and req.letter.is_issued else None
     return render_template(
@@ -334,6 +338,9 @@ def _request_page(req):
         missing=workflow.missing_for_submit(req) if req.state in EDITABLE else [],
         can_rate=req.state in ("sent", "closed") and req.rating is None,
         rate_endpoints=current_app.view_functions, tables=_rows_shown(req),
+        follow=results.status(req, workdays.office_today()), result_products=RESULT_PRODUCTS,
+        result_states=RESULT_STATES, results_form=results_form or {},
+        results_errors=results_errors or {},
     )
 
 

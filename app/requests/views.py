@@ -34,8 +34,11 @@ from app.models import (
     ATTACHMENT_KINDS,
     CHANNELS,
     REQUEST_STATES,
+    RESULT_PRODUCTS,
+    RESULT_STATES,
     REVIEW_OUTCOMES,
     ActivityRequest,
+    ActivityResult,
     Attachment,
     AuditEvent,
     ChecklistItem,
@@ -45,7 +48,7 @@ from app.offices import workdays
 from app.offices.sla import request_sla, sla_cell, sla_label
 from app.portal import forms as portal_forms
 from app.requests import commands as request_commands
-from app.requests import design_checks, pdf_cache, workflow
+from app.requests import design_checks, pdf_cache, results, workflow
 from app.requests import form as request_form
 from app.web import fab_internals as fab
 from app.web import labels
@@ -266,6 +269,10 @@ class WorkflowActionsMixin:
             "action_labels": labels.AUDIT_ACTIONS,
             "state_labels": REQUEST_STATES,
             "attachment_kinds": ATTACHMENT_KINDS,
+            "follow": results.status(item, workdays.office_today()),
+            "result_products": RESULT_PRODUCTS,
+            "result_states": RESULT_STATES,
+            "may_check_results": self.appbuilder.sm.has_access("receive", "ActivityResultView"),
         }
 
     @staticmethod
@@ -691,3 +698,105 @@ class OverdueRequestView(ActivityRequestView):
         fab.base_filters(self).add_filter("due_date", FilterOverdue, None)
 
 
+
+
+# --- The follow-up after the letter (requests/results.py) --------------------------------------
+
+
+class ActivityResultView(RequestChildView):
+    """The results agencies handed in after their letters; officers mark them received or
+    return them with a note (the same function as on the request's page)."""
+
+    datamodel = RekomInterface(ActivityResult)
+    base_permissions = READ_ONLY
+    list_title = _l("Results of activities")
+    show_title = _l("Result of an activity")
+    list_columns = ["request", "product", "title", "link", "state", "submitted_at"]
+    show_columns = ["request", "product", "title", "link", "attachment", "state", "submitted_by",
+                    "submitted_at", "checked_by", "checked_at", "check_note"]
+    search_columns = ["request", "product", "state", "submitted_at"]
+    base_order = ("submitted_at", "desc")
+    label_columns = {
+        "request": _l("Request"),
+        "product": _l("What"),
+        "title": _l("Title of the publication"),
+        "link": _l("Link"),
+        "attachment": _l("File"),
+        "state": _l("State"),
+        "submitted_by": _l("Handed in by"),
+        "submitted_at": _l("Handed in"),
+        "checked_by": _l("Checked by"),
+        "checked_at": _l("Checked"),
+        "check_note": _l("Note to the applicant"),
+    }
+    formatters_columns = {"product": labelled(RESULT_PRODUCTS),
+                          "state": labelled(RESULT_STATES)}
+
+    @action("receive", _l("Mark received"), icon="fa-check", multiple=True)
+    def act_receive(self, items):
+        items = items if isinstance(items, list) else [items]
+        done, mails = 0, []
+        for item in items:
+            try:
+                outcome = results.check(self.datamodel.session, item.id, g.user, received=True)
+            except results.ResultsError as err:
+                flash(err.message, "danger")
+                continue
+            done += 1
+            mails += outcome.email_ids
+        notify.try_send_now(mails)
+        if done:
+            flash(ngettext("%(num)d result marked received.", "%(num)d results marked received.",
+                           done), "success")
+        return redirect(request.referrer or url_for(".list"))
+
+    @action("return_results", _l("Return to the applicant"), icon="fa-undo", multiple=False)
+    def act_return_results(self, item):
+        item = item[0] if isinstance(item, list) else item
+        return redirect(url_for(".return_form", pk=item.id))
+
+    @expose("/return/<int:pk>", methods=["GET", "POST"])
+    @view_permission("return_results")
+    def return_form(self, pk):
+        """Return a result to the applicant: the note says why (required)."""
+        item = self.datamodel.get(pk, fab.base_filters(self))
+        if item is None:
+            abort(404)
+        note = request.form.get("note", "")
+        if request.method == "POST":
+            try:
+                outcome = results.check(self.datamodel.session, pk, g.user, received=False,
+                                        note=note)
+            except results.ResultsError as err:
+                flash(err.message, "danger")
+            else:
+                notify.try_send_now(outcome.email_ids)
+                flash(_("The results were returned to the applicant."), "success")
+                return redirect(url_for("ActivityRequestView.show", pk=item.request_id,
+                                        _anchor="results-panel"))
+        return self.render_template(
+            "rekomstat/result_return.html", title=_("Return to the applicant"), item=item,
+            products=RESULT_PRODUCTS, note=note)
+
+
+class FilterResultsOverdue(BaseFilter):
+    """Requests whose results are past their due date, none received."""
+
+    name = _l("Results overdue")
+
+    def apply(self, query, value):
+        return query.filter(results.overdue_clause(workdays.office_today()))
+
+
+class ResultsOverdueView(ActivityRequestView):
+    """The activities whose results are overdue (PP 51/1999), the longest late first."""
+
+    class_permission_name = "ActivityRequestView"  # who reads the requests reads these
+    list_title = _l("Results overdue")
+    list_columns = ["tracking_code", "title", "agency_name", "year", "state", "results_due_date"]
+    order_columns = ["tracking_code", "title", "agency_name", "year", "results_due_date"]
+    base_order = ("results_due_date", "asc")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fab.base_filters(self).add_filter("results_due_date", FilterResultsOverdue, None)

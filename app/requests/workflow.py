@@ -48,7 +48,7 @@ from app.models import (
 from app.offices.directory import DEFAULT_SETTING, office_info
 from app.offices.workdays import local_date, office_calendar, office_timezone, utcnow
 from app.requests import form as request_form
-from app.requests import form_pdf
+from app.requests import form_pdf, results
 
 # Fields an applicant must fill before the request counts as recorded complete (the form's own
 # "required" marks, so the form, its PDF and this check never disagree).
@@ -387,6 +387,7 @@ def _on_send(ctx: Context) -> None:
     # no longer changes, and the issue step, which holds the letter counter, stays quick).
     form_pdf.freeze_annotated(req.letter)
     req.sent_at = req.letter.sent_at = ctx.now
+    results.schedule(ctx.session, req)  # a "fit" letter: its results are due after release
     ctx.emails += notify.letter_sent(ctx.session, req, req.letter)
 
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import REMINDER_KINDS
 from app.requests import form as request_form
-from app.requests import workflow
+from app.requests import results, workflow
 
 REVIEW = {
     "request": _l("Request"),
@@ -33,6 +33,7 @@ REQUEST = {
     "submitted_at": _l("Submitted"),
     "complete_at": _l("Recorded complete"),
     "due_date": _l("Due date"),
+    "results_due_date": _l("Results due"),
     "sent_at": _l("Letter sent"),
     "closed_at": _l("Closed"),
     "sla": _l("30-day promise"),
@@ -113,6 +114,7 @@ AUDIT_ACTIONS = {
     "certificate_installed": _l("Signing certificate installed"),
     "certificate_withdrawn": _l("Signing certificate withdrawn"),
     **REMINDER_KINDS,  # offices/reminders.py: each reminder sent is an event of its object
+    **results.EVENTS,  # the follow-up after the letter
 }
 
 
