@@ -448,6 +448,9 @@ def test_handed_in_checked_and_shown_in_the_catalogue(app, office, today):
     assert kinds == {"results"}
 
     officer = login(app.test_client(), "petugas.hasil")
+    home = officer.get("/admin/").get_data(as_text=True)  # "Tugas saya"
+    assert 'id="officer-results"' in home and "Hasil kegiatan untuk diperiksa" in home
+    assert home.count(f"{code}</a>") >= 3
     page = officer.get(f"/activityrequestview/show/{req_id}").get_data(as_text=True)
     assert 'id="results-panel"' in page and "Tandai diterima" in page
     for result_id in (link_id, file_id, micro_id):
@@ -461,6 +464,7 @@ def test_handed_in_checked_and_shown_in_the_catalogue(app, office, today):
     thanked = [r for r in mails(app, code) if r.recipient == "pemohon.hasil@rekomstat.test"
                and "telah diterima" in r.subject]
     assert len(thanked) == 3
+    assert 'id="officer-results"' not in officer.get("/admin/").get_data(as_text=True)
 
     # The public catalogue: the link and the printed file; the microdata file is BPS's only.
     html = app.test_client().get(f"/catalogue/{req_id}").get_data(as_text=True)

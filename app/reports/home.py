@@ -26,7 +26,9 @@ from app.auth.roles import ADMIN, HEAD, OFFICE_STAFF, OFFICER, SECTION_HEAD
 from app.feedback.complaints import OPEN as OPEN_COMPLAINT
 from app.feedback.complaints import deadline_status
 from app.models import (
+    RESULT_PRODUCTS,
     ActivityRequest,
+    ActivityResult,
     ChecklistItem,
     Complaint,
     Letter,
@@ -140,6 +142,13 @@ def _letters_to_initial(office_id: int):
     return and_(R.office_id == office_id, R.state == "letter_drafted", _initials_asked(office_id))
 
 
+def _results_to_check(user_id: int, office_id: int):
+    """Results handed in after the letter, waiting for a check: of the officer's requests, or
+    of requests nobody handles (requests/results.py)."""
+    return and_(ActivityResult.state == "submitted", R.id == ActivityResult.request_id,
+                R.office_id == office_id, or_(R.officer_id == user_id, R.officer_id.is_(None)))
+
+
 def _setup_checks():
     """(has a settings row, has an active checklist item) of an office: an active office
     missing either is not set up (its letters cannot be numbered, its reviews check nothing)."""
@@ -165,6 +174,8 @@ def task_count(session, user_id: int, office_id: int | None, roles: set) -> int 
         parts.append(select(func.count(R.id)).where(_officer_requests(user_id, office_id)))
         parts.append(select(func.count(Complaint.id))
                      .where(_officer_complaints(user_id, office_id)))
+        parts.append(select(func.count(ActivityResult.id))
+                     .where(_results_to_check(user_id, office_id)))
     if HEAD in roles and office_id is not None:
         parts.append(select(func.count(R.id)).where(_letters_to_sign(office_id)))
     if SECTION_HEAD in roles and office_id is not None:
@@ -223,6 +234,13 @@ def officer_home(session, user_id: int, office_id: int, today: dt.date, tz: str)
     complaints, complaint_total = officer_complaints(session, user_id, office_id, today,
                                                      calendar)
     waiting, waiting_total = waiting_tickets(session, office_id, today)
+    results = session.execute(
+        select(ActivityResult.id, ActivityResult.product, ActivityResult.submitted_at,
+               R.id.label("request_id"), R.tracking_code, R.title,
+               func.count().over().label("total"))
+        .where(_results_to_check(user_id, office_id))
+        .order_by(ActivityResult.submitted_at, ActivityResult.id).limit(SHOWN)).all()
+    results_total = results[0].total if results else 0
     return {
         "groups": groups,
         "awaiting_applicant": awaiting,
@@ -232,7 +250,10 @@ def officer_home(session, user_id: int, office_id: int, today: dt.date, tz: str)
         "ticket_total": waiting_total,
         # The office's requests past an intermediate target (none when it sets none).
         "targets": targets.missed(session, office_id, today, tz, calendar),
-        "count": sum(g.total for g in groups) + complaint_total,
+        # Results of recommended activities handed in, to mark received or return.
+        "results": [(row, RESULT_PRODUCTS.get(row.product, row.product)) for row in results],
+        "results_total": results_total,
+        "count": sum(g.total for g in groups) + complaint_total + results_total,
     }
 
 
