@@ -15,6 +15,7 @@ step is an audit event of the request (``EVENTS``) and a mail.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
@@ -54,6 +55,7 @@ EVENTS = {
 LINK_MAX = ActivityResult.__table__.c.link.type.length
 TITLE_MAX = ActivityResult.__table__.c.title.type.length
 NOTE_MAX = 2000
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 # Results received: what "results available" means (the catalogue, the overdue screen).
 RECEIVED = exists().where(ActivityResult.request_id == ActivityRequest.id,
@@ -176,7 +178,8 @@ def submit(session, req_id: int, actor, product: str, link: str = "", title: str
     errors: dict = {}
     if product not in RESULT_PRODUCTS:
         errors["product"] = _("Choose what you are handing in.")
-    title = (title or "").strip() or None
+    # Bidirectional overrides would let a title pose as a file name ("…exe.pdf").
+    title = BIDI_CONTROLS.sub("", title or "").strip() or None
     if title and len(title) > TITLE_MAX:
         errors["title"] = _("The title is longer than %(max)d characters.", max=TITLE_MAX)
     link = _clean_link(link, errors)
