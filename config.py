@@ -20,13 +20,10 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _secret_key(instance_dir: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
-    key = os.environ.get("SECRET_KEY")
-    if key:
-        return key
+def _generated_once(instance_dir: Path, name: str, make) -> str:
+    """The contents of instance/<name>, written once with ``make()`` if it is not there."""
     instance_dir.mkdir(parents=True, exist_ok=True)
-    path = instance_dir / "secret_key"
+    path = instance_dir / name
     if not path.exists():
         # O_EXCL: two processes starting at once must not write two different keys.
         try:
@@ -35,8 +32,14 @@ def _secret_key(instance_dir: Path) -> str:
             pass
         else:
             with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
+                fh.write(make())
     return path.read_text().strip()
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    return os.environ.get("SECRET_KEY") or _generated_once(
+        instance_dir, "secret_key", lambda: secrets.token_hex(32))
 
 
 def local_base_url(host: str, port) -> str:
@@ -58,6 +61,16 @@ def _public_base_url() -> str:
                           os.environ.get("PORT", "").strip() or "8080")
 
 
+def _identity_keys(instance_dir: Path) -> str:
+    """IDENTITY_KEYS from the environment (Fernet keys, comma-separated, the first encrypts),
+    else one key generated once and kept in instance/, as SECRET_KEY is. Keep it: without it
+    the identity numbers of the database and its backups cannot be read."""
+    from cryptography.fernet import Fernet
+
+    return os.environ.get("IDENTITY_KEYS", "").strip() or _generated_once(
+        instance_dir, "identity_key", lambda: Fernet.generate_key().decode())
+
+
 def _database_url(instance_dir: Path) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -74,6 +87,8 @@ def _database_url(instance_dir: Path) -> str:
 class Config:
     INSTANCE_DIR = INSTANCE_DIR
     SECRET_KEY = _secret_key(INSTANCE_DIR)
+    # Identity document numbers are stored encrypted with these (app/core/identity.py).
+    IDENTITY_KEYS = _identity_keys(INSTANCE_DIR)
     SQLALCHEMY_DATABASE_URI = _database_url(INSTANCE_DIR)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -37,7 +37,7 @@ def _build_app(config: object | dict | None) -> Flask:
 
     from app import notify
     from app.auth import passwords
-    from app.core import transactions
+    from app.core import identity, transactions
     from app.web import headers, input_guard, logs, sqlite_setup
 
     # Root logger (LOG_FORMAT, LOG_LEVEL, FAB at WARNING), request ids, access log, 500/503.
@@ -48,6 +48,8 @@ def _build_app(config: object | dict | None) -> Flask:
     headers.init_app(app)
     # Control characters and broken Unicode are refused before any view sees them.
     input_guard.init_app(app)
+    # Identity numbers are encrypted by their column type with this (models.EncryptedString).
+    app.extensions["identity_cipher"] = identity.cipher(app.config["IDENTITY_KEYS"])
     sqlite_setup.init_app(app)  # before the first connection
     db.init_app(app)
     transactions.init_app(app, db)  # after db: its teardown must run before the session's

@@ -33,11 +33,39 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def _in(column: str, values) -> str:
     """SQL for `column IN (...)` over a fixed tuple of codes (codes are our own literals)."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class EncryptedString(TypeDecorator):
+    """A string stored encrypted (Fernet): identity document numbers (UU 27/2022, issue 25).
+
+    The cipher is the app's (``app.extensions["identity_cipher"]``, from IDENTITY_KEYS; see
+    core/identity.py): Python reads and writes the number, the database and its backups hold
+    only ciphertext. Nothing can search or sort by it."""
+
+    impl = String(255)
+    cache_ok = True
+
+    @staticmethod
+    def _cipher():
+        from flask import current_app
+
+        return current_app.extensions["identity_cipher"]
+
+    def process_bind_param(self, value, dialect):
+        if value is None or value == "":
+            return None
+        return self._cipher().encrypt(str(value).encode()).decode()
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return self._cipher().decrypt(value.encode()).decode()
 
 
 # --- Enumerations: stored code -> label shown to people ------------------------------------
@@ -459,7 +487,7 @@ class RekomUser(User):
     __tablename__ = "ab_user"
 
     id_doc_type: Mapped[Optional[str]] = mapped_column(String(10))
-    id_doc_number: Mapped[Optional[str]] = mapped_column(String(50))
+    id_doc_number: Mapped[Optional[str]] = mapped_column(EncryptedString)
     phone: Mapped[Optional[str]] = mapped_column(String(50))
     agency: Mapped[Optional[str]] = mapped_column(String(200))
     position: Mapped[Optional[str]] = mapped_column(String(200))
@@ -488,7 +516,7 @@ class RekomRegisterUser(RegisterUser):
     __tablename__ = "ab_register_user"
 
     id_doc_type: Mapped[Optional[str]] = mapped_column(String(10))
-    id_doc_number: Mapped[Optional[str]] = mapped_column(String(50))
+    id_doc_number: Mapped[Optional[str]] = mapped_column(EncryptedString)
     phone: Mapped[Optional[str]] = mapped_column(String(50))
     agency: Mapped[Optional[str]] = mapped_column(String(200))
     position: Mapped[Optional[str]] = mapped_column(String(200))
@@ -1213,7 +1241,7 @@ class GuestBookEntry(Model):
     visited_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     name: Mapped[str] = mapped_column(String(200))
     id_doc_type: Mapped[str] = mapped_column(String(10), default="ktp")
-    id_doc_number: Mapped[Optional[str]] = mapped_column(String(50))
+    id_doc_number: Mapped[Optional[str]] = mapped_column(EncryptedString)
     agency: Mapped[Optional[str]] = mapped_column(String(200))
     phone: Mapped[Optional[str]] = mapped_column(String(50))
     email: Mapped[Optional[str]] = mapped_column(String(200))

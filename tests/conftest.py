@@ -50,6 +50,9 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+TEST_IDENTITY_KEY = "cmVrb21zdGF0LXRlc3QtaWRlbnRpdHkta2V5LTMyYiE="  # 32 bytes, base64
+
+
 def app_config(url: str | None = None) -> dict:
     return {
         "TESTING": True,
@@ -64,6 +67,8 @@ def app_config(url: str | None = None) -> dict:
         # The sender service's reminders would remind of every test's requests at today's
         # date: tests/test_reminders.py runs them office by office, with a frozen clock.
         "REMINDERS_EVERY": 0,
+        # Identity numbers' key: fixed, so that every app of the session reads the same rows.
+        "IDENTITY_KEYS": TEST_IDENTITY_KEY,
     }
 
 

@@ -19,7 +19,7 @@ import config as config_module
 from app import create_app
 from app.catalogue import search
 
-from conftest import PASSWORD, app_config, database_url, is_postgres
+from conftest import PASSWORD, TEST_IDENTITY_KEY, app_config, database_url, is_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -280,7 +280,9 @@ def test_seed_demo_fills_every_state_repeatably(scratch_url, tmp_path):
 
 def test_flask_command_finds_the_app_and_fab_commands_work(app, world, tmp_path):
     """No FLASK_APP, no .flaskenv: `flask` finds create_app in the app package."""
-    env = {**os.environ, "DATABASE_URL": database_url(), "REKOMSTAT_INSTANCE": str(tmp_path)}
+    # The test database's identity key: another key cannot read its users' numbers.
+    env = {**os.environ, "DATABASE_URL": database_url(), "REKOMSTAT_INSTANCE": str(tmp_path),
+           "IDENTITY_KEYS": TEST_IDENTITY_KEY}
     env.pop("FLASK_APP", None)
     result = subprocess.run(
         [sys.executable, "-m", "flask", "fab", "list-users"], cwd=ROOT, env=env,

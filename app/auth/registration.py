@@ -42,6 +42,7 @@ from wtforms.validators import (
 from app import notify
 from app.auth import passwords
 from app.auth.accounts import reset_token, user_for_token
+from app.core import identity
 from app.core.public_urls import public_url, public_url_for
 from app.core.transactions import unit_of_work
 from app.models import ID_DOC_TYPES, RekomRegisterUser, RekomUser
@@ -94,6 +95,14 @@ class RegisterForm(RegisterUserDBForm):
 
     def validate_email(self, field):
         _fits_column(field, "email")
+
+    def validate_id_doc_number(self, field):
+        # Checked as the document's kind says (a NIK: 16 digits), stored without the spaces
+        # and dots people type (encrypted: models.EncryptedString).
+        message = identity.problem(self.id_doc_type.data, field.data)
+        if message:
+            raise ValidationError(str(message))
+        field.data = identity.normalize(self.id_doc_type.data, field.data)
 
 
 def _fits_column(field, column: str) -> None:

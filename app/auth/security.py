@@ -57,6 +57,8 @@ from app.core.transactions import unit_of_work
 from app.models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
 from app.offices.workdays import utcnow
 from app.web import fab_internals as fab
+from app.web import identity_fields
+from app.web.identity_fields import IdentityNumberMixin
 from app.web.screen_writes import SafeWritesMixin
 
 log = logging.getLogger(__name__)
@@ -138,7 +140,7 @@ def roles_in_words(view) -> None:
             form.roles.kwargs["get_label"] = lambda role: role_label(role.name)
 
 
-class RekomUserDBModelView(SafeWritesMixin, UserDBModelView):
+class RekomUserDBModelView(IdentityNumberMixin, SafeWritesMixin, UserDBModelView):
     """FAB's user screens with the service's profile fields."""
 
     # FAB's generic file download has no file column to serve here (it crashed with a 500).
@@ -149,7 +151,8 @@ class RekomUserDBModelView(SafeWritesMixin, UserDBModelView):
 
     _profile = ["office", "agency", "position", "phone", "id_doc_type", "id_doc_number"]
     list_columns = ["first_name", "last_name", "username", "email", "office", "roles", "active"]
-    formatters_columns = {"roles": roles_text}
+    formatters_columns = {"roles": roles_text, **identity_fields.FORMATTERS}
+    validators_columns = dict(identity_fields.VALIDATORS)
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"]}),
@@ -200,10 +203,12 @@ class RekomUserDBModelView(SafeWritesMixin, UserDBModelView):
     def pre_add(self, item):
         super().pre_add(item)
         self._blank_to_none(item)
+        self._identity_before_write(item)
 
     def pre_update(self, item):
         super().pre_update(item)
         self._blank_to_none(item)
+        self._identity_before_write(item)
 
     @action("unlock", _l("Unlock"),
             _l("Lift the log-in lock of the selected accounts, at every address?"),

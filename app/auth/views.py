@@ -5,6 +5,7 @@ from flask_appbuilder import ModelView
 from flask_babel import lazy_gettext as _l
 
 from app.web import fab_internals as fab
+from app.web import identity_fields
 from app.web.screens import OfficeScopedView, display
 
 # FAB's security screens leave these columns to labels made from the column names, in
@@ -48,5 +49,8 @@ def fab_views_in_the_users_language(appbuilder) -> None:
             **{column: display for column in view.datamodel.get_columns_list()},
             **(view.formatters_columns or {}),
         }
+        if "id_doc_number" in view.datamodel.get_columns_list():
+            # Pending registrations too: the number shown masked (issue 25).
+            view.formatters_columns.update(identity_fields.FORMATTERS)
 
 

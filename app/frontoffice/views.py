@@ -45,7 +45,9 @@ from app.models import (
 from app.offices import workdays
 from app.reports import sheet_cells
 from app.web import fab_internals as fab
+from app.web import identity_fields
 from app.web.formats import date_text
+from app.web.identity_fields import IdentityNumberMixin
 from app.web.list_widgets import (
     RekomInterface,
 )
@@ -293,7 +295,7 @@ class GuestBookExportMixin:
                 frontoffice.display_number(ticket.number) if ticket else "",
                 entry.name,
                 doc_types.get(entry.id_doc_type, entry.id_doc_type),
-                entry.id_doc_number,
+                identity_fields.masked(entry.id_doc_number),
                 entry.agency,
                 entry.phone,
                 entry.email,
@@ -345,7 +347,7 @@ class QueueTicketView(QueueActionsMixin, OfficeScopedView):
     edit_form_extra_fields = {"state": choice(_l("State"), QUEUE_STATES)}
 
 
-class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
+class GuestBookEntryView(GuestBookExportMixin, IdentityNumberMixin, OfficeScopedView):
     """Export by date: /guestbookentryview/export (frontoffice_views.GuestBookExportMixin)."""
 
     datamodel = RekomInterface(GuestBookEntry)
@@ -359,9 +361,8 @@ class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
         "purpose", "request",
     ]
     show_columns = ["visited_at", *add_columns]
-    search_columns = [
-        "visited_at", "name", "id_doc_number", "agency", "phone", "email", "purpose",
-    ]
+    # Not the identity number: it is stored encrypted (web/identity_fields.py).
+    search_columns = ["visited_at", "name", "agency", "phone", "email", "purpose"]
     base_order = ("visited_at", "desc")
     label_columns = {
         "visited_at": _l("Visited"),
@@ -376,7 +377,9 @@ class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
         "purpose": _l("Purpose of visit"),
         "request": _l("Request"),
     }
-    formatters_columns = {"id_doc_type": labelled(ID_DOC_TYPES), "ticket": ticket_text}
+    formatters_columns = {"id_doc_type": labelled(ID_DOC_TYPES), "ticket": ticket_text,
+                          **identity_fields.FORMATTERS}
+    validators_columns = dict(identity_fields.VALIDATORS)
     add_form_extra_fields = edit_form_extra_fields = {
         "id_doc_type": choice(_l("Identity document"), ID_DOC_TYPES)
     }
@@ -393,5 +396,13 @@ class GuestBookEntryView(GuestBookExportMixin, OfficeScopedView):
     def related_choices(self) -> dict:
         scoped = [["office_id", FilterOffice, None]]
         return {**super().related_choices(), "ticket": scoped, "request": scoped}
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._identity_before_write(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self._identity_before_write(item)
 
 

@@ -23,7 +23,7 @@ from app.ops import bootstrap as boot
 def register_cli(app: Flask) -> None:
     for command in (seed_roles, create_user, create_office, seed_demo, init_command, outbox,
                     search_group, backup_command, restore_command, cleanup_command,
-                    reminders_group):
+                    reminders_group, identity_group):
         app.cli.add_command(command)
 
 
@@ -203,6 +203,26 @@ def reminders_run(office_codes, send, at):
         notify.try_send_now(counts.email_ids)
     sent = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.sent.items())) or "-"
     click.echo(_("Reminders sent: %(sent)s.", sent=sent))
+
+
+identity_group = AppGroup("identity", help="Identity document numbers, stored encrypted.")
+
+
+@identity_group.command("rotate")
+def identity_rotate():
+    """Re-encrypt every stored identity number with the first key of IDENTITY_KEYS (put the
+    new key first, run this, then drop the old key)."""
+    from app.core import identity
+    from app.core.transactions import unit_of_work
+
+    session = current_app.appbuilder.session
+    try:
+        with unit_of_work(session):
+            done = identity.rotate(session, current_app.extensions["identity_cipher"],
+                                   identity.stored_columns())
+    except identity.IdentityKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(_("Identity numbers re-encrypted: %(num)d.", num=done))
 
 
 @outbox.command("list")

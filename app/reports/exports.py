@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from app.core import identity
 from app.feedback import skm
 from app.models import ACTIVITY_KINDS, ID_DOC_TYPES, REQUEST_STATES
 from app.reports import figures as reports
@@ -110,7 +111,9 @@ def guest_book_xlsx(entries: Iterable, *, tz: str = "Asia/Jakarta") -> bytes:
         visited = e.visited_at.replace(tzinfo=dt.timezone.utc).astimezone(zone).replace(
             tzinfo=None)
         doc_type = ID_DOC_TYPES.get(e.id_doc_type, e.id_doc_type)
-        document = " ".join(str(part) for part in (doc_type, e.id_doc_number) if part)
+        # Masked: an export leaves the system (issue 25).
+        document = " ".join(str(part) for part in (doc_type, identity.mask(e.id_doc_number))
+                            if part)
         _append(ws, [visited, e.name, document or None, e.agency, e.phone, e.email,
                      e.purpose])
         _formats(ws, ws.max_row, {1: DATETIME_FORMAT})
