@@ -567,6 +567,9 @@ EXPECTED = {
     "GET /guestbookentryview/edit/<pk>": ADMIN,
     "GET /guestbookentryview/export": STAFF,
     "GET /guestbookentryview/list/": STAFF,
+    # The party's rows hold no identity number: not found for everyone (the reveal itself:
+    # tests/test_identity.py).
+    "GET /guestbookentryview/identity/<int:pk>": NOBODY,
     "GET /guestbookentryview/show/<pk>": ADMIN,
     "GET /health": ALL,
     "GET /lang/<string:locale>": ALL,
@@ -737,6 +740,7 @@ EXPECTED = {
     "GET /users/delete/<pk>": ADMIN,
     "GET /users/edit/<pk>": ADMIN,
     "GET /users/list/": ADMIN,
+    "GET /users/identity/<int:pk>": NOBODY,  # no number stored on the party's applicant
     "GET /users/show/<pk>": ADMIN,
     "GET /users/userinfo/": LOGGED_IN,  # one's own profile
     "GET /verify/<code>": ALL,

@@ -280,3 +280,90 @@ def test_a_key_that_is_no_key_is_refused():
         identity.cipher("")
     with pytest.raises(identity.IdentityKeyError):
         identity.cipher("bukan-kunci")
+
+
+# --- the one screen that shows the whole number --------------------------------------------------
+
+
+def _guest(app, world, office="1674") -> int:
+    with app.app_context():
+        session = app.appbuilder.session
+        entry = m.GuestBookEntry(office_id=world.offices[office], name="Tamu Dibuka",
+                                 id_doc_type="ktp", id_doc_number=NIK)
+        session.add(entry)
+        session.commit()
+        entry_id = entry.id
+        session.remove()
+    return entry_id
+
+
+def _reveals(app, entry_id) -> list:
+    with app.app_context():
+        session = app.appbuilder.session
+        rows = session.execute(sa.select(m.AuditEvent.actor_id, m.AuditEvent.note).where(
+            m.AuditEvent.object_type == "guest_book_entry", m.AuditEvent.object_id == entry_id,
+            m.AuditEvent.action == "reveal_identity")).all()
+        session.remove()
+    return [tuple(r) for r in rows]
+
+
+def test_an_officer_reveals_a_number_saying_why_and_the_trail_keeps_it(app, world):
+    entry_id = _guest(app, world)
+    officer = login(app.test_client(), "officer_x")
+    show = officer.get(f"/guestbookentryview/show/{entry_id}").get_data(as_text=True)
+    assert 'id="reveal-identity"' in show and NIK not in show
+    page = officer.get(f"/guestbookentryview/identity/{entry_id}").get_data(as_text=True)
+    assert NIK not in page and "3171••••••••0004" in page
+    # No reason, or a word: refused in words, nothing shown, nothing written.
+    for reason in ("", "  ab "):
+        r = officer.post(f"/guestbookentryview/identity/{entry_id}", data={"reason": reason})
+        assert r.status_code == 422 and NIK not in r.get_data(as_text=True)
+        assert "Tuliskan alasan" in r.get_data(as_text=True)
+    assert _reveals(app, entry_id) == []
+    r = officer.post(f"/guestbookentryview/identity/{entry_id}",
+                     data={"reason": "Verifikasi tamu untuk surat undangan rapat"})
+    assert r.status_code == 200 and NIK in r.get_data(as_text=True)
+    assert _reveals(app, entry_id) == [(world.users["officer_x"],
+                                        "Verifikasi tamu untuk surat undangan rapat")]
+    # The audit trail screen names it in words.
+    trail = officer.get("/auditeventview/list/?_flt_0_action=reveal_identity")
+    assert "Nomor identitas ditampilkan" in trail.get_data(as_text=True)
+
+
+def test_who_may_not_reveal_does_not_see_the_number(app, world):
+    entry_id = _guest(app, world)
+    head = login(app.test_client(), "head_x")
+    assert 'id="reveal-identity"' not in head.get(
+        f"/guestbookentryview/show/{entry_id}").get_data(as_text=True)
+    r = head.post(f"/guestbookentryview/identity/{entry_id}",
+                  data={"reason": "Hanya ingin tahu saja"})
+    assert NIK not in r.get_data(as_text=True) and r.status_code in (302, 403)
+    other = login(app.test_client(), "officer_y")  # another office
+    r = other.post(f"/guestbookentryview/identity/{entry_id}",
+                   data={"reason": "Hanya ingin tahu saja"})
+    assert r.status_code == 404 and NIK not in r.get_data(as_text=True)
+    assert _reveals(app, entry_id) == []
+
+
+def test_an_admin_reveals_an_accounts_number(app, world):
+    with app.app_context():
+        from app.ops.bootstrap import create_user
+
+        user = create_user("Applicant", f"buka.{uuid.uuid4().hex[:8]}",
+                           f"buka.{uuid.uuid4().hex[:8]}@x.example.go.id", PASSWORD)
+        user.id_doc_type, user.id_doc_number = "ktp", NIK
+        app.appbuilder.session.commit()
+        user_id = user.id
+        app.appbuilder.session.remove()
+    admin = login(app.test_client(), "admin")
+    assert 'id="reveal-identity"' in admin.get(f"/users/show/{user_id}").get_data(as_text=True)
+    r = admin.post(f"/users/identity/{user_id}", data={"reason": "Permintaan koreksi data"})
+    assert r.status_code == 200 and NIK in r.get_data(as_text=True)
+    with app.app_context():
+        assert app.appbuilder.session.scalar(sa.select(sa.func.count()).where(
+            m.AuditEvent.object_type == "ab_user", m.AuditEvent.object_id == user_id,
+            m.AuditEvent.action == "reveal_identity")) == 1
+        app.appbuilder.session.remove()
+    # Someone's own profile page shows their number masked, with no reveal.
+    own = admin.get("/users/userinfo/").get_data(as_text=True)
+    assert 'id="reveal-identity"' not in own

@@ -298,13 +298,17 @@ def rows(app, world, wf):
             tracking_code="ADU-TELAT", office_id=world.offices[OFFICE_X], subject="Belum dijawab",
             text="Aduan lama", due_date=dt.date(2026, 1, 5), ack_due_date=dt.date(2026, 1, 2))
         session.add(late_complaint)
+        # A visitor with an identity number: the page that reveals it (issue 25).
+        numbered_guest = m.GuestBookEntry(office_id=world.offices[OFFICE_X], name="Tamu Ber-NIK",
+                                          id_doc_type="ktp", id_doc_number="1674015505900001")
+        session.add(numbered_guest)
         session.commit()
         made = {
             "sent": sent, "draft": draft, "late": late, "letter": sent_req.letter.id,
             "results_late": results_late,
             "verification": sent_req.letter.verification_code, "register_user": reg.id,
             "group": group.id, "token": reset_token(applicant),
-            "late_complaint": late_complaint.id,
+            "late_complaint": late_complaint.id, "numbered_guest": numbered_guest.id,
             "officer_role": sm.find_role("Officer").id,
         }
         session.remove()
@@ -337,6 +341,7 @@ def fab_urls(app, world, rows, rule) -> list[str] | None:
         "ActivityRequestView": [_world_pk(world, "ActivityRequestView"), rows["sent"]],
         "OverdueRequestView": [rows["late"]],
         "ResultsOverdueView": [rows["results_late"]],
+        "GuestBookEntryView": [_world_pk(world, "GuestBookEntryView"), rows["numbered_guest"]],
         "LetterView": [_world_pk(world, "LetterView"), rows["letter"]],
         "LetterCounterView": [view._serialize_pk_if_composite(
             list(_world_pk(world, "LetterCounterView")))],
@@ -356,6 +361,8 @@ def fab_urls(app, world, rows, rule) -> list[str] | None:
     if method == "action":
         name = next(iter(getattr(view, "actions", {}) or {}), None)
         return [f"/{base}/action/{name}/{pks[0]}"] if name else []
+    if method == "reveal_identity":
+        return [f"/{base}/identity/{pk}" for pk in pks]
     if method == "return_form":
         return [f"/{base}/return/{pk}" for pk in pks]
     if method == "answer_form":

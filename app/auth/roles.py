@@ -65,7 +65,8 @@ OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     # Tickets move through the actions (call next, serve, done, no-show), not by editing.
     "QueueTicketView": {OFFICER: READ | {"can_add", "call_next", "serve", "done", "no_show"},
                         HEAD: READ},
-    "GuestBookEntryView": {OFFICER: WRITE, HEAD: READ},
+    # An officer may see a visitor's full identity number, saying why (audited).
+    "GuestBookEntryView": {OFFICER: WRITE | {"can_reveal_identity"}, HEAD: READ},
     "OfficeView": {OFFICER: READ, HEAD: READ},
     "ChecklistItemView": {OFFICER: READ, HEAD: READ},
     "NonWorkingDayView": {OFFICER: READ, HEAD: READ},

@@ -148,6 +148,8 @@ class RekomUserDBModelView(IdentityNumberMixin, SafeWritesMixin, UserDBModelView
 
     # Keep FAB's permission name, so FAB's own conventions and docs still apply.
     class_permission_name = "UserDBModelView"
+    # "Show the full identity number" (web/identity_fields.py): the admins.
+    extra_args = {"identity_view": "UserDBModelView"}
 
     _profile = ["office", "agency", "position", "phone", "id_doc_type", "id_doc_number"]
     list_columns = ["first_name", "last_name", "username", "email", "office", "roles", "active"]

@@ -16,7 +16,12 @@ import re
 from typing import Optional
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from app.core import audit
+from app.core.errors import DomainError
+from app.core.transactions import unit_of_work
 
 MASK = "•"
 # What each kind of document's number looks like, once spaces, dots and dashes are gone.
@@ -36,6 +41,8 @@ MESSAGES = {
     "lainnya": _l("Give the document's number: 3 to 50 letters or digits."),
 }
 MAX_LENGTH = 50
+REASON_MIN, REASON_MAX = 5, 500
+REVEAL = "reveal_identity"  # the audit event's action
 
 
 class IdentityKeyError(RuntimeError):
@@ -52,6 +59,30 @@ def cipher(keys: str) -> MultiFernet:
     except (ValueError, TypeError) as exc:
         raise IdentityKeyError("IDENTITY_KEYS holds a value that is not a Fernet key "
                                "(32 url-safe base64 bytes)") from exc
+
+
+class RevealRefused(DomainError):
+    """A reveal without a reason said in words (nothing shown, nothing written)."""
+
+    def __init__(self, message, status: int = 422):
+        super().__init__(message, status)
+
+
+def reveal(session, actor, obj, reason: str) -> str:
+    """The full number of ``obj`` (an account or a guest book entry) for ``actor``, who says
+    why: written to the audit trail (who, when, whose, why) in the same transaction."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN:
+        raise RevealRefused(_("Say why you need the full number (at least %(min)d characters).",
+                              min=REASON_MIN))
+    if len(reason) > REASON_MAX:
+        raise RevealRefused(_("The reason is longer than %(max)d characters.", max=REASON_MAX))
+    number = getattr(obj, "id_doc_number", None)
+    if not number:
+        raise RevealRefused(_("No identity number is stored here."), status=404)
+    with unit_of_work(session):
+        audit.record(session, actor, obj, REVEAL, note=reason)
+    return number
 
 
 def new_key() -> str:

@@ -51,7 +51,7 @@ from app.web.identity_fields import IdentityNumberMixin
 from app.web.list_widgets import (
     RekomInterface,
 )
-from app.web.screens import OfficeScopedView, choice, labelled
+from app.web.screens import CRUD, OfficeScopedView, choice, labelled
 
 
 def _items(items) -> list:
@@ -351,6 +351,9 @@ class GuestBookEntryView(GuestBookExportMixin, IdentityNumberMixin, OfficeScoped
     """Export by date: /guestbookentryview/export (frontoffice_views.GuestBookExportMixin)."""
 
     datamodel = RekomInterface(GuestBookEntry)
+    # Officers may see a visitor's full identity number, saying why (audited).
+    base_permissions = [*CRUD, "can_reveal_identity"]
+    extra_args = {"identity_view": "GuestBookEntryView"}
     list_title = _l("Guest book")
     show_title = _l("Guest book entry")
     add_title = _l("Add guest book entry")

@@ -4,11 +4,15 @@ never put back into an edit form — the form says which number is stored (maske
 unless a new one is typed (issue 25; app/core/identity.py)."""
 from __future__ import annotations
 
+from flask import abort, g, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import inspect
 from wtforms.validators import ValidationError
 
 from app.core import identity
+from app.web import fab_internals as fab
 
 NUMBER, KIND = "id_doc_number", "id_doc_type"
 
@@ -34,6 +38,29 @@ class IdentityNumberMixin:
     """Mixed into a FAB ModelView whose model has ``id_doc_type`` and ``id_doc_number`` (its
     formatters and validators include FORMATTERS and VALIDATORS; its pre_add and pre_update
     call ``_identity_before_write``)."""
+
+    # The detail page, with "Show the full number" for those who may (the view's extra_args
+    # name the permission's view: identity_view).
+    show_template = "rekomstat/identity_show.html"
+
+    @expose("/identity/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def reveal_identity(self, pk):
+        """The full number, once a reason is given; each reveal is an audit event."""
+        item = self.datamodel.get(pk, fab.base_filters(self))  # another office's: not found
+        if item is None or not getattr(item, NUMBER, None):
+            abort(404)
+        reason, number, error, status = request.form.get("reason", ""), None, None, 200
+        if request.method == "POST":
+            try:
+                number = identity.reveal(self.datamodel.session, g.user, item, reason)
+            except identity.RevealRefused as err:
+                error, status = err.message, err.status
+        return self.render_template(
+            "rekomstat/identity_reveal.html", title=_("Identity document number"),
+            item=item, masked=identity.mask(getattr(item, NUMBER)), number=number,
+            reason=reason, error=error, back=url_for(".show", pk=pk),
+            reason_max=identity.REASON_MAX), status
 
     def prefill_form(self, form, pk):
         super().prefill_form(form, pk)
