@@ -88,6 +88,12 @@ def _build_app(config: object | dict | None) -> Flask:
                           queue_bp, metadata_bp):
             app.register_blueprint(blueprint)
 
+        # The privacy notice where personal data is collected (an office's own, or the default).
+        from app.offices import privacy
+
+        app.jinja_env.globals["privacy_notice"] = (
+            lambda office_id=None: privacy.notice(app.appbuilder.session, office_id))
+
     # FAB's list paging, order, filters, row keys, actions and rison: bad ones 400/404, not 500
     # (after AppBuilder's own before_request, which sets g.user for an action's permission).
     from app.web import list_args

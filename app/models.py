@@ -414,6 +414,9 @@ class OfficeSetting(Model):
     # planned release date and reminded when they are this many working days late.
     remind_results: Mapped[bool] = mapped_column(Boolean, default=True)
     results_due_days: Mapped[int] = mapped_column(Integer, default=30)
+    # The privacy notice shown where personal data is collected (offices/privacy.py); empty:
+    # the default one.
+    privacy_notice: Mapped[Optional[str]] = mapped_column(Text)
 
     office: Mapped[Office] = relationship()
 
@@ -497,6 +500,9 @@ class RekomUser(User):
 
     # Logout and a password reset set it: a session begun before it is refused (auth/security.py).
     sessions_valid_after: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # The privacy notice agreed to at registration (offices/privacy.py): its version and when.
+    privacy_consent_version: Mapped[Optional[str]] = mapped_column(String(20))
+    privacy_consent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
     office: Mapped[Optional[Office]] = relationship(foreign_keys=[office_id])
 
@@ -520,6 +526,8 @@ class RekomRegisterUser(RegisterUser):
     phone: Mapped[Optional[str]] = mapped_column(String(50))
     agency: Mapped[Optional[str]] = mapped_column(String(200))
     position: Mapped[Optional[str]] = mapped_column(String(200))
+    privacy_consent_version: Mapped[Optional[str]] = mapped_column(String(20))
+    privacy_consent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
     __table_args__ = ({"extend_existing": True},)
 

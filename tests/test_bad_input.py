@@ -396,7 +396,8 @@ def registration(**changes) -> dict:
             "email": f"{name}@bappeda.lubuklinggaukota.go.id", "password": "kata-sandi-rina-1",
             "conf_password": "kata-sandi-rina-1", "id_doc_type": "ktp",
             "id_doc_number": "1674015505900001", "phone": "0812 7000 1234",
-            "agency": "Bappeda Kota Lubuklinggau", "position": "Kepala Seksi Data"}
+            "agency": "Bappeda Kota Lubuklinggau", "position": "Kepala Seksi Data",
+            "privacy_consent": "y"}
     data.update(changes)
     return data
 

@@ -31,6 +31,7 @@ APPLICANT = {
     "conf_password": "kata-sandi-yudi-1", "id_doc_type": "ktp",
     "id_doc_number": "1674011203880002", "phone": "0812 7000 5678",
     "agency": "Bappeda Kota Lubuklinggau", "position": "Analis Data",
+    "privacy_consent": "y",
 }
 
 

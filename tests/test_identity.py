@@ -39,7 +39,8 @@ def _register(app, username: str, number: str, kind: str = "ktp"):
         "username": username, "first_name": "Dewi", "last_name": "Lestari",
         "email": f"{username}@bappeda.example.go.id", "password": "kata-sandi-dewi-1",
         "conf_password": "kata-sandi-dewi-1", "id_doc_type": kind, "id_doc_number": number,
-        "phone": "0812 7000 4321", "agency": "Bappeda Uji", "position": "Analis"})
+        "phone": "0812 7000 4321", "agency": "Bappeda Uji", "position": "Analis",
+        "privacy_consent": "y"})
 
 
 # --- checked, normalised, encrypted -------------------------------------------------------------

@@ -25,9 +25,11 @@ def test_registration_refuses_a_common_password(app, world):
     r = client.post("/register/form", data={
         "username": "lemah.sandi", "first_name": "Lemah", "last_name": "Sandi",
         "email": "lemah@bappeda.lubuklinggaukota.go.id", "password": "password123",
-        "conf_password": "password123", "id_doc_type": "ktp", "id_doc_number": "1",
-        "phone": "0812", "agency": "Bappeda"})
+        "conf_password": "password123", "id_doc_type": "ktp",
+        "id_doc_number": "1674015505900001", "phone": "0812", "agency": "Bappeda",
+        "privacy_consent": "y"})  # all else right: the password alone is refused
     assert r.status_code == 422
+    assert "Kata sandi ini termasuk yang pertama dicoba" in r.get_data(as_text=True)
     with app.app_context():
         from app.models import RekomRegisterUser
 

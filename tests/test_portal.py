@@ -40,6 +40,7 @@ REGISTRATION = {
     "conf_password": "kata-sandi-rina-1", "id_doc_type": "ktp",
     "id_doc_number": "1674015505900001", "phone": "0812 7000 1234",
     "agency": "Dinas Kesehatan Kota Lubuklinggau", "position": "Kepala Seksi Data",
+    "privacy_consent": "y",
 }
 
 

@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -46,9 +46,13 @@ from app.core import identity
 from app.core.public_urls import public_url, public_url_for
 from app.core.transactions import unit_of_work
 from app.models import ID_DOC_TYPES, RekomRegisterUser, RekomUser
+from app.offices import privacy
 from app.offices.directory import default_office
+from app.offices.workdays import utcnow
 
 PROFILE = ("id_doc_type", "id_doc_number", "phone", "agency", "position")
+# The privacy notice agreed to (offices/privacy.py), carried to the account on activation.
+CONSENT = ("privacy_consent_version", "privacy_consent_at")
 
 
 class RegisterForm(RegisterUserDBForm):
@@ -79,6 +83,12 @@ class RegisterForm(RegisterUserDBForm):
                          widget=BS3TextFieldWidget())
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)],
                            widget=BS3TextFieldWidget())
+    # The notice itself is shown above the form (register_form.html).
+    privacy_consent = BooleanField(
+        _l("I have read the privacy notice above and agree to my data being processed as it "
+           "says"),
+        validators=[DataRequired(message=_l("Please read the privacy notice and agree to it "
+                                            "to register."))])
 
     # FAB's own fields have no length limit (PostgreSQL would refuse the row with a 500), and
     # their validator lists must keep FAB's length: FAB appends its uniqueness checks only to
@@ -180,6 +190,9 @@ class RekomRegisterView(RegisterUserDBView):
                     return
                 for name in PROFILE:
                     setattr(reg, name, (form[name].data or "").strip() or None)
+                # The very text shown with the form: the registration's default office's.
+                reg.privacy_consent_version = privacy.version(privacy.notice(session))
+                reg.privacy_consent_at = utcnow()
                 rows = notify.account_activation(
                     session, reg,
                     public_url_for(".activation", activation_hash=reg.registration_hash))
@@ -196,7 +209,7 @@ class RekomRegisterView(RegisterUserDBView):
         """FAB's activation, plus the profile the registration carried."""
         sm = self.appbuilder.sm
         reg = sm.find_register_user(activation_hash)
-        profile = {name: getattr(reg, name) for name in PROFILE} if reg else {}
+        profile = {name: getattr(reg, name) for name in (*PROFILE, *CONSENT)} if reg else {}
         email = reg.email if reg else None
         response = super().activation(activation_hash)
         if email:

@@ -354,6 +354,7 @@ class GuestBookEntryView(GuestBookExportMixin, IdentityNumberMixin, OfficeScoped
     # Officers may see a visitor's full identity number, saying why (audited).
     base_permissions = [*CRUD, "can_reveal_identity"]
     extra_args = {"identity_view": "GuestBookEntryView"}
+    add_template = "rekomstat/privacy_add.html"  # the privacy notice above the form
     list_title = _l("Guest book")
     show_title = _l("Guest book entry")
     add_title = _l("Add guest book entry")

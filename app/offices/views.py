@@ -122,7 +122,7 @@ class OfficeSettingView(OfficeScopedView):
         "remind_officers", "remind_head", "remind_applicants", "revision_reminder_days",
         "revision_reminder_again_days", "remind_complaints", "review_start_days",
         "letter_draft_days", "remind_results", "results_due_days", "publish_ikm",
-        "letter_template",
+        "letter_template", "privacy_notice",
     ]
     label_columns = {
         "office": _l("Office"),
@@ -142,6 +142,7 @@ class OfficeSettingView(OfficeScopedView):
         "results_due_days": _l("Results due after the planned release (working days)"),
         "publish_ikm": _l("Show the satisfaction index on the public service page"),
         "letter_template": _l("Letter template"),
+        "privacy_notice": _l("Privacy notice"),
     }
     description_columns = {
         "number_pattern": _l("Placeholders: {seq} {office_code} {classification} {year}"),
@@ -150,6 +151,11 @@ class OfficeSettingView(OfficeScopedView):
         "results_due_days": _l("PP 51/1999: after a recommended activity's first planned "
                                "release, its results are due within these working days. "
                                "Applies to letters sent from now on."),
+        "privacy_notice": _l("Shown where personal data is collected (registration, the request "
+                             "form, the guest book, walk-in recording): what is collected, why, "
+                             "for how long, who sees it, whom to ask. Empty: the default notice. "
+                             "A changed text is a new version, which new registrations agree "
+                             "to."),
     }
     formatters_columns = {"signer_role": labelled(SIGNER_ROLES)}
     validators_columns = {"revision_reminder_days": [NumberRange(min=1)],

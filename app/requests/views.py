@@ -548,6 +548,7 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
     datamodel = RekomInterface(ActivityRequest)
     list_title = _l("Requests")
     show_title = _l("Request")
+    add_template = "rekomstat/privacy_add.html"  # a walk-in's data: the privacy notice first
     add_title = _l("Record a request")
     edit_title = _l("Edit request")
     related_views = [RequestVariableView, RequestIndicatorView, AttachmentView, ReviewView]

@@ -56,6 +56,7 @@ def test_register_request_letter_rating(app, world, live_server, smtp_inbox, pag
     page.fill("#phone", "0813 6700 4455")
     page.fill("#agency", "Bappeda Kota Lubuklinggau")
     page.fill("#position", "Analis Perencanaan")
+    page.check("#privacy_consent")  # after reading the notice above the form
     page.click("input[type=submit], button[type=submit]")
     page.wait_for_load_state()
 

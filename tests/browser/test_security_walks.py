@@ -190,6 +190,8 @@ def _fill_registration(page, **values):
     for field, value in values.items():
         if field == "id_doc_type":
             page.select_option("#id_doc_type", value)
+        elif field == "privacy_consent":
+            page.check("#privacy_consent") if value else page.uncheck("#privacy_consent")
         else:
             page.fill(f"#{field}", value)
 
@@ -200,7 +202,7 @@ def _registration(name, email=None, **changes):
               "password": "kata-sandi-rina-1", "conf_password": "kata-sandi-rina-1",
               "id_doc_type": "ktp", "id_doc_number": "1674015505900001",
               "phone": "0812 7000 1234", "agency": "Bappeda Kota Lubuklinggau",
-              "position": "Kepala Seksi Data"}
+              "position": "Kepala Seksi Data", "privacy_consent": True}
     values.update(changes)
     return values
 
@@ -251,6 +253,7 @@ def test_registration_answers_alike_and_takes_hostile_values(app, world, live_se
     # Spaces in every field get past the browser: the server names each field, in Indonesian.
     blanks = {f: " " for f in ("username", "first_name", "last_name", "email", "password",
                                "conf_password", "id_doc_number", "phone", "agency")}
+    blanks["privacy_consent"] = True  # the notice agreed to: only the blanks are refused
     _register(visitor, blanks, "spasi")
     said = [t.strip() for t in visitor.page.locator("#register-form .alert-danger")
             .all_inner_texts()]

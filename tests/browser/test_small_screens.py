@@ -74,6 +74,7 @@ def test_registration_asks_the_password_first_and_activation_leads_to_log_in(
     page.fill("#id_doc_number", "1674014407910003")
     page.fill("#phone", "0812 7111 2233")
     page.fill("#agency", "Diskominfo Kota Lubuklinggau")
+    page.check("#privacy_consent")
     button.click()
     page.wait_for_load_state()
     for _ in range(50):
