@@ -1408,3 +1408,100 @@ class OutboundEmail(Model):
 
     def __repr__(self) -> str:
         return f"{self.recipient}: {self.subject}"
+
+
+# --- Records of processing (UU 27/2022; issue 25) ----------------------------------------------
+# What personal data each table holds, why, on what basis and for how long: the admin's "Catatan
+# pemrosesan data" screen is built from these (auth/processing.py), so it follows the schema.
+# Every column whose name looks personal says which kind it holds, or None for "not personal"
+# (an agency's address, a variable's name); tests/test_privacy.py fails on one that says
+# nothing.
+
+PERSONAL_KINDS = {
+    "identity": _l("Identity (name, user name, NIP)"),
+    "id_number": _l("Identity document number (specific data: encrypted, shown masked)"),
+    "contact": _l("Contact details (e-mail, phone, address)"),
+    "work": _l("Work (agency, position)"),
+    "account": _l("Account use (log-ins)"),
+    "free_text": _l("Free text that may name people"),
+}
+
+_PUBLIC_TASK = _l("The service's public task: Law 16/1997 on Statistics, Government Regulation "
+                  "51/1999")
+# table -> (purpose, legal basis, retention)
+PROCESSING = {
+    "ab_user": (_l("Accounts of applicants and staff: logging in, handling requests, "
+                   "contacting the applicant"),
+                _l("Consent at registration; the service's public task"),
+                _l("While the account is used; erased on request, except what the law "
+                   "requires to keep")),
+    "ab_register_user": (_l("Registrations waiting for their e-mail confirmation"),
+                         _l("Consent at registration"),
+                         _l("Until activated; unused registrations are deleted")),
+    "activity_request": (_l("Requests for a recommendation: the people in charge of the "
+                            "activity and how to reach them"), _PUBLIC_TASK,
+                         _l("Kept: requests and letters are public records")),
+    "letter": (_l("Recommendation letters: the signer"), _PUBLIC_TASK,
+               _l("Kept: requests and letters are public records")),
+    "office": (_l("The office's letterhead: its head"), _PUBLIC_TASK,
+               _l("While the person holds the office")),
+    "complaint": (_l("Complaints about the service: who complained and how to answer them"),
+                  _l("Public service complaints handling (Law 25/2009)"),
+                  _l("Kept with the complaint's record")),
+    "guest_book_entry": (_l("The front office's guest book"), _PUBLIC_TASK,
+                         _l("Until the office's retention period for the guest book ends")),
+    "rating": (_l("Satisfaction survey answers (SKM)"),
+               _l("PermenPANRB 14/2017 on the satisfaction survey"),
+               _l("Kept for the index's periods")),
+    "review": (_l("The officers' notes on a request"), _PUBLIC_TASK,
+               _l("Kept with the request")),
+    "activity_result": (_l("The officers' notes on results handed in"), _PUBLIC_TASK,
+                        _l("Kept with the request")),
+    "attachment": (_l("Documents of a request (their file names)"), _PUBLIC_TASK,
+                   _l("Kept with the request")),
+    "audit_event": (_l("The audit trail: who did what, and why"),
+                    _l("Accountability of the office (Law 27/2022)"),
+                    _l("Kept")),
+    "outbound_email": (_l("E-mails sent by the service"), _PUBLIC_TASK,
+                       _l("Until the office's retention period for mail ends")),
+}
+
+
+def _personal(table, **columns) -> None:
+    for name, kind in columns.items():
+        table.c[name].info["personal"] = kind
+
+
+_PROFILE = dict(id_doc_type="identity", id_doc_number="id_number", phone="contact",
+                agency="work", position="work")
+_personal(RekomUser.__table__, first_name="identity", last_name="identity",
+          username="identity", email="contact", last_login="account", login_count="account",
+          fail_login_count="account", **_PROFILE)
+_personal(RekomRegisterUser.__table__, first_name="identity", last_name="identity",
+          username="identity", email="contact", **_PROFILE)
+_personal(ActivityRequest.__table__, resp_name="identity", resp_position="work",
+          resp_address="contact", resp_phone="contact", resp_email="contact",
+          tech_name="identity", tech_position="work", tech_address="contact",
+          tech_phone="contact", tech_email="contact", tech_fax="contact",
+          # the agency's own details and a method's name: not a person's
+          agency_name=None, agency_unit_echelon1=None, agency_unit=None,
+          agency_head_title=None, agency_address=None, agency_phone=None, agency_fax=None,
+          agency_email=None, selection_method_name=None)
+_personal(Letter.__table__, body="free_text", signer_name="identity", signer_nip="identity")
+_personal(Office.__table__, head_name="identity", head_nip="identity", name=None,
+          address=None, phone=None, email=None)
+_personal(Complaint.__table__, reporter_name="identity", reporter_email="contact",
+          reporter_phone="contact", reporter_id="identity", text="free_text")
+_personal(GuestBookEntry.__table__, name="identity", id_doc_type="identity",
+          id_doc_number="id_number", agency="work", phone="contact", email="contact")
+_personal(Rating.__table__, comment="free_text")
+_personal(Review.__table__, notes="free_text")
+_personal(ActivityResult.__table__, check_note="free_text")
+_personal(Attachment.__table__, original_name="free_text", stored_name=None)
+_personal(AuditEvent.__table__, note="free_text")
+_personal(OutboundEmail.__table__, recipient="contact", body_text="free_text",
+          body_html="free_text")
+_personal(ChecklistItem.__table__, position=None, text=None)
+_personal(NonWorkingDay.__table__, name=None)
+_personal(RequestVariable.__table__, position=None, name=None)
+_personal(RequestIndicator.__table__, position=None, name=None)

@@ -14,7 +14,7 @@ from app.letters.views import LetterCounterView, LetterView, SigningCertificateV
 from app.metadata.api import MetadataApi
 from app.metadata.views import MetadataExportView
 from app.offices.views import ChecklistItemView, NonWorkingDayView, OfficeSettingView, OfficeView
-from app.ops.views import AuditEventView, OutboundEmailView
+from app.ops.views import AuditEventView, OutboundEmailView, RecordsOfProcessingView
 from app.requests.api import APIS as REQUEST_APIS
 from app.requests.views import (
     ActivityRequestView,
@@ -65,6 +65,8 @@ MENUS = (
      SETTINGS),
     (AuditEventView, "Audit", _l("Audit trail"), "fa-history", SETTINGS),
     (OutboundEmailView, "Outbox", _l("Outbox"), "fa-paper-plane", SETTINGS),
+    (RecordsOfProcessingView, "RecordsOfProcessing", _l("Records of processing"),
+     "fa-shield", SETTINGS),
 )
 
 

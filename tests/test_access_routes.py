@@ -741,6 +741,7 @@ EXPECTED = {
     "GET /users/edit/<pk>": ADMIN,
     "GET /users/list/": ADMIN,
     "GET /users/identity/<int:pk>": NOBODY,  # no number stored on the party's applicant
+    "GET /processing/": ADMIN,  # the records of processing personal data
     "GET /users/show/<pk>": ADMIN,
     "GET /users/userinfo/": LOGGED_IN,  # one's own profile
     "GET /verify/<code>": ALL,

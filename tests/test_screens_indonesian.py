@@ -377,6 +377,7 @@ def walk_urls(app, world, rows, rule) -> list[str] | None:
     fixed = {
         "/": ["/"],
         "/admin/": ["/admin/"],
+        "/processing/": ["/processing/"],
         "/catalogue/": ["/catalogue/", "/catalogue/?q=survei", "/catalogue/?q=tidakadasamasekali"],
         "/catalogue/<int:pk>": [f"/catalogue/{rows['sent']}", "/catalogue/999999"],
         "/catalogue/<int:pk>/results/<int:result_id>": [

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from flask import flash, redirect
+from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
 from app import notify
+from app.auth import processing
 from app.core.transactions import unit_of_work
 from app.models import (
     COMPLAINT_STATES,
@@ -24,7 +27,8 @@ from app.web.screens import READ_ONLY, OfficeScopedView, labelled
 
 # The objects of the audit trail (an office's own events: the reminders' daily digest).
 AUDIT_OBJECTS = {"activity_request": _l("Request"), "complaint": _l("Complaints"),
-                 "office": _l("Office")}
+                 "office": _l("Office"), "guest_book_entry": _l("Guest book entry"),
+                 "ab_user": _l("Account")}
 AUDIT_STATES = {**COMPLAINT_STATES, **REQUEST_STATES}
 
 
@@ -129,3 +133,19 @@ class OutboundEmailView(OfficeScopedView):
         return redirect(self.get_redirect())
 
 
+
+
+class RecordsOfProcessingView(BaseView):
+    """The records of processing personal data (UU 27/2022): built from the schema's
+    annotations and the permission matrix (auth/processing.py), for the office's data
+    protection officer and auditors. Administrators only."""
+
+    route_base = "/processing"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self.render_template("rekomstat/processing.html",
+                                    title=_("Records of processing personal data"),
+                                    records=processing.records(self.appbuilder))
