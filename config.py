@@ -146,6 +146,9 @@ class Config:
     # The outbox sender service runs the reminders (offices/reminders.py) this often, in
     # seconds; 0: never (cron runs `flask reminders run` instead).
     REMINDERS_EVERY = float(os.environ.get("REMINDERS_EVERY", "900"))
+    # Personal data past each office's retention periods, with the daily housekeeping
+    # (ops/retention.py); off: only `flask retention run` applies them.
+    RETENTION = _env_bool("RETENTION", True)
     # The applicant form sends every input as its own part (Werkzeug's default of 1 000 would
     # answer 413). Its largest legitimate POST: 200 variables x 14 fields (2 800) + 100
     # indicators x 20 (16 fields, estimation level being 5 checkboxes: 2 000) + the request's

@@ -417,6 +417,14 @@ class OfficeSetting(Model):
     # The privacy notice shown where personal data is collected (offices/privacy.py); empty:
     # the default one.
     privacy_notice: Mapped[Optional[str]] = mapped_column(Text)
+    # Retention (ops/retention.py), in days: the guest book's visitors anonymised, old queue
+    # tickets deleted, the documents of withdrawn requests deleted, sent e-mails' bodies
+    # cleared; registrations never activated deleted (the default office's setting).
+    retention_guest_book_days: Mapped[int] = mapped_column(Integer, default=730)
+    retention_tickets_days: Mapped[int] = mapped_column(Integer, default=730)
+    retention_documents_days: Mapped[int] = mapped_column(Integer, default=365)
+    retention_outbox_days: Mapped[int] = mapped_column(Integer, default=180)
+    retention_registrations_days: Mapped[int] = mapped_column(Integer, default=30)
 
     office: Mapped[Office] = relationship()
 
@@ -429,6 +437,9 @@ class OfficeSetting(Model):
         CheckConstraint("letter_draft_days IS NULL OR letter_draft_days > 0",
                         name="ck_setting_letter_draft_days"),
         CheckConstraint("results_due_days > 0", name="ck_setting_results_due_days"),
+        CheckConstraint("retention_guest_book_days > 0 AND retention_tickets_days > 0 AND "
+                        "retention_documents_days > 0 AND retention_outbox_days > 0 AND "
+                        "retention_registrations_days > 0", name="ck_setting_retention"),
         CheckConstraint("complaint_ack_days > 0", name="ck_setting_ack_positive"),
         CheckConstraint("complaint_answer_days > 0", name="ck_setting_answer_positive"),
         CheckConstraint("number_pattern LIKE '%{seq}%'", name="ck_setting_pattern_has_seq"),

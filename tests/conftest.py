@@ -67,6 +67,9 @@ def app_config(url: str | None = None) -> dict:
         # The sender service's reminders would remind of every test's requests at today's
         # date: tests/test_reminders.py runs them office by office, with a frozen clock.
         "REMINDERS_EVERY": 0,
+        # Nor the retention periods at today's date: tests/test_retention.py runs them office
+        # by office, at a chosen moment.
+        "RETENTION": False,
         # Identity numbers' key: fixed, so that every app of the session reads the same rows.
         "IDENTITY_KEYS": TEST_IDENTITY_KEY,
     }

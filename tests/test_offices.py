@@ -102,7 +102,9 @@ def test_the_admins_new_completion_time_counts_for_the_next_submission(app, worl
             "complaint_ack_days", "complaint_answer_days", "letter_template",
             "initials_required", "remind_officers", "remind_head", "remind_applicants",
             "remind_complaints", "revision_reminder_days", "revision_reminder_again_days",
-            "remind_results", "results_due_days")}
+            "remind_results", "results_due_days", "retention_guest_book_days",
+            "retention_tickets_days", "retention_documents_days", "retention_outbox_days",
+            "retention_registrations_days")}
         session.commit()
     # Read once before the change, as a busy process would have.
     assert clients["applicant_a"].post(
@@ -235,7 +237,7 @@ def test_the_screen_the_command_line_and_the_bootstrap_set_an_office_up_alike(
         assert screen == command
         assert screen[0] == dict(offices.SETTING_DEFAULTS, letter_template=None,
                                  review_start_days=None, letter_draft_days=None,
-                                 signer_title=f"Kepala {name}")
+                                 privacy_notice=None, signer_title=f"Kepala {name}")
         # (The default office's settings are left out: other tests edit them.)
         assert screen[1] == bootstrap[1] and len(screen[1]) == 9
         for office_id in (by_screen, by_cli):
@@ -291,7 +293,7 @@ def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
         values, checklist = _setup_of(session, bare)
         assert values == dict(offices.SETTING_DEFAULTS, letter_template=None,
                               review_start_days=None, letter_draft_days=None,
-                              signer_title="Kepala BPS Kabupaten Lama")
+                              privacy_notice=None, signer_title="Kepala BPS Kabupaten Lama")
         with application.test_request_context():
             bare_now = m.Office(code="7503", name="BPS Kabupaten Lama")
             session.add(bare_now)
@@ -307,7 +309,9 @@ def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
                  remind_applicants=True, remind_complaints=True, revision_reminder_days=5,
                  revision_reminder_again_days=10, review_start_days=None,
                  letter_draft_days=None, publish_ikm=False, remind_results=True,
-                 results_due_days=30),
+                 results_due_days=30, privacy_notice=None, retention_guest_book_days=730,
+                 retention_tickets_days=730, retention_documents_days=365,
+                 retention_outbox_days=180, retention_registrations_days=30),
             [(1, "Hanya satu", "all", False)])
         session.remove()
         engine.dispose()

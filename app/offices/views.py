@@ -109,6 +109,16 @@ REMINDER_SWITCHES = {
 }
 
 
+# Retention periods (ops/retention.py), in days.
+RETENTION_DAYS = {
+    "retention_guest_book_days": _l("Guest book: visitors anonymised after (days)"),
+    "retention_tickets_days": _l("Queue tickets deleted after (days)"),
+    "retention_documents_days": _l("Documents of withdrawn requests deleted after (days)"),
+    "retention_outbox_days": _l("Sent e-mails' text cleared after (days)"),
+    "retention_registrations_days": _l("Registrations never activated deleted after (days)"),
+}
+
+
 class OfficeSettingView(OfficeScopedView):
     datamodel = RekomInterface(OfficeSetting)
     list_title = _l("Office settings")
@@ -122,7 +132,7 @@ class OfficeSettingView(OfficeScopedView):
         "remind_officers", "remind_head", "remind_applicants", "revision_reminder_days",
         "revision_reminder_again_days", "remind_complaints", "review_start_days",
         "letter_draft_days", "remind_results", "results_due_days", "publish_ikm",
-        "letter_template", "privacy_notice",
+        "letter_template", "privacy_notice", *RETENTION_DAYS,
     ]
     label_columns = {
         "office": _l("Office"),
@@ -143,6 +153,7 @@ class OfficeSettingView(OfficeScopedView):
         "publish_ikm": _l("Show the satisfaction index on the public service page"),
         "letter_template": _l("Letter template"),
         "privacy_notice": _l("Privacy notice"),
+        **RETENTION_DAYS,
     }
     description_columns = {
         "number_pattern": _l("Placeholders: {seq} {office_code} {classification} {year}"),
@@ -156,12 +167,18 @@ class OfficeSettingView(OfficeScopedView):
                              "for how long, who sees it, whom to ask. Empty: the default notice. "
                              "A changed text is a new version, which new registrations agree "
                              "to."),
+        "retention_guest_book_days": _l("The visit's date, agency and purpose stay (the "
+                                        "office's figures); the name, identity number, phone "
+                                        "and e-mail go."),
+        "retention_registrations_days": _l("Read from the default office's settings: "
+                                           "registrations belong to no office."),
     }
     formatters_columns = {"signer_role": labelled(SIGNER_ROLES)}
     validators_columns = {"revision_reminder_days": [NumberRange(min=1)],
                           "review_start_days": [Optional(), NumberRange(min=1)],
                           "letter_draft_days": [Optional(), NumberRange(min=1)],
                           "results_due_days": [NumberRange(min=1)],
+                          **{name: [NumberRange(min=1, max=36500)] for name in RETENTION_DAYS},
                           "revision_reminder_again_days": [_after_first_reminder]}
     add_form_extra_fields = edit_form_extra_fields = {
         "signer_role": choice(_l("Signer's role"), SIGNER_ROLES),

@@ -23,7 +23,7 @@ from app.ops import bootstrap as boot
 def register_cli(app: Flask) -> None:
     for command in (seed_roles, create_user, create_office, seed_demo, init_command, outbox,
                     search_group, backup_command, restore_command, cleanup_command,
-                    reminders_group, identity_group):
+                    reminders_group, identity_group, retention_group):
         app.cli.add_command(command)
 
 
@@ -110,10 +110,14 @@ def housekeeping() -> dict:
     mid-write). Run by `flask init`, run.py, `flask cleanup` and, daily, the outbox sender
     service; wsgi.py removes the ``.part`` files at every start (no SQL there)."""
     from app.auth import form_tokens
+    from app.ops import retention
     from app.requests import uploads
 
-    return {"form_tokens": form_tokens.forget_old(current_app.appbuilder.session),
-            "part_files": uploads.remove_leftovers()}
+    counts = {"form_tokens": form_tokens.forget_old(current_app.appbuilder.session),
+              "part_files": uploads.remove_leftovers()}
+    if current_app.config.get("RETENTION", True):  # personal data past its periods
+        counts["retention"] = retention.run(current_app.appbuilder.session)
+    return counts
 
 
 @click.command("cleanup")
@@ -123,6 +127,9 @@ def cleanup_command():
     counts = housekeeping()
     click.echo(_("Removed %(tokens)d old form token(s) and %(parts)d unfinished upload "
                  "file(s).", tokens=counts["form_tokens"], parts=counts["part_files"]))
+    if "retention" in counts:
+        click.echo(_("Retention: %(counts)s.", counts=", ".join(
+            f"{kind} {n}" for kind, n in counts["retention"].items())))
 
 
 # AppGroup: every subcommand runs inside the app context.
@@ -203,6 +210,29 @@ def reminders_run(office_codes, send, at):
         notify.try_send_now(counts.email_ids)
     sent = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.sent.items())) or "-"
     click.echo(_("Reminders sent: %(sent)s.", sent=sent))
+
+
+retention_group = AppGroup("retention", help="Personal data past its retention periods.")
+
+
+@retention_group.command("run")
+@click.option("--office", "office_codes", multiple=True,
+              help="Only this office (a BPS code); repeat for several.")
+def retention_run(office_codes):
+    """Anonymise or delete what is past each office's retention periods (idempotent)."""
+    from app.models import Office
+    from app.ops import retention
+
+    session = current_app.appbuilder.session
+    office_ids = None
+    if office_codes:
+        office_ids = list(session.scalars(sa.select(Office.id).where(
+            Office.code.in_(office_codes))))
+        if len(office_ids) != len(set(office_codes)):
+            raise click.ClickException(_("Unknown office code."))
+    counts = retention.run(session, office_ids=office_ids)
+    click.echo(_("Retention: %(counts)s.", counts=", ".join(
+        f"{kind} {n}" for kind, n in counts.items())))
 
 
 identity_group = AppGroup("identity", help="Identity document numbers, stored encrypted.")

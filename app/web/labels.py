@@ -114,6 +114,7 @@ AUDIT_ACTIONS = {
     "certificate_installed": _l("Signing certificate installed"),
     "certificate_withdrawn": _l("Signing certificate withdrawn"),
     "reveal_identity": _l("Identity number revealed"),
+    "retention": _l("Retention periods applied"),
     **REMINDER_KINDS,  # offices/reminders.py: each reminder sent is an event of its object
     **results.EVENTS,  # the follow-up after the letter
 }
