@@ -63,6 +63,8 @@ def test_a_registration_stores_the_number_encrypted_and_reads_it_back(app, world
     ("ktp", "1674", "NIK terdiri atas 16 angka"),
     ("ktp", "1674019905900001", "NIK terdiri atas 16 angka"),  # day 99
     ("ktp", "1674014513900001", "NIK terdiri atas 16 angka"),  # month 13
+    ("ktp", "1674013102900001", "NIK terdiri atas 16 angka"),  # 31 February
+    ("ktp", "1674017104900001", "NIK terdiri atas 16 angka"),  # 31 April, a woman's
     ("ktp", "16740145059000012", "NIK terdiri atas 16 angka"),
     ("ktp", "ABCDEFGHIJKLMNOP", "NIK terdiri atas 16 angka"),
     ("sim", "12345", "Nomor SIM terdiri atas 12 sampai 16 angka"),
@@ -91,6 +93,11 @@ def test_any_text_is_refused_or_stored_as_its_kind_allows(kind, number):
     if problem is None and stored is not None:
         assert identity.PATTERNS[kind].fullmatch(stored)
         assert len(stored) <= identity.MAX_LENGTH
+
+
+def test_a_nik_born_on_29_february_is_a_nik():
+    assert identity.problem("ktp", "1674012902000001") is None
+    assert identity.problem("ktp", "1674016902000001") is None  # a woman's
 
 
 def test_masks():

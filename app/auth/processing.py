@@ -39,6 +39,8 @@ ALSO_SEEN_BY = {
     "activity_result": _l("the applicant, their own results"),
 }
 READS = ("can_list", "can_show")
+# Columns no screen shows (FAB makes English labels of their names).
+COLUMN_LABELS = {"reporter_id": _l("Reporter's account")}
 
 
 @dataclass
@@ -82,7 +84,8 @@ def records(appbuilder) -> list[Record]:
         result.append(Record(
             table=table.name, label=str(TABLE_LABELS.get(table.name, table.name)),
             purpose=str(purpose), basis=str(basis), retention=str(retention),
-            columns=[(labels.get(c.name) or c.name.replace("_", " ").capitalize(),
+            columns=[(str(COLUMN_LABELS[c.name]) if c.name in COLUMN_LABELS
+                      else labels.get(c.name) or c.name,
                       str(PERSONAL_KINDS[c.info["personal"]])) for c in personal],
             seen_by=seen))
     return sorted(result, key=lambda r: r.label)

@@ -12,6 +12,7 @@ Screens and exports show ``mask(number)``: ``3171••••••••0004``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Optional
 
@@ -108,9 +109,20 @@ def problem(doc_type: Optional[str], number: Optional[str]):
     if len(text) > MAX_LENGTH:
         return _l("Give the document's number: 3 to 50 letters or digits.")
     pattern = PATTERNS.get(doc_type or "lainnya", PATTERNS["lainnya"])
-    if not pattern.fullmatch(text):
+    if not pattern.fullmatch(text) or (doc_type == "ktp" and not _real_birth_date(text)):
         return MESSAGES.get(doc_type or "lainnya", MESSAGES["lainnya"])
     return None
+
+
+def _real_birth_date(nik: str) -> bool:
+    """Digits 7-12 of a NIK are a date of birth (the day + 40 for a woman): a real one (29
+    February counts, whatever the year: the year has two digits only)."""
+    day, month = int(nik[6:8]), int(nik[8:10])
+    try:
+        dt.date(2000, month, day - 40 if day > 40 else day)
+    except ValueError:
+        return False
+    return True
 
 
 def mask(number: Optional[str]) -> str:

@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select
 from sqlalchemy.orm import selectinload
+from wtforms.validators import DataRequired
 
 from app.auth.access import view_permission
 from app.auth.roles import is_admin
@@ -383,7 +384,8 @@ class GuestBookEntryView(GuestBookExportMixin, IdentityNumberMixin, OfficeScoped
     }
     formatters_columns = {"id_doc_type": labelled(ID_DOC_TYPES), "ticket": ticket_text,
                           **identity_fields.FORMATTERS}
-    validators_columns = dict(identity_fields.VALIDATORS)
+    # DataRequired: a name of spaces is no name (FAB's own required check lets it through).
+    validators_columns = {**identity_fields.VALIDATORS, "name": [DataRequired()]}
     add_form_extra_fields = edit_form_extra_fields = {
         "id_doc_type": choice(_l("Identity document"), ID_DOC_TYPES)
     }

@@ -43,6 +43,14 @@ class IdentityNumberMixin:
     # name the permission's view: identity_view).
     show_template = "rekomstat/identity_show.html"
 
+    def render_template(self, template, **kwargs):
+        # The detail page offers the reveal only where a number is stored.
+        if template == self.show_template and kwargs.get("pk") is not None:
+            item = self.datamodel.get(kwargs["pk"], fab.base_filters(self))
+            kwargs["has_identity_number"] = bool(item is not None
+                                                 and getattr(item, NUMBER, None))
+        return super().render_template(template, **kwargs)
+
     @expose("/identity/<int:pk>", methods=["GET", "POST"])
     @has_access
     def reveal_identity(self, pk):
