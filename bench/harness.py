@@ -34,6 +34,9 @@ DEMO_PASSWORD = "demo-bench-12345"
 ADMIN_PASSWORD = "admin-bench-12345"
 # One fixed key: sessions made by the bench process work on its gunicorn servers too.
 SECRET_KEY = "b3nch" * 12
+# Every bench process (the seeding one, each worker) encrypts and reads identity numbers with
+# the same key; each has an instance folder of its own, which would otherwise make one each.
+IDENTITY_KEY = "YmVuY2gtcmVrb21zdGF0LWlkZW50aXR5LWtleS0zMiE="
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_PREFIX = "rekomstat_bench_"
 BENCHMARKS = ("list", "search", "issue", "submit", "startup", "dashboard")
@@ -149,6 +152,7 @@ def app_env(database_url: str, instance: Path) -> dict:
         "DATABASE_URL": database_url,
         "REKOMSTAT_INSTANCE": str(instance),
         "SECRET_KEY": SECRET_KEY,
+        "IDENTITY_KEYS": IDENTITY_KEY,
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "AUTH_RATE_LIMIT": "1000000 per minute",
@@ -236,7 +240,8 @@ class Dataset:
 
     def marker(self) -> dict:
         return {"size": self.size, "seed": SEED, "code": code_version(),
-                "password": hashlib.sha256(DEMO_PASSWORD.encode()).hexdigest()[:8]}
+                "password": hashlib.sha256(DEMO_PASSWORD.encode()).hexdigest()[:8],
+                "identity_key": hashlib.sha256(IDENTITY_KEY.encode()).hexdigest()[:8]}
 
     def _read_marker(self):
         if self.engine == "sqlite":
