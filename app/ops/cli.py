@@ -196,20 +196,26 @@ reminders_group = AppGroup("reminders", help="Reminders and escalation before de
               hidden=True)
 def reminders_run(office_codes, send, at):
     """Send the reminders due today in every office (each one once, however often it runs)."""
-    from app.models import Office
-
     session = current_app.appbuilder.session
-    office_ids = None
-    if office_codes:
-        office_ids = list(session.scalars(sa.select(Office.id).where(
-            Office.code.in_(office_codes))))
-        if len(office_ids) != len(set(office_codes)):
-            raise click.ClickException(_("Unknown office code."))
+    office_ids = _office_ids(session, office_codes)
     counts = reminders.run(session, now=at, office_ids=office_ids)
     if send and counts.email_ids:
         notify.try_send_now(counts.email_ids)
     sent = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.sent.items())) or "-"
     click.echo(_("Reminders sent: %(sent)s.", sent=sent))
+
+
+def _office_ids(session, office_codes) -> list[int] | None:
+    """The ids of the offices a command's --office options name (None: every office)."""
+    from app.models import Office
+
+    if not office_codes:
+        return None
+    office_ids = list(session.scalars(sa.select(Office.id).where(
+        Office.code.in_(office_codes))))
+    if len(office_ids) != len(set(office_codes)):
+        raise click.ClickException(_("Unknown office code."))
+    return office_ids
 
 
 retention_group = AppGroup("retention", help="Personal data past its retention periods.")
@@ -220,16 +226,10 @@ retention_group = AppGroup("retention", help="Personal data past its retention p
               help="Only this office (a BPS code); repeat for several.")
 def retention_run(office_codes):
     """Anonymise or delete what is past each office's retention periods (idempotent)."""
-    from app.models import Office
     from app.ops import retention
 
     session = current_app.appbuilder.session
-    office_ids = None
-    if office_codes:
-        office_ids = list(session.scalars(sa.select(Office.id).where(
-            Office.code.in_(office_codes))))
-        if len(office_ids) != len(set(office_codes)):
-            raise click.ClickException(_("Unknown office code."))
+    office_ids = _office_ids(session, office_codes)
     counts = retention.run(session, office_ids=office_ids)
     click.echo(_("Retention: %(counts)s.", counts=", ".join(
         f"{kind} {n}" for kind, n in counts.items())))
