@@ -13,6 +13,7 @@ Screens and exports show ``mask(number)``: ``3171••••••••0004``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from typing import Optional
 
@@ -48,6 +49,19 @@ REVEAL = "reveal_identity"  # the audit event's action
 
 class IdentityKeyError(RuntimeError):
     """``IDENTITY_KEYS`` is missing or not a list of Fernet keys."""
+
+
+def key_id(key: str) -> str:
+    """A key's fingerprint, safe to print and to store beside the data: the first 8 hex digits
+    of the SHA-256 of the key as written (``printf %s "$KEY" | sha256sum | cut -c1-8``)."""
+    return hashlib.sha256(key.strip().encode()).hexdigest()[:8]
+
+
+def keyring(keys: str) -> list:
+    """(key id, Fernet) of each key of a comma-separated list, in its order (the first one
+    encrypts): which key opens a number, where MultiFernet only says whether one does."""
+    cipher(keys)  # the same refusal of an empty list or a value that is no key
+    return [(key_id(k), Fernet(k.strip())) for k in keys.split(",") if k.strip()]
 
 
 def cipher(keys: str) -> MultiFernet:

@@ -10,7 +10,11 @@ One archive, ``rekomstat-YYYYmmdd-HHMMSS.tar.gz`` (UTC), holds
   interrupted upload are left out).
 * ``manifest.json``, written last: format, creation time (UTC), the code's and the database's
   Alembic revision, the engine, the row count of every table and the sha256 and size of every
-  other member.
+  other member; and ``identity``: the identity numbers (models.EncryptedString columns) are in
+  the copy as the database holds them, encrypted, and the manifest names the key they need by
+  its id (``identity.key_id``, 8 hex digits of its SHA-256, never the key): ``key_id`` the key
+  that encrypted new numbers, ``by_key`` how many numbers each key opened when the backup was
+  made, ``unreadable`` how many none of IDENTITY_KEYS did, per table.
 
 The database is copied first and the files after it: a document is written before its row is
 committed (app/requests/uploads.py), so every row in the copy finds its file in the archive. On
@@ -21,7 +25,11 @@ exactly the dump.
 the manifest) before it changes anything; then it extracts into a staging folder next to the
 upload folder, checks every hash again as it writes, replaces the database (SQLite: a temporary
 file moved over the database file; PostgreSQL: ``pg_restore --single-transaction``, so a failure
-leaves the old database) and swaps the upload folder for the staged one.
+leaves the old database) and swaps the upload folder for the staged one. Before the database
+is replaced, every identity number of the staged copy is decrypted with the configured
+IDENTITY_KEYS: one that none of them opens refuses the restore (restored, it would fail every
+page that loads its row), naming the key the archive needs. ``check`` (``flask restore
+--check``) does the same without changing anything.
 
 Plain functions; app/ops/cli.py wires them to ``flask backup`` and ``flask restore``. Both run in
 an app context; messages are for the operator, translated with flask_babel.
@@ -46,11 +54,12 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from flask import current_app
 from flask_babel import gettext as _
 
 from app.catalogue import search
-from app.core import process_cache
+from app.core import identity, process_cache
 from app.extensions import MIGRATIONS_DIR
 from app.offices.workdays import utcnow
 from app.ops.backup_db import (  # noqa: F401  (database_counts, find_pg_tool, libpq_connection: API)
@@ -62,6 +71,7 @@ from app.ops.backup_db import (  # noqa: F401  (database_counts, find_pg_tool, l
     dump_sqlite,
     find_pg_tool,
     fsync_dir,
+    identity_values,
     libpq_connection,
     release_connections,
     restore_postgres,
@@ -88,6 +98,7 @@ class RestoreResult:
     upgrade_needed: bool  # the archive's schema is older than the code's: run `flask db upgrade`
     index_problems: list  # search.check_index() after the restore
     files: int
+    identity: dict | None = None  # scan_identity() of the restored database
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -163,6 +174,97 @@ def _check_revision(revision: str | None) -> bool:
                 "newer version. Upgrade Rekomstat first, then restore.",
                 archive=revision, code=",".join(sorted(heads)))) from None
     return set(revisions) != heads
+
+
+# --- identity numbers ------------------------------------------------------------------------
+
+
+def _keyring() -> list:
+    return identity.keyring(current_app.config["IDENTITY_KEYS"])
+
+
+def scan_identity(dialect: str, db_file: Path, tool: str | None = None) -> dict:
+    """What this installation's IDENTITY_KEYS make of the identity numbers in a copy of the
+    database (``db_file``: the SQLite file or the pg_dump archive; ``tool``: pg_restore):
+    ``rows`` numbers per table, ``by_key`` how many each key (by id) opens, ``unreadable`` per
+    table how many none opens. Nothing but counts: no number, no ciphertext."""
+    ring = _keyring()
+    columns = [(table.name, column) for table, column in identity.stored_columns()]
+    rows: dict = {}
+    by_key: dict = {}
+    unreadable: dict = {}
+    for table, token in identity_values(dialect, db_file, columns, tool):
+        rows[table] = rows.get(table, 0) + 1
+        data = token.encode("utf-8", "replace")
+        for kid, fernet in ring:
+            try:
+                fernet.decrypt(data)
+            except (InvalidToken, ValueError, TypeError):
+                continue
+            by_key[kid] = by_key.get(kid, 0) + 1
+            break
+        else:
+            unreadable[table] = unreadable.get(table, 0) + 1
+    return {"columns": [f"{table}.{column}" for table, column in columns], "rows": rows,
+            "by_key": by_key, "unreadable": unreadable}
+
+
+def _per_table(counts: dict) -> str:
+    return ", ".join(f"{table} ({n})" for table, n in sorted(counts.items()))
+
+
+def refuse_unreadable(manifest: dict, scan: dict) -> None:
+    """Refuse an archive holding identity numbers none of IDENTITY_KEYS decrypts: restored,
+    every page that loads their rows would fail. Says which keys it needs and what to do."""
+    unreadable = scan["unreadable"]
+    if not unreadable:
+        return
+    installed = [kid for kid, _fernet in _keyring()]
+    made = manifest.get("identity") if isinstance(manifest.get("identity"), dict) else None
+    needed = []
+    if made:
+        needed = [str(k) for k in (made.get("by_key") or {}) if k not in installed]
+        if not needed and made.get("key_id") and made["key_id"] not in installed:
+            needed = [str(made["key_id"])]
+    parts = [_("%(count)d identity number(s) in the archive cannot be decrypted with the keys "
+               "of IDENTITY_KEYS, in %(tables)s.", count=sum(unreadable.values()),
+               tables=_per_table(unreadable))]
+    if needed:
+        parts.append(_("The archive was made with the key of id %(archive)s; this installation "
+                       "holds %(installed)s.", archive=", ".join(needed),
+                       installed=", ".join(installed)))
+    elif made:
+        parts.append(_("None of this installation's keys (%(installed)s) opens them: they "
+                       "could not be decrypted when the backup was made either.",
+                       installed=", ".join(installed)))
+    else:
+        parts.append(_("The archive does not say which key it was made with (an older version "
+                       "of Rekomstat made it); this installation holds %(installed)s.",
+                       installed=", ".join(installed)))
+    parts.append(_("Set IDENTITY_KEYS to this installation's key followed by the key the "
+                   "archive was made with (comma-separated), restore, then run `flask identity "
+                   "rotate` to re-encrypt them with the first key. Nothing was changed."))
+    raise BackupError(" ".join(parts))
+
+
+def identity_lines(scan: dict) -> list[str]:
+    """Lines for the operator on the identity numbers a restore would bring (or brought)."""
+    count = sum(scan["rows"].values())
+    if not count or scan["unreadable"]:
+        return []
+    first = _keyring()[0][0]
+    lines = [_("Identity numbers: all %(count)d can be decrypted with this installation's "
+               "IDENTITY_KEYS.", count=count)]
+    older = {k: n for k, n in scan["by_key"].items() if k != first}
+    if older:
+        lines.append(_("%(count)d of them are encrypted with an older key (id %(ids)s): after "
+                       "restoring, run `flask identity rotate`, then that key can leave "
+                       "IDENTITY_KEYS.", count=sum(older.values()), ids=", ".join(older)))
+    return lines
+
+
+def _pg_restore_for(manifest: dict) -> str:
+    return find_pg_tool("pg_restore", int(manifest.get("pg_dump_major") or 0))[0]
 
 
 # --- writing the archive ---------------------------------------------------------------------
@@ -250,6 +352,9 @@ def backup_with_manifest(output=None) -> tuple[Path, dict]:
     with tempfile.TemporaryDirectory(prefix="rekomstat-backup-") as work:
         dump = dump_sqlite if dialect == "sqlite" else dump_postgres
         db_file, info = dump(engine, Path(work))
+        # Read back from the copy itself, by the very code a restore checks it with.
+        scan = scan_identity(dialect, db_file,
+                             None if dialect == "sqlite" else _pg_restore_for(info))
         # Not the final name until it is complete (mkstemp: readable by the owner only).
         fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
         try:
@@ -275,6 +380,7 @@ def backup_with_manifest(output=None) -> tuple[Path, dict]:
                                         "missing_files": sorted(stored - set(files))},
                         "skipped_files": skipped,
                         "files": files,
+                        "identity": {"cipher": "fernet", "key_id": _keyring()[0][0], **scan},
                     }
                     data = json.dumps(manifest, indent=2, sort_keys=True).encode()
                     tar.addfile(_tarinfo(MANIFEST, len(data), _now().timestamp()),
@@ -316,6 +422,29 @@ def summary(manifest: dict, path: Path | None = None) -> list[str]:
     for name in manifest.get("skipped_files", []):
         lines.append(_("Warning: skipped %(name)s (not a regular file, or an unsafe name)",
                        name=name))
+    lines += _manifest_identity_lines(manifest)
+    return lines
+
+
+def _manifest_identity_lines(manifest: dict) -> list[str]:
+    made = manifest.get("identity")
+    if not isinstance(made, dict):
+        return [_("Identity numbers: this archive does not name the key that encrypted them "
+                  "(an older version of Rekomstat made it).")]
+    rows = made.get("rows") or {}
+    needed = list(made.get("by_key") or {}) or [made.get("key_id")]
+    if not sum(rows.values()):
+        return [_("Identity numbers: none in this archive; this installation encrypts them with "
+                  "the key of id %(id)s.", id=made.get("key_id"))]
+    lines = [_("Identity numbers: %(count)d, stored encrypted; restoring them needs the key of "
+               "id %(ids)s in IDENTITY_KEYS: keep that key, apart from the backups.",
+               count=sum(rows.values()), ids=", ".join(str(k) for k in needed))]
+    unreadable = made.get("unreadable") or {}
+    if unreadable:
+        lines.append(_("Warning: %(count)d identity number(s) could not be decrypted with "
+                       "IDENTITY_KEYS when the backup was made (%(tables)s): restoring this "
+                       "archive will be refused until a key that opens them is configured.",
+                       count=sum(unreadable.values()), tables=_per_table(unreadable)))
     return lines
 
 
@@ -327,9 +456,11 @@ def _damaged(path, exc) -> BackupError:
                          "nothing was changed.", path=path, error=exc))
 
 
-def _read_archive(path: Path, dest: Path | None = None) -> tuple[bytes | None, dict]:
-    """Every member checked (name, type) and hashed; written under ``dest`` if given.
-    Returns the manifest's bytes and {name: (sha256, size)}."""
+def _read_archive(path: Path, dest: Path | None = None,
+                  only: set | None = None) -> tuple[bytes | None, dict]:
+    """Every member checked (name, type) and hashed; written under ``dest`` if given (only
+    the members named in ``only``, if given). Returns the manifest's bytes and
+    {name: (sha256, size)}."""
     seen: dict = {}
     manifest = None
     dirs: set = set()
@@ -362,7 +493,7 @@ def _read_archive(path: Path, dest: Path | None = None) -> tuple[bytes | None, d
                 sha = hashlib.sha256()
                 with contextlib.ExitStack() as stack:
                     out = None
-                    if dest is not None:
+                    if dest is not None and (only is None or name in only):
                         target = dest / name
                         real_dest = os.path.realpath(dest) + os.sep
                         if not os.path.realpath(target).startswith(real_dest):
@@ -430,6 +561,25 @@ def verify(path) -> dict:
     return _check_manifest(path, raw, seen)
 
 
+def check(path) -> tuple[dict, dict]:
+    """``verify``, and the identity numbers of the archive's database decrypted with this
+    installation's IDENTITY_KEYS (refused if any cannot be); returns the manifest and
+    ``scan_identity``'s counts. Changes nothing."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(_("No archive at %(path)s.", path=path))
+    # The database is read from a copy: next to the upload folder, as a restore stages it.
+    parent = _upload_folder().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".rekomstat-check-", dir=parent) as work:
+        raw, seen = _read_archive(path, dest=Path(work), only=set(DATABASE_MEMBERS.values()))
+        manifest = _check_manifest(path, raw, seen)
+        tool = None if manifest["engine"] == "sqlite" else _pg_restore_for(manifest)
+        scan = scan_identity(manifest["engine"], Path(work) / manifest["database"], tool)
+    refuse_unreadable(manifest, scan)
+    return manifest, scan
+
+
 # --- restore ---------------------------------------------------------------------------------
 
 
@@ -494,6 +644,9 @@ def restore(path, *, yes: bool = False) -> RestoreResult:
             raise BackupError(_("The archive %(path)s changed while it was being restored; "
                                 "nothing was changed.", path=path))
         staged_db = staging / manifest["database"]
+        # Before anything is replaced: numbers no configured key opens are refused.
+        scan = scan_identity(dialect, staged_db, tool)
+        refuse_unreadable(manifest, scan)
         if dialect == "sqlite":
             restore_sqlite(engine, staged_db)
         else:
@@ -519,4 +672,5 @@ def restore(path, *, yes: bool = False) -> RestoreResult:
     finally:
         session.remove()
     files = sum(1 for name in manifest["files"] if name.startswith(UPLOADS + "/"))
-    return RestoreResult(manifest, counts, mismatches, upgrade_needed, index_problems, files)
+    return RestoreResult(manifest, counts, mismatches, upgrade_needed, index_problems, files,
+                         scan)

@@ -14,6 +14,7 @@ import sqlite3
 import stat
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -329,3 +330,120 @@ def restore_postgres(engine: sa.Engine, staged: Path, tool: str) -> None:
                             "as it was before: %(error)s", error=_tail(result.stderr)))
 
 
+# --- identity numbers in a copy of the database -----------------------------------------------
+
+
+def identity_values(dialect: str, db_file: Path, columns, tool: str | None = None
+                    ) -> Iterator[tuple[str, str]]:
+    """(table, stored text) of every value of ``columns`` ((table name, column name) pairs)
+    in a copy of the database: the SQLite file, or the pg_dump archive, which ``pg_restore``
+    (``tool``) turns into its COPY text, read a line at a time. Rows are streamed, never a
+    table at once; a table or column the copy lacks (an older schema) holds nothing."""
+    if dialect == "sqlite":
+        return _sqlite_identity_values(db_file, columns)
+    return _pgdump_identity_values(db_file, columns, tool)
+
+
+def _unreadable_copy(exc) -> BackupError:
+    return BackupError(_("The database in the archive cannot be opened: %(error)s", error=exc))
+
+
+def _sqlite_identity_values(db_file: Path, columns) -> Iterator[tuple[str, str]]:
+    try:
+        conn = sqlite3.connect(Path(db_file).resolve().as_uri() + "?mode=ro", uri=True)
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable_copy(exc) from exc
+    try:
+        for table, column in columns:
+            have = {row[1] for row in conn.execute(
+                f"PRAGMA table_info({_quote_sqlite(table)})")}
+            if column not in have:
+                continue
+            col = _quote_sqlite(column)
+            cursor = conn.execute(
+                f"SELECT {col} FROM {_quote_sqlite(table)} WHERE {col} IS NOT NULL "
+                f"AND {col} <> ''")
+            for (value,) in cursor:
+                yield table, value if isinstance(value, str) else str(value)
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable_copy(exc) from exc
+    finally:
+        conn.close()
+
+
+_COPY_HEADER = re.compile(rb"^COPY (?P<table>\S+) \((?P<columns>.*)\) FROM stdin;$")
+_COPY_NAME = re.compile(rb'"((?:[^"]|"")*)"|([^,.\s"]+)')
+_COPY_ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.DOTALL)
+_COPY_CHARS = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+
+
+def _copy_name(text: bytes) -> str:
+    """The last part of a (schema-qualified, maybe quoted) name of a COPY line."""
+    names = [(q.replace(b'""', b'"') if q or not p else p).decode()
+             for q, p in _COPY_NAME.findall(text)]
+    return names[-1] if names else ""
+
+
+def _copy_unescape(field: bytes) -> bytes:
+    """A field of PostgreSQL's COPY text format as it was stored."""
+    if b"\\" not in field:
+        return field
+
+    def one(match):
+        code = match.group(1)
+        if code[:1] == b"x":
+            return bytes([int(code[1:], 16)])
+        if code[:1].isdigit():
+            return bytes([int(code, 8) & 0xFF])
+        return _COPY_CHARS.get(code, code)
+
+    return _COPY_ESCAPE.sub(one, field)
+
+
+def _pgdump_identity_values(dump: Path, columns, tool: str) -> Iterator[tuple[str, str]]:
+    wanted: dict = {}
+    for table, column in columns:
+        wanted.setdefault(table, []).append(column)
+    if not wanted:
+        return
+    # pg_restore's --table names a table exactly (no pattern, no schema); without --dbname the
+    # data comes out as COPY text on stdout, as it is read from the archive.
+    args = [tool, "--data-only", "--file=-", *(f"--table={t}" for t in wanted), str(dump)]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
+        try:
+            table, positions = None, []
+            for raw in proc.stdout:
+                line = raw[:-1] if raw.endswith(b"\n") else raw
+                if table is None:
+                    header = _COPY_HEADER.match(line)
+                    if header:
+                        table = _copy_name(header.group("table"))
+                        names = [_copy_name(part) for part in
+                                 header.group("columns").split(b",")]
+                        positions = [names.index(c) for c in wanted.get(table, [])
+                                     if c in names]
+                    continue
+                if line == b"\\.":
+                    table, positions = None, []
+                    continue
+                if not positions:
+                    continue
+                fields = line.split(b"\t")
+                for i in positions:
+                    value = fields[i] if i < len(fields) else b"\\N"
+                    if value == b"\\N":
+                        continue
+                    text = _copy_unescape(value).decode("utf-8", "replace")
+                    if text:
+                        yield table, text
+            returncode = proc.wait()
+        finally:
+            if proc.poll() is None:  # the reader stopped early
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        if returncode != 0:
+            err.seek(0)
+            raise BackupError(_("pg_restore could not read the database in the archive: "
+                                "%(error)s", error=_tail(err.read().decode("utf-8", "replace"))))

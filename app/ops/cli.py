@@ -332,7 +332,8 @@ def backup_command(output):
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="replace a database that already holds data")
 @click.option("--check", "check_only", is_flag=True,
-              help="only check the archive (every file against its manifest); change nothing")
+              help="only check the archive (every file against its manifest, every identity "
+                   "number against IDENTITY_KEYS); change nothing")
 @with_appcontext
 def restore_command(path, yes, check_only):
     """Restore the database and the uploaded documents from an archive of `flask backup`.
@@ -342,10 +343,10 @@ def restore_command(path, yes, check_only):
 
     try:
         if check_only:
-            manifest = backups.verify(path)
+            manifest, scan = backups.check(path)
             click.echo(_("%(path)s is intact (made %(created)s).", path=path,
                          created=manifest.get("created_at")))
-            for line in backups.summary(manifest, path):
+            for line in backups.summary(manifest, path) + backups.identity_lines(scan):
                 click.echo(line)
             return
         result = backups.restore(path, yes=yes)
@@ -364,6 +365,8 @@ def restore_command(path, yes, check_only):
                    f"{'-' if expected is None else expected}{mark}")
     for problem in result.index_problems:
         click.echo(_("Search index: %(problem)s (run `flask search reindex`)", problem=problem))
+    for line in backups.identity_lines(result.identity):
+        click.echo(line)
     if result.upgrade_needed:
         click.echo(_("The backup's database is at migration %(archive)s, older than this "
                      "version of Rekomstat (%(code)s): run `flask db upgrade` now.",
