@@ -80,12 +80,13 @@ def _build_app(config: object | dict | None) -> Flask:
         from app.feedback.pages import bp as feedback_bp
         from app.frontoffice.pages import bp as queue_bp
         from app.metadata.pages import bp as metadata_bp
+        from app.portal.account_pages import bp as own_data_bp
         from app.portal.pages import bp as portal_bp
         from app.portal.public import bp as public_bp
         from app.portal.results_pages import bp as results_bp
 
-        for blueprint in (public_bp, portal_bp, results_bp, account_bp, catalogue_bp, feedback_bp,
-                          queue_bp, metadata_bp):
+        for blueprint in (public_bp, portal_bp, results_bp, own_data_bp, account_bp,
+                          catalogue_bp, feedback_bp, queue_bp, metadata_bp):
             app.register_blueprint(blueprint)
 
         # The privacy notice where personal data is collected (an office's own, or the default).

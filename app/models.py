@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -1330,7 +1331,11 @@ class AuditEvent(Model):
     actor: Mapped[Optional[RekomUser]] = relationship()
     office: Mapped[Optional[Office]] = relationship()
 
-    __table_args__ = (Index("ix_audit_object", "object_type", "object_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_object", "object_type", "object_id", "at"),
+        # The personal data access screen: a few actions over a period (auth/access_views.py).
+        Index("ix_audit_action_at", "action", "at"),
+    )
 
     def __repr__(self) -> str:
         return f"{self.object_type}#{self.object_id} {self.action}"
@@ -1407,6 +1412,10 @@ class OutboundEmail(Model):
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # The notice to an erased account (auth/erasure.py): once delivered, its address and text
+    # go too, so the erased person's e-mail appears nowhere.
+    erase_after_send: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
 
     office: Mapped[Optional[Office]] = relationship()
     letter: Mapped[Optional[Letter]] = relationship()
@@ -1419,6 +1428,39 @@ class OutboundEmail(Model):
 
     def __repr__(self) -> str:
         return f"{self.recipient}: {self.subject}"
+
+
+ERASURE_STATES = {"pending": _l("Waiting for the office"), "done": _l("Erased"),
+                  "refused": _l("Refused")}
+
+
+class ErasureRequest(Model):
+    """An applicant's request to erase their account (UU 27/2022 art. 8): the office decides,
+    auth/erasure.py carries it out. The row stays as the record that the right was honoured;
+    after the erasure it names the account only by its number."""
+
+    __tablename__ = "erasure_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="SET NULL"))
+    decision_note: Mapped[Optional[str]] = mapped_column(Text)
+
+    user: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[Optional[RekomUser]] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        CheckConstraint(_in("state", ERASURE_STATES), name="ck_erasure_state"),
+    )
+
+    def __repr__(self) -> str:
+        return f"#{self.id}"
 
 
 # --- Records of processing (UU 27/2022; issue 25) ----------------------------------------------
@@ -1475,6 +1517,10 @@ PROCESSING = {
                     _l("Kept")),
     "outbound_email": (_l("E-mails sent by the service"), _PUBLIC_TASK,
                        _l("Until the office's retention period for mail ends")),
+    "erasure_request": (_l("Applicants' requests to erase their account, and the office's "
+                           "answer"),
+                        _l("The data subject's right to erasure (Law 27/2022)"),
+                        _l("Kept: the record that the right was honoured")),
 }
 
 
@@ -1512,6 +1558,7 @@ _personal(Attachment.__table__, original_name="free_text", stored_name=None)
 _personal(AuditEvent.__table__, note="free_text")
 _personal(OutboundEmail.__table__, recipient="contact", body_text="free_text",
           body_html="free_text")
+_personal(ErasureRequest.__table__, reason="free_text", decision_note="free_text")
 _personal(ChecklistItem.__table__, position=None, text=None)
 _personal(NonWorkingDay.__table__, name=None)
 _personal(RequestVariable.__table__, position=None, name=None)

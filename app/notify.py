@@ -474,6 +474,14 @@ def results_checked(session, req: ActivityRequest, received: bool, notes: str | 
                              _("Open your request"), notes=notes)
 
 
+def office_mail(session, name: str, users, subject: str, office_id: int, **context) -> list:
+    """Write email/<name> to ``users`` (who have an address) about the office, in the caller's
+    transaction; call inside ``_office_locale`` or another forced locale."""
+    users = _with_address(users)
+    return _queue_all(session, _office_rows(session, name, users, subject, office_id,
+                                            **context)) if users else []
+
+
 def calendar_ahead(session, users, year: int) -> list:
     """The administrators: ``year``'s days off are still estimated; the link opens the Days off
     screen, where the government's decree is entered."""
@@ -619,6 +627,11 @@ def _deliver(session, row: OutboundEmail, sender: "_Sender", now: dt.datetime) -
         ok = False
     else:
         row.state, row.sent_at, row.last_error = "sent", now, None
+        if row.erase_after_send:
+            # The notice to an erased account (auth/erasure.py): delivered, it keeps no trace
+            # of the person; the row says only that it was sent.
+            row.recipient = f"erased-outbox-{row.id}@erased.invalid"
+            row.body_text, row.body_html = "", None
         ok = True
     session.commit()
     return ok

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.auth.views import fab_views_in_the_users_language
+from app.auth.access_views import PersonalDataAccessView
+from app.auth.views import ErasureRequestView, fab_views_in_the_users_language
 from app.catalogue.api import CatalogueApi
 from app.feedback.api import ComplaintApi, RatingApi
 from app.feedback.views import ComplaintView, OverdueComplaintView, RatingView
@@ -67,6 +68,10 @@ MENUS = (
     (OutboundEmailView, "Outbox", _l("Outbox"), "fa-paper-plane", SETTINGS),
     (RecordsOfProcessingView, "RecordsOfProcessing", _l("Records of processing"),
      "fa-shield", SETTINGS),
+    (PersonalDataAccessView, "PersonalDataAccess", _l("Personal data access"), "fa-eye",
+     SETTINGS),
+    (ErasureRequestView, "ErasureRequests", _l("Requests for erasure"), "fa-user-times",
+     SETTINGS),
 )
 
 

@@ -237,6 +237,14 @@ def make_rows(session, m, office_id, applicant_id, actor_id, tag) -> dict[str, i
         "OutboundEmailView": m.OutboundEmail(
             office_id=office_id, recipient="a@rekomstat.test", subject="Diterima", body_text="Halo"
         ),
+        # An applicant's request to erase their account, waiting for the administrators.
+        "ErasureRequestView": m.ErasureRequest(user_id=applicant_id, state="pending",
+                                               reason="Tidak dipakai lagi"),
+        # An access to personal data (the officer's screen of who saw whose data).
+        "PersonalDataAccessView": m.AuditEvent(
+            office_id=office_id, actor_id=actor_id, object_type="activity_request",
+            object_id=req.id, action="view_personal",
+        ),
     }
     session.add_all(rows.values())
     session.commit()

@@ -271,6 +271,7 @@ def fill(app, rule, p: Party) -> str:
                 "portal.letter_pdf", "feedback.rating", "portal.show_request") else (
                 p.movable if rule.endpoint in ("portal.act", "portal.upload") else p.request),
             "action": lambda: "withdraw",
+            "what": lambda: "refuse",  # an erasure request's refusal form (read only)
             # Not possible from "received" (409): the complaint stays as the others expect.
             "step": lambda: "close",
             "attachment_id": lambda: p.attachment,
@@ -619,6 +620,14 @@ EXPECTED = {
     "GET /officeview/edit/<pk>": ADMIN,
     "GET /officeview/list/": STAFF,
     "GET /officeview/show/<pk>": ADMIN,
+    "GET /erasurerequestview/<any(erase, refuse):what>/<int:pk>": ADMIN,
+    "GET /erasurerequestview/action/<string:name>/<pk>": REFUSED,
+    "GET /erasurerequestview/add": NOBODY,
+    "GET /erasurerequestview/delete/<pk>": NOBODY,
+    "GET /erasurerequestview/download/<string:filename>": NOBODY,
+    "GET /erasurerequestview/edit/<pk>": NOBODY,
+    "GET /erasurerequestview/list/": ADMIN,
+    "GET /erasurerequestview/show/<pk>": ADMIN,
     "GET /outboundemailview/action/<string:name>/<pk>": REFUSED,
     "GET /outboundemailview/add": NOBODY,
     "GET /outboundemailview/delete/<pk>": NOBODY,
@@ -667,6 +676,12 @@ EXPECTED = {
     "GET /permissionviews/list/": ADMIN,
     "GET /permissionviews/show/<pk>": NOBODY,
     "GET /portal/": LOGGED_IN,
+    # The person's own data (portal/account_pages.py): every account, its own only.
+    "GET /portal/account": LOGGED_IN,
+    "GET /portal/account/data.json": LOGGED_IN,
+    "GET /portal/account/data.pdf": LOGGED_IN,
+    "GET /portal/account/edit": LOGGED_IN,
+    "GET /portal/account/erase": LOGGED_IN,
     "GET /portal/documents/<int:attachment_id>": ADMIN,
     "GET /portal/form.pdf": ALL,
     "GET /portal/password/forgot": ALL,
@@ -742,6 +757,15 @@ EXPECTED = {
     "GET /users/list/": ADMIN,
     "GET /users/identity/<int:pk>": NOBODY,  # no number stored on the party's applicant
     "GET /processing/": ADMIN,  # the records of processing personal data
+    # Who saw or exported whose personal data (the data protection officer's screen).
+    "GET /personaldataaccessview/action/<string:name>/<pk>": REFUSED,
+    "GET /personaldataaccessview/add": NOBODY,
+    "GET /personaldataaccessview/delete/<pk>": NOBODY,
+    "GET /personaldataaccessview/download/<string:filename>": NOBODY,
+    "GET /personaldataaccessview/edit/<pk>": NOBODY,
+    "GET /personaldataaccessview/export": ADMIN,
+    "GET /personaldataaccessview/list/": ADMIN,
+    "GET /personaldataaccessview/show/<pk>": ADMIN,
     "GET /users/show/<pk>": ADMIN,
     "GET /users/userinfo/": LOGGED_IN,  # one's own profile
     "GET /verify/<code>": ALL,
@@ -775,7 +799,9 @@ EXPECTED = {
     "POST /nonworkingdayview/action_post": BAD_REQUEST,
     "POST /officesettingview/action_post": BAD_REQUEST,
     "POST /officeview/action_post": BAD_REQUEST,
+    "POST /erasurerequestview/action_post": BAD_REQUEST,
     "POST /outboundemailview/action_post": BAD_REQUEST,
+    "POST /personaldataaccessview/action_post": BAD_REQUEST,
     "POST /overduecomplaintview/action_post": BAD_REQUEST,
     "POST /overduerequestview/action_post": BAD_REQUEST,
     "POST /overduerequestview/checklist/<int:pk>": ADMIN,
@@ -892,6 +918,7 @@ def _models():
         "NonWorkingDayView": m.NonWorkingDay, "LetterCounterView": m.LetterCounter,
         "AuditEventView": m.AuditEvent, "OutboundEmailView": m.OutboundEmail,
         "SigningCertificateView": m.SigningCertificate, "ActivityResultView": m.ActivityResult,
+        "PersonalDataAccessView": m.AuditEvent, "ErasureRequestView": m.ErasureRequest,
     }
 
 

@@ -56,6 +56,8 @@ MODELS = {
     "OutboundEmailView": m.OutboundEmail,
     "SigningCertificateView": m.SigningCertificate,
     "ActivityResultView": m.ActivityResult,
+    "PersonalDataAccessView": m.AuditEvent,
+    "ErasureRequestView": m.ErasureRequest,
 }
 
 

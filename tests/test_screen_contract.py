@@ -122,6 +122,8 @@ SCREENS = {
                                   values={"roles": _option("Pemohon")}),
     # Writes nothing through a form; its action does.
     "OutboundEmailView": Screen("OutboundEmailView", (), ("retry",), "email"),
+    # The actions lead to the erase and refuse forms (tests/test_own_data.py fills them).
+    "ErasureRequestView": Screen("ErasureRequestView", (), ("erase", "refuse"), "erasure"),
     # A form with a file: without a certificate file every filling is refused in words
     # (tests/test_letter_certificates.py installs real ones).
     "SigningCertificateView": Screen("SigningCertificateView", ("add",), ("withdraw",),
@@ -269,6 +271,7 @@ def rows(app, world, leave_no_trace):
             "checklist": own_item,
             "day_off": made["NonWorkingDayView"],
             "email": made["OutboundEmailView"],
+            "erasure": made["ErasureRequestView"],
             "certificate": made["SigningCertificateView"],
             "user": user.id,
             "role": role.id,

@@ -58,11 +58,14 @@ SKIPPED = {
     "/dashboard/skm.pdf": "a PDF",
     "/dashboard/skm.xlsx": "an Excel file",
     "/guestbookentryview/export": "a CSV/Excel file",
+    "/personaldataaccessview/export": "a CSV file",
     "/activityrequestview/form/<int:pk>": "a PDF",
     "/overduerequestview/form/<int:pk>": "a PDF",
     "/resultsoverdueview/form/<int:pk>": "a PDF",
     "/letterview/pdf/<int:pk>": "a PDF",
     "/portal/form.pdf": "a PDF",
+    "/portal/account/data.pdf": "a PDF (tests/test_own_data.py reads it)",
+    "/portal/account/data.json": "a JSON file (tests/test_own_data.py reads it)",
     "/portal/documents/<int:attachment_id>": "a file download",
     "/portal/requests/<int:req_id>/form.pdf": "a PDF",
     "/portal/requests/<int:req_id>/letter.pdf": "a PDF",
@@ -349,7 +352,7 @@ def fab_urls(app, world, rows, rule) -> list[str] | None:
         "RekomUserDBModelView": [world.users["applicant_a"], world.users["officer_x"]],
         "RekomRoleModelView": [rows["officer_role"]],
         "RekomGroupModelView": [rows["group"]],
-        "RegisterUserModelView": [rows["register_user"]],
+        "RekomRegisterUserModelView": [rows["register_user"]],
         "PermissionModelView": [1],
         "ViewMenuModelView": [1],
         "PermissionViewModelView": [1],
@@ -367,6 +370,8 @@ def fab_urls(app, world, rows, rule) -> list[str] | None:
         return [f"/{base}/return/{pk}" for pk in pks]
     if method == "answer_form":
         return [f"/{base}/answer/{pk}" for pk in pks]
+    if method == "decide":  # an erasure request: the erase and the refuse forms
+        return [f"/{base}/{what}/{pk}" for pk in pks for what in ("erase", "refuse")]
     if method == "note_form":
         return [f"/{base}/note/request_revision?ids={pk}" for pk in pks]
     return None
@@ -378,6 +383,10 @@ def walk_urls(app, world, rows, rule) -> list[str] | None:
         "/": ["/"],
         "/admin/": ["/admin/"],
         "/processing/": ["/processing/"],
+        "/personaldataaccessview/list/": [
+            "/personaldataaccessview/list/",
+            "/personaldataaccessview/list/?_flt_0_at=2026-01-01&_flt_1_at=2026-12-31",
+            "/personaldataaccessview/list/?_flt_0_at=kemarin"],
         "/catalogue/": ["/catalogue/", "/catalogue/?q=survei", "/catalogue/?q=tidakadasamasekali"],
         "/catalogue/<int:pk>": [f"/catalogue/{rows['sent']}", "/catalogue/999999"],
         "/catalogue/<int:pk>/results/<int:result_id>": [
@@ -391,6 +400,9 @@ def walk_urls(app, world, rows, rule) -> list[str] | None:
                            "/dashboard/skm?start=2026-12-31&end=2026-01-01"],
         "/login/": ["/login/"],
         "/portal/": ["/portal/"],
+        "/portal/account": ["/portal/account"],
+        "/portal/account/edit": ["/portal/account/edit"],
+        "/portal/account/erase": ["/portal/account/erase"],
         "/portal/password/forgot": ["/portal/password/forgot"],
         "/portal/password/reset/<token>": [f"/portal/password/reset/{rows['token']}",
                                            "/portal/password/reset/salah"],

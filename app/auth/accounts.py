@@ -21,10 +21,11 @@ from sqlalchemy import func, select
 
 from app import notify
 from app.auth.roles import APPLICANT, user_role_names
-from app.core import codes
+from app.core import audit, codes, identity
 from app.core.errors import DomainError
 from app.core.public_urls import public_url_for
-from app.models import RekomUser
+from app.core.transactions import unit_of_work
+from app.models import ID_DOC_TYPES, RekomUser
 
 RESET_MAX_AGE = 2 * 3600
 INVITATION_MAX_AGE = 14 * 24 * 3600
@@ -107,3 +108,60 @@ def invite(session, user) -> list:
     """Queue the "choose your password" mail for an account made at the desk (flushed user)."""
     url = public_url_for("account.reset", token=reset_token(user, invitation=True))
     return notify.account_invitation(session, user, url)
+
+
+# --- the applicant's own profile (UU 27/2022: the right to correct) ---------------------------
+
+
+class ProfileError(DomainError):
+    """The profile was not changed: ``errors`` says why, field by field."""
+
+    def __init__(self, errors: dict):
+        super().__init__(_("The profile was not saved: please see the form."), 422)
+        self.errors = errors
+
+
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "agency", "position", "id_doc_type",
+                  "id_doc_number")
+PROFILE_REQUIRED = ("first_name", "phone", "agency")
+
+
+def update_profile(session, user, values: dict) -> bool:
+    """Correct ``user``'s own profile from ``values`` (typed text). A blank identity number
+    keeps the stored one (it is never shown back in full); another document kind needs its
+    number typed again. Returns whether anything changed; refused: nothing written."""
+    typed = {name: " ".join(str(values.get(name) or "").split()) for name in PROFILE_FIELDS}
+    errors: dict = {}
+    for name in PROFILE_REQUIRED:
+        if not typed[name]:
+            errors[name] = _("This field is required.")
+    for name in PROFILE_FIELDS:
+        limit = RekomUser.__table__.columns[name].type.length
+        if name != "id_doc_number" and limit and len(typed[name]) > limit:
+            errors[name] = _("At most %(max)d characters, please.", max=limit)
+    if typed["id_doc_type"] and typed["id_doc_type"] not in ID_DOC_TYPES:
+        errors["id_doc_type"] = _("Choose one of the listed documents.")
+    number = typed["id_doc_number"]
+    if number:
+        message = identity.problem(typed["id_doc_type"], number)
+        if message:
+            errors["id_doc_number"] = str(message)
+        number = identity.normalize(typed["id_doc_type"], number)
+    elif typed["id_doc_type"] != (user.id_doc_type or "") and user.id_doc_number:
+        errors["id_doc_number"] = _("Type the number of the document you chose.")
+    if (number or user.id_doc_number) and not typed["id_doc_type"]:
+        errors["id_doc_type"] = _("This field is required.")
+    if errors:
+        raise ProfileError(errors)
+    new = dict(typed, last_name=typed["last_name"] or "-", position=typed["position"] or None,
+               id_doc_type=typed["id_doc_type"] or None,
+               id_doc_number=number or user.id_doc_number)
+    changed = [name for name, value in new.items() if getattr(user, name) != value]
+    if not changed:
+        return False
+    with unit_of_work(session):
+        for name in changed:
+            setattr(user, name, new[name])
+        audit.record(session, user, user, "profile_corrected",
+                     note=", ".join(sorted(changed)))
+    return True

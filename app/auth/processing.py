@@ -29,6 +29,7 @@ TABLE_LABELS = {
     "attachment": _l("Attachments"),
     "audit_event": _l("Audit trail"),
     "outbound_email": _l("Outbox"),
+    "erasure_request": _l("Requests for erasure"),
 }
 # Who sees the rows beyond the staff screens.
 ALSO_SEEN_BY = {
@@ -63,19 +64,29 @@ def _roles_reading(permission_view: str) -> set[str]:
     return roles
 
 
+def _showing(appbuilder, table) -> list:
+    return [v for v in appbuilder.baseviews if getattr(v, "datamodel", None) is not None
+            and getattr(v.datamodel.obj, "__table__", None) is table]
+
+
+def column_labels(appbuilder, table) -> dict:
+    """``{column: label}`` of ``table`` as the staff screens that show it name its columns."""
+    labels: dict = {name: str(text) for name, text in COLUMN_LABELS.items()}
+    for view in _showing(appbuilder, table):
+        for name, text in (view.label_columns or {}).items():
+            labels.setdefault(name, str(text))
+    return labels
+
+
 def records(appbuilder) -> list[Record]:
-    views = [v for v in appbuilder.baseviews if getattr(v, "datamodel", None) is not None]
     result = []
     for table in Model.metadata.sorted_tables:
         personal = [c for c in table.columns if c.info.get("personal")]
         if not personal or table.name not in PROCESSING:
             continue
-        showing = [v for v in views if getattr(v.datamodel.obj, "__table__", None) is table]
-        labels: dict = {}
+        labels = column_labels(appbuilder, table)
         roles: set = {ADMIN}
-        for view in showing:
-            for name, text in (view.label_columns or {}).items():
-                labels.setdefault(name, str(text))
+        for view in _showing(appbuilder, table):
             roles |= _roles_reading(view.class_permission_name)
         purpose, basis, retention = PROCESSING[table.name]
         seen = [role_label(r) for r in sorted(roles)]
@@ -84,8 +95,7 @@ def records(appbuilder) -> list[Record]:
         result.append(Record(
             table=table.name, label=str(TABLE_LABELS.get(table.name, table.name)),
             purpose=str(purpose), basis=str(basis), retention=str(retention),
-            columns=[(str(COLUMN_LABELS[c.name]) if c.name in COLUMN_LABELS
-                      else labels.get(c.name) or c.name,
+            columns=[(labels.get(c.name) or c.name,
                       str(PERSONAL_KINDS[c.info["personal"]])) for c in personal],
             seen_by=seen))
     return sorted(result, key=lambda r: r.label)

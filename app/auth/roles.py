@@ -76,6 +76,10 @@ OFFICE_VIEWS: dict[str, dict[str, frozenset]] = {
     "LetterCounterView": {},
     "SigningCertificateView": {},
     "OutboundEmailView": {},
+    # Who saw or exported whose personal data (the data protection officer's): admins only.
+    "PersonalDataAccessView": {},
+    # Applicants' requests to erase their account (auth/erasure.py).
+    "ErasureRequestView": {},
 }
 
 # The REST API (requests/api.py): class name -> permissions per role. Rows are scoped there:

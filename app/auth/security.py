@@ -28,6 +28,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.views import (
     AuthDBView,
+    RegisterUserModelView,
     RoleModelView,
     UserDBModelView,
     UserGroupModelView,
@@ -44,6 +45,7 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValidator
 
+from app.auth import access_log
 from app.auth.roles import (
     ADMIN,
     ROLES,
@@ -191,6 +193,10 @@ class RekomUserDBModelView(IdentityNumberMixin, SafeWritesMixin, UserDBModelView
     add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "id_doc_type": _id_doc}
     edit_form_extra_fields = {"id_doc_type": _id_doc}
 
+    def render_template(self, template, **kwargs):
+        _audit_detail_page(self, template, kwargs)
+        return super().render_template(template, **kwargs)
+
     def _init_forms(self):
         super()._init_forms()
         roles_in_words(self)
@@ -228,6 +234,24 @@ class RekomUserDBModelView(IdentityNumberMixin, SafeWritesMixin, UserDBModelView
         return redirect(self.get_redirect())
 
 
+def _audit_detail_page(view, template, kwargs) -> None:
+    """An account's or a registration's detail page (FAB's show: its template with the row's
+    key; one's own profile has none) is an access to personal data (issue 25)."""
+    if template == view.show_template and kwargs.get("pk") is not None:
+        access_log.record_view(view.datamodel.session, g.user,
+                               view.datamodel.get(kwargs["pk"]))
+
+
+class RekomRegisterUserModelView(RegisterUserModelView):
+    """FAB's pending registrations (admins), a detail page seen audited."""
+
+    class_permission_name = "RegisterUserModelView"  # FAB's, as the role tables name it
+
+    def render_template(self, template, **kwargs):
+        _audit_detail_page(self, template, kwargs)
+        return super().render_template(template, **kwargs)
+
+
 class RekomRoleModelView(SafeWritesMixin, RoleModelView):
     exclude_route_methods = {"download"}  # no file column: FAB's download would crash
 
@@ -253,6 +277,7 @@ class RekomstatSecurityManager(SecurityManager):
     # FAB's user statistics chart crashes on unexpected input and shows nothing the service needs.
     userstatschartview = None
     userdbmodelview = RekomUserDBModelView
+    registerusermodelview = RekomRegisterUserModelView
 
     def get_user_by_id(self, pk):
         """FAB's look-up (also flask-login's, each request) with the user's roles, groups and

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app import notify
+from app.auth import access_log
 from app.auth.access import view_permission
 from app.auth.roles import OFFICER
 from app.auth.security import FilterOffice
@@ -142,6 +143,11 @@ class ComplaintView(ComplaintActionsMixin, OfficeScopedView):
         scoped = [["office_id", FilterOffice, None]]
         return {**super().related_choices(), "request": scoped,
                 "assignee": [*scoped, ["roles", RoleFilter, OFFICER]]}
+
+    def show_context(self, item, widgets) -> dict:
+        # The reporter's details seen: an access to personal data (issue 25, auth/access_log).
+        access_log.record_view(self.datamodel.session, g.user, item)
+        return super().show_context(item, widgets)
 
     def pre_add(self, item):
         """A complaint from the box, e-mail or LAPOR!, entered by hand: the same deadlines and

@@ -31,6 +31,7 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import selectinload
 from wtforms.validators import DataRequired
 
+from app.auth import access_log
 from app.auth.access import view_permission
 from app.auth.roles import is_admin
 from app.auth.security import FilterOffice
@@ -273,6 +274,10 @@ class GuestBookExportMixin:
         rows = self.datamodel.session.scalars(query).all()
         body = self._csv(rows, tz)
         name = f"buku-tamu-{start.isoformat()}-{end.isoformat()}.csv"
+        # Each visitor in the file is an export of their data (issue 25): one row each.
+        with unit_of_work(self.datamodel.session):
+            access_log.record_objects(self.datamodel.session, user, rows,
+                                      access_log.EXPORT_PERSONAL, name)
         return Response(body, mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
@@ -402,6 +407,11 @@ class GuestBookEntryView(GuestBookExportMixin, IdentityNumberMixin, OfficeScoped
     def related_choices(self) -> dict:
         scoped = [["office_id", FilterOffice, None]]
         return {**super().related_choices(), "ticket": scoped, "request": scoped}
+
+    def show_context(self, item, widgets) -> dict:
+        # A visitor's details seen: an access to personal data (issue 25, auth/access_log.py).
+        access_log.record_view(self.datamodel.session, g.user, item)
+        return super().show_context(item, widgets)
 
     def pre_add(self, item):
         super().pre_add(item)

@@ -35,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from app.auth import access_log
 from app.auth.roles import (
     ADMIN,
     APPLICANT,
@@ -44,6 +45,7 @@ from app.auth.roles import (
     is_admin,
     user_role_names,
 )
+from app.core.transactions import unit_of_work
 from app.feedback import skm
 from app.feedback.views import DEADLINE_LABELS
 from app.models import (
@@ -260,8 +262,13 @@ class DashboardView(BaseView):
                 reports.request_register(session, office_id, start, end, tz=tz),
                 with_office=office_id is None)
         elif kind == "guestbook":
-            data = exports.guest_book_xlsx(
-                reports.guest_book(session, office_id, start, end, tz=tz), tz=tz)
+            entries = reports.guest_book(session, office_id, start, end, tz=tz)
+            data = exports.guest_book_xlsx(entries, tz=tz)
+            # Each visitor in the file is an export of their data (issue 25): one row each.
+            with unit_of_work(session):
+                access_log.record_objects(
+                    session, g.user, entries, access_log.EXPORT_PERSONAL,
+                    f"{EXPORT_STEMS[kind]}_{start.isoformat()}_{end.isoformat()}.xlsx")
         else:
             result = reports.period_ikm(session, office_id, start, end, tz)
             data = exports.ikm_xlsx(

@@ -114,6 +114,15 @@ AUDIT_ACTIONS = {
     "certificate_installed": _l("Signing certificate installed"),
     "certificate_withdrawn": _l("Signing certificate withdrawn"),
     "reveal_identity": _l("Identity number revealed"),
+    # Accesses to personal data (auth/access_log.py, the "Personal data access" screen).
+    "view_personal": _l("Personal data viewed"),
+    "export_personal": _l("Personal data exported"),
+    "download_own_data": _l("Own data downloaded"),
+    "erase_account": _l("Account erased"),
+    # The applicant's own data (auth/erasure.py, auth/accounts.update_profile).
+    "erasure_asked": _l("Erasure of the account asked"),
+    "erasure_refused": _l("Erasure of the account refused"),
+    "profile_corrected": _l("Profile corrected"),
     "retention": _l("Retention periods applied"),
     **REMINDER_KINDS,  # offices/reminders.py: each reminder sent is an event of its object
     **results.EVENTS,  # the follow-up after the letter
