@@ -426,6 +426,13 @@ class OfficeSetting(Model):
     retention_documents_days: Mapped[int] = mapped_column(Integer, default=365)
     retention_outbox_days: Mapped[int] = mapped_column(Integer, default=180)
     retention_registrations_days: Mapped[int] = mapped_column(Integer, default=30)
+    # The office's look (issue 26, offices/look.py): the colour of its public and applicant
+    # pages' header (#rrggbb, white text on it reads at 4.5:1 or more), and its logo's media
+    # type and SHA-256 (empty: no logo). The logo's bytes are in ``office_logo``: this row is
+    # read and cached by every page, the image only by its route and the letter.
+    brand_colour: Mapped[str] = mapped_column(String(7), default="#0a4d8c")
+    logo_type: Mapped[Optional[str]] = mapped_column(String(20))
+    logo_sha256: Mapped[Optional[str]] = mapped_column(String(64))
 
     office: Mapped[Office] = relationship()
 
@@ -444,10 +451,26 @@ class OfficeSetting(Model):
         CheckConstraint("complaint_ack_days > 0", name="ck_setting_ack_positive"),
         CheckConstraint("complaint_answer_days > 0", name="ck_setting_answer_positive"),
         CheckConstraint("number_pattern LIKE '%{seq}%'", name="ck_setting_pattern_has_seq"),
+        CheckConstraint("length(brand_colour) = 7 AND brand_colour LIKE '#%'",
+                        name="ck_setting_brand_colour"),
+        CheckConstraint("logo_type IS NULL OR logo_type IN ('image/png', 'image/jpeg')",
+                        name="ck_setting_logo_type"),
     )
 
     def __repr__(self) -> str:
         return f"{self.office}"
+
+
+class OfficeLogo(Model):
+    """An office's logo as uploaded (PNG or JPEG, offices/look.py); its settings row names it
+    by type and hash. Kept in the database: it travels with the database's backup."""
+
+    __tablename__ = "office_logo"
+
+    office_id: Mapped[int] = mapped_column(
+        ForeignKey("office.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 SIGNING_KINDS = {

@@ -104,7 +104,7 @@ def test_the_admins_new_completion_time_counts_for_the_next_submission(app, worl
             "remind_complaints", "revision_reminder_days", "revision_reminder_again_days",
             "remind_results", "results_due_days", "retention_guest_book_days",
             "retention_tickets_days", "retention_documents_days", "retention_outbox_days",
-            "retention_registrations_days")}
+            "retention_registrations_days", "brand_colour")}
         session.commit()
     # Read once before the change, as a busy process would have.
     assert clients["applicant_a"].post(
@@ -237,7 +237,8 @@ def test_the_screen_the_command_line_and_the_bootstrap_set_an_office_up_alike(
         assert screen == command
         assert screen[0] == dict(offices.SETTING_DEFAULTS, letter_template=None,
                                  review_start_days=None, letter_draft_days=None,
-                                 privacy_notice=None, signer_title=f"Kepala {name}")
+                                 privacy_notice=None, signer_title=f"Kepala {name}",
+                                 logo_type=None, logo_sha256=None)
         # (The default office's settings are left out: other tests edit them.)
         assert screen[1] == bootstrap[1] and len(screen[1]) == 9
         for office_id in (by_screen, by_cli):
@@ -293,7 +294,8 @@ def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
         values, checklist = _setup_of(session, bare)
         assert values == dict(offices.SETTING_DEFAULTS, letter_template=None,
                               review_start_days=None, letter_draft_days=None,
-                              privacy_notice=None, signer_title="Kepala BPS Kabupaten Lama")
+                              privacy_notice=None, signer_title="Kepala BPS Kabupaten Lama",
+                              logo_type=None, logo_sha256=None)
         with application.test_request_context():
             bare_now = m.Office(code="7503", name="BPS Kabupaten Lama")
             session.add(bare_now)
@@ -311,7 +313,8 @@ def test_migration_0007_sets_up_the_offices_made_before(scratch_url):
                  letter_draft_days=None, publish_ikm=False, remind_results=True,
                  results_due_days=30, privacy_notice=None, retention_guest_book_days=730,
                  retention_tickets_days=730, retention_documents_days=365,
-                 retention_outbox_days=180, retention_registrations_days=30),
+                 retention_outbox_days=180, retention_registrations_days=30,
+                 brand_colour="#0a4d8c", logo_type=None, logo_sha256=None),
             [(1, "Hanya satu", "all", False)])
         session.remove()
         engine.dispose()

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, object_session
 from app.core.errors import DomainError
 from app.core.nip import format_nip
 from app.models import Letter, LetterCounter, Office, OfficeSetting
+from app.offices import look
 from app.offices.workdays import local_date, office_today, utcnow
 
 if TYPE_CHECKING:
@@ -313,7 +314,8 @@ def _text(value) -> str:
 
 
 def build_context(
-    *, office, setting, letter, request, verify_url: str, today: Optional[dt.date] = None
+    *, office, setting, letter, request, verify_url: str, today: Optional[dt.date] = None,
+    logo: str = "",
 ) -> dict:
     """The template context from the rows (or any objects with the same attributes).
 
@@ -373,6 +375,8 @@ def build_context(
         },
         "qr": qr_data_uri(verify_url),
         "verify_url": verify_url,
+        # The office's logo on the letterhead, as a data: URI; "" when it has none.
+        "logo": logo,
     }
 
 
@@ -393,11 +397,21 @@ def _rows(letter: Letter):
         return office, setting, letter.request
 
 
+def _logo(letter: Letter, office) -> str:
+    """The office's logo now (offices/look.py): a letter issued before keeps its frozen PDF."""
+    session = object_session(letter)
+    if session is None or office is None:
+        return ""
+    with session.no_autoflush:
+        return look.logo_data_uri(session, office.id)
+
+
 def letter_context(letter: Letter, *, verify_url: str) -> dict:
     """The template context of a letter row (reads its office, setting and request)."""
     office, setting, request = _rows(letter)
     return build_context(
-        office=office, setting=setting, letter=letter, request=request, verify_url=verify_url
+        office=office, setting=setting, letter=letter, request=request, verify_url=verify_url,
+        logo=_logo(letter, office),
     )
 
 
@@ -419,7 +433,8 @@ def render_html(letter: Letter, *, verify_url: str) -> str:
     """The full HTML of a letter: the office's own template if it has one, else the default."""
     office, setting, request = _rows(letter)
     context = build_context(
-        office=office, setting=setting, letter=letter, request=request, verify_url=verify_url
+        office=office, setting=setting, letter=letter, request=request, verify_url=verify_url,
+        logo=_logo(letter, office),
     )
     return render_template(setting.letter_template if setting is not None else None, context)
 

@@ -1,8 +1,11 @@
 """The settings screens: offices, an office's settings, its review checklist and days off."""
 from __future__ import annotations
 
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from sqlalchemy import delete as sa_delete
+from wtforms import StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from app.auth.roles import ADMIN, HEAD, OFFICER, ROLE_LABELS
@@ -20,6 +23,7 @@ from app.models import (
     QueueTicket,
 )
 from app.offices import directory as offices
+from app.offices import look
 from app.web.list_widgets import (
     RekomInterface,
 )
@@ -119,6 +123,15 @@ RETENTION_DAYS = {
 }
 
 
+def _readable_colour(form, field):
+    problem = look.colour_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
+LOGO_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG"}
+
+
 class OfficeSettingView(OfficeScopedView):
     datamodel = RekomInterface(OfficeSetting)
     list_title = _l("Office settings")
@@ -132,8 +145,13 @@ class OfficeSettingView(OfficeScopedView):
         "remind_officers", "remind_head", "remind_applicants", "revision_reminder_days",
         "revision_reminder_again_days", "remind_complaints", "review_start_days",
         "letter_draft_days", "remind_results", "results_due_days", "publish_ikm",
-        "letter_template", "privacy_notice", *RETENTION_DAYS,
+        "brand_colour", "letter_template", "privacy_notice", *RETENTION_DAYS,
     ]
+    # The logo (offices/look.py): shown, uploaded or removed; its bytes never are a column here.
+    show_columns = [*show_columns[:show_columns.index("brand_colour") + 1], "logo_type",
+                    *show_columns[show_columns.index("brand_colour") + 1:]]
+    edit_columns = [*show_columns[:show_columns.index("logo_type")], "logo_file",
+                    "remove_logo", *show_columns[show_columns.index("logo_type") + 1:]]
     label_columns = {
         "office": _l("Office"),
         "classification_code": _l("Classification code"),
@@ -154,6 +172,10 @@ class OfficeSettingView(OfficeScopedView):
         "letter_template": _l("Letter template"),
         "privacy_notice": _l("Privacy notice"),
         **RETENTION_DAYS,
+        "brand_colour": _l("The office's colour"),
+        "logo_type": _l("Logo"),
+        "logo_file": _l("New logo (PNG or JPEG)"),
+        "remove_logo": _l("Remove the logo"),
     }
     description_columns = {
         "number_pattern": _l("Placeholders: {seq} {office_code} {classification} {year}"),
@@ -173,7 +195,8 @@ class OfficeSettingView(OfficeScopedView):
         "retention_registrations_days": _l("Read from the default office's settings: "
                                            "registrations belong to no office."),
     }
-    formatters_columns = {"signer_role": labelled(SIGNER_ROLES)}
+    formatters_columns = {"signer_role": labelled(SIGNER_ROLES),
+                          "logo_type": labelled(LOGO_TYPES)}
     validators_columns = {"revision_reminder_days": [NumberRange(min=1)],
                           "review_start_days": [Optional(), NumberRange(min=1)],
                           "letter_draft_days": [Optional(), NumberRange(min=1)],
@@ -194,7 +217,44 @@ class OfficeSettingView(OfficeScopedView):
                            "overdue (PP 51/1999).")),
         "publish_ikm": yes_no_box(
             _l("Show the satisfaction index on the public service page"), default=False),
+        "brand_colour": StringField(
+            _l("The office's colour"), validators=[_readable_colour],
+            default=look.DEFAULT_COLOUR, widget=BS3TextFieldWidget(),
+            description=_l("The header of the public and applicant pages, under white text: "
+                           "# and six hexadecimal digits, e.g. #0a4d8c (empty: this blue). "
+                           "A colour too light for white text is refused.")),
     }
+    edit_form_extra_fields = {
+        **add_form_extra_fields,
+        "logo_file": FileField(
+            _l("New logo (PNG or JPEG)"),
+            description=_l("Shown in the header of the public and applicant pages and on the "
+                           "letterhead of letters issued from now on. A PNG or JPEG of at most "
+                           "300 KB; a logo of about 200 by 200 pixels is plenty. Empty: the "
+                           "logo stays as it is.")),
+        "remove_logo": yes_no_box(_l("Remove the logo"), default=False),
+    }
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        item.brand_colour = look.colour(item.brand_colour)
+
+    def write_edit(self, form, item) -> None:
+        # The logo's fields are no columns: the domain writes the logo (offices/look.py).
+        upload, remove = form.logo_file.data, form.remove_logo.data
+        with self.datamodel.session.no_autoflush:
+            for name, field in form._fields.items():
+                if name not in ("logo_file", "remove_logo"):
+                    field.populate_obj(item, name)
+            self.pre_update(item)
+            item.brand_colour = look.colour(item.brand_colour)
+            session = self.datamodel.session
+            if upload:
+                look.set_logo(session, item, upload.read(look.MAX_LOGO_BYTES + 1))
+            elif remove:
+                look.remove_logo(session, item)
+        self.datamodel.edit(item)
+        self.post_update(item)
 
 
 class ChecklistItemView(OfficeScopedView):
