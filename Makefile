@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
+AXE    := tests/browser/axe/node_modules/.installed
 
-.PHONY: run test install install-dev translations system-deps clean
+.PHONY: run test install install-dev translations system-deps node clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +23,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed translations
-install-dev: $(VENV)/.installed-dev translations
+install-dev: $(VENV)/.installed-dev translations $(AXE)
+
+# axe-core for the accessibility browser tests, pinned in tests/browser/axe/package-lock.json and
+# installed from the npm registry here (never fetched at test time); again only when the lock changed.
+$(AXE): tests/browser/axe/package-lock.json | node
+	npm ci --prefix tests/browser/axe --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Ours, and FAB's and WTForms' own strings in Indonesian (neither ships Indonesian).
 # Only a catalogue newer than its .mo is compiled: .ci/run runs two `make test` at once, and a
@@ -37,8 +44,14 @@ translations: | $(BIN)/python
 run: install
 	$(BIN)/python run.py --port $(PORT)
 
+# Node.js and npm (Debian's) install axe-core above, when the machine has none.
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+		apt-get install -y -qq nodejs npm >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }; }
+
 # The browser tests drive Debian's Chromium (never a browser a tool downloads by itself).
-system-deps:
+system-deps: node
 	@command -v chromium >/dev/null 2>&1 || { \
 		command -v apt-get >/dev/null 2>&1 && { \
 			apt-get install -y -qq chromium fonts-dejavu-core >/dev/null 2>&1 || \
@@ -49,4 +62,4 @@ test: install-dev system-deps
 	$(BIN)/python -m pytest -q tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache tests/browser/axe/node_modules

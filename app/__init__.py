@@ -80,13 +80,14 @@ def _build_app(config: object | dict | None) -> Flask:
         from app.feedback.pages import bp as feedback_bp
         from app.frontoffice.pages import bp as queue_bp
         from app.metadata.pages import bp as metadata_bp
+        from app.offices.pages import bp as office_bp
         from app.portal.account_pages import bp as own_data_bp
         from app.portal.pages import bp as portal_bp
         from app.portal.public import bp as public_bp
         from app.portal.results_pages import bp as results_bp
 
         for blueprint in (public_bp, portal_bp, results_bp, own_data_bp, account_bp,
-                          catalogue_bp, feedback_bp, queue_bp, metadata_bp):
+                          catalogue_bp, feedback_bp, queue_bp, metadata_bp, office_bp):
             app.register_blueprint(blueprint)
 
         # The privacy notice where personal data is collected (an office's own, or the default).
@@ -94,6 +95,11 @@ def _build_app(config: object | dict | None) -> Flask:
 
         app.jinja_env.globals["privacy_notice"] = (
             lambda office_id=None: privacy.notice(app.appbuilder.session, office_id))
+        # The default office's name, logo and colour in the portal's header (offices/look.py).
+        from app.offices import look
+
+        app.jinja_env.globals["office_look"] = (
+            lambda plain=False: look.look(app.appbuilder.session, plain))
 
     # FAB's list paging, order, filters, row keys, actions and rison: bad ones 400/404, not 500
     # (after AppBuilder's own before_request, which sets g.user for an action's permission).

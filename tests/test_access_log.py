@@ -113,6 +113,20 @@ def test_a_detail_page_is_one_access_naming_who_and_whose(app, place, users, who
     assert office_id == (place["office"] if office else None)
 
 
+def test_a_complaint_read_through_the_api_is_an_access_too(app, place, users):
+    pk = place["complaint"]
+    before = _accesses(app, "view_personal", object_type="complaint", object_id=pk)
+    response = users["petugas.akses"].get(f"/api/v1/complaints/{pk}")
+    assert response.status_code == 200
+    assert response.json["result"]["reporter_name"] == "Pelapor Akses Data"
+    after = _accesses(app, "view_personal", object_type="complaint", object_id=pk)
+    assert after[len(before):] == [(place["petugas.akses"], "complaint", pk, place["office"],
+                                    "view_personal", "API")]
+    # The list names no reporter: no access per row.
+    assert users["petugas.akses"].get("/api/v1/complaints/").status_code == 200
+    assert _accesses(app, "view_personal", object_type="complaint", object_id=pk) == after
+
+
 def test_ones_own_profile_and_a_refused_page_are_no_access(app, place, users):
     me = place["pemohon.akses"]
     before = _accesses(app, object_type="ab_user", object_id=me)

@@ -236,7 +236,10 @@ def test_the_kiosk_takes_a_number_and_prints_it(fo_app, world, day):
     assert page.status_code == 200
     assert "BPS Kota Lubuklinggau" in html
     assert 'name="csrf_token"' in html and 'method="post"' in html
-    assert "<script" not in html
+    # It reloads itself when idle: one script of our own, none inline, and a refresh without it.
+    assert re.findall(r"<script[^>]*>", html) == [
+        re.search(r'<script src="[^"]*auto_reload\.js"[^>]*>', html).group(0)]
+    assert '<noscript><meta http-equiv="refresh"' in html
 
     taken = client.post("/queue/", data={"office": OFFICE_X})
     assert taken.status_code == 303
@@ -305,8 +308,11 @@ def test_the_board_shows_the_called_number_and_the_waiting_count(fo_app, world, 
     page = fo_app.test_client().get("/queue/board?office=1674")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
-    assert '<meta http-equiv="refresh" content="5">' in html
-    assert "<script" not in html
+    # Scripts off: the page reloads itself; on: only the board's own file (issue 26), no inline.
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in html
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert '<script src="/static/queue_board.js" defer>' in scripts
+    assert all(re.search(r'src="/static/', tag) for tag in scripts), scripts
     assert re.search(r'id="now-serving">\s*002\s*<', html)  # the latest call
     assert re.search(r'id="also-called">\s*<span>001</span>', html)  # still being served
     assert re.search(r'id="waiting">\s*3\s*<', html)

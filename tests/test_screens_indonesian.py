@@ -70,6 +70,8 @@ SKIPPED = {
     "/portal/requests/<int:req_id>/form.pdf": "a PDF",
     "/portal/requests/<int:req_id>/letter.pdf": "a PDF",
     "/queue/ticket/<int:ticket_id>.pdf": "a PDF",
+    "/office/<int:office_id>/logo": "an image (tests/test_office_look.py)",
+    "/queue/board.json": "JSON for the queue board's script (tests/test_service_page.py)",
     "/metadata/template.xlsx": "an Excel file",
     "/metadata/indah.xlsx": "an Excel file",
     "/metadata/ddi.zip": "a zip of XML files",

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app import notify
+from app.auth import access_log
 from app.auth.roles import ADMIN, user_role_names
 from app.auth.security import FilterOffice
 from app.feedback import complaints
@@ -79,6 +80,13 @@ class ComplaintApi(CheckedApi):
     base_order = ("created_at", "desc")
     list_columns = COMPLAINT_LIST
     show_columns = COMPLAINT_SHOW
+
+    def pre_get(self, data) -> None:
+        """One complaint read whole (its reporter's name and contacts): an access to personal
+        data, as its detail page is (issue 25, auth/access_log)."""
+        item = self.datamodel.session.get(Complaint, data.get("id"))
+        if item is not None and item.reporter_id != getattr(g.user, "id", None):
+            access_log.record_view(self.datamodel.session, g.user, item, note="API")
     add_columns = list(ComplaintIn._declared_fields)  # marshmallow's (fab_internals.ATTRIBUTES)
     # _info offers relation choices: only the user's office and its requests.
     add_query_rel_fields = {"office": [["id", FilterOffice, None]],

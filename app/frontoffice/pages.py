@@ -8,8 +8,10 @@ Public pages (no login):
   ``GET /queue/ticket/<id>.pdf`` (80 mm wide, for a receipt printer). A ticket shows only an
   office, a date and a number — nothing personal — so serving it by its id is acceptable;
 - ``GET /queue/board?office=<code>``: the display in the waiting room: the number called now,
-  the waiting count; it reloads itself every few seconds with ``<meta http-equiv="refresh">``
-  (no script).
+  the others still at the desk, the waiting count. Its script (static/queue_board.js) asks
+  ``GET /queue/board.json?office=<code>`` every few seconds and changes the numbers in place;
+  without scripts, a ``<meta http-equiv="refresh">`` in ``<noscript>`` reloads the page. The
+  JSON holds what the board shows — numbers and states, never who serves or who waits.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -28,6 +31,7 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date, format_time
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core.transactions import app_session as _session
@@ -44,15 +48,20 @@ KIOSK_REFRESH = 600
 TICKET_PAGE_BACK = 30  # seconds the number stays on the kiosk's screen
 
 
-def _office(code: str | None = None) -> Office:
-    """The office named by ``?office=<code>`` (or the form), else the default office; 404."""
+def _find_office(code: str | None = None) -> Office | None:
+    """The office named by ``?office=<code>`` (or the form), else the default office."""
     code = (code or request.values.get("office") or current_app.config.get("OFFICE_CODE")
             or "").strip()
-    office = None
-    if code and len(code) <= 10:
-        office = _session().scalars(
-            select(Office).where(Office.code == code, Office.active.is_(True))
-        ).first()
+    if not code or len(code) > 10:
+        return None
+    return _session().scalars(
+        select(Office).where(Office.code == code, Office.active.is_(True))
+    ).first()
+
+
+def _office(code: str | None = None) -> Office:
+    """``_find_office``, or 404."""
+    office = _find_office(code)
     if office is None:
         abort(404)
     return office
@@ -132,3 +141,33 @@ def board():
     return _no_store(make_response(render_template(
         "queue/board.html", office=office, current=state["current"], waiting=state["waiting"],
         refresh=BOARD_REFRESH, **_template_globals(day))))
+
+
+def board_payload(office: Office, day: dt.date, state: dict) -> dict:
+    """What the board shows, for its script: numbers as printed, states as the page words
+    them. Nothing about people (no officer, no visitor)."""
+    current = [{"number": display_number(t.number), "state": t.state,
+                "state_label": str(QUEUE_STATES.get(t.state, t.state))}
+               for t in state["current"]]
+    return {
+        "office": {"code": office.code, "name": office.name},
+        "day": format_date(day, "full"),
+        "now_serving": current[0] if current else None,
+        "also_called": [t["number"] for t in current[1:]],
+        "waiting": state["waiting"],
+        "refresh": BOARD_REFRESH,
+    }
+
+
+@bp.get("/board.json")
+def board_json():
+    """The board's state as JSON (the board's script asks for it every few seconds)."""
+    office = _find_office()
+    if office is None:
+        response = jsonify(message=_("No office has this code: check the office in the "
+                                     "board's address."))
+        response.status_code = 404
+        return _no_store(response)
+    day = today()
+    state = board_state(_session(), office.id, day)
+    return _no_store(jsonify(board_payload(office, day, state)))

@@ -46,7 +46,7 @@ from app.offices.directory import default_office
 from app.offices.sla import request_sla, sla_label
 from app.portal import forms as portal_forms
 from app.requests import commands as request_commands
-from app.requests import pdf_cache, results, uploads, workflow
+from app.requests import pdf_cache, progress, results, uploads, workflow
 from app.requests.form import SECTIONS, choice_label
 from app.web import labels
 from app.web.input_guard import MAX_DB_INT
@@ -326,19 +326,36 @@ def _rows_shown(req) -> list[dict]:
     return tables
 
 
+def _progress(req, actions, missing, follow, can_rate, letter):
+    """The steps drawn at the top of the request's page and the one next thing to do."""
+    reached = _session().execute(
+        select(AuditEvent.at, AuditEvent.to_state)
+        .where(AuditEvent.object_type == "activity_request", AuditEvent.object_id == req.id,
+               AuditEvent.to_state.is_not(None))
+        .order_by(AuditEvent.at, AuditEvent.id)).all()
+    nxt = progress.next_action(req.state, missing=bool(missing), actions=actions,
+                               results_open=follow.open, can_rate=can_rate,
+                               has_letter=letter is not None)
+    return progress.steps(req.state, reached), nxt
+
+
 def _request_page(req, results_form=None, results_errors=None):
     actions = {t.action for t in workflow.allowed_actions(req, g.user)}
     letter = req.letter if req.letter is not None and req.letter.is_issued else None
+    missing = workflow.missing_for_submit(req) if req.state in EDITABLE else []
+    follow = results.status(req, workdays.office_today())
+    can_rate = (req.state in ("sent", "closed") and req.rating is None
+                and "feedback.rating" in current_app.view_functions)
+    steps, next_action = _progress(req, actions, missing, follow, can_rate, letter)
     return render_template(
         "portal/request.html", req=req, state=REQUEST_STATES[req.state],
         sla=request_sla(req), sla_text=sla_label(request_sla(req)), timeline=_timeline(req),
         revision=_revision_notes(req), actions=actions, letter=letter,
         editable=req.state in EDITABLE, attachment_kinds=ATTACHMENT_KINDS,
         upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
-        missing=workflow.missing_for_submit(req) if req.state in EDITABLE else [],
-        can_rate=req.state in ("sent", "closed") and req.rating is None,
-        rate_endpoints=current_app.view_functions, tables=_rows_shown(req),
-        follow=results.status(req, workdays.office_today()), result_products=RESULT_PRODUCTS,
+        missing=missing, can_rate=can_rate, steps=steps, next_action=next_action,
+        next_label=progress.NEXT.get(next_action), tables=_rows_shown(req),
+        follow=follow, result_products=RESULT_PRODUCTS,
         result_states=RESULT_STATES, results_form=results_form or {},
         results_errors=results_errors or {},
     )

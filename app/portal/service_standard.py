@@ -67,3 +67,20 @@ COMPLAINTS = (
     (_l("Website"), "lapor.go.id · https://pengaduan.bps.go.id"),
     (_l("E-mail"), "%(email)s"),
 )
+
+# The promise and the cost, as the two facts at the top of the service page; the full wording
+# stays COMPLETION_TIME and COST above.
+PROMISE_WORKING_DAYS = 30
+# The complaint channels the standard names on the web (COMPLAINTS' "Website"), as links.
+COMPLAINT_WEBSITES = (
+    ("lapor.go.id", "https://www.lapor.go.id"),
+    ("pengaduan.bps.go.id", "https://pengaduan.bps.go.id"),
+)
+COMPLAINT_BOX = COMPLAINTS[0]  # in person: the one channel that is not a link
+
+
+def tel_href(phone: str | None) -> str:
+    """``tel:`` link of an office's phone as people write it (``(0733) 451-234`` →
+    ``tel:0733451234``); empty when there are no digits."""
+    kept = "".join(c for c in (phone or "") if c.isdigit() or c == "+")
+    return f"tel:{kept}" if any(c.isdigit() for c in kept) else ""
