@@ -88,8 +88,10 @@ class PeriodFrom(BaseFilter):
     arg_name = "from"
 
     def apply(self, query, value):
+        if not str(value or "").strip():
+            return query  # the search form's empty field: no bound
         moment = period_value(value)
-        if moment is None:  # refused before the list is read (_bad_period)
+        if moment is None:  # said on the page (_bad_period): no row, rather than every row
             return query.filter(false())
         return query.filter(AuditEvent.at >= _utc(moment[0]))
 
@@ -101,6 +103,8 @@ class PeriodUntil(BaseFilter):
     arg_name = "until"
 
     def apply(self, query, value):
+        if not str(value or "").strip():
+            return query
         moment = period_value(value)
         if moment is None:
             return query.filter(false())
@@ -241,7 +245,7 @@ class PersonalDataAccessView(ModelView):
         for name in request.args:
             found = FILTER_ARG.findall(name)
             if found and found[0][1] == "at" and not all(
-                    period_value(v) for v in request.args.getlist(name)):
+                    period_value(v) for v in request.args.getlist(name) if v.strip()):
                 return render_template(
                     "public/bad_input.html", field=_("When"),
                     message=_("Give the period's days as YYYY-MM-DD (or a moment as "
@@ -252,7 +256,19 @@ class PersonalDataAccessView(ModelView):
     @expose("/list/")
     @has_access
     def list(self):
-        return self._bad_period() or super().list()
+        # A period not understood lists nothing (never every access) and says why, like the
+        # other lists answer what FAB cannot read; the export refuses it (_bad_period).
+        if self._bad_period() is not None:
+            g.period_problem = _("Give the period's days as YYYY-MM-DD (or a moment as "
+                                 "YYYY-MM-DD HH:MM), years %(first)d to %(last)d.",
+                                 first=YEARS[0], last=YEARS[1])
+        return super().list()
+
+    def render_template(self, template, **kwargs):
+        # Said on the list itself (a flash would wait for the next page when FAB's search
+        # form has already read the messages).
+        kwargs.setdefault("period_problem", g.get("period_problem"))
+        return super().render_template(template, **kwargs)
 
     def _filtered(self, limit: int):
         """(count, events) of the list's current filters, newest first."""
