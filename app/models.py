@@ -1254,6 +1254,8 @@ class QueueTicket(Model):
     served_by_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("ab_user.id", ondelete="SET NULL")
     )
+    # The desk the ticket was called to ("Loket 2"): free text the calling officer sets.
+    counter: Mapped[Optional[str]] = mapped_column(String(20))
 
     office: Mapped[Office] = relationship()
     served_by: Mapped[Optional[RekomUser]] = relationship()

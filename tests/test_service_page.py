@@ -222,8 +222,9 @@ def test_the_board_json_names_nobody(app, world, queue):
     for name in filter(None, names):
         assert name not in text, name
     state = app.test_client().get(f"/queue/board.json?office={OFFICE}").json
-    assert set(state) == {"office", "day", "now_serving", "also_called", "waiting", "refresh"}
-    assert set(state["now_serving"]) == {"number", "state", "state_label"}
+    assert set(state) == {"office", "day", "now_serving", "called", "also_called", "waiting",
+                          "refresh"}
+    assert set(state["now_serving"]) == {"number", "counter", "state", "state_label"}
 
 
 def test_the_board_json_of_an_unknown_office_says_so(app, world):

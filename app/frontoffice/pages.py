@@ -11,7 +11,8 @@ Public pages (no login):
   the others still at the desk, the waiting count. Its script (static/queue_board.js) asks
   ``GET /queue/board.json?office=<code>`` every few seconds and changes the numbers in place;
   without scripts, a ``<meta http-equiv="refresh">`` in ``<noscript>`` reloads the page. The
-  JSON holds what the board shows — numbers and states, never who serves or who waits.
+  JSON holds what the board shows — numbers, states and the counter each number is called to
+  ("012 → Loket 2"), never who serves or who waits.
 """
 from __future__ import annotations
 
@@ -36,7 +37,13 @@ from sqlalchemy import select
 
 from app.core.transactions import app_session as _session
 from app.core.transactions import unit_of_work
-from app.frontoffice.queue import board_state, display_number, take_ticket, today
+from app.frontoffice.queue import (
+    board_state,
+    counter_text,
+    display_number,
+    take_ticket,
+    today,
+)
 from app.letters import document as letters
 from app.models import QUEUE_STATES, Office, QueueTicket
 
@@ -74,7 +81,7 @@ def _no_store(response):
 
 def _template_globals(day: dt.date) -> dict:
     return {"day_text": format_date(day, "full"), "number": display_number,
-            "states": QUEUE_STATES}
+            "counter": counter_text, "states": QUEUE_STATES}
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -145,14 +152,19 @@ def board():
 
 def board_payload(office: Office, day: dt.date, state: dict) -> dict:
     """What the board shows, for its script: numbers as printed, states as the page words
-    them. Nothing about people (no officer, no visitor)."""
-    current = [{"number": display_number(t.number), "state": t.state,
-                "state_label": str(QUEUE_STATES.get(t.state, t.state))}
+    them, the counter each is called to ("Loket 2", "" when none was named). Nothing about
+    people (no officer, no visitor).
+
+    ``now_serving``: the latest call; ``called``: every ticket shown, latest call first (the
+    first is ``now_serving``); ``also_called``: the numbers of the others."""
+    current = [{"number": display_number(t.number), "counter": counter_text(t.counter),
+                "state": t.state, "state_label": str(QUEUE_STATES.get(t.state, t.state))}
                for t in state["current"]]
     return {
         "office": {"code": office.code, "name": office.name},
         "day": format_date(day, "full"),
         "now_serving": current[0] if current else None,
+        "called": current,
         "also_called": [t["number"] for t in current[1:]],
         "waiting": state["waiting"],
         "refresh": BOARD_REFRESH,

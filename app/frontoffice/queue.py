@@ -12,6 +12,11 @@ take a transaction-scoped advisory lock, so that several kiosks at once queue up
 colliding and retrying (the constraint and the retry stay the guarantee); SQLite serialises
 writers anyway. No counter table (and no migration) is needed.
 
+Counters. An officer calls a ticket to their desk, the *counter* ("Loket 2"): free text of
+at most ``COUNTER_MAX`` characters, stored on the ticket when it is called and shown on the
+board next to its number. The screen remembers the officer's counter (frontoffice/views.py);
+``last_counter`` is the one they used last, for a new login.
+
 Officers move tickets (``call_next``, ``move``) with conditional UPDATEs (``… WHERE state IN
 (…)``), so two officers pressing "call next" at the same moment never call the same ticket.
 The functions here take a session and ids, never the Flask request; the FAB actions are in
@@ -59,6 +64,9 @@ class QueueError(DomainError):
         return str(self.message)
 
 
+COUNTER_MAX = 20  # queue_ticket.counter is a String(20)
+
+
 def today() -> dt.date:
     """The office's calendar day: the queue starts again at 1 every morning."""
     return workdays.office_today()
@@ -72,6 +80,40 @@ def display_number(number: int) -> str:
 def ticket_label(ticket: QueueTicket) -> str:
     """A ticket in a message to staff: ``24-11-2026 #007``."""
     return f"{ticket.service_date:%d-%m-%Y} #{display_number(ticket.number)}"
+
+
+def clean_counter(text: str | None) -> str | None:
+    """A counter as typed, spaces tidied: ``None`` when empty; ``QueueError`` when too long."""
+    name = " ".join((text or "").split())
+    if not name:
+        return None
+    if len(name) > COUNTER_MAX:
+        raise QueueError(_l("A counter's name has at most %(num)d characters.",
+                            num=COUNTER_MAX))
+    return name
+
+
+def counter_text(counter: str | None) -> str:
+    """A counter as the board shows it: as typed ("Loket 2"); a bare number ("2") is named
+    ("Counter 2", "Loket 2" in Indonesian)."""
+    if not counter:
+        return ""
+    if counter.isdigit():
+        return str(_l("Counter %(name)s", name=counter))
+    return counter
+
+
+def last_counter(session, user_id: int | None) -> str | None:
+    """The counter this officer called their latest ticket to (any day), if any."""
+    if user_id is None:
+        return None
+    return session.scalar(
+        select(QueueTicket.counter)
+        .where(QueueTicket.served_by_id == user_id, QueueTicket.counter.is_not(None),
+               QueueTicket.called_at.is_not(None))
+        .order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc())
+        .limit(1)
+    )
 
 
 # --- Numbering -----------------------------------------------------------------------------------
@@ -156,12 +198,15 @@ def take_ticket(session, office_id: int, day: dt.date, **kwargs) -> QueueTicket:
 # --- Officers' steps -----------------------------------------------------------------------------
 
 
-def call_next(session, office_id: int, day: dt.date, user_id: int | None) -> QueueTicket:
-    """The lowest waiting ticket of the office's day becomes "called" (caller commits).
+def call_next(session, office_id: int, day: dt.date, user_id: int | None,
+              counter: str | None = None) -> QueueTicket:
+    """The lowest waiting ticket of the office's day becomes "called" to ``counter`` (the
+    officer's desk, see ``clean_counter``; None: no counter named) (caller commits).
 
     ``QueueError`` when nobody is waiting. Two officers calling at once get two tickets: the
     UPDATE only takes a ticket that is still waiting, and the loser of a race takes the next.
     """
+    counter = clean_counter(counter)
     table = QueueTicket.__table__
     for _attempt in range(MAX_ATTEMPTS):
         candidate = session.scalar(
@@ -176,7 +221,8 @@ def call_next(session, office_id: int, day: dt.date, user_id: int | None) -> Que
         moved = session.execute(
             update(table)
             .where(table.c.id == candidate, table.c.state == "waiting")
-            .values(state="called", called_at=workdays.utcnow(), served_by_id=user_id)
+            .values(state="called", called_at=workdays.utcnow(), served_by_id=user_id,
+                    counter=counter)
         ).rowcount
         if moved == 1:
             return session.get(QueueTicket, candidate, populate_existing=True)

@@ -2,6 +2,11 @@
 
 ``QueueActionsMixin`` goes on the queue screen (QueueTicketView): one FAB action per step —
 ``call_next``, ``serve``, ``done``, ``no_show`` — each a permission of its own on that view.
+"Call next" calls the ticket to the officer's counter ("Loket 2"): the field next to the
+button sends it; the screen remembers it in the officer's session (``COUNTER_KEY``) and, for a
+new login, offers the counter of their latest call (frontoffice.last_counter), so an officer
+at one desk never types it twice. Called from the list's action menu (no field), the
+remembered counter is used.
 FAB loads the selected rows by primary key *without* the view's base filters, so every step
 checks the ticket's office here (admins: any office). A step on several tickets goes through
 for those that may move and names each of the others with its reason.
@@ -55,6 +60,9 @@ from app.web.list_widgets import (
 )
 from app.web.screens import CRUD, OfficeScopedView, choice, labelled
 
+# The officer's counter, remembered between calls (Flask's session: this browser, this login).
+COUNTER_KEY = "queue_counter"
+
 
 def _items(items) -> list:
     items = items if isinstance(items, list) else [items]
@@ -91,14 +99,31 @@ class QueueActionsMixin:
             return url
         return url_for(".list")
 
+    def _counter(self) -> str | None:
+        """The counter this officer calls to: the one on the form (remembered from now on),
+        else the one remembered in the session, else the one of their latest call."""
+        if "counter" in request.form:
+            counter = frontoffice.clean_counter(request.form["counter"])  # QueueError
+            session[COUNTER_KEY] = counter or ""
+            return counter
+        if COUNTER_KEY in session:
+            return session[COUNTER_KEY] or None
+        return frontoffice.last_counter(self.datamodel.session, g.user.id)
+
     @action("call_next", _l("Call next"), icon="fa-bullhorn", single=False)
     def act_call_next(self, items):
-        """The lowest waiting ticket of today in the officer's office becomes "called".
+        """The lowest waiting ticket of today in the officer's office becomes "called", to
+        the officer's counter (``_counter``).
 
         Officers: always their own office, whatever is selected. Admins: the offices of the
         selected tickets, or their own office when nothing is selected.
         """
         user = g.user
+        try:
+            counter = self._counter()
+        except frontoffice.QueueError as err:
+            flash(str(err.message), "danger")
+            return redirect(self._back())
         if is_admin(user):
             offices = sorted({item.office_id for item in _items(items)})
             if not offices and user.office_id:
@@ -118,12 +143,17 @@ class QueueActionsMixin:
             prefix = session.get(Office, office_id).name if len(offices) > 1 else None
             try:
                 with unit_of_work(session):
-                    ticket = frontoffice.call_next(session, office_id, day, user.id)
+                    ticket = frontoffice.call_next(session, office_id, day, user.id,
+                                                   counter=counter)
             except frontoffice.QueueError as err:
                 message, category = str(err.message), "warning"
             else:
-                message = _("Number %(number)s called.",
-                            number=frontoffice.display_number(ticket.number))
+                number = frontoffice.display_number(ticket.number)
+                if ticket.counter:
+                    message = _("Number %(number)s called to %(counter)s.", number=number,
+                                counter=frontoffice.counter_text(ticket.counter))
+                else:
+                    message = _("Number %(number)s called.", number=number)
                 category = "success"
             if prefix:
                 message = _("%(code)s: %(reason)s", code=prefix, reason=message)
@@ -194,15 +224,26 @@ class QueueActionsMixin:
         office = session.get(Office, office_id)
         state = frontoffice.board_state(session, office_id, frontoffice.today())
         public = "queue.board" in current_app.view_functions
+        counter = flask_session_counter()
+        if counter is None:
+            counter = frontoffice.last_counter(session, g.user.id)
         return {
             "office": office,
             "current": state["current"],
             "waiting": state["waiting"],
             "number": frontoffice.display_number,
+            "counter_text": frontoffice.counter_text,
+            "my_counter": counter or "",
+            "counter_max": frontoffice.COUNTER_MAX,
             "can_call": self._may("call_next"),
             "board_url": url_for("queue.board", office=office.code) if public else None,
             "kiosk_url": url_for("queue.kiosk", office=office.code) if public else None,
         }
+
+
+def flask_session_counter() -> str | None:
+    """The counter remembered in this login's session ("" once cleared), None if none."""
+    return session.get(COUNTER_KEY)
 
 
 # --- Guest book export ---------------------------------------------------------------------------
@@ -328,15 +369,16 @@ class QueueTicketView(QueueActionsMixin, OfficeScopedView):
     show_title = _l("Queue ticket")
     add_title = _l("Take a queue ticket")
     edit_title = _l("Edit queue ticket")
-    list_columns = ["service_date", "number", "state", "served_by", "called_at", "finished_at"]
+    list_columns = ["service_date", "number", "state", "counter", "served_by", "called_at",
+                    "finished_at"]
     # Date and number come from the numbering (today's next number of the office).
     add_columns = ["office"]
     edit_columns = ["state"]
     show_columns = [
-        "office", "service_date", "number", "state", "created_at", "called_at",
+        "office", "service_date", "number", "state", "counter", "created_at", "called_at",
         "finished_at", "served_by",
     ]
-    search_columns = ["service_date", "number", "state"]
+    search_columns = ["service_date", "number", "state", "counter"]
     order_columns = ["service_date", "number", "state", "called_at", "finished_at"]
     base_order = ("id", "desc")
     label_columns = {
@@ -344,6 +386,7 @@ class QueueTicketView(QueueActionsMixin, OfficeScopedView):
         "service_date": _l("Date"),
         "number": _l("Number"),
         "state": _l("State"),
+        "counter": _l("Counter"),
         "served_by": _l("Served by"),
         "created_at": _l("Taken"),
         "called_at": _l("Called"),
