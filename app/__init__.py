@@ -99,7 +99,8 @@ def _build_app(config: object | dict | None) -> Flask:
         from app.offices import look
 
         app.jinja_env.globals["office_look"] = (
-            lambda plain=False: look.look(app.appbuilder.session, plain))
+            lambda plain=False, office_id=None: look.look(app.appbuilder.session, plain,
+                                                          office_id))
 
     # FAB's list paging, order, filters, row keys, actions and rison: bad ones 400/404, not 500
     # (after AppBuilder's own before_request, which sets g.user for an action's permission).

@@ -25,7 +25,7 @@ from app.ops.bootstrap import create_user, ensure_office
 from app.requests import workflow
 
 import screen_forms as sf
-from conftest import PASSWORD, app_config, login
+from conftest import PASSWORD, app_config, login, seed
 
 CODE = "1677"
 NAME = "BPS Kabupaten Musi Rawas Utara"
@@ -262,3 +262,29 @@ def test_a_new_letter_carries_the_logo_and_an_issued_one_stays_as_it_was(plain, 
     after = _issue_a_letter(other, ids, world)
     assert LOGO_SIZE in _letter_images(_pdf(other, after))
     assert _pdf(other, before) == plain_pdf  # issued: frozen
+
+
+def test_a_page_of_one_office_wears_that_offices_look(plain, app, world, wf):
+    """A request's pages and a queue's board show the request's or the queue's office, not the
+    default office (a deployment serving several offices)."""
+    other, ids = plain
+    admin = login(other.test_client(), "admin")
+    assert _save(admin, ids, brand_colour="#7a1f1f").status_code == 302
+    with app.app_context():
+        session = app.appbuilder.session
+        req_id = seed(session, world, wf, "draft")
+        session.execute(sa.update(m.ActivityRequest).where(m.ActivityRequest.id == req_id)
+                        .values(office_id=ids["office"]))
+        session.commit()
+        session.remove()
+    # The suite's app speaks for another office by default: its pages keep that office's look.
+    public = app.test_client()
+    assert "--office-colour: #7a1f1f;" not in public.get("/").get_data(as_text=True)
+    board = public.get(f"/queue/board?office={CODE}").get_data(as_text=True)
+    assert "--office-colour: #7a1f1f;" in board and NAME in board.split("</nav>")[0]
+    applicant = login(app.test_client(), "applicant_a")
+    for path in (f"/portal/requests/{req_id}", f"/portal/requests/{req_id}/edit",
+                 f"/portal/requests/{req_id}/edit?step=people"):
+        page = applicant.get(path).get_data(as_text=True)
+        assert "--office-colour: #7a1f1f;" in page, path
+        assert NAME in page.split("</nav>")[0], path

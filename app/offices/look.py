@@ -172,10 +172,14 @@ def logo_data_uri(session, office_id: Optional[int]) -> str:
     return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def look(session, plain: bool = False) -> Look:
-    """The default office's look, for the public and applicant pages' header; ``plain``: the
-    portal's own (a page staff and public alike see, which names no office)."""
-    office = None if plain else directory.default_office(session)
+def look(session, plain: bool = False, office_id: Optional[int] = None) -> Look:
+    """An office's look, for the public and applicant pages' header: ``office_id``'s (a
+    request's office, a queue board's), else the default office's; ``plain``: the portal's own
+    (a page staff and public alike see, which names no office)."""
+    info = directory.office_info(session, office_id) if office_id and not plain else None
+    office = info.office if info is not None and info.office.active else None
+    if office is None:
+        office = None if plain else directory.default_office(session)
     if office is None:
         return Look(None, "Rekomstat", DEFAULT_COLOUR, None)
     info = directory.office_info(session, office.id)

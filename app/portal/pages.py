@@ -20,6 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask import session as browser_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -44,6 +45,7 @@ from app.models import (
 from app.offices import workdays
 from app.offices.directory import default_office
 from app.offices.sla import request_sla, sla_label
+from app.portal import form_steps
 from app.portal import forms as portal_forms
 from app.requests import commands as request_commands
 from app.requests import pdf_cache, progress, results, uploads, workflow
@@ -118,7 +120,7 @@ def _offices():
                               .order_by(Office.name)).all()
 
 
-def _render_form(form, req, errors=(), status=200, token=None):
+def _render_form(form, req, errors=(), status=200, token=None, step=None):
     if req is None:
         # A new form gets its one-time token; one sent back with a mistake keeps it (the same
         # attempt: nothing was made with it).
@@ -129,8 +131,22 @@ def _render_form(form, req, errors=(), status=200, token=None):
         room = min(len(portal_forms.table_rows(form, key)) + BLANK_ROWS[key], table.limit)
         while len(form[key].entries) < room:
             form[key].append_entry()
+    # The browser's copy of what is typed (static/form-draft.js), per request and step; the
+    # copy of a step just saved is dropped.
+    draft_key = _draft_key(req, step)
+    steps = {}
+    if step is not None:
+        missing = workflow.missing_fields(req) if req is not None else []
+        steps = {"step": step, "steps": form_steps.STEPS, "number": form_steps.number(step.key),
+                 "missing": missing, "missing_by_step": form_steps.missing_by_step(missing),
+                 "step_of_field": form_steps.STEP_OF_FIELD,
+                 "step_number": {s.key: n for n, s in enumerate(form_steps.STEPS, start=1)},
+                 "sections": [s for s in SECTIONS if s.key == step.section]}
     return render_template(
-        "portal/request_form.html", form=form, req=req, sections=SECTIONS, errors=errors,
+        "portal/request_step.html" if step is not None else "portal/request_form.html",
+        **{"sections": SECTIONS, **steps},
+        draft_key=draft_key, draft_saved=browser_session.pop("form_draft_saved", None),
+        form=form, req=req, errors=errors,
         tables=TABLE_LAYOUTS, offices=_offices(),
         office_id=(req.office_id if req else None) or request.form.get("office_id", type=int)
         or getattr(default_office(_session()), "id", None),
@@ -144,18 +160,33 @@ def _render_form(form, req, errors=(), status=200, token=None):
     ), status
 
 
+def _draft_key(req, step) -> str:
+    """The name of the browser tab's copy of a form page (static/form-draft.js): the user's, so
+    that another account logged in later in the same tab never gets it back."""
+    return f"rekomstat-form:{g.user.id}:{req.id if req else 'new'}:{step.key if step else 'all'}"
+
+
+def _step():
+    """The form's step this page shows or saves (``?step=`` or the posted ``step``), or None
+    for the whole form on one page."""
+    key = request.form.get("step") if request.method == "POST" else request.args.get("step")
+    return form_steps.get(key)
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 @login_required
 def new_request():
     form = portal_forms.RequestForm()
+    # A new request starts at the first step: the others are filled in once its draft exists.
+    step = form_steps.BY_KEY[form_steps.FIRST] if _step() is not None else None
     if request.method == "GET":
         form.year.data = workdays.office_today().year + 1
-        return _render_form(form, None)
+        return _render_form(form, None, step=step)
     token = form_tokens.posted()
     used = form_tokens.find(_session(), token)
     if used is not None:
         return _sent_before(form, used)
-    return _save(form, None, token)
+    return _save(form, None, token, step=step)
 
 
 SENT_BEFORE = _l("This form had already been sent: here is the request it made.")
@@ -187,10 +218,11 @@ def edit_request(req_id):
         flash(_("A request in this state can no longer be changed."), "warning")
         return redirect(url_for(".show_request", req_id=req.id))
     form = portal_forms.RequestForm()
+    step = _step()
     if request.method == "GET":
         portal_forms.load(form, req)  # its variables and indicators too
-        return _render_form(form, req)
-    return _save(form, req)
+        return _render_form(form, req, step=step)
+    return _save(form, req, step=step)
 
 
 def _chosen_office_id():
@@ -218,15 +250,20 @@ def _too_many_rows(form, key, rows) -> str | None:
              "remove %(extra)d of them.", count=count, max=limit, extra=count - limit)
 
 
-def _save(form, req, token=None):
+def _save(form, req, token=None, step=None):
     """Save the draft (and, when asked, submit it) through request_commands, the door the
     staff screens and the API use too. On any error nothing is stored and the page comes back
-    with every value the applicant entered and every problem listed."""
-    session = _session()
+    with every value the applicant entered and every problem listed.
+
+    ``step`` (form_steps): only that step's fields are read and written, and the applicant
+    goes on to the step the button names."""
+    db = _session()
     errors = [] if form.validate() else portal_forms.field_errors(form)
     errors += portal_forms.missing_names(form)
     files = [(kind, storage) for kind in UPLOAD_KINDS
              for storage in request.files.getlist(f"file_{kind}") if storage and storage.filename]
+    if step is not None and not step.documents:
+        files = []
     checked = []
     for kind, storage in files:
         try:
@@ -236,9 +273,14 @@ def _save(form, req, token=None):
     action = request.form.get("action")
     submit = action if action in ("submit", "resubmit") else None
     note = request.form.get("note")
+    values = portal_forms.values(form)
     tables = {key: portal_forms.table_rows(form, key) for key in request_commands.ROW_TABLES}
+    if step is not None:
+        values = {name: values[name] for name in step.columns}
+        if not step.tables:
+            tables = {key: None for key in tables}  # kept as they are
     for key, rows in tables.items():
-        too_many = _too_many_rows(form, key, rows)
+        too_many = rows is not None and _too_many_rows(form, key, rows)
         if too_many:
             errors.append(too_many)
     try:
@@ -246,22 +288,22 @@ def _save(form, req, token=None):
             raise request_commands.RequestInputError({"": errors})
         if req is None:
             saved = request_commands.create(
-                session, g.user, office_id=_chosen_office_id(), values=portal_forms.values(form),
+                db, g.user, office_id=_chosen_office_id(), values=values,
                 variables=tables["variables"], indicators=tables["indicators"], files=checked,
                 action=submit, note=note, form_token=token)
         else:
             saved = request_commands.update(
-                session, g.user, req.id, portal_forms.values(form),
+                db, g.user, req.id, values,
                 variables=tables["variables"], indicators=tables["indicators"], files=checked,
                 action=submit, note=note)
     except request_commands.RequestInputError as err:
         lines = err.lines(lambda name: form[name].label.text if name in form else None)
         return _render_form(form, req, lines + ([str(FILES_AGAIN)] if files else []),
-                            status=422)
+                            status=422, step=step)
     except workflow.WorkflowError as err:
         # Rolled back: nothing stored, the form comes back with what was entered.
         return _render_form(form, req, [err.message] + ([str(FILES_AGAIN)] if files else []),
-                            status=err.status if err.status != 404 else 409)
+                            status=err.status if err.status != 404 else 409, step=step)
     except form_tokens.AlreadyUsed:
         # The same form sent twice at once, and the other POST committed first: rolled back
         # here, answered like its retry.
@@ -270,8 +312,17 @@ def _save(form, req, token=None):
         notify.try_send_now(saved.email_ids)
         flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[submit].label), "success")
         return redirect(url_for(".show_request", req_id=saved.request_id))
+    if step is not None:
+        browser_session["form_draft_saved"] = _draft_key(req, step)
+        if submit:  # not complete yet: the last step lists what is missing
+            flash(_("The request is not complete yet: fill in what is listed below."), "warning")
+            return redirect(url_for(".edit_request", req_id=saved.request_id, step="review"))
+        flash(_("Saved as a draft."), "success")
+        return redirect(url_for(".edit_request", req_id=saved.request_id,
+                                step=form_steps.target(step.key, action)))
     if submit:
         return _act(saved.request_id, submit)  # the workflow names what is missing; kept
+    browser_session["form_draft_saved"] = _draft_key(req, None)
     flash(_("Your request is saved as a draft."), "success")
     if action in ("more_rows", "more_indicators"):
         anchor = "indicators" if action == "more_indicators" else "variables"
@@ -342,7 +393,8 @@ def _progress(req, actions, missing, follow, can_rate, letter):
 def _request_page(req, results_form=None, results_errors=None):
     actions = {t.action for t in workflow.allowed_actions(req, g.user)}
     letter = req.letter if req.letter is not None and req.letter.is_issued else None
-    missing = workflow.missing_for_submit(req) if req.state in EDITABLE else []
+    missing_fields = workflow.missing_fields(req) if req.state in EDITABLE else []
+    missing = [label for _name, label in missing_fields]
     follow = results.status(req, workdays.office_today())
     can_rate = (req.state in ("sent", "closed") and req.rating is None
                 and "feedback.rating" in current_app.view_functions)
@@ -354,6 +406,7 @@ def _request_page(req, results_form=None, results_errors=None):
         editable=req.state in EDITABLE, attachment_kinds=ATTACHMENT_KINDS,
         upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
         missing=missing, can_rate=can_rate, steps=steps, next_action=next_action,
+        edit_step=form_steps.first_to_fill(missing_fields),
         next_label=progress.NEXT.get(next_action), tables=_rows_shown(req),
         follow=follow, result_products=RESULT_PRODUCTS,
         result_states=RESULT_STATES, results_form=results_form or {},

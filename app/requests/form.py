@@ -332,10 +332,22 @@ def required_fields() -> dict:
 
 def missing_one_of(req) -> list[str]:
     """The labels of the one-of groups (Field.one_of) of which no field is filled in yet."""
-    groups = {f.one_of.key: f.one_of for f in FIELDS.values() if f.one_of is not None}
-    filled = {f.one_of.key for name, f in FIELDS.items()
-              if f.one_of is not None and getattr(req, name) not in (None, "")}
-    return [str(group.label) for key, group in groups.items() if key not in filled]
+    return [label for _name, label in missing_one_of_fields(req)]
+
+
+def missing_one_of_fields(req) -> list[tuple[str, str]]:
+    """(first field, label) of each one-of group of which no field is filled in yet: the form
+    links the label to the group's first field."""
+    groups: dict[str, tuple[str, OneOf]] = {}
+    filled = set()
+    for name, f in FIELDS.items():
+        if f.one_of is None:
+            continue
+        groups.setdefault(f.one_of.key, (name, f.one_of))
+        if getattr(req, name) not in (None, ""):
+            filled.add(f.one_of.key)
+    return [(name, str(group.label)) for key, (name, group) in groups.items()
+            if key not in filled]
 
 
 def choice_label(f: Field, value) -> str:

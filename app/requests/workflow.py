@@ -115,9 +115,16 @@ class Outcome:
 
 def missing_for_submit(req: ActivityRequest) -> list[str]:
     """Labels of the required fields still empty (all of them, so the form can list them)."""
-    missing = [str(label) for name, label in REQUIRED_FOR_SUBMIT.items()
+    return [label for _name, label in missing_fields(req)]
+
+
+def missing_fields(req: ActivityRequest) -> list[tuple[str, str]]:
+    """(field, label) of what is still needed to submit, in the form's order: each required
+    field still empty, then each one-of group none of whose fields is filled in (named by its
+    first field), so that a form can link every item to the field to fill."""
+    missing = [(name, str(label)) for name, label in REQUIRED_FOR_SUBMIT.items()
                if getattr(req, name) in (None, "")]
-    return missing + request_form.missing_one_of(req)
+    return missing + request_form.missing_one_of_fields(req)
 
 
 def _guard_complete(ctx: Context) -> None:

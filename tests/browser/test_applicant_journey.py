@@ -76,7 +76,10 @@ def test_register_request_letter_rating(app, world, live_server, smtp_inbox, pag
     assert "/portal/" in page.url
 
     # The request form, with a document.
-    page.click("#new-request")
+    page.click("#new-request")  # the form in steps (issue 26): here all of it on one page
+    page.wait_for_load_state()
+    page.click("#whole-form")
+    page.wait_for_load_state()
     page.fill("#title", "Survei Perencanaan Partisipatif Kelurahan 2027")
     page.fill("#year", "2027")
     page.select_option("#kind", "survey")

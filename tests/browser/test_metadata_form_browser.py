@@ -220,7 +220,9 @@ def test_an_empty_draft_and_a_draft_of_the_starred_fields(app, world, live_serve
     assert "Belum ada yang diisi." in page.locator("#shown-variables").inner_text()
     assert "Belum ada yang diisi." in page.locator("#shown-indicators").inner_text()
     with page.expect_navigation():
-        page.click("#edit")
+        page.click("#edit")  # the form in steps (issue 26); this walk reads it on one page
+    with page.expect_navigation():
+        page.click("#whole-form")
     applicant.shot("draf-kosong-dibuka")
     assert page.locator("fieldset.meta-row[id^=variables-]").count() == 3
     assert page.locator("fieldset.meta-row[id^=indicators-]").count() == 2
@@ -369,7 +371,9 @@ def test_a_complete_record_with_three_variables_and_two_indicators(app, world, l
 
     # The edit page: every answer in its widget, the blocks folded, blank ones to add more.
     with page.expect_navigation():
-        page.click("#edit")
+        page.click("#edit")  # the form in steps (issue 26); this walk reads it on one page
+    with page.expect_navigation():
+        page.click("#whole-form")
     applicant.shot("dibuka-lagi")
     for table, rows in (("variables", VARIABLES), ("indicators", INDICATORS)):
         for i, row in enumerate(rows):
