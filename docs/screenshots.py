@@ -43,6 +43,8 @@ N_REQUESTS = 48
 STAFF_VIEWPORT = (1280, 800)
 MARGIN = 12
 PORTAL_VIEWPORT = (1024, 768)
+PHONE_VIEWPORT = (375, 812)  # a phone's width (issue 26: every public page works at 375 px)
+BOARD_VIEWPORT = (1280, 720)  # the queue board's screen
 
 
 # --- The app ---------------------------------------------------------------------------------
@@ -195,6 +197,18 @@ def _fill(app, *, requests: int, seed: int, today: dt.date | None) -> Cast:
     # The applicant: the owner of that letter (a real PDF to download, the service to rate).
     cast.users["applicant"] = session.get(RekomUser, drafted[1].applicant_id).username
     cast.ids["applicant_request"] = drafted[1].id
+    # And a draft of theirs, half filled in: the form in steps, with what it still lacks.
+    applicant = session.get(RekomUser, drafted[1].applicant_id)
+    with current_app.test_request_context():
+        draft = request_commands.create(
+            session, applicant, office_id=drafted[1].office_id,
+            values={"title": "Survei Kepuasan Layanan Air Minum 2027", "year": 2027,
+                    "kind": "survey", "agency_name": drafted[1].agency_name,
+                    "agency_head_title": drafted[1].agency_head_title,
+                    "agency_address": drafted[1].agency_address,
+                    "resp_name": drafted[1].resp_name})
+    cast.ids["applicant_draft"] = draft.request_id
+    cast.ids["office_code"] = office_code
 
     # The front office: a few people waiting today, one called and being served.
     office_id = session.scalar(sa.select(Office.id).where(Office.code == office_code))
@@ -202,7 +216,7 @@ def _fill(app, *, requests: int, seed: int, today: dt.date | None) -> Cast:
     for _ in range(4):
         frontoffice.take_ticket(session, office_id, day)
         session.commit()
-    ticket = frontoffice.call_next(session, office_id, day, officer.id)
+    ticket = frontoffice.call_next(session, office_id, day, officer.id, counter="Loket 1")
     frontoffice.move(session, ticket.id, "serve", officer.id, office_id)
     session.commit()
 
@@ -248,6 +262,11 @@ FORM_BLOCKS = "#Home .panel-group:has(.panel-collapse:not(.in))"  # the form's f
 SHOTS = (
     Shot("public-home", "public", "/", "h1", "The public service page: requirements, "
          "procedure, time, cost, complaint channels", viewport=PORTAL_VIEWPORT, max_height=780),
+    Shot("public-home-phone", "public", "/", "h1", "The service page on a phone",
+         viewport=PHONE_VIEWPORT, max_height=1400),
+    Shot("public-board", "public", "/queue/board?office={office_code}", "#now-serving",
+         "The queue board: the number called and its counter, readable across the room",
+         viewport=BOARD_VIEWPORT, max_height=720),
     Shot("public-catalogue", "public", "/catalogue/?q=survei+kepuasan", "h1",
          "The catalogue of recommended activities, searched for \"survei kepuasan\"",
          viewport=PORTAL_VIEWPORT, max_height=760),
@@ -257,11 +276,22 @@ SHOTS = (
     Shot("applicant-requests", "applicant", "/portal/", "#my-requests",
          "The applicant's home: my requests with their state and the 30-day promise",
          max_height=620),
-    Shot("applicant-form", "applicant", "/portal/requests/new", "form",
-         "The request form (its first sections)", viewport=PORTAL_VIEWPORT, max_height=760),
+    Shot("applicant-form", "applicant", "/portal/requests/{applicant_draft}/edit?step=people",
+         "#form-steps", "The request form in steps: where you are, and what each step still "
+         "lacks", viewport=PORTAL_VIEWPORT, max_height=760),
+    Shot("applicant-form-review", "applicant",
+         "/portal/requests/{applicant_draft}/edit?step=review", "#missing",
+         "The last step: what is still needed, each a link to its field",
+         viewport=PORTAL_VIEWPORT, max_height=760),
+    Shot("applicant-form-phone", "applicant",
+         "/portal/requests/{applicant_draft}/edit?step=people", "#form-steps",
+         "The same step on a phone", viewport=PHONE_VIEWPORT, max_height=1100),
     Shot("applicant-request", "applicant", "/portal/requests/{applicant_request}", "#timeline",
          "One request: state, letter download, rating, documents and timeline",
          viewport=PORTAL_VIEWPORT, max_height=860),
+    Shot("applicant-request-phone", "applicant", "/portal/requests/{applicant_request}",
+         "#progress", "One request on a phone: its steps and the one next thing to do",
+         viewport=PHONE_VIEWPORT, max_height=1100),
     Shot("officer-home", "officer", "/admin/", "#rekom-home",
          "The officer's home, \"Tugas saya\": the requests waiting on them by step, the "
          "complaints to answer and today's queue", max_height=760),
