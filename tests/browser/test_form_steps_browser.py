@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from app import models as m
 
 from .people import STAFF, Person, shots_folder, windows
-from conftest import PASSWORD
+from conftest import PASSWORD, seed
 
 pytestmark = pytest.mark.browser
 
@@ -259,3 +259,21 @@ def test_every_step_on_a_phone(app, world, people):
     assert page.locator("#resp_email").count() == 0  # not on this step
     page.goto(page.url.split("?")[0] + "?step=people")
     assert page.get_attribute("#resp_email", "type") == "email"
+
+
+def test_the_first_step_shows_similar_activities_as_the_title_is_typed(app, world, wf, people):
+    with app.app_context():
+        seed(app.appbuilder.session, world, wf, "sent")  # recommended: in the catalogue
+        app.appbuilder.session.remove()
+    applicant = people("pemohon-serupa")
+    applicant.log_in("applicant_b")
+    page = applicant.page
+    applicant.goto("/portal/requests/new?step=activity")
+    page.locator("#title").press_sequentially("Survei Ubinan Padi", delay=20)
+    similar = page.locator("#similar")
+    similar.wait_for(state="visible")
+    assert "Survei Ubinan Padi Sawah 2027" in page.locator("#similar-list").inner_text()
+    # Right under the title, before the next field.
+    assert (page.locator("#title").bounding_box()["y"] < similar.bounding_box()["y"]
+            < page.locator("#year").bounding_box()["y"])
+    applicant.shot("serupa")
