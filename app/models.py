@@ -972,6 +972,14 @@ class ActivityResult(Model):
 # --- Checking, letters -----------------------------------------------------------------------
 
 
+# The parts of the request form a checklist item concerns, as the form's steps name them
+# (portal/form_steps.py: requests/form.SECTIONS' keys, then the variables and indicators and the
+# documents; the titles are in requests/findings.PART_TITLES). An officer's note on the item is
+# shown to the applicant beside that part.
+FORM_PARTS = ("activity", "organiser", "people", "planning", "design", "sample", "collection",
+              "processing", "dissemination", "rows", "documents")
+
+
 class ChecklistItem(Model):
     """One item of an office's review checklist (domain.md's defaults, editable)."""
 
@@ -984,6 +992,8 @@ class ChecklistItem(Model):
     applies_to: Mapped[str] = mapped_column(String(20), default="all")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     design_check: Mapped[Optional[str]] = mapped_column(String(30))
+    # The part of the form it concerns (FORM_PARTS); empty: the request as a whole.
+    form_part: Mapped[Optional[str]] = mapped_column(String(20))
 
     office: Mapped[Office] = relationship()
 
@@ -991,6 +1001,8 @@ class ChecklistItem(Model):
         CheckConstraint(_in("applies_to", CHECKLIST_SCOPES), name="ck_checklist_scope"),
         CheckConstraint("design_check IS NULL OR " + _in("design_check", DESIGN_CHECKS),
                         name="ck_checklist_design_check"),
+        CheckConstraint("form_part IS NULL OR " + _in("form_part", FORM_PARTS),
+                        name="ck_checklist_form_part"),
         Index("ix_checklist_office_position", "office_id", "position"),
     )
 

@@ -40,18 +40,20 @@ _TITLE_LENGTH = OfficeSetting.__table__.c.signer_title.type.length  # "Kepala " 
 
 # domain.md, "Checking (review)": the checklist a new office starts with (its admin edits it).
 # Migration 0007 holds a copy for the offices made before this was done on every path.
-# (text, scope, the design check that pre-ticks or flags it: models.DESIGN_CHECKS)
+# (text, scope, the design check that pre-ticks or flags it: models.DESIGN_CHECKS, the part of
+# the form it concerns: models.FORM_PARTS, where the applicant reads the officers' note on it)
 DEFAULT_CHECKLIST = (
-    (_l("Title and organiser identified"), "all", None),
-    (_l("People in charge reachable"), "all", None),
-    (_l("Objectives stated"), "all", None),
-    (_l("Schedule complete"), "all", "schedule_in_order"),
-    (_l("Activity design block complete"), "all", None),
-    (_l("Sample design consistent with objectives and coverage"), "survey", "sample_size"),
-    (_l("Variables listed with concepts and definitions"), "all", "variables_defined"),
-    (_l("Questionnaire attached"), "survey", "questionnaire"),
+    (_l("Title and organiser identified"), "all", None, "organiser"),
+    (_l("People in charge reachable"), "all", None, "people"),
+    (_l("Objectives stated"), "all", None, "planning"),
+    (_l("Schedule complete"), "all", "schedule_in_order", "planning"),
+    (_l("Activity design block complete"), "all", None, "design"),
+    (_l("Sample design consistent with objectives and coverage"), "survey", "sample_size",
+     "sample"),
+    (_l("Variables listed with concepts and definitions"), "all", "variables_defined", "rows"),
+    (_l("Questionnaire attached"), "survey", "questionnaire", "documents"),
     (_l("No duplication with an already-recommended activity "
-        "(or a reason it is not a duplicate)"), "all", "similar_reason"),
+        "(or a reason it is not a duplicate)"), "all", "similar_reason", "activity"),
 )
 
 
@@ -113,5 +115,6 @@ def set_up_office(session, office: Office) -> None:
         if not has_checklist and ChecklistItem not in pending:
             session.add_all(
                 ChecklistItem(office=office, position=position, text=str(text), applies_to=scope,
-                              design_check=check)
-                for position, (text, scope, check) in enumerate(DEFAULT_CHECKLIST, start=1))
+                              design_check=check, form_part=part)
+                for position, (text, scope, check, part) in enumerate(DEFAULT_CHECKLIST,
+                                                                      start=1))

@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.offices import directory as offices
 from app.offices import look
+from app.requests import findings
 from app.web.list_widgets import (
     RekomInterface,
 )
@@ -263,9 +264,10 @@ class ChecklistItemView(OfficeScopedView):
     show_title = _l("Checklist item")
     add_title = _l("Add checklist item")
     edit_title = _l("Edit checklist item")
-    list_columns = ["office", "position", "text", "applies_to", "design_check", "active"]
+    list_columns = ["office", "position", "text", "applies_to", "design_check", "form_part",
+                    "active"]
     add_columns = edit_columns = show_columns = [
-        "office", "position", "text", "applies_to", "design_check", "active",
+        "office", "position", "text", "applies_to", "design_check", "form_part", "active",
     ]
     base_order = ("position", "asc")
     label_columns = {
@@ -274,17 +276,22 @@ class ChecklistItemView(OfficeScopedView):
         "text": _l("Checklist item"),
         "applies_to": _l("Applies to"),
         "design_check": _l("Design check"),
+        "form_part": _l("Part of the form"),
         "active": _l("Active"),
     }
     description_columns = {
         "design_check": _l("The check of the form that pre-ticks this item when it passes, "
                            "or flags it with its reason. The officer decides."),
+        "form_part": _l("Where the applicant reads the officers' note on this item: beside "
+                        "this part of the form. Empty: with the general notes."),
     }
     formatters_columns = {"applies_to": labelled(CHECKLIST_SCOPES),
-                          "design_check": labelled(DESIGN_CHECKS)}
+                          "design_check": labelled(DESIGN_CHECKS),
+                          "form_part": labelled(findings.PART_TITLES)}
     add_form_extra_fields = edit_form_extra_fields = {
         "applies_to": choice(_l("Applies to"), CHECKLIST_SCOPES),
         "design_check": choice(_l("Design check"), DESIGN_CHECKS, required=False),
+        "form_part": choice(_l("Part of the form"), findings.PART_TITLES, required=False),
         "active": yes_no_box(_l("Active"), default=True),
     }
 

@@ -48,7 +48,7 @@ from app.offices.sla import request_sla, sla_label
 from app.portal import form_steps
 from app.portal import forms as portal_forms
 from app.requests import commands as request_commands
-from app.requests import pdf_cache, progress, results, uploads, workflow
+from app.requests import findings, pdf_cache, progress, results, uploads, workflow
 from app.requests.form import SECTIONS, choice_label
 from app.web import labels
 from app.web.input_guard import MAX_DB_INT
@@ -136,12 +136,16 @@ def _render_form(form, req, errors=(), status=200, token=None, step=None):
     draft_key = _draft_key(req, step)
     steps = {}
     if step is not None:
+        # The officers' findings (requests/findings.py) of the revision the applicant is making.
+        found = (findings.last_revision(_session(), req)
+                 if req is not None and req.state == "revision_requested" else None)
         missing = workflow.missing_fields(req) if req is not None else []
         steps = {"step": step, "steps": form_steps.STEPS, "number": form_steps.number(step.key),
                  "missing": missing, "missing_by_step": form_steps.missing_by_step(missing),
                  "step_of_field": form_steps.STEP_OF_FIELD,
                  "step_number": {s.key: n for n, s in enumerate(form_steps.STEPS, start=1)},
-                 "sections": [s for s in SECTIONS if s.key == step.section]}
+                 "sections": [s for s in SECTIONS if s.key == step.section],
+                 "findings": found or None}
     return render_template(
         "portal/request_step.html" if step is not None else "portal/request_form.html",
         **{"sections": SECTIONS, **steps},
@@ -346,14 +350,16 @@ def _timeline(req):
 
 
 def _revision_notes(req):
-    """The officers' findings of the last finished round that asked for revision."""
+    """The officers' findings of the last finished round, when it asked for revision
+    (requests/findings.py): the review's notes, and each finding under the part of the form it
+    concerns, with that part's title and step."""
     review = workflow.latest_review(req)
     if review is None or review.outcome != "revision":
         return None
-    items = {str(i.id): i.text for i in workflow.applicable_checklist(_session(), req)}
-    findings = [(items.get(key, ""), value.get("note")) for key, value in
-                (review.checklist or {}).items() if not value.get("ok") and value.get("note")]
-    return {"notes": review.notes, "findings": findings}
+    found = findings.of_review(_session(), review)
+    return {"notes": found.notes, "general": found.general,
+            "parts": [(part, findings.PART_TITLES[part], found.for_part(part))
+                      for part in found.parts]}
 
 
 @bp.get("/requests/<int:req_id>")
