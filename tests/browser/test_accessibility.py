@@ -145,8 +145,16 @@ class Walk:
                 id: v.id, impact: v.impact, help: v.help,
                 targets: v.nodes.map(n => n.target.join(' ') + '  ' + n.html.slice(0, 160))})))""",
                                TAGS)
+        # Tap targets (issue 26: 24 px at least): axe-core's rule for WCAG 2.2's 2.5.8, which
+        # the 2.1 tags above do not include; on a phone, where fingers are the pointer.
+        small = []
+        if self.width == "phone":
+            small = page.evaluate("""() => axe.run(document, {runOnly: {type: 'rule',
+                    values: ['target-size']}, resultTypes: ['violations']}).then(r =>
+                    r.violations.flatMap(v => v.nodes.map(n => n.target.join(' ') + '  '
+                    + n.html.slice(0, 160))))""")
         return {"url": page.url, "lang": page.evaluate("document.documentElement.lang"),
-                "violations": result}
+                "violations": result, "small_targets": small}
 
     # --- the steps that are more than a visit ---------------------------------------------
 
@@ -225,6 +233,12 @@ def test_page_has_no_serious_accessibility_violation(walks, name, width):
     found = walks(width)[name]
     serious = [v for v in found["violations"] if v["impact"] in ("critical", "serious")]
     assert serious == [], f"{found['url']} at {width}:\n{_report(serious)}"
+
+
+@pytest.mark.parametrize("name", [name for name, _who, _how in CASES])
+def test_tap_targets_are_24_px_on_a_phone(walks, name):
+    found = walks("phone")[name]
+    assert found["small_targets"] == [], "\n".join([found["url"], *found["small_targets"]])
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))

@@ -259,6 +259,7 @@ def test_every_step_on_a_phone(app, world, people):
     assert page.locator("#resp_email").count() == 0  # not on this step
     page.goto(page.url.split("?")[0] + "?step=people")
     assert page.get_attribute("#resp_email", "type") == "email"
+    assert page.get_attribute("#resp_phone", "type") == "tel"
 
 
 def test_the_first_step_shows_similar_activities_as_the_title_is_typed(app, world, wf, people):
