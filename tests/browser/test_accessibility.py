@@ -154,7 +154,55 @@ class Walk:
                     r.violations.flatMap(v => v.nodes.map(n => n.target.join(' ') + '  '
                     + n.html.slice(0, 160))))""")
         return {"url": page.url, "lang": page.evaluate("document.documentElement.lang"),
-                "violations": result, "small_targets": small}
+                "violations": result, "small_targets": small,
+                "wide": page.evaluate("document.documentElement.scrollWidth"),
+                "keyboard": self.keyboard() if self.width == "desk" else {}}
+
+    def keyboard(self) -> dict:
+        """Tab through the page from its top as a keyboard user does: which of the visible
+        controls the Tab key never reaches, and which show no focus mark (an outline or a
+        shadow) when reached."""
+        page = self.page
+        page.evaluate("() => { document.activeElement && document.activeElement.blur(); "
+                      "window.scrollTo(0, 0); }")
+        controls = page.evaluate("""() => [...document.querySelectorAll(
+                'a[href], button, input, select, textarea, summary, [tabindex]')]
+            .filter(e => !e.disabled && e.tabIndex >= 0 && e.type !== 'hidden'
+                    // shown: not in a folded <details>, not display:none or invisible
+                    && e.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true}))
+            .map((e, i) => {
+                // A group of radio buttons is one stop of the Tab key (the arrows move within).
+                const key = e.type === 'radio' ? 'radio:' + e.name : String(i);
+                e.dataset.a11yKey = key; return key; })
+            .filter((k, i, all) => all.indexOf(k) === i)""")
+        reached, unmarked, first = set(), [], None
+        # A date field takes a Tab per part (day, month, year): room for them.
+        for _ in range(3 * len(controls) + 10):
+            page.keyboard.press("Tab")
+            seen = page.evaluate("""() => { const e = document.activeElement;
+                if (!e || e === document.body) return null;
+                const s = getComputedStyle(e);
+                const marked = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+                    || s.boxShadow !== 'none';
+                return [e.dataset.a11yKey || '', marked,
+                        e.outerHTML.slice(0, 120)]; }""")
+            if seen is None:
+                continue
+            key, marked, html = seen
+            if not key:
+                continue  # not one of the controls listed (none should be)
+            if key == first and len(reached) > 1:
+                break  # round the page once
+            if key in reached:
+                continue  # the same field (a date's next part)
+            first = first or key
+            reached.add(key)
+            if not marked:
+                unmarked.append(html)
+        missed = page.evaluate("""keys => keys.map(k => document.querySelector(
+                `[data-a11y-key="${k}"]`)).filter(Boolean).map(e => e.outerHTML.slice(0, 120))""",
+                               [k for k in controls if k not in reached])
+        return {"missed": missed, "unmarked": unmarked}
 
     # --- the steps that are more than a visit ---------------------------------------------
 
@@ -239,6 +287,19 @@ def test_page_has_no_serious_accessibility_violation(walks, name, width):
 def test_tap_targets_are_24_px_on_a_phone(walks, name):
     found = walks("phone")[name]
     assert found["small_targets"] == [], "\n".join([found["url"], *found["small_targets"]])
+
+
+@pytest.mark.parametrize("name", [name for name, _who, _how in CASES])
+def test_no_sideways_scrolling_on_a_phone(walks, name):
+    found = walks("phone")[name]
+    assert found["wide"] <= WIDTHS["phone"]["width"], (found["url"], found["wide"])
+
+
+@pytest.mark.parametrize("name", [name for name, _who, _how in CASES])
+def test_the_keyboard_reaches_every_control_and_shows_where_it_is(walks, name):
+    found = walks("desk")[name]
+    assert found["keyboard"]["missed"] == [], ("never reached", found["url"])
+    assert found["keyboard"]["unmarked"] == [], ("no focus mark", found["url"])
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
