@@ -71,14 +71,32 @@ def create_user(role, username, email, password, firstname, lastname, office_cod
 
 
 @click.command("seed-demo")
-@click.option("--requests", "n_requests", default=60, show_default=True)
+@click.option("--requests", "n_requests", type=click.IntRange(min=0), default=None,
+              help="requests to make  [default: 60; with --national 5000]")
 @click.option("--seed", default=1674, show_default=True, help="random seed (repeatable data)")
+@click.option("--national", is_flag=True,
+              help="BPS's office tree (headquarters, 38 provinces, 514 regencies/cities), an "
+                   "officer and a head in each, and the requests spread over them (issue 27); "
+                   "run it on a database nobody else writes to meanwhile")
 @with_appcontext
-def seed_demo(n_requests, seed):
+def seed_demo(n_requests, seed, national):
     """Fill realistic demo data: staff, applicants, requests in every state, ratings, ..."""
+    if national:
+        from app.ops.demo_national import generate_national
+
+        def progress(done, total, seconds):
+            click.echo(f"  {done}/{total} requests, {seconds:.0f} s", err=True)
+
+        result = generate_national(n_requests=5000 if n_requests is None else n_requests,
+                                   seed=seed, progress=progress)
+        click.echo(", ".join(f"{k}: {v}" for k, v in result["counts"].items()))
+        click.echo(f"seconds: {result['seconds']}; largest offices: "
+                   + ", ".join(f"{code} ({n})" for code, n in result["largest"])
+                   + f"; search index: {result['search_triggers']}")
+        return
     from app.ops.demo import generate
 
-    counts = generate(n_requests=n_requests, seed=seed)
+    counts = generate(n_requests=60 if n_requests is None else n_requests, seed=seed)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
     # Apart from generate(), whose rows are the same for the same seed (a key is random).
     session = current_app.appbuilder.session
