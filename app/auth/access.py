@@ -1,9 +1,11 @@
-"""Access helpers for our own (non-FAB) pages."""
+"""Access helpers for our own (non-FAB) pages, and the offices a member of staff reads."""
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, request
+from flask import abort, current_app, g, has_request_context, redirect, request
+
+from app.offices.directory import office_scope
 
 
 def login_required(view):
@@ -37,3 +39,30 @@ def view_permission(permission=None):
         return wrapper
 
     return decorate
+
+
+# The endpoints (a view's method names) that only read: there, staff read the rows of their
+# office and of every office under it (issue 27: a province its regencies and cities, the
+# headquarters all). Everywhere else (edit, delete, actions, a form's choices) only their own
+# office's: a wider scope is opt-in per endpoint, never by default.
+READING_ENDPOINTS = frozenset({"list", "show", "get", "get_list"})
+
+
+def reading() -> bool:
+    """Is this request one of the pages that only read?"""
+    if not has_request_context() or request.endpoint is None:
+        return False
+    return (request.method in ("GET", "HEAD")
+            and request.endpoint.rsplit(".", 1)[-1] in READING_ENDPOINTS)
+
+
+def visible_offices(session, office_id: int):
+    """The offices whose rows a member of staff of ``office_id`` sees on this request: None
+    for their office alone, a sorted list for their office and those under it, () for every
+    office (the headquarters reading)."""
+    if not reading():
+        return None
+    scope = office_scope(session, office_id)
+    if scope.everything:
+        return ()
+    return sorted(scope.offices) if len(scope.offices) > 1 else None

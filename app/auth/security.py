@@ -46,6 +46,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValidator
 
 from app.auth import access_log
+from app.auth.access import visible_offices
 from app.auth.roles import (
     ADMIN,
     ROLES,
@@ -105,7 +106,8 @@ def _lock_account(name: str) -> str:
 
 
 class FilterOffice(BaseFilter):
-    """Rows of the current user's office only; admins see every office.
+    """Rows of the current user's office; on the pages that only read, also those of the
+    offices under it (access.visible_offices). Admins see every office.
 
     ``column_name`` is either an office foreign key (``office_id``), the office's own ``id``,
     or ``request`` for rows that hang off a request. A user without an office sees nothing.
@@ -121,16 +123,18 @@ class FilterOffice(BaseFilter):
         office_id = getattr(user, "office_id", None)
         if office_id is None:
             return query.filter(false())
+        offices = visible_offices(query.session, office_id)
+        if offices == ():
+            return query  # the headquarters reading: every office
         if self.column_name == "request":
-            return query.filter(
-                self.model.request_id.in_(
-                    select(ActivityRequest.id).where(ActivityRequest.office_id == office_id)
-                )
-            )
+            mine = (ActivityRequest.office_id == office_id if offices is None
+                    else ActivityRequest.office_id.in_(offices))
+            return query.filter(self.model.request_id.in_(select(ActivityRequest.id).where(mine)))
         column = getattr(self.model, self.column_name)
+        wanted = column == office_id if offices is None else column.in_(offices)
         if value == "or_null":
-            return query.filter(or_(column == office_id, column.is_(None)))
-        return query.filter(column == office_id)
+            return query.filter(or_(wanted, column.is_(None)))
+        return query.filter(wanted)
 
 
 def roles_in_words(view) -> None:

@@ -89,6 +89,38 @@ def office_info(session, office_id: int) -> Optional[OfficeInfo]:
     return _offices.get(session, office_id, load)
 
 
+class OfficeScope(NamedTuple):
+    """The offices a member of staff reads (issue 27): their own and every office under it
+    (a province's regencies and cities; the headquarters' whole tree). ``everything``: the
+    tree is every office (no filter needed)."""
+
+    own: int
+    offices: frozenset
+    everything: bool
+
+
+_tree = ProcessCache("office_tree", OFFICE_TTL_S, (Office,))
+
+
+def office_scope(session, office_id: int) -> OfficeScope:
+    """``office_id``'s scope of reading: itself and its descendants (parent_id links), kept
+    per process like the offices themselves (a few hundred rows at national scale)."""
+    def load() -> OfficeScope:
+        parents = dict(session.execute(select(Office.id, Office.parent_id)).all())
+        children: dict = {}
+        for child, parent in parents.items():
+            children.setdefault(parent, []).append(child)
+        seen, todo = {office_id}, [office_id]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in seen:  # a cycle in bad data stops here
+                    seen.add(child)
+                    todo.append(child)
+        return OfficeScope(office_id, frozenset(seen), seen >= parents.keys())
+
+    return _tree.get(session, ("scope", office_id), load)
+
+
 def set_up_office(session, office: Office) -> None:
     """Give ``office`` its settings row (the defaults; its head signs) and the default
     review checklist, each only if it has none yet: without them its letters cannot be

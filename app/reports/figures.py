@@ -204,7 +204,13 @@ def _in_period(column, lo, hi):
 
 
 def _office(column, office_id):
-    return true() if office_id is None else column == office_id
+    """``office_id``: one office's id, None for every office, or a set of offices (a
+    province's area: itself and the offices under it, issue 27)."""
+    if office_id is None:
+        return true()
+    if isinstance(office_id, (frozenset, set, tuple, list)):
+        return column.in_(sorted(office_id))
+    return column == office_id
 
 
 def _per_month(session, column, office_column, office_id, start, end, tz) -> list[int]:
@@ -452,7 +458,7 @@ def dashboard(session, office_id: Optional[int], start: dt.date, end: dt.date, *
         complaints_open=complaints_open,
         complaints_overdue=complaints_overdue,
         past_targets=(targets.missed(session, office_id, today, tz)
-                      if office_id is not None else []),
+                      if isinstance(office_id, int) else []),
     )
 
 

@@ -201,7 +201,9 @@ def answer_counts(session, office_id: Optional[int], start: dt.date, end: dt.dat
         columns += [func.coalesce(func.sum(case((column == value, 1), else_=0)), 0)
                     for value in skm.SCALE]
     where = [Rating.created_at >= lo, Rating.created_at < hi]
-    if office_id is not None:
+    if isinstance(office_id, (frozenset, set, tuple, list)):
+        where.append(Rating.office_id.in_(sorted(office_id)))  # an area (issue 27)
+    elif office_id is not None:
         where.append(Rating.office_id == office_id)
     n, *flat = session.execute(select(func.count(), *columns).where(*where)).one()
     width = len(skm.SCALE)

@@ -33,7 +33,6 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
 from app.auth import access_log
 from app.auth.roles import (
@@ -51,11 +50,10 @@ from app.feedback.views import DEADLINE_LABELS
 from app.models import (
     COMPLAINT_STATES,
     REQUEST_STATES,
-    Office,
 )
 from app.offices import workdays
 from app.offices.sla import sla_label
-from app.reports import exports, home, skm_report
+from app.reports import coverage, exports, home, skm_report
 from app.reports import figures as reports
 from app.web.list_widgets import (
     navbar_entries,
@@ -177,20 +175,15 @@ class DashboardView(BaseView):
 
     # -- what the request asks for, within what the user may see --
 
-    def _scope(self):
-        """(office id or None for every office, the offices an admin may pick from)."""
+    def _scope(self) -> tuple[coverage.Coverage, list]:
+        """(what the figures cover, the choices offered): admins and the staff of an office
+        with offices under it choose (reports/coverage.py); the others see their office,
+        whatever the URL says."""
         user = g.user
-        session = self.appbuilder.session
-        if is_admin(user):
-            offices = list(session.scalars(select(Office).order_by(Office.code)))
-            wanted = request.args.get("office", "")
-            if wanted.isdigit() and any(o.id == int(wanted) for o in offices):
-                return int(wanted), offices
-            return None, offices
-        if user.office_id is None:
+        if not is_admin(user) and user.office_id is None:
             abort(403)  # staff without an office have no figures to see
-        # Officers and heads: their own office, whatever the URL says.
-        return user.office_id, []
+        return coverage.choose(self.appbuilder.session, request.args.get("office", ""),
+                               admin=is_admin(user), office_id=user.office_id)
 
     def _period(self):
         today = workdays.office_today()
@@ -209,10 +202,10 @@ class DashboardView(BaseView):
             return default
         return start, end
 
-    def _args(self, office_id, start, end) -> dict:
+    def _args(self, shown, choices, start, end) -> dict:
         args = {"start": start.isoformat(), "end": end.isoformat()}
-        if is_admin(g.user):
-            args["office"] = "" if office_id is None else str(office_id)
+        if choices:
+            args["office"] = shown.value
         return args
 
     # -- pages --
@@ -220,22 +213,19 @@ class DashboardView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        office_id, offices = self._scope()
+        shown, choices = self._scope()
         start, end = self._period()
         session = self.appbuilder.session
         tz = workdays.office_timezone()
-        figures = reports.dashboard(session, office_id, start, end, tz=tz)
+        figures = reports.dashboard(session, shown.offices, start, end, tz=tz)
         month_labels = [format_date(m.month, "MMM yy") for m in figures.months]
-        office = session.get(Office, office_id) if office_id is not None else None
-        args = self._args(office_id, start, end)
+        args = self._args(shown, choices, start, end)
         return self.render_template(
             self.template,
             title=_("Service dashboard"),
             figures=figures,
-            office=office,
-            offices=offices,
-            office_id=office_id,
-            can_choose_office=is_admin(g.user),
+            shown=shown,
+            choices=choices,
             start=start,
             end=end,
             states=REQUEST_STATES,
@@ -252,17 +242,16 @@ class DashboardView(BaseView):
     def export(self, kind):
         if kind not in EXPORT_KINDS:
             abort(404)
-        office_id, _offices = self._scope()
+        shown, _choices = self._scope()
         start, end = self._period()
         session = self.appbuilder.session
         tz = workdays.office_timezone()
-        office = session.get(Office, office_id) if office_id is not None else None
         if kind == "requests":
             data = exports.request_register_xlsx(
-                reports.request_register(session, office_id, start, end, tz=tz),
-                with_office=office_id is None)
+                reports.request_register(session, shown.offices, start, end, tz=tz),
+                with_office=not shown.single)
         elif kind == "guestbook":
-            entries = reports.guest_book(session, office_id, start, end, tz=tz)
+            entries = reports.guest_book(session, shown.offices, start, end, tz=tz)
             data = exports.guest_book_xlsx(entries, tz=tz)
             # Each visitor in the file is an export of their data (issue 25): one row each.
             with unit_of_work(session):
@@ -270,12 +259,12 @@ class DashboardView(BaseView):
                     session, g.user, entries, access_log.EXPORT_PERSONAL,
                     f"{EXPORT_STEMS[kind]}_{start.isoformat()}_{end.isoformat()}.xlsx")
         else:
-            result = reports.period_ikm(session, office_id, start, end, tz)
+            result = reports.period_ikm(session, shown.offices, start, end, tz)
             data = exports.ikm_xlsx(
-                result, office=office.name if office else _("All offices"),
+                result, office=shown.name,
                 period=f"{format_date(start, 'dd/MM/yyyy')} – {format_date(end, 'dd/MM/yyyy')}")
-        scope = office.code if office else "semua"
-        filename = f"{EXPORT_STEMS[kind]}_{scope}_{start.isoformat()}_{end.isoformat()}.xlsx"
+        filename = (f"{EXPORT_STEMS[kind]}_{shown.code}_{start.isoformat()}_"
+                    f"{end.isoformat()}.xlsx")
         return send_file(io.BytesIO(data), mimetype=exports.XLSX_MIMETYPE, as_attachment=True,
                          download_name=filename, max_age=0)
 
@@ -283,43 +272,42 @@ class DashboardView(BaseView):
     # role matrix stays as it is --
 
     def _skm(self, *, announce: bool):
-        """(the report, its office or None, the offices an admin may pick from, the query
-        values that ask for the same report). ``announce``: flash why a period was refused
-        (on the page; a download just uses the default)."""
-        office_id, offices = self._scope()
+        """(the report, what it covers, the choices offered, the query values that ask for the
+        same report). ``announce``: flash why a period was refused (on the page; a download
+        just uses the default)."""
+        shown, choices = self._scope()
         period, problem = skm_report.choose_period(request.args, workdays.office_today())
         if problem and announce:
             flash(problem, "warning")
         session = self.appbuilder.session
-        result = skm_report.report(session, office_id, period, tz=workdays.office_timezone())
-        office = session.get(Office, office_id) if office_id is not None else None
+        result = skm_report.report(session, shown.offices, period,
+                                   tz=workdays.office_timezone())
         if period.preset is not None:
             args = {"period": period.preset, "year": str(period.year)}
         else:
             args = {"start": period.start.isoformat(), "end": period.end.isoformat()}
-        if is_admin(g.user) and office_id is not None:
-            args["office"] = str(office_id)
-        return result, office, offices, args
+        if choices:
+            args["office"] = shown.value
+        return result, shown, choices, args
 
-    def _skm_context(self, result, office) -> dict:
+    def _skm_context(self, result, shown) -> dict:
         grades, high = [], 10000
         for letter, low, label in reports.GRADES:  # the classes with their ranges, best first
             grades.append((letter, low / 100, high / 100, label))
             high = low - 1
-        return dict(report=result, office=office, office_name=office.name if office else
-                    _("All offices"), grades=grades, presets=skm_report.PRESETS,
-                    scale=skm.SCALE, format_decimal=format_decimal, today=workdays.office_today())
+        return dict(report=result, office=shown.office, office_name=shown.name, grades=grades,
+                    presets=skm_report.PRESETS, scale=skm.SCALE, format_decimal=format_decimal,
+                    today=workdays.office_today())
 
-    def _skm_filename(self, result, office, ext: str) -> str:
-        scope = office.code if office else "semua"
+    def _skm_filename(self, result, shown, ext: str) -> str:
         period = result.period
-        return f"skm_{scope}_{period.start.isoformat()}_{period.end.isoformat()}.{ext}"
+        return f"skm_{shown.code}_{period.start.isoformat()}_{period.end.isoformat()}.{ext}"
 
     @expose("/skm")
     @has_access
     @permission_name("index")
     def skm(self):
-        result, office, offices, args = self._skm(announce=True)
+        result, shown, choices, args = self._skm(announce=True)
         year = result.period.year or result.period.end.year
         office_arg = {"office": args["office"]} if "office" in args else {}
         links = {key: url_for(".skm", period=key, year=year, **office_arg)
@@ -327,7 +315,7 @@ class DashboardView(BaseView):
         return self.render_template(
             "dashboard/skm.html",
             title=_("Public satisfaction survey (SKM) report"),
-            offices=offices, office_id=result.office_id, can_choose_office=is_admin(g.user),
+            shown=shown, choices=choices,
             year=year, preset_urls=links,
             year_urls=[(y, url_for(".skm", period=result.period.preset or "y", year=y,
                                    **office_arg))
@@ -335,28 +323,27 @@ class DashboardView(BaseView):
                        if skm_report.YEAR_MIN <= y <= skm_report.YEAR_MAX],
             pdf_url=url_for(".skm_pdf", **args), xlsx_url=url_for(".skm_xlsx", **args),
             dashboard_url=url_for(".index", **office_arg),
-            **self._skm_context(result, office),
+            **self._skm_context(result, shown),
         )
 
     @expose("/skm.pdf")
     @has_access
     @permission_name("export")
     def skm_pdf(self):
-        result, office, _offices, _args = self._skm(announce=False)
-        html = render_template("dashboard/skm_pdf.html", **self._skm_context(result, office))
+        result, shown, _choices, _args = self._skm(announce=False)
+        html = render_template("dashboard/skm_pdf.html", **self._skm_context(result, shown))
         return send_file(io.BytesIO(skm_report.render_pdf(html)), mimetype="application/pdf",
                          as_attachment=True, max_age=0,
-                         download_name=self._skm_filename(result, office, "pdf"))
+                         download_name=self._skm_filename(result, shown, "pdf"))
 
     @expose("/skm.xlsx")
     @has_access
     @permission_name("export")
     def skm_xlsx(self):
-        result, office, _offices, _args = self._skm(announce=False)
-        data = exports.skm_xlsx(result, office=office.name if office else _("All offices"),
-                                period=result.period.label)
+        result, shown, _choices, _args = self._skm(announce=False)
+        data = exports.skm_xlsx(result, office=shown.name, period=result.period.label)
         return send_file(io.BytesIO(data), mimetype=exports.XLSX_MIMETYPE, as_attachment=True,
-                         download_name=self._skm_filename(result, office, "xlsx"), max_age=0)
+                         download_name=self._skm_filename(result, shown, "xlsx"), max_age=0)
 
 
 def register(appbuilder) -> DashboardView | None:

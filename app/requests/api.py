@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy import false, select
 
 from app import notify
+from app.auth.access import visible_offices
 from app.auth.roles import (
     ADMIN,
     APPLICANT,
@@ -125,7 +126,12 @@ class FilterRequestScope(BaseFilter):
             return query
         requests = select(ActivityRequest.id)
         if roles & OFFICE_STAFF and user.office_id is not None:
-            requests = requests.where(ActivityRequest.office_id == user.office_id)
+            offices = visible_offices(query.session, user.office_id)
+            if offices == ():
+                return query  # the headquarters reading every office
+            requests = requests.where(
+                ActivityRequest.office_id == user.office_id if offices is None
+                else ActivityRequest.office_id.in_(offices))
         elif APPLICANT in roles:
             requests = requests.where(ActivityRequest.applicant_id == user.id)
         else:
