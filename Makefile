@@ -58,8 +58,13 @@ system-deps: node
 			{ apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }; \
 		} || echo "chromium could not be installed: the browser tests will be skipped"; }
 
+# What `make test` runs: the whole suite unless told otherwise. .ci/run splits it into parallel
+# jobs with these (e.g. TESTS=tests/browser, or PYTEST_ARGS=--ignore=tests/browser).
+TESTS       ?= tests
+PYTEST_ARGS ?=
+
 test: install-dev system-deps
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS) $(TESTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/browser/axe/node_modules

@@ -52,6 +52,16 @@ def reset_postgres(url: str) -> None:
 
 TEST_IDENTITY_KEY = "cmVrb21zdGF0LXRlc3QtaWRlbnRpdHkta2V5LTMyYiE="  # 32 bytes, base64
 
+# Passwords hashed cheaply in the tests: production keeps FAB's default, scrypt (~0.1 s a hash
+# and a check by design), which the suite's thousands of logins and users would pay for again and
+# again. The hash is still checked the same way (Werkzeug reads the method from the hash itself).
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1000"
+# What FAB checks a password against when the user is unknown (so that an unknown name takes as
+# long as a known one): the same cheap method, that balance kept. It is FAB's own default
+# otherwise, and its value is of no matter (it is never the right hash).
+TEST_FAKE_PASSWORD_HASH = ("pbkdf2:sha256:1000$rekomstat$a6dfab4c2c2fd8e1c3f3fd50c0d3b09d"
+                           "3b7a9b60b5f5a4e2bd3b2ac1c3cfd7e8")
+
 
 def app_config(url: str | None = None) -> dict:
     return {
@@ -72,6 +82,8 @@ def app_config(url: str | None = None) -> dict:
         "RETENTION": False,
         # Identity numbers' key: fixed, so that every app of the session reads the same rows.
         "IDENTITY_KEYS": TEST_IDENTITY_KEY,
+        "FAB_PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
+        "AUTH_DB_FAKE_PASSWORD_HASH_CHECK": TEST_FAKE_PASSWORD_HASH,
     }
 
 
