@@ -98,6 +98,11 @@ def test_a_mistake_on_a_step_saves_nothing_and_keeps_what_was_typed(app, world):
     page = r.get_data(as_text=True)
     assert 'id="form-errors"' in page and "Langkah 4 dari 12" in page
     assert "Mengukur cakupan imunisasi." in page  # what was typed comes back
+    # The mistake is said at its field, and a screen reader reads it with the field.
+    field = re.search(r'<input[^>]*id="collection_end"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="collection_end-error"' in field
+    said = re.search(r'<div id="collection_end-error">(.*?)</div>', page, re.S).group(1)
+    assert "tanggal" in said.lower() or "sebelum" in said.lower(), said
     req = _req(app, req_id)
     assert req.objectives is None and req.collection_start is None
 
