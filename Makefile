@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 AXE    := tests/browser/axe/node_modules/.installed
 
-.PHONY: run test install install-dev translations system-deps node clean
+.PHONY: run test install install-dev translations system-deps node clean bench-deps bench-peer
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,14 @@ PYTEST_ARGS ?=
 
 test: install-dev system-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS) $(TESTS)
+
+# The peer baseline of issue 27 (bench/bench_peer.py: Django's admin over the same tables):
+# Django is installed for the bench only, never for the app or its tests.
+bench-deps: | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+
+bench-peer: install bench-deps
+	$(BIN)/python bench/bench_peer.py --engine both --sizes 10000,100000
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/browser/axe/node_modules
