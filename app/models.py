@@ -707,6 +707,9 @@ class ActivityRequest(Model):
     clock_paused_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     due_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # Working days from recorded complete to sent, in the office's calendar as counted when the
+    # letter was sent (the dashboard's median reads it; NULL: counted when read, figures.sending)
+    sent_working_days: Mapped[Optional[int]] = mapped_column(SmallInteger)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     # Follow-up after a "fit" letter (requests/results.py): the results are due on this day
     # (the first planned release + the office's days); set when the letter is sent.

@@ -871,6 +871,9 @@ def _planned_request(idx: int, planned: tuple, site: _Site, cast: _Cast, numbers
         req.clock_paused_at = site.utc(at["request_revision"])
     if "send" in at:
         req.sent_at = site.utc(at["send"])
+        if "submit" in at:  # as the workflow counts it when it sends (the dashboard's median)
+            req.sent_working_days = site.calendar.working_days_between(
+                first_submit.date(), at["send"].date())
     if state == "closed":
         req.closed_at = site.utc(at["close"])
 

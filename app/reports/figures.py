@@ -338,15 +338,83 @@ def _calendars(session, office_ids, cache: Optional[dict] = None) -> dict:
 
 def sending(session, office_id, start, end, tz, calendars: Optional[dict] = None
             ) -> tuple[int, int, int, list[int]]:
-    """(sent, on time, late, working days to letter of each) for letters sent in the period."""
+    """(sent, on time, late, working days to letter of each) for letters sent in the period.
+
+    The working days of a sent request are stored when it is sent
+    (``ActivityRequest.sent_working_days``, issue 27): the letters with them are counted in the
+    database, grouped by that count (a national year is hundreds of thousands of letters);
+    only those without (sent before the column, or written around the workflow) are read and
+    counted here, as every letter was before.
+    """
     lo, hi = period_bounds(start, end, tz)
+    shift = _fixed_offset(lo, hi, tz)
+    if shift is None:  # the zone changes its offset in the period: every row, by its own day
+        return _sending_rows(session, office_id, lo, hi, tz, calendars, None)
+    r = ActivityRequest
+    # The local day of sending is on or before the due date when sent before the due date's
+    # next local midnight, in stored UTC: due date + (1 day − the zone's offset).
+    on_time = r.sent_at < _day_plus(session, r.due_date, dt.timedelta(days=1) - shift)
+    # One pass over the period's letters: those with their count stored grouped by it, each
+    # of the others (none once migration 0025 has run) a group of its own, counted here.
+    counted = and_(r.sent_working_days.is_(None), r.complete_at.isnot(None))
+    own = [case((counted, column)) for column in (r.id, r.office_id, r.complete_at, r.sent_at)]
+    groups = session.connection().execute(
+        select(r.sent_working_days, *own, func.count(),
+               func.coalesce(func.sum(case((r.due_date.is_(None), 0), (on_time, 1),
+                                           else_=0)), 0),
+               func.coalesce(func.sum(case((r.due_date.is_(None), 0), (on_time, 0),
+                                           else_=1)), 0))
+        .where(_in_period(r.sent_at, lo, hi), _office(r.office_id, office_id))
+        .group_by(r.sent_working_days, *own)).all()
+    sent = early = late = 0
+    days: list[int] = []
+    left = []
+    for value, rid, oid, complete_at, sent_at, n, on, off in groups:
+        sent, early, late = sent + int(n), early + int(on), late + int(off)
+        if value is not None:
+            days.extend([int(value)] * int(n))
+        elif rid is not None:
+            left.append((oid, complete_at, sent_at))
+    if left:
+        calendars = _calendars(session, (oid for oid, _c, _s in left), calendars)
+        complete_days = local_dates([c for _o, c, _s in left], tz)
+        sent_days = local_dates([s for _o, _c, s in left], tz)
+        spans: dict = {}
+        for (oid, _c, _s), complete_day, sent_day in zip(left, complete_days, sent_days):
+            key = (oid, complete_day, sent_day)
+            if key not in spans:
+                spans[key] = calendars[oid].working_days_between(complete_day, sent_day)
+            days.append(spans[key])
+    return sent, early, late, days
+
+
+def _fixed_offset(lo: dt.datetime, hi: dt.datetime, tz: str) -> Optional[dt.timedelta]:
+    """The zone's one UTC offset over [lo, hi) (sampled each day, as local_dates does), or
+    None when it has more than one there."""
+    zone, first = ZoneInfo(tz), lo.replace(tzinfo=dt.timezone.utc)
+    offsets = {(first + dt.timedelta(days=i)).astimezone(zone).utcoffset()
+               for i in range((hi - lo).days + 2)}
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _day_plus(session, day_column, delta: dt.timedelta):
+    """The stored (naive UTC) timestamp ``delta`` after midnight of a date column."""
+    seconds = int(delta.total_seconds())
+    if session.get_bind().dialect.name == "sqlite":  # stored as text: 'YYYY-MM-DD HH:MM:SS…'
+        return func.datetime(day_column, f"{seconds:+d} seconds")
+    return day_column + literal_column(f"interval '{seconds} seconds'")
+
+
+def _sending_rows(session, office_id, lo, hi, tz, calendars, where
+                  ) -> tuple[int, int, int, list[int]]:
+    """``sending`` counted in Python, row by row (``where``: which of the period's rows)."""
     # Plain rows through the session's connection: the ORM's result handling cost as much as
     # the rest of this function for tens of thousands of letters, and these are four columns.
-    rows = session.connection().execute(
-        select(ActivityRequest.office_id, ActivityRequest.complete_at, ActivityRequest.sent_at,
-               ActivityRequest.due_date)
-        .where(_in_period(ActivityRequest.sent_at, lo, hi),
-               _office(ActivityRequest.office_id, office_id))).all()
+    query = (select(ActivityRequest.office_id, ActivityRequest.complete_at,
+                    ActivityRequest.sent_at, ActivityRequest.due_date)
+             .where(_in_period(ActivityRequest.sent_at, lo, hi),
+                    _office(ActivityRequest.office_id, office_id)))
+    rows = session.connection().execute(query if where is None else query.where(where)).all()
     calendars = _calendars(session, (r.office_id for r in rows), calendars)
     sent_days = local_dates([r.sent_at for r in rows], tz)
     complete_days = local_dates([r.complete_at for r in rows], tz)

@@ -394,6 +394,10 @@ def _on_send(ctx: Context) -> None:
     # no longer changes, and the issue step, which holds the letter counter, stays quick).
     form_pdf.freeze_annotated(req.letter)
     req.sent_at = req.letter.sent_at = ctx.now
+    if req.complete_at is not None:  # the dashboard's median (figures.sending) reads it
+        tz = office_timezone()
+        req.sent_working_days = _calendar(ctx).working_days_between(
+            local_date(req.complete_at, tz), local_date(ctx.now, tz))
     results.schedule(ctx.session, req)  # a "fit" letter: its results are due after release
     ctx.emails += notify.letter_sent(ctx.session, req, req.letter)
 
