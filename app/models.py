@@ -797,7 +797,8 @@ class ActivityRequest(Model):
             )
             for s in SCHEDULE_STAGES
         ],
-        Index("ix_request_office_state", "office_id", "state"),
+        # With the officer: the staff's task count from the index alone (migration 0026).
+        Index("ix_request_office_state_officer", "office_id", "state", "officer_id"),
         Index("ix_request_applicant", "applicant_id"),
         Index("ix_request_officer", "officer_id"),
         Index("ix_request_office_created", "office_id", "created_at"),
@@ -806,7 +807,7 @@ class ActivityRequest(Model):
         # their promise, and the overdue ones (open, not sent, past due), from the index alone.
         Index("ix_request_office_complete", "office_id", "complete_at"),
         Index("ix_request_office_sent", "office_id", "sent_at", "state", "due_date",
-              "complete_at"),
+              "complete_at", "sent_working_days"),
     )
 
     @property
@@ -966,6 +967,8 @@ class ActivityResult(Model):
         CheckConstraint("link IS NOT NULL OR attachment_id IS NOT NULL",
                         name="ck_result_link_or_file"),
         Index("ix_result_request_state", "request_id", "state"),
+        # Results waiting for a check, found by state (the staff's task count; 0026).
+        Index("ix_result_state_request", "state", "request_id"),
     )
 
     def __repr__(self) -> str:

@@ -1029,3 +1029,8 @@ def _finish(ctx: _Ctx, finals: dict, counts: dict) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                 f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"))
     session.commit()
+    # The planner's statistics of the tables just filled: without them PostgreSQL planned the
+    # dashboard's overdue list as a loop over every office (468-627 ms at 100k, 41-238 after;
+    # bench/README.md), and SQLite never gathers them by itself.
+    session.execute(text("ANALYZE"))
+    session.commit()
