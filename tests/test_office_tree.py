@@ -88,6 +88,62 @@ def test_a_province_reads_its_regencies_requests_but_changes_only_its_own(app, t
     assert state == "submitted"
 
 
+def _row(page: str, title: str) -> str:
+    """The list's table row holding ``title``."""
+    rows = [row for row in page.split("<tr") if title in row]
+    assert len(rows) == 1, title
+    return rows[0]
+
+
+def test_another_offices_row_is_listed_for_reading_only_with_its_office(app, tree):
+    """On the province's list a regency's row names its office and offers only "show": no
+    edit, delete or action checkbox, which would answer "not found" (issue 27)."""
+    ids, titles = tree
+    officer = login(app.test_client(), "officer_p1690")
+    page = _list(officer)
+    assert '<th class="row-office">Kantor</th>' in page
+    regency, own = _row(page, titles["regency"]), _row(page, titles["province"])
+    assert "1691 BPS Kabupaten Uji Pohon" in regency
+    assert "1690 BPS Provinsi Uji Pohon" in own
+    assert f"/activityrequestview/show/{ids['req_regency']}" in regency
+    assert "/activityrequestview/edit/" not in regency
+    assert "/activityrequestview/delete/" not in regency
+    assert 'class="action_check"' not in regency
+    assert f"/activityrequestview/edit/{ids['req_province']}" in own
+    assert f'value="{ids["req_province"]}" type="checkbox"' in own
+    # A regency's own list: one office, no office column.
+    page = _list(login(app.test_client(), "officer_r1691"))
+    assert 'class="row-office"' not in page
+    assert f"/activityrequestview/edit/{ids['req_regency']}" in _row(page, titles["regency"])
+
+
+def test_another_offices_request_page_offers_no_change(app, tree):
+    """Its page, its form and its letter read; none of the buttons that change it."""
+    ids, _ = tree
+    officer = login(app.test_client(), "officer_p1690")
+    own = officer.get(f"/activityrequestview/show/{ids['req_province']}").get_data(as_text=True)
+    regency = officer.get(f"/activityrequestview/show/{ids['req_regency']}").get_data(
+        as_text=True)
+    # A submitted request: its officer may start the review of their own office's request.
+    assert f"/activityrequestview/action/start_review/{ids['req_province']}" in own
+    assert "/action/" not in regency
+    answer = officer.get(f"/activityrequestview/form/{ids['req_regency']}")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert officer.get(f"/activityrequestview/form/{ids['req_elsewhere']}").status_code == 404
+
+
+def test_other_views_list_another_offices_rows_for_reading_only(app, tree):
+    ids, _ = tree
+    head = login(app.test_client(), "head_p1690")
+    page = head.get("/complaintview/list/").get_data(as_text=True)
+    row = _row(page, "Antrean lama")
+    assert "1691 BPS Kabupaten Uji Pohon" in row
+    assert f"/complaintview/show/{ids['complaint']}" in row
+    assert "/complaintview/edit/" not in row and 'class="action_check"' not in row
+    shown = head.get(f"/complaintview/show/{ids['complaint']}").get_data(as_text=True)
+    assert "/complaintview/action/" not in shown
+
+
 def test_a_regency_does_not_read_its_province(app, tree):
     ids, titles = tree
     officer = login(app.test_client(), "officer_r1691")

@@ -44,8 +44,9 @@ def view_permission(permission=None):
 # The endpoints (a view's method names) that only read: there, staff read the rows of their
 # office and of every office under it (issue 27: a province its regencies and cities, the
 # headquarters all). Everywhere else (edit, delete, actions, a form's choices) only their own
-# office's: a wider scope is opt-in per endpoint, never by default.
-READING_ENDPOINTS = frozenset({"list", "show", "get", "get_list"})
+# office's: a wider scope is opt-in per endpoint, never by default. "pdf" and "form_pdf": a
+# letter's PDF and the request's form as PDF, read beside the request's page.
+READING_ENDPOINTS = frozenset({"list", "show", "get", "get_list", "pdf", "form_pdf"})
 
 
 def reading() -> bool:

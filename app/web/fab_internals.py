@@ -245,6 +245,9 @@ OVERRIDES = (
     # Re-exposed at FAB's routes (tests/test_fab_internals.py checks they are FAB's).
     (ModelView, "show", ("self", "pk"), "app.web.screens"),
     (ModelView, "action", ("self", "name", "pk"), "app.web.screens"),
+    (BaseCRUDView, "_get_list_widget", ("self", "filters", "actions", "order_column",
+                                        "order_direction", "page", "page_size", "widgets",
+                                        "kwargs"), "app.web.screens"),
     (BaseModelView, "_get_search_widget", ("self", "form", "exclude_cols", "widgets"),
      "app.requests.views"),
     (UserDBModelView, "_init_forms", ("self",), "app.auth.security"),

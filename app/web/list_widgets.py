@@ -125,9 +125,16 @@ class LeanListWidget(ListWidget):
     arguments FAB's list hands its widget: fab_internals.LIST_WIDGET_ARGS)."""
 
     template = "rekomstat/list_widget.html"
+    # Set by screens.OfficeScopedView on a page that reads offices beyond the user's own:
+    # each row's office ({pk: "code name"}, shown as a column) and the rows the user may not
+    # change (shown without edit, delete and the action checkbox).
+    row_offices: dict | None = None
+    read_only_pks: frozenset | set = frozenset()
 
     def __call__(self, **kwargs):
         kwargs.setdefault("pk_placeholder", PK_PLACEHOLDER)
+        kwargs.setdefault("row_offices", self.row_offices)
+        kwargs.setdefault("read_only_pks", self.read_only_pks)
         kwargs.setdefault("lean_gettext", lean_gettext)
         # The cells of each row, formatted and escaped here in one pass: the template loops
         # over rows only (a formatter call, a test and an escape per cell cost more in Jinja).

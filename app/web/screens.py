@@ -9,17 +9,18 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
+from app.auth.access import visible_offices
 from app.auth.roles import is_admin
 from app.auth.security import FilterOffice
-from app.models import (
-    RekomUser,
-)
+from app.models import ActivityRequest, Office, RekomUser
 from app.web import fab_internals as fab
 from app.web.formats import is_number, number_text, value_text
+from app.web.list_widgets import LeanListWidget
 from app.web.screen_writes import SafeWritesMixin
 
 READ_ONLY = ["can_list", "can_show"]
@@ -106,6 +107,7 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
     office_column = "office_id"
     office_filter_value = None
     base_permissions = CRUD
+    list_widget = LeanListWidget
 
     def __init__(self, *args, **kwargs):
         # Set before ModelView.__init__: FAB builds its forms from these there.
@@ -130,16 +132,72 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
         """Select fields offer only rows of the user's office."""
         return {"office": [["id", FilterOffice, None]]}
 
+    # Issue 27: staff read the rows of the offices under theirs but change only their own
+    # office's. On a reading page, a row of another office is shown without the buttons that
+    # would change it (they would answer "not found") and with its office named.
+
+    def row_office_id(self, item):
+        """The office a row belongs to (None: a row of no office, e.g. a national holiday)."""
+        if self.office_column == "request":
+            return item.request.office_id if item.request is not None else None
+        return getattr(item, self.office_column)
+
+    def may_change(self, office_id) -> bool:
+        """May the user change a row of ``office_id`` here (their own office's, or an admin)?"""
+        user = g.user
+        return office_id is None or is_admin(user) or office_id == user.office_id
+
+    def area_rows(self, pks) -> dict | None:
+        """``{pk: (office_id, "code name")}`` for this page's rows when the user reads beyond
+        their own office (a province, the headquarters); None when they read only their own.
+        One statement for the page."""
+        user = g.user
+        office_id = getattr(user, "office_id", None)
+        session = self.datamodel.session
+        if (not pks or office_id is None or is_admin(user)
+                or visible_offices(session, office_id) is None):
+            return None
+        model = self.datamodel.obj
+        key = getattr(model, self.datamodel.get_pk_name())
+        if self.office_column == "id":
+            stmt = select(key, Office.id, Office.code, Office.name)
+        elif self.office_column == "request":
+            stmt = (select(key, Office.id, Office.code, Office.name)
+                    .join(ActivityRequest, ActivityRequest.id == model.request_id)
+                    .join(Office, Office.id == ActivityRequest.office_id))
+        else:
+            stmt = (select(key, Office.id, Office.code, Office.name)
+                    .join(Office, Office.id == getattr(model, self.office_column)))
+        found = {pk: (office, f"{code} {name}")
+                 for pk, office, code, name in session.execute(stmt.where(key.in_(pks)))}
+        return {pk: found.get(pk, (None, "")) for pk in pks}
+
+    def _get_list_widget(self, filters, **kwargs):
+        widgets = super()._get_list_widget(filters, **kwargs)
+        listed = widgets["list"]
+        rows = self.area_rows(listed.template_args.get("pks") or ())
+        if rows is not None:  # read by LeanListWidget
+            listed.row_offices = {pk: label for pk, (_, label) in rows.items()}
+            listed.read_only_pks = {pk for pk, (office, _) in rows.items()
+                                    if not self.may_change(office)}
+        return widgets
+
     # FAB's show and action, re-exposed at their routes (fab_internals.OVERRIDES).
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        """FAB's show page, plus whatever ``show_context`` adds for the view's template."""
+        """FAB's show page, plus whatever ``show_context`` adds for the view's template. A row
+        of an office under the user's is shown without its actions (``read_only``)."""
         pk = fab.pk_from_url(self, pk)
         widgets = fab.show_page_widgets(self, pk)  # 404 outside the user's office
+        item = self.datamodel.get(pk, fab.base_filters(self))
+        read_only = item is not None and not self.may_change(self.row_office_id(item))
         extra = {}
         if type(self).show_context is not OfficeScopedView.show_context:
-            extra = self.show_context(self.datamodel.get(pk, fab.base_filters(self)), widgets)
+            extra = self.show_context(item, widgets)
+        if read_only:
+            widgets["show"].template_args["actions"] = {}
+            extra = {**extra, "read_only": True}
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, **extra,  # as FAB's (fab_internals.ATTRIBUTES)
