@@ -545,7 +545,12 @@ def _applicant_email(form, field):
 
 
 class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
-    datamodel = RekomInterface(ActivityRequest)
+    # The list loads what its cells read: list_columns, the SLA cell's clock (office, sent,
+    # paused, due date) and the order (created_at).
+    datamodel = RekomInterface(ActivityRequest, list_load=[
+        "id", "office_id", "tracking_code", "title", "agency_name", "year", "channel", "state",
+        "due_date", "sent_at", "clock_paused_at", "created_at", "results_due_date",
+    ])
     list_title = _l("Requests")
     show_title = _l("Request")
     add_template = "rekomstat/privacy_add.html"  # a walk-in's data: the privacy notice first

@@ -234,11 +234,25 @@ class MemoFilterConverter(SQLAFilterConverter):
 
 
 class RekomInterface(SQLAInterface):
+    """FAB's interface; ``list_load`` names the columns a list page loads (FAB's query loads
+    them alone: ``load_only``). For a wide table: a page of requests selected all ~100 columns,
+    and PostgreSQL sorted those ~6 kB rows for a deep page's OFFSET (bench/README.md, "Peer
+    baseline"). A column the page reads and the list omits would load row by row: the list's
+    tests count the statements of a page."""
+
     filter_converter_class = MemoFilterConverter
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, list_load=None, **kwargs):
         self._filter_conversions: dict = {}
+        self.list_load = list(list_load) if list_load else None
         super().__init__(*args, **kwargs)
+
+    def query(self, filters=None, order_column="", order_direction="", page=None,
+              page_size=None, select_columns=None, outer_default_load=False):
+        if select_columns is None and self.list_load:
+            select_columns = self.list_load
+        return super().query(filters, order_column, order_direction, page, page_size,
+                             select_columns, outer_default_load)
 
     def get_search_columns_list(self) -> list[str]:
         # FAB filters a JSON column as text; PostgreSQL has no text operators on json, so every
