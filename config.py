@@ -146,6 +146,12 @@ class Config:
     # The outbox sender service runs the reminders (offices/reminders.py) this often, in
     # seconds; 0: never (cron runs `flask reminders run` instead).
     REMINDERS_EVERY = float(os.environ.get("REMINDERS_EVERY", "900"))
+    # An area's or the nation's dashboard figures of the period are kept this many seconds
+    # (reports/snapshots.py: counting them at a million requests took seconds a page); the
+    # outbox sender service counts the usual ones again every DASHBOARD_FIGURES_EVERY
+    # seconds (0: never; then the first page after they aged counts them).
+    DASHBOARD_FIGURES_MAX_AGE = int(os.environ.get("DASHBOARD_FIGURES_MAX_AGE", "600"))
+    DASHBOARD_FIGURES_EVERY = float(os.environ.get("DASHBOARD_FIGURES_EVERY", "300"))
     # Personal data past each office's retention periods, with the daily housekeeping
     # (ops/retention.py); off: only `flask retention run` applies them.
     RETENTION = _env_bool("RETENTION", True)

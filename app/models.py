@@ -1159,6 +1159,18 @@ class LetterCounter(Model):
         return f"{self.office} {self.year}: {self.last_sequence}"
 
 
+class FigureSnapshot(Model):
+    """A wide dashboard's period figures (an area's, the nation's), counted once and read by
+    every page until they are older than DASHBOARD_FIGURES_MAX_AGE (reports/snapshots.py,
+    issue 27): at a million requests counting them per page took seconds. Aggregates only."""
+
+    __tablename__ = "figure_snapshot"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    payload: Mapped[str] = mapped_column(Text)
+
+
 # --- Complaints and ratings ------------------------------------------------------------------
 
 

@@ -18,12 +18,13 @@ from app.core.transactions import unit_of_work
 from app.letters import certificates
 from app.offices import reminders
 from app.ops import bootstrap as boot
+from app.reports import snapshots
 
 
 def register_cli(app: Flask) -> None:
     for command in (seed_roles, create_user, create_office, seed_demo, init_command, outbox,
                     search_group, backup_command, restore_command, cleanup_command,
-                    reminders_group, identity_group, retention_group):
+                    reminders_group, identity_group, retention_group, figures_group):
         app.cli.add_command(command)
 
 
@@ -171,6 +172,7 @@ def outbox_send(limit, every, rounds):
         return
     session = current_app.appbuilder.session
     done, tidy_at, remind_at = 0, time.monotonic(), time.monotonic()
+    figures_at = time.monotonic()
     while rounds is None or done < rounds:
         if time.monotonic() >= tidy_at:  # the one long-running process: it tidies up daily
             tidy_at = time.monotonic() + HOUSEKEEPING_EVERY
@@ -178,6 +180,16 @@ def outbox_send(limit, every, rounds):
                 housekeeping()
             except Exception:
                 current_app.logger.exception("outbox: the daily clean-up failed")
+                session.rollback()
+        # It counts the wide dashboards' figures again (reports/snapshots.py), so that a
+        # province's or the nation's page rarely waits for them.
+        every_figures = current_app.config.get("DASHBOARD_FIGURES_EVERY", 300)
+        if every_figures and time.monotonic() >= figures_at:
+            figures_at = time.monotonic() + every_figures
+            try:
+                snapshots.refresh(session)
+            except Exception:
+                current_app.logger.exception("outbox: counting the dashboards' figures failed")
                 session.rollback()
         # It sends the reminders that are due (a run sends nothing twice: the period only
         # bounds how late in a working day a reminder leaves).
@@ -234,6 +246,19 @@ def _office_ids(session, office_codes) -> list[int] | None:
     if len(office_ids) != len(set(office_codes)):
         raise click.ClickException(_("Unknown office code."))
     return office_ids
+
+
+figures_group = AppGroup("figures", help="The dashboards' kept figures (areas, the nation).")
+
+
+@figures_group.command("refresh")
+def figures_refresh():
+    """Count the nation's and every area's dashboard figures for this year again and keep
+    them (the outbox sender service does it every DASHBOARD_FIGURES_EVERY seconds)."""
+    started = time.monotonic()
+    done = snapshots.refresh(current_app.appbuilder.session)
+    click.echo(_("Dashboard figures counted: %(num)d in %(seconds).1f s.", num=done,
+                 seconds=time.monotonic() - started))
 
 
 retention_group = AppGroup("retention", help="Personal data past its retention periods.")

@@ -299,6 +299,10 @@ class Dashboard:
     overdue_total: int = 0
     working_days: list = field(default_factory=list, repr=False)
     past_targets: list = field(default_factory=list)
+    # When the period's figures (all but the overdue list and the complaints, which are
+    # always counted now) were counted, for a kept snapshot (reports/snapshots.py); None:
+    # counted for this page.
+    figures_at: Optional[dt.datetime] = None
 
     @property
     def on_time_share(self) -> Optional[float]:
@@ -478,16 +482,22 @@ def overdue_count(session, office_id, today) -> int:
                               .where(*_overdue(office_id, today))))
 
 
-def period_ikm(session, office_id, start, end, tz) -> Ikm:
-    """The ratings of the period, added up in the database (a year of a busy office holds tens
-    of thousands); the schema holds each answer to a whole number 1–4, as ``ikm`` checks."""
+def rating_sums(session, office_id, start, end, tz) -> tuple[int, list[int]]:
+    """(ratings, the sum of each element's answers) of the period, added up in the database (a
+    year of a busy office holds tens of thousands)."""
     lo, hi = period_bounds(start, end, tz)
     columns = [getattr(Rating, f"e{i}") for i in range(1, SKM_ELEMENTS + 1)]
     n, *sums = session.execute(
         select(func.count(), *(func.coalesce(func.sum(c), 0) for c in columns))
         .where(_in_period(Rating.created_at, lo, hi), _office(Rating.office_id, office_id))
     ).one()
-    return ikm_of_sums(int(n), [int(x) for x in sums])
+    return int(n), [int(x) for x in sums]
+
+
+def period_ikm(session, office_id, start, end, tz) -> Ikm:
+    """The index of the period's ratings; the schema holds each answer to a whole number 1–4,
+    as ``ikm`` checks."""
+    return ikm_of_sums(*rating_sums(session, office_id, start, end, tz))
 
 
 def complaint_counts(session, office_id, today) -> tuple[int, int]:
@@ -500,13 +510,52 @@ def complaint_counts(session, office_id, today) -> tuple[int, int]:
     return int(open_), int(overdue)
 
 
+@dataclass(frozen=True)
+class PeriodFigures:
+    """What a dashboard counts over its period (``Dashboard`` says what each means): plain
+    numbers, so that a wide dashboard's can be kept (reports/snapshots.py). ``days``: working
+    days to the letter -> letters sent in that many."""
+
+    by_state: dict
+    received: tuple  # per month of the period
+    issued: tuple
+    sent: int
+    on_time: int
+    late: int
+    days: dict
+    ratings: int
+    rating_sums: tuple
+    computed_at: Optional[dt.datetime] = None  # set when kept
+
+
+def period_figures(session, office_id, start: dt.date, end: dt.date, tz: str,
+                   calendars: Optional[dict] = None) -> PeriodFigures:
+    months = monthly(session, office_id, start, end, tz)
+    sent, on_time, late, days = sending(session, office_id, start, end, tz, calendars)
+    histogram: dict = {}
+    for value in days:
+        histogram[value] = histogram.get(value, 0) + 1
+    ratings, sums = rating_sums(session, office_id, start, end, tz)
+    return PeriodFigures(
+        by_state=requests_by_state(session, office_id, start, end, tz),
+        received=tuple(m.received for m in months), issued=tuple(m.issued for m in months),
+        sent=sent, on_time=on_time, late=late, days=histogram,
+        ratings=ratings, rating_sums=tuple(sums))
+
+
 def dashboard(session, office_id: Optional[int], start: dt.date, end: dt.date, *,
-              today: Optional[dt.date] = None, tz: Optional[str] = None) -> Dashboard:
+              today: Optional[dt.date] = None, tz: Optional[str] = None,
+              period: Optional[PeriodFigures] = None) -> Dashboard:
+    """``period``: the period's figures when already at hand (a kept snapshot); counted here
+    otherwise. The overdue list and the complaints are counted now either way."""
     tz = tz or _default_tz()
     today = today or _default_today()
-    months = monthly(session, office_id, start, end, tz)
     calendars: dict = {}
-    sent, on_time, late, days = sending(session, office_id, start, end, tz, calendars)
+    if period is None:
+        period = period_figures(session, office_id, start, end, tz, calendars)
+    months = [MonthFigures(month, received, issued) for month, received, issued
+              in zip(months_of(start, end), period.received, period.issued)]
+    days = [value for value, n in sorted(period.days.items()) for _ in range(n)]
     complaints_open, complaints_overdue = complaint_counts(session, office_id, today)
     overdue = overdue_requests(session, office_id, today, tz, calendars, OVERDUE_SHOWN)
     # Fewer than a page of them: that is all of them, no need to count.
@@ -514,19 +563,20 @@ def dashboard(session, office_id: Optional[int], start: dt.date, end: dt.date, *
                      else overdue_count(session, office_id, today))
     return Dashboard(
         office_id=office_id, start=start, end=end, today=today,
-        by_state=requests_by_state(session, office_id, start, end, tz),
+        by_state=dict(period.by_state),
         months=months,
-        received=sum(m.received for m in months),
-        issued=sum(m.issued for m in months),
-        sent=sent, sent_on_time=on_time, sent_late=late,
+        received=sum(period.received),
+        issued=sum(period.issued),
+        sent=period.sent, sent_on_time=period.on_time, sent_late=period.late,
         median_working_days=float(statistics.median(days)) if days else None,
-        working_days=sorted(days),
+        working_days=days,
         overdue=overdue, overdue_total=overdue_total,
-        ikm=period_ikm(session, office_id, start, end, tz),
+        ikm=ikm_of_sums(period.ratings, list(period.rating_sums)),
         complaints_open=complaints_open,
         complaints_overdue=complaints_overdue,
         past_targets=(targets.missed(session, office_id, today, tz)
                       if isinstance(office_id, int) else []),
+        figures_at=period.computed_at,
     )
 
 

@@ -53,7 +53,7 @@ from app.models import (
 )
 from app.offices import workdays
 from app.offices.sla import sla_label
-from app.reports import coverage, exports, home, skm_report
+from app.reports import coverage, exports, home, skm_report, snapshots
 from app.reports import figures as reports
 from app.web.list_widgets import (
     navbar_entries,
@@ -217,7 +217,9 @@ class DashboardView(BaseView):
         start, end = self._period()
         session = self.appbuilder.session
         tz = workdays.office_timezone()
-        figures = reports.dashboard(session, shown.offices, start, end, tz=tz)
+        # An area's or the nation's period figures are kept a few minutes (snapshots.py).
+        period = snapshots.figures(session, shown.offices, start, end, tz)
+        figures = reports.dashboard(session, shown.offices, start, end, tz=tz, period=period)
         month_labels = [format_date(m.month, "MMM yy") for m in figures.months]
         args = self._args(shown, choices, start, end)
         return self.render_template(
@@ -235,6 +237,7 @@ class DashboardView(BaseView):
             export_urls={kind: url_for(".export", kind=kind, **args) for kind in EXPORT_KINDS},
             format_decimal=format_decimal,
             format_date=format_date,
+            figures_every=int(snapshots.max_age().total_seconds() // 60),
         )
 
     @expose("/export/<kind>")
