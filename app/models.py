@@ -802,6 +802,9 @@ class ActivityRequest(Model):
         Index("ix_request_applicant", "applicant_id"),
         Index("ix_request_officer", "officer_id"),
         Index("ix_request_office_created", "office_id", "created_at"),
+        # The list of a province or the headquarters (many offices), newest first: read in
+        # order from this index instead of sorting every visible row (migration 0028).
+        Index("ix_request_created", "created_at", "id"),
         # The dashboard reads an office's range of dates from these instead of every request
         # of the office (migration 0006): received per month; letters sent in the period with
         # their promise, and the overdue ones (open, not sent, past due), from the index alone.
