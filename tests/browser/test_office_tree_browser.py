@@ -107,3 +107,29 @@ def test_a_regency_officer_sees_one_office(tree, people):
     assert _row(officer, titles["province"]).count() == 0
     own = _row(officer, titles["regency"])
     assert own.locator(f"a[href*='/edit/{ids['regency']}']").count() == 1
+
+
+@pytest.mark.parametrize("viewport", [STAFF, PHONE], ids=["1280", "phone"])
+def test_a_province_dashboard_says_how_fresh_its_figures_are(tree, people, viewport):
+    """The area's figures are kept (reports/snapshots.py) and the page says when they were
+    counted; one office of it chosen, its figures are counted for the page. A period typed
+    wrong falls back to this year with a message."""
+    officer = people(f"dasbor-{viewport['width']}", viewport)
+    officer.log_in("petugas.prov1701", "Rahasia-Uji-12345")
+    officer.goto("/dashboard/")
+    officer.shot("wilayah")
+    assert "BPS Provinsi Uji Jalan Pohon dan kantor di bawahnya" in officer.main_text()
+    fresh = officer.page.locator("#figures-at")
+    assert fresh.is_visible()
+    assert "dihitung ulang paling lama setiap 10 menit" in fresh.inner_text()
+    officer.page.select_option("select[name=office]", label="1702 BPS Kabupaten Uji Jalan Pohon")
+    with officer.page.expect_navigation():
+        officer.page.locator("#dash-filter button[type=submit], #dash-filter input[type=submit]"
+                             ).first.click()
+    officer.shot("satu-kantor")
+    assert "BPS Kabupaten Uji Jalan Pohon" in officer.main_text()
+    assert officer.page.locator("#figures-at").count() == 0
+    officer.goto("/dashboard/?start=2026-13-45&end=%3Cscript%3E")
+    officer.shot("periode-salah")
+    assert "Periode tidak sah" in " ".join(officer.alerts())
+    assert officer.page.locator("#figures-at").is_visible()
