@@ -1,4 +1,4 @@
-"""`flask seed-demo --national` (issue 27, app/ops/demo_national.py): BPS's office tree and
+"""`flask seed-demo --national` (issue 27, app/ops/demo_national/): BPS's office tree and
 requests spread over it, on a database of its own (both engines, 2 000 requests)."""
 from __future__ import annotations
 
