@@ -54,6 +54,13 @@ def number(key: str) -> int:
     return [s.key for s in STEPS].index(key) + 1
 
 
+def step_of(name: str) -> tuple[str, int]:
+    """The step a field is filled in (the first step for one no step names): its key and its
+    place, from 1."""
+    key = STEP_OF_FIELD.get(name, FIRST)
+    return key, number(key)
+
+
 def neighbour(key: str, offset: int) -> str:
     """The step ``offset`` places after ``key`` (before, when negative), kept within the form."""
     keys = [s.key for s in STEPS]
@@ -75,7 +82,7 @@ def missing_by_step(missing: list[tuple[str, str]]) -> dict[str, int]:
     """How many needed answers each step still lacks (``missing``: workflow.missing_fields)."""
     counts: dict[str, int] = {}
     for name, _label in missing:
-        key = STEP_OF_FIELD.get(name, FIRST)
+        key, _number = step_of(name)
         counts[key] = counts.get(key, 0) + 1
     return counts
 

@@ -142,8 +142,7 @@ def _render_form(form, req, errors=(), status=200, token=None, step=None):
         missing = workflow.missing_fields(req) if req is not None else []
         steps = {"step": step, "steps": form_steps.STEPS, "number": form_steps.number(step.key),
                  "missing": missing, "missing_by_step": form_steps.missing_by_step(missing),
-                 "step_of_field": form_steps.STEP_OF_FIELD,
-                 "step_number": {s.key: n for n, s in enumerate(form_steps.STEPS, start=1)},
+                 "step_of": form_steps.step_of,
                  "sections": [s for s in SECTIONS if s.key == step.section],
                  "findings": found or None}
     return render_template(
@@ -337,16 +336,21 @@ def _save(form, req, token=None, step=None):
 # --- one request -------------------------------------------------------------------------------
 
 
-def _timeline(req):
-    events = _session().scalars(
-        select(AuditEvent).where(AuditEvent.object_type == "activity_request",
-                                 AuditEvent.object_id == req.id,
-                                 AuditEvent.action.in_(APPLICANT_EVENTS))
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
+def _trail(req):
+    """The request's audit events, oldest first, read once for its page: the timeline and the
+    progress steps both come from them."""
+    return _session().execute(
+        select(AuditEvent.at, AuditEvent.action, AuditEvent.to_state, AuditEvent.note)
+        .where(AuditEvent.object_type == "activity_request", AuditEvent.object_id == req.id)
+        .order_by(AuditEvent.at, AuditEvent.id)).all()
+
+
+def _timeline(trail):
+    """The events the applicant is shown (APPLICANT_EVENTS), with their notes where shown."""
     return [{"at": e.at, "action": labels.audit_action(e.action),
              "state": REQUEST_STATES.get(e.to_state, ""),
-             "note": e.note if e.action in APPLICANT_NOTES else None} for e in events]
+             "note": e.note if e.action in APPLICANT_NOTES else None}
+            for e in trail if e.action in APPLICANT_EVENTS]
 
 
 def _revision_notes(req):
@@ -383,13 +387,9 @@ def _rows_shown(req) -> list[dict]:
     return tables
 
 
-def _progress(req, actions, missing, follow, can_rate, letter):
+def _progress(req, trail, actions, missing, follow, can_rate, letter):
     """The steps drawn at the top of the request's page and the one next thing to do."""
-    reached = _session().execute(
-        select(AuditEvent.at, AuditEvent.to_state)
-        .where(AuditEvent.object_type == "activity_request", AuditEvent.object_id == req.id,
-               AuditEvent.to_state.is_not(None))
-        .order_by(AuditEvent.at, AuditEvent.id)).all()
+    reached = [(e.at, e.to_state) for e in trail if e.to_state is not None]
     nxt = progress.next_action(req.state, missing=bool(missing), actions=actions,
                                results_open=follow.open, can_rate=can_rate,
                                has_letter=letter is not None)
@@ -404,10 +404,11 @@ def _request_page(req, results_form=None, results_errors=None):
     follow = results.status(req, workdays.office_today())
     can_rate = (req.state in ("sent", "closed") and req.rating is None
                 and "feedback.rating" in current_app.view_functions)
-    steps, next_action = _progress(req, actions, missing, follow, can_rate, letter)
+    trail = _trail(req)
+    steps, next_action = _progress(req, trail, actions, missing, follow, can_rate, letter)
     return render_template(
         "portal/request.html", req=req, state=REQUEST_STATES[req.state],
-        sla=request_sla(req), sla_text=sla_label(request_sla(req)), timeline=_timeline(req),
+        sla=request_sla(req), sla_text=sla_label(request_sla(req)), timeline=_timeline(trail),
         revision=_revision_notes(req), actions=actions, letter=letter,
         editable=req.state in EDITABLE, attachment_kinds=ATTACHMENT_KINDS,
         upload_kinds=[(k, ATTACHMENT_KINDS[k]) for k in UPLOAD_KINDS],
