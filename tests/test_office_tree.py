@@ -132,6 +132,41 @@ def test_another_offices_request_page_offers_no_change(app, tree):
     assert officer.get(f"/activityrequestview/form/{ids['req_elsewhere']}").status_code == 404
 
 
+def test_a_document_of_a_regencys_request_reads_from_the_province(app, tree):
+    """The request's page lists its documents: the province's staff download them too; an
+    office elsewhere, or a regency reading up, does not."""
+    import os
+
+    from app.core import codes
+
+    ids, _ = tree
+    with app.app_context():
+        session = app.appbuilder.session
+        docs = {}
+        for key in ("regency", "province"):
+            token = codes.random_token(32)
+            path = os.path.join(app.config["UPLOAD_FOLDER"], token[:2], token)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(b"%PDF-1.4 kuesioner " + key.encode())
+            doc = m.Attachment(request_id=ids[f"req_{key}"], original_name=f"kuesioner-{key}.pdf",
+                               stored_name=token, size=24, content_type="application/pdf",
+                               sha256="0" * 64, kind="questionnaire")
+            session.add(doc)
+            session.flush()
+            docs[key] = doc.id
+        session.commit()
+        session.remove()
+    province = login(app.test_client(), "officer_p1690")
+    answer = province.get(f"/portal/documents/{docs['regency']}")
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF-1.4 kuesioner regency")
+    regency = login(app.test_client(), "officer_r1691")
+    assert regency.get(f"/portal/documents/{docs['regency']}").status_code == 200
+    assert regency.get(f"/portal/documents/{docs['province']}").status_code == 404
+    elsewhere = login(app.test_client(), "officer_x")
+    assert elsewhere.get(f"/portal/documents/{docs['regency']}").status_code == 404
+
+
 def test_other_views_list_another_offices_rows_for_reading_only(app, tree):
     ids, _ = tree
     head = login(app.test_client(), "head_p1690")

@@ -43,7 +43,7 @@ from app.models import (
     Office,
 )
 from app.offices import workdays
-from app.offices.directory import default_office
+from app.offices.directory import default_office, office_scope
 from app.offices.sla import request_sla, sla_label
 from app.portal import form_steps
 from app.portal import forms as portal_forms
@@ -89,6 +89,17 @@ def _own_request(req_id: int) -> ActivityRequest:
 def _staff_of(user, office_id) -> bool:
     roles = user_role_names(user)
     return ADMIN in roles or (bool(roles & OFFICE_STAFF) and user.office_id == office_id)
+
+
+def _staff_reading(user, office_id) -> bool:
+    """Staff of ``office_id``'s office or of an office above it (a province, the headquarters:
+    they read the requests of the offices under them, issue 27)."""
+    roles = user_role_names(user)
+    if ADMIN in roles:
+        return True
+    if not roles & OFFICE_STAFF or user.office_id is None:
+        return False
+    return office_id in office_scope(_session(), user.office_id).offices
 
 
 @bp.get("/")
@@ -476,12 +487,13 @@ def _refuse_upload(req, message: str):
 @bp.get("/documents/<int:attachment_id>")
 @login_required
 def document(attachment_id):
-    """A request's document: for its applicant and the staff of its office only."""
+    """A request's document: for its applicant and the staff who read the request (its
+    office's, and those of the offices above it)."""
     row = _session().get(Attachment, attachment_id)
     if row is None:
         abort(404)
     req = row.request
-    if req.applicant_id != g.user.id and not _staff_of(g.user, req.office_id):
+    if req.applicant_id != g.user.id and not _staff_reading(g.user, req.office_id):
         abort(404)
     path = uploads.path_of(row)
     if row.size == 0 or not path.is_file():
