@@ -132,11 +132,16 @@ def ask(session, user, reason: str | None) -> ErasureRequest:
     return row
 
 
+def decided(row: ErasureRequest) -> bool:
+    """Was the request answered already (erased or refused)? It can be decided only once."""
+    return row.state != "pending"
+
+
 def _get(session, request_id: int) -> ErasureRequest:
     row = session.get(ErasureRequest, request_id)
     if row is None:
         raise ErasureError(_("This request for erasure does not exist."), 404)
-    if row.state != "pending":
+    if decided(row):
         raise ErasureError(_("This request for erasure was already answered."))
     if row.user is None:
         raise ErasureError(_("The account of this request no longer exists."))

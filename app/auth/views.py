@@ -91,6 +91,17 @@ class ErasureRequestView(ModelView):
                           **{c: display for c in ("requested_at", "decided_at", "reason",
                                                   "decision_note", "user", "decided_by")}}
 
+    def render_template(self, template, **kwargs):
+        # A decided request (erasure.decided) is shown without "Erase the account" and
+        # "Refuse": they would only answer that it was already answered. (The list offers
+        # neither: both act on one row, from its page.)
+        widgets = kwargs.get("widgets")
+        if template == self.show_template and kwargs.get("pk") is not None and widgets:
+            item = self.datamodel.get(kwargs["pk"])
+            if item is not None and erasure.decided(item):
+                widgets["show"].template_args["actions"] = {}
+        return super().render_template(template, **kwargs)
+
     @action("erase", _l("Erase the account"), icon="fa-user-times", multiple=False)
     def act_erase(self, item):
         item = item[0] if isinstance(item, list) else item
