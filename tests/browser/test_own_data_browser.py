@@ -129,7 +129,7 @@ def test_the_applicant_corrects_the_profile_and_sees_it_escaped(app, applicant, 
     assert me.page.input_value("#id_doc_number") == ""  # the number never sent back
     marked = me.page.evaluate("""() => [...document.querySelectorAll('label')]
         .filter(l => l.innerText.trim().endsWith('*')).map(l => l.htmlFor)""")
-    assert marked == ["first_name", "phone", "agency"], marked
+    assert marked == ["first_name", "phone", "agency", "id_doc_type"], marked
 
     # (a) nothing filled: refused next to each required field, nothing stored.
     before = profile(app, applicant)
