@@ -321,13 +321,80 @@ def api(app, tokens):
     return call
 
 
+class LoggedInClients(dict):
+    """``{user name: logged-in test client}`` (None: anonymous), shared by the whole session.
+
+    A logout ends every session of the account (issue 20: ``sessions_valid_after``), and so
+    does a password change: a test that logs one of these users out elsewhere (the route walk
+    of test_access_routes calls GET /logout/ as each) left the shared client logged out for
+    every test after it, in whatever order they ran. Each lookup checks that the client's
+    session is still logged in and logs it in again if not: its cookie still names the user
+    and, once an account's ``sessions_valid_after`` was set (an ORM event raises the flag),
+    the account's cutoff read on an engine of its own (statements counted on the app's engine
+    do not see it) is not after the session's login."""
+
+    def __init__(self, app, names):
+        super().__init__({None: app.test_client()})
+        self.app = app
+        self.engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1)
+        self.relogins = 0  # how often a client was found logged out (tests/test_tidy_review)
+        self.ended: set[int] = set()  # accounts whose sessions_valid_after was set
+        sa.event.listen(RekomUser.sessions_valid_after, "set", self._sessions_ended)
+        for name in names:
+            dict.__setitem__(self, name, login(app.test_client(), name))
+
+    def _sessions_ended(self, user, value, old, initiator):
+        if user.id is not None:
+            self.ended.add(user.id)
+
+    def __getitem__(self, name):
+        client = super().__getitem__(name)
+        if name is not None and not self.still_logged_in(client, name):
+            login(client, name)
+            self.relogins += 1
+        return client
+
+    def _session_of(self, client) -> dict:
+        from flask.sessions import SecureCookieSessionInterface
+
+        interface = self.app.session_interface
+        if type(interface) is SecureCookieSessionInterface:  # the cookie, read directly
+            cookie = client.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
+            if cookie is None:
+                return {}
+            return interface.get_signing_serializer(self.app).loads(cookie.value)
+        with client.session_transaction() as stored:
+            return dict(stored)
+
+    def still_logged_in(self, client, name) -> bool:
+        from app.auth.security import SESSION_LOGIN_AT
+
+        stored = self._session_of(client)
+        began, user_id = stored.get(SESSION_LOGIN_AT), stored.get("_user_id")
+        if not began or not user_id:
+            return False
+        if int(user_id) not in self.ended:
+            return True
+        table = RekomUser.__table__
+        with self.engine.connect() as conn:
+            username, cutoff = conn.execute(
+                sa.select(table.c.username, table.c.sessions_valid_after)
+                .where(table.c.id == int(user_id))).one_or_none() or (None, None)
+        return username == name and (cutoff is None
+                                     or dt.datetime.fromisoformat(began) >= cutoff)
+
+    def close(self):
+        sa.event.remove(RekomUser.sessions_valid_after, "set", self._sessions_ended)
+        self.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def clients(app, world):
-    """A logged-in test client per role (None: anonymous)."""
-    result = {None: app.test_client()}
-    for name in world.users:
-        result[name] = login(app.test_client(), name)
-    return result
+    """A logged-in test client per role (None: anonymous), logged in again whenever a test
+    ended its session (LoggedInClients)."""
+    result = LoggedInClients(app, world.users)
+    yield result
+    result.close()
 
 
 # --- requests in any workflow state ------------------------------------------------------------
