@@ -48,7 +48,7 @@ from app.models import (
 )
 from app.offices import targets, workdays
 from app.offices.workdays import local_date, local_dates, office_calendar, sla_status
-from app.requests.workflow import OPEN_STATES
+from app.requests.workflow import in_open_states
 
 # --- The satisfaction index ------------------------------------------------------------------
 
@@ -446,7 +446,7 @@ OVERDUE_SHOWN = 50
 
 
 def _overdue(office_id, today) -> list:
-    return [ActivityRequest.state.in_(sorted(OPEN_STATES)),
+    return [in_open_states(ActivityRequest.state),  # the partial index ix_request_overdue
             ActivityRequest.due_date < today,
             ActivityRequest.clock_paused_at.is_(None),
             ActivityRequest.sent_at.is_(None),

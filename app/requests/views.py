@@ -687,7 +687,7 @@ class FilterOverdue(BaseFilter):
             ActivityRequest.due_date < workdays.office_today(),
             ActivityRequest.sent_at.is_(None),
             ActivityRequest.clock_paused_at.is_(None),
-            ActivityRequest.state.in_(sorted(workflow.OPEN_STATES)),
+            workflow.in_open_states(ActivityRequest.state),  # the index ix_request_overdue
         )
 
 

@@ -17,7 +17,7 @@ from typing import Callable, Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import object_session
 
 from app import notify
@@ -64,6 +64,15 @@ AT_SIGNER = frozenset({"letter_drafted", "letter_initialled"})
 OPEN_STATES = PRE_ISSUE - {"draft"} | {"issued"}  # the SLA clock runs (or is paused) here
 # Where it runs and can be overdue (a revision awaited pauses it); sorted: one SQL text.
 CLOCK_RUNNING = tuple(sorted(OPEN_STATES - {"revision_requested"}))
+
+
+def in_open_states(column):
+    """``column IN (the open states)`` with the states written into the SQL text, as the
+    partial index ix_request_overdue's predicate names them (models.OVERDUE_PREDICATE): a
+    planner uses a partial index only for a query whose own terms imply its predicate, which
+    bound parameters never do for a prepared statement's plan."""
+    return column.in_(bindparam("open_states", sorted(OPEN_STATES), expanding=True,
+                                literal_execute=True, unique=True))
 
 
 class WorkflowError(DomainError):
