@@ -24,7 +24,10 @@ BARE_TEMPLATE = """<!doctype html><html><head><title>Requests</title></head><bod
 
 def install_bare_list(app) -> None:
     """/bench/bare: the officers' list page by hand — the same WHERE, ORDER BY, LIMIT/OFFSET
-    and count as FAB's list, only the columns shown, a bare Jinja table (same SLA cell)."""
+    and count as FAB's list, only the columns shown, a bare Jinja table (same SLA cell).
+    ``office``: one id, ids separated by commas (a province's area) or ``all`` (the
+    headquarters); ``state`` the state filter; ``q`` adds ``title ILIKE '%q%'`` (what FAB's
+    "contains" filter sends; bench_peer calls it /bench/bare-search)."""
     import sqlalchemy as sa
     from flask import render_template_string, request
 
@@ -37,11 +40,14 @@ def install_bare_list(app) -> None:
 
     def bare():
         session = app.appbuilder.session
-        office_id = int(request.args["office"])
         page = max(1, request.args.get("page", 1, type=int))
-        where = [R.office_id == office_id]
+        offices = [int(o) for o in request.args["office"].split(",") if o != "all"]
+        where = ([] if not offices else [R.office_id == offices[0]] if len(offices) == 1
+                 else [R.office_id.in_(offices)])
         if request.args.get("state"):
             where.append(R.state == request.args["state"])
+        if request.args.get("q"):
+            where.append(R.title.ilike(f"%{request.args['q']}%"))
         total = session.execute(sa.select(sa.func.count()).select_from(R).where(*where)).scalar()
         rows = session.execute(
             sa.select(R.id, R.office_id, R.tracking_code, R.title, R.agency_name, R.year,
@@ -55,6 +61,7 @@ def install_bare_list(app) -> None:
             last=first + len(rows) - 1, states=states, channels=channels, sla=sla_cell)
 
     app.add_url_rule("/bench/bare", "bench_bare", bare)
+    app.add_url_rule("/bench/bare-search", "bench_bare_search", bare)
 
 
 def _list_view(app):

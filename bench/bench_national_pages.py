@@ -37,9 +37,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_national_seed import _run_timed  # noqa: E402
-
-from harness import PG_DEFAULT, ROOT, SEED, _pg_admin, _pg_url, app_env, log, machine, pct  # noqa: E402,E501
+from harness import (  # noqa: E402
+    PG_DEFAULT,
+    ROOT,
+    analyse,
+    app_env,
+    drop_database,
+    log,
+    machine,
+    new_database,
+    pct,
+    seed_national,
+)
 
 PREFIX = "rekomstat_natpages_"
 SUBS = ("monthly", "sending", "complaint_counts", "overdue_requests", "overdue_count",
@@ -47,55 +56,13 @@ SUBS = ("monthly", "sending", "complaint_counts", "overdue_requests", "overdue_c
 
 
 def seed(engine: str, size: int, pg_base: str, scratch: Path) -> tuple[str, float]:
-    """A fresh database with the national demo of ``size`` requests: (URL, seconds)."""
-    import sqlalchemy as sa
-
-    if engine == "sqlite":
-        url = f"sqlite:///{scratch / f'national-pages-{size}.db'}"
-    else:
-        name = f"{PREFIX}{size}_{os.getpid()}"
-        url = _pg_url(pg_base, name)
-        admin = _pg_admin(pg_base)
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    env = app_env(url, Path(tempfile.mkdtemp(prefix="instance-", dir=scratch)))
-    flask = [sys.executable, "-m", "flask", "--app", "app:create_app"]
-    _w, _c, _r, _o, err, code = _run_timed(flask + ["init"], env)
-    if code:
-        raise RuntimeError(f"flask init failed:\n{err[-3000:]}")
-    wall, _c, _r, _o, err, code = _run_timed(
-        flask + ["seed-demo", "--national", "--requests", str(size), "--seed", str(SEED)], env)
-    if code:
-        raise RuntimeError(f"seed-demo --national failed:\n{err[-3000:]}")
+    """A fresh database with the national demo of ``size`` requests, vacuumed/analysed
+    (harness.analyse): (URL, seconds of the seeding)."""
+    url = new_database(engine, pg_base, f"{PREFIX}{size}_{os.getpid()}", scratch)
+    wall, _cpu, _rss, _out = seed_national(url, size, scratch)
     log(f"{engine} {size}: seeded in {wall:.1f} s")
-    # The state autovacuum reaches soon after a bulk load: fresh statistics and the visibility
-    # map set. Straight after COPY, PostgreSQL planned the overdue list as a loop over every
-    # office and read the heap for "index-only" scans: a regency's dashboard took 470 ms
-    # instead of 48 ms at 100 000 requests.
-    started = time.perf_counter()
-    engine_ = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine_.connect() as conn:
-        conn.execute(sa.text("VACUUM ANALYZE" if engine == "postgresql" else "ANALYZE"))
-    engine_.dispose()
-    log(f"{engine} {size}: vacuumed/analysed in {time.perf_counter() - started:.1f} s")
+    log(f"{engine} {size}: vacuumed/analysed in {analyse(url):.1f} s")
     return url, wall
-
-
-def drop(engine: str, url: str, pg_base: str) -> None:
-    import sqlalchemy as sa
-
-    if engine == "sqlite":
-        path = Path(url.removeprefix("sqlite:///"))
-        for p in path.parent.glob(path.name + "*"):
-            p.unlink(missing_ok=True)
-        return
-    name = url.rsplit("/", 1)[1]
-    admin = _pg_admin(pg_base)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _app(url: str, scratch: Path):
@@ -313,7 +280,7 @@ def main() -> int:
                     if args.keep:
                         log(f"kept: {url}")
                     else:
-                        drop(engine, url, args.pg_url)
+                        drop_database(url, args.pg_url)
     print(json.dumps({"machine": machine(), "load_average": os.getloadavg(),
                       "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                       "results": results}, indent=2, default=str))

@@ -21,15 +21,20 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import PG_DEFAULT, ROOT, SEED, _pg_admin, _pg_url, app_env, log, machine  # noqa: E402
+from harness import (  # noqa: E402
+    PG_DEFAULT,
+    drop_database,
+    log,
+    machine,
+    new_database,
+    seed_national,
+)
 
 PREFIX = "rekomstat_natseed_"
 
@@ -63,46 +68,13 @@ INDEXED = {"sqlite": """SELECT count(*) FROM activity_fts f JOIN activity_reques
            "postgresql": "SELECT count(*) FROM activity_search"}
 
 
-def _run_timed(cmd: list[str], env: dict) -> tuple[float, float, float, str, str, int]:
-    """(wall s, CPU s, peak RSS MB, stdout, stderr, exit status) of one child."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read(),
-                err.read(), proc.returncode)
-
-
 def one(engine: str, size: int, pg_base: str, scratch: Path) -> dict:
     import sqlalchemy as sa
 
-    if engine == "sqlite":
-        path = scratch / f"national-{size}.db"
-        url = f"sqlite:///{path}"
-    else:
-        name = f"{PREFIX}{size}_{os.getpid()}"
-        url = _pg_url(pg_base, name)
-        admin = _pg_admin(pg_base)
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+    url = new_database(engine, pg_base, f"{PREFIX}{size}_{os.getpid()}", scratch)
     try:
-        env = app_env(url, Path(tempfile.mkdtemp(prefix="instance-", dir=scratch)))
-        flask = [sys.executable, "-m", "flask", "--app", "app:create_app"]
-        wall, cpu, rss, out, err, code = _run_timed(flask + ["init"], env)
-        if code:
-            raise RuntimeError(f"flask init failed:\n{err[-3000:]}")
-        log(f"{engine} {size}: init {wall:.1f} s; generating…")
-        wall, cpu, rss, out, err, code = _run_timed(
-            flask + ["seed-demo", "--national", "--requests", str(size), "--seed", str(SEED)],
-            env)
-        if code:
-            raise RuntimeError(f"seed-demo --national failed:\n{err[-3000:]}")
+        log(f"{engine} {size}: init and generating…")
+        wall, cpu, rss, out = seed_national(url, size, scratch)
         line = next((ln for ln in out.splitlines() if "activity_request:" in ln), "")
         rows = {k: int(v) for k, v in re.findall(r"(\w+): (\d+)", line)}
         inner = re.search(r"seconds: ([0-9.]+)", out)
@@ -112,7 +84,8 @@ def one(engine: str, size: int, pg_base: str, scratch: Path) -> dict:
             checks = {k: conn.execute(sa.text(sql)).scalar() for k, sql in CHECKS.items()}
             recommended = conn.execute(sa.text(RECOMMENDED)).scalar()
             indexed = conn.execute(sa.text(INDEXED[engine])).scalar()
-            db_mb = (path.stat().st_size / 2**20 if engine == "sqlite" else
+            db_mb = (Path(url.split(":///", 1)[1]).stat().st_size / 2**20
+                     if engine == "sqlite" else
                      conn.execute(sa.text("SELECT pg_database_size(current_database())"))
                      .scalar() / 2**20)
         engine_.dispose()
@@ -132,14 +105,7 @@ def one(engine: str, size: int, pg_base: str, scratch: Path) -> dict:
             f"{'ok' if result['ok'] else checks}")
         return result
     finally:
-        if engine == "sqlite":
-            for p in scratch.glob(f"national-{size}.db*"):
-                p.unlink(missing_ok=True)
-        else:
-            admin = _pg_admin(pg_base)
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        drop_database(url, pg_base)
 
 
 def table(results: list[dict]) -> str:

@@ -5,6 +5,7 @@ the same tables, and the bare baseline of bench_list.py, in the same run.
     .venv/bin/python bench/bench_peer.py [--engine sqlite|postgresql|both] [--sizes 10000,100000]
                                          [--reps 60] [--out peer.json] [--smoke]
                                          [--pg-url postgresql://postgres@127.0.0.1:5432]
+    .venv/bin/python bench/bench_peer.py --url DATABASE_URL [--url …] [--reps 20]
 
 For each engine and size: the bench's kept database (harness.Dataset: ``flask init`` +
 ``flask seed-demo --requests N``, generated once, then a working copy per run), Django's own
@@ -25,6 +26,12 @@ a warm-up, N rounds; in each round every page of every side once, the sides' ord
 round after round (A/B/C/D, B/C/D/A, …) so that load from elsewhere hits them alike. Wall
 time of the whole HTTP request (urllib, a new connection each as a sync worker wants); median
 and p95 (nearest rank).
+``--url``: an already seeded national database (``flask seed-demo --national``, vacuumed),
+measured on a working copy (harness.copy_database; Django's tables go there) for three readers:
+the officer of the office with the most requests (its rows), the officer of that office's
+province (the rows of the province's area) and the headquarters' officer (every row); Django's
+admin scopes its changelist the same way (django_peer admin.py _offices_of), the bare page gets
+the same offices.
 Statements per page are counted afterwards on two more servers started with counting on
 (BENCH_PEER_COUNT_SQL=1), never on the timed ones. Prints JSON on stdout and a Markdown table on
 stderr. ``--smoke``: 1 000 requests on TEST_DATABASE_URL's engine (SQLite when unset), 5 rounds.
@@ -59,6 +66,9 @@ from harness import (  # noqa: E402
     Dataset,
     Server,
     app_env,
+    copy_database,
+    drop_database,
+    engine_of,
     log,
     machine,
     ms_stats,
@@ -84,43 +94,29 @@ DJANGO_TABLES = {"auth_group", "auth_group_permissions", "auth_permission", "aut
 def rekomstat_app():
     """wsgi.py's app, plus the bare baseline and two bench-only routes."""
     import sqlalchemy as sa
-    from bench_list import BARE_TEMPLATE, _filter_index, _list_view, install_bare_list
-    from flask import jsonify, render_template_string, request
+    from bench_list import _filter_index, _list_view, install_bare_list
+    from flask import jsonify, request
 
     from app import create_app, db
-    from app.models import CHANNELS, REQUEST_STATES, RekomUser
     from app.models import ActivityRequest as R
-    from app.offices.sla import sla_cell
+    from app.models import RekomUser
+    from app.offices.directory import office_scope
 
     app = create_app()
-    install_bare_list(app)
-    states = {k: str(v) for k, v in REQUEST_STATES.items()}
-    channels = {k: str(v) for k, v in CHANNELS.items()}
-
-    def bare_search():
-        """/bench/bare with ``title ILIKE '%q%'`` added (what FAB's "contains" filter sends)."""
-        session = app.appbuilder.session
-        page = max(1, request.args.get("page", 1, type=int))
-        where = [R.office_id == int(request.args["office"]),
-                 R.title.ilike(f"%{request.args['q']}%")]
-        total = session.execute(sa.select(sa.func.count()).select_from(R).where(*where)).scalar()
-        rows = session.execute(
-            sa.select(R.id, R.office_id, R.tracking_code, R.title, R.agency_name, R.year,
-                      R.channel, R.state, R.due_date, R.sent_at, R.clock_paused_at)
-            .where(*where).order_by(R.created_at.desc(), R.id.desc())
-            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-        first = (page - 1) * PAGE_SIZE + 1
-        return render_template_string(
-            BARE_TEMPLATE, rows=rows, total=total, page=page, first=first,
-            last=first + len(rows) - 1, states=states, channels=channels, sla=sla_cell)
+    install_bare_list(app)  # /bench/bare and /bench/bare-search
 
     def info():
-        """What the bench needs to build the URLs: the officer's office, its rows, FAB's filter
-        indexes, and a word of the titles found in about one title in twenty."""
+        """What the bench needs to build the URLs for ``?user=`` (petugas1 by default): the
+        offices whose rows that officer reads (``all``, or ids separated by commas), their rows,
+        FAB's filter indexes, and a word of the titles found in about one title in twenty."""
         session = app.appbuilder.session
+        username = request.args.get("user", "petugas1")
         office_id = session.scalar(sa.select(RekomUser.office_id)
-                                   .where(RekomUser.username == "petugas1"))
-        mine = R.office_id == office_id
+                                   .where(RekomUser.username == username))
+        scope = office_scope(session, office_id)
+        offices = "all" if scope.everything else ",".join(map(str, sorted(scope.offices)))
+        mine = (sa.true() if scope.everything else R.office_id == office_id
+                if len(scope.offices) == 1 else R.office_id.in_(sorted(scope.offices)))
         total = session.scalar(sa.select(sa.func.count()).select_from(R).where(mine))
         submitted = session.scalar(sa.select(sa.func.count()).select_from(R)
                                    .where(mine, R.state == "submitted"))
@@ -132,8 +128,10 @@ def rekomstat_app():
                                .where(mine, R.title.ilike(f"%{word}%")))
         view = _list_view(app)
         session.remove()
-        return jsonify(office_id=office_id, total=total, submitted=submitted, word=word,
-                       word_rows=found, eq_state=_filter_index(view, "state", "FilterEqual"),
+        return jsonify(user=username, office_id=office_id, offices=offices,
+                       offices_n=len(scope.offices), total=total, submitted=submitted,
+                       word=word, word_rows=found,
+                       eq_state=_filter_index(view, "state", "FilterEqual"),
                        contains_title=_filter_index(view, "title", "FilterContains"))
 
     @app.before_request
@@ -143,17 +141,40 @@ def rekomstat_app():
 
             g._rekom_task_count = None  # app/reports/views.py task_count: already "counted"
 
-    app.add_url_rule("/bench/bare-search", "bench_bare_search", bare_search)
     app.add_url_rule("/bench/peer-info", "bench_peer_info", info)
 
     if os.environ.get("BENCH_PEER_COUNT_SQL") == "1":
-        # The counting pass only: statements of each request, read by the next one.
+        # The counting pass only: statements of each request with their ms (cursor execute
+        # to its return, rows not fetched), read by the next request.
         with app.app_context():
             engine = db.engine
         seen, last = [], {"statements": None}
-        sa.event.listen(engine, "before_cursor_execute",
-                        lambda conn, cur, statement, *args: seen.append(" ".join(
-                            statement.split())[:300]))
+
+        def before(conn, cur, statement, *args):
+            conn.info["bench_t0"] = time.perf_counter()
+
+        explain_ms = float(os.environ.get("BENCH_PEER_EXPLAIN_MS") or 0)
+        explain = ("EXPLAIN (ANALYZE, BUFFERS) " if engine.dialect.name == "postgresql"
+                   else "EXPLAIN QUERY PLAN ")
+
+        def after(conn, cur, statement, parameters, context, executemany):
+            ms = (time.perf_counter() - conn.info.pop("bench_t0")) * 1000
+            row = {"sql": " ".join(statement.split())[:400], "ms": round(ms, 2)}
+            if explain_ms and ms >= explain_ms and statement.lstrip().upper().startswith(
+                    ("SELECT", "WITH")):
+                # Where a slow statement's time goes: its plan, run again on the same
+                # connection with the same parameters (DBAPI cursor: no events fire).
+                try:
+                    plan = cur.connection.cursor()
+                    plan.execute(explain + statement, parameters)
+                    row["plan"] = [" ".join(map(str, r)) for r in plan.fetchall()]
+                    plan.close()
+                except Exception as exc:  # a plan is a bonus: the page goes on
+                    row["plan"] = [f"no plan: {exc!r}"[:300]]
+            seen.append(row)
+
+        sa.event.listen(engine, "before_cursor_execute", before)
+        sa.event.listen(engine, "after_cursor_execute", after)
         inner = app.wsgi_app
 
         def counting(environ, start_response):
@@ -208,22 +229,23 @@ def tables(url: str) -> set[str]:
         engine.dispose()
 
 
-def prepare_django(ds: Dataset) -> dict:
-    """Django's own tables in the working copy, and its superuser petugas1."""
-    env = django_env(ds.work_url)
-    before = tables(ds.work_url)
+def prepare_django(url: str, usernames: list[str]) -> dict:
+    """Django's own tables in the working copy, and its superusers of the given names."""
+    env = django_env(url)
+    before = tables(url)
     clash = before & DJANGO_TABLES
     if clash:
         raise RuntimeError(f"Django's tables already there: {sorted(clash)}")
     t0 = time.perf_counter()
     manage(env, "migrate", "--noinput", "-v", "0")
-    after = tables(ds.work_url)
+    after = tables(url)
     if not before <= after or after - before != DJANGO_TABLES:
         raise RuntimeError(f"migrate changed other tables: {sorted(after ^ before)}")
     manage(env, "shell", "-c", (
         "from django.contrib.auth.models import User\n"
-        "User.objects.filter(username='petugas1').exists() or "
-        f"User.objects.create_superuser('petugas1', 'petugas1@peer.invalid', {DEMO_PASSWORD!r})"))
+        f"for name in {usernames!r}:\n"
+        "    User.objects.filter(username=name).exists() or User.objects.create_superuser("
+        f"name, name + '@peer.invalid', {DEMO_PASSWORD!r})"))
     return {"migrate_s": round(time.perf_counter() - t0, 1),
             "django_tables": sorted(after - before), "clash": sorted(clash)}
 
@@ -239,16 +261,16 @@ def django_env(database_url: str, count_sql: bool = False) -> dict:
     return env
 
 
-def start_servers(ds: Dataset, scratch: Path, count_sql: bool = False) -> dict:
+def start_servers(url: str, scratch: Path, count_sql: bool = False) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="instance-", dir=scratch))
-    renv = app_env(ds.work_url, instance)
+    renv = app_env(url, instance)
     if count_sql:
         renv["BENCH_PEER_COUNT_SQL"] = "1"
     servers = {}
     try:
         servers["rekomstat"] = Server("bench_peer:rekomstat_app()", renv, chdir=BENCH, workers=1)
         servers["django"] = Server("peer_project.wsgi:application",
-                                   django_env(ds.work_url, count_sql), chdir=DJANGO_DIR,
+                                   django_env(url, count_sql), chdir=DJANGO_DIR,
                                    workers=1)
     except Exception:
         for server in servers.values():
@@ -261,7 +283,7 @@ def urls(info: dict) -> dict:
     """case -> side -> path."""
     pages = max(1, math.ceil(info["total"] / PAGE_SIZE))
     deep = min(DEEP_PAGE, pages)
-    office, word = info["office_id"], urllib.parse.quote(info["word"])
+    office, word = info["offices"], urllib.parse.quote(info["word"])
     eq, ct = info["eq_state"], info["contains_title"]
     out = {
         "first": {"rekomstat": f"{FAB_LIST}?page_ActivityRequestView=0",
@@ -296,103 +318,155 @@ def same_rows(bodies: dict) -> dict:
     return out
 
 
-def measure(ds: Dataset, reps: int, warmup: int, scratch: Path) -> dict:
-    out: dict = {"data": ds.info}
-    out["django_setup"] = prepare_django(ds)
-    servers = start_servers(ds, scratch)
+def measure(url: str, users: list[tuple[str, str]], reps: int, warmup: int,
+            scratch: Path) -> dict:
+    """scope -> its figures, for each (scope, username): the four pages of the four sides."""
+    out: dict = {"django_setup": prepare_django(url, [u for _, u in users]), "scopes": {}}
+    paths_of = {}
+    servers = start_servers(url, scratch)
     try:
-        clients = {"rekomstat": Browser(servers["rekomstat"].base),
-                   "django": DjangoBrowser(servers["django"].base),
-                   "bare": Browser(servers["rekomstat"].base)}
-        clients["nobadge"] = clients["rekomstat"]
-        clients["rekomstat"].log_in("petugas1")
-        clients["django"].log_in("petugas1")
-        info = json.loads(_get(clients["bare"], "/bench/peer-info")[0])
-        paths, deep = urls(info)
-        out.update(info=info, deep_page=deep, paths=paths, same_rows={})
-        for case in CASES:
-            bodies = {side: _get(clients[side], paths[case][side])[0] for side in SIDES}
-            out["same_rows"][case] = same_rows(bodies)
-        for _ in range(warmup):
+        for scope, username in users:
+            res = out["scopes"][scope] = {"user": username}
+            clients = {"rekomstat": Browser(servers["rekomstat"].base),
+                       "django": DjangoBrowser(servers["django"].base),
+                       "bare": Browser(servers["rekomstat"].base)}
+            clients["nobadge"] = clients["rekomstat"]
+            clients["rekomstat"].log_in(username)
+            clients["django"].log_in(username)
+            info = json.loads(_get(clients["bare"], f"/bench/peer-info?user={username}")[0])
+            paths, deep = urls(info)
+            paths_of[scope] = paths
+            res.update(info=info, deep_page=deep, paths=paths, same_rows={})
             for case in CASES:
-                for side in SIDES:
-                    _get(clients[side], paths[case][side])
-        samples = {case: {side: [] for side in SIDES} for case in CASES}
-        load = [os.getloadavg()]
-        started = time.perf_counter()
-        for rnd in range(reps):
-            order = SIDES[rnd % len(SIDES):] + SIDES[:rnd % len(SIDES)]
-            for case in CASES:
-                for side in order:
-                    t0 = time.perf_counter()
-                    _get(clients[side], paths[case][side])
-                    samples[case][side].append(time.perf_counter() - t0)
-            if rnd % 10 == 9:
-                load.append(os.getloadavg())
-        load.append(os.getloadavg())
-        out["timed_s"] = round(time.perf_counter() - started, 1)
-        out["load_avg_1min"] = [round(x[0], 2) for x in load]
-        out["timings"] = {case: {side: ms_stats(samples[case][side]) for side in SIDES}
-                          for case in CASES}
+                bodies = {side: _get(clients[side], paths[case][side])[0] for side in SIDES}
+                res["same_rows"][case] = same_rows(bodies)
+            for _ in range(warmup):
+                for case in CASES:
+                    for side in SIDES:
+                        _get(clients[side], paths[case][side])
+            samples = {case: {side: [] for side in SIDES} for case in CASES}
+            load = [os.getloadavg()]
+            started = time.perf_counter()
+            for rnd in range(reps):
+                order = SIDES[rnd % len(SIDES):] + SIDES[:rnd % len(SIDES)]
+                for case in CASES:
+                    for side in order:
+                        t0 = time.perf_counter()
+                        _get(clients[side], paths[case][side])
+                        samples[case][side].append(time.perf_counter() - t0)
+                if rnd % 10 == 9:
+                    load.append(os.getloadavg())
+            load.append(os.getloadavg())
+            res["timed_s"] = round(time.perf_counter() - started, 1)
+            res["load_avg_1min"] = [round(x[0], 2) for x in load]
+            res["timings"] = {case: {side: ms_stats(samples[case][side]) for side in SIDES}
+                              for case in CASES}
+            log(f"  {scope} ({username}, {info['total']:,} rows): " + ", ".join(
+                f"{case} {res['timings'][case]['rekomstat']['median_ms']}/"
+                f"{res['timings'][case]['django']['median_ms']}/"
+                f"{res['timings'][case]['bare']['median_ms']} ms" for case in CASES))
         out["rss_mb"] = {side: servers[side].workers_rss_mb() for side in servers}
     finally:
         for server in servers.values():
             server.stop()
-    out["sql"] = count_sql(ds, paths, scratch)
+    sql = count_sql(url, users, paths_of, scratch)
+    for scope, _ in users:
+        out["scopes"][scope]["sql"] = sql[scope]
     return out
 
 
-def count_sql(ds: Dataset, paths: dict, scratch: Path) -> dict:
-    servers = start_servers(ds, scratch, count_sql=True)
+def count_sql(url: str, users: list[tuple[str, str]], paths_of: dict, scratch: Path) -> dict:
+    """scope -> case -> side -> statements per page (Rekomstat's with their ms)."""
+    servers = start_servers(url, scratch, count_sql=True)
     try:
-        rek, dj = Browser(servers["rekomstat"].base), DjangoBrowser(servers["django"].base)
-        rek.log_in("petugas1")
-        dj.log_in("petugas1")
-        counts = {"statements": {}}
-        for case in CASES:
-            counts[case] = {}
-            for side, client in (("rekomstat", rek), ("bare", rek), ("nobadge", rek)):
-                _get(client, paths[case][side])  # warm: caches of the first call
-                _get(client, paths[case][side])
-                statements = json.loads(_get(client, "/bench/peer-sql")[0])
-                counts[case][side] = len(statements)
-                if side == "rekomstat":
-                    counts["statements"][case] = statements
-            _get(dj, paths[case]["django"])
-            counts[case]["django"] = int(_get(dj, paths[case]["django"])[1]["X-Bench-SQL"])
-        return counts
+        out = {}
+        for scope, username in users:
+            paths = paths_of[scope]
+            rek, dj = Browser(servers["rekomstat"].base), DjangoBrowser(servers["django"].base)
+            rek.log_in(username)
+            dj.log_in(username)
+            counts = out[scope] = {"statements": {}}
+            for case in CASES:
+                counts[case] = {}
+                for side in ("rekomstat", "bare", "nobadge"):
+                    _get(rek, paths[case][side])  # warm: caches of the first call
+                    _get(rek, paths[case][side])
+                    statements = json.loads(_get(rek, "/bench/peer-sql")[0])
+                    counts[case][side] = len(statements)
+                    if side == "rekomstat":
+                        counts["statements"][case] = statements
+                _get(dj, paths[case]["django"])
+                counts[case]["django"] = int(_get(dj, paths[case]["django"])[1]["X-Bench-SQL"])
+        return out
     finally:
         for server in servers.values():
             server.stop()
 
 
 def table(result: dict) -> str:
-    lines = ["| engine | size | page | Rekomstat median / p95 ms | Django median / p95 ms | "
-             "bare median / p95 ms | Rekomstat / Django | Rekomstat / bare | "
-             "Rekomstat ≤ Django | SQL R / D / bare | same rows R / D | "
+    lines = ["| engine | size | reader | page | Rekomstat median / p95 ms | "
+             "Django median / p95 ms | bare median / p95 ms | Rekomstat / Django | "
+             "Rekomstat / bare | Rekomstat ≤ Django | SQL R / D / bare | same rows R / D | "
              "Rekomstat without the task badge, median ms |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for engine, sizes in result["engines"].items():
-        for size, r in sizes.items():
-            if "error" in r:
+        for size, run in sizes.items():
+            if "error" in run:
                 lines.append(f"| {engine} | {size} | CRASHED: "
-                             f"{r['error'].strip().splitlines()[-1][:200]} |")
+                             f"{run['error'].strip().splitlines()[-1][:200]} |")
                 continue
-            for case in CASES:
-                t = r["timings"][case]
-                rek, dj, bare, nob = (t[s]["median_ms"] for s in SIDES)
-                sql = r["sql"][case]
-                page = f"{case} (p. {r['deep_page']})" if case == "deep" else case
-                same = r["same_rows"][case]
-                lines.append(
-                    f"| {engine} | {size} | {page} | {rek} / {t['rekomstat']['p95_ms']} | "
-                    f"{dj} / {t['django']['p95_ms']} | {bare} / {t['bare']['p95_ms']} | "
-                    f"{rek / dj:.2f}× | {rek / bare:.2f}× | "
-                    f"{'yes' if rek <= dj else '**no**'} | "
-                    f"{sql['rekomstat']} / {sql['django']} / {sql['bare']} | "
-                    f"{'yes' if same['rekomstat'] else 'no'} / "
-                    f"{'yes' if same['django'] else 'no'} | {nob} ({sql['nobadge']} SQL) |")
+            for scope, r in run["scopes"].items():
+                for case in CASES:
+                    t = r["timings"][case]
+                    rek, dj, bare, nob = (t[s]["median_ms"] for s in SIDES)
+                    sql = r["sql"][case]
+                    page = f"{case} (p. {r['deep_page']})" if case == "deep" else case
+                    same = r["same_rows"][case]
+                    lines.append(
+                        f"| {engine} | {size} | {scope} ({r['info']['total']:,} rows) | {page} | "
+                        f"{rek} / {t['rekomstat']['p95_ms']} | "
+                        f"{dj} / {t['django']['p95_ms']} | {bare} / {t['bare']['p95_ms']} | "
+                        f"{rek / dj:.2f}× | {rek / bare:.2f}× | "
+                        f"{'yes' if rek <= dj else '**no**'} | "
+                        f"{sql['rekomstat']} / {sql['django']} / {sql['bare']} | "
+                        f"{'yes' if same['rekomstat'] else 'no'} / "
+                        f"{'yes' if same['django'] else 'no'} | {nob} ({sql['nobadge']} SQL) |")
     return "\n".join(lines)
+
+
+def _requests(url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM activity_request")).scalar()
+    finally:
+        engine.dispose()
+
+
+def national_users(url: str) -> list[tuple[str, str]]:
+    """(scope, username) on a national demo database: the officer of the office (with no
+    office under it) with the most requests, of its province, and of the root office."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            parents = dict(conn.execute(sa.text("SELECT id, parent_id FROM office")).all())
+            codes = dict(conn.execute(sa.text("SELECT id, code FROM office")).all())
+            inner = {p for p in parents.values() if p is not None}
+            counts = conn.execute(sa.text(
+                "SELECT office_id, count(*) FROM activity_request GROUP BY office_id "
+                "ORDER BY 2 DESC")).all()
+    finally:
+        engine.dispose()
+    largest = next(oid for oid, _ in counts if oid not in inner)
+    province, root = parents[largest], largest
+    while parents.get(root) is not None:
+        root = parents[root]
+    return [("office", f"petugas{codes[largest]}"), ("province", f"petugas{codes[province]}"),
+            ("national", f"petugas{codes[root]}")]
 
 
 def main(argv=None) -> int:
@@ -402,6 +476,9 @@ def main(argv=None) -> int:
     parser.add_argument("--reps", type=int, default=60, help="timed rounds (default 60)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--out", help="also write the JSON document here")
+    parser.add_argument("--url", action="append",
+                        help="a seeded national database (repeatable): measured instead of the "
+                             "--engine/--sizes datasets, on a working copy")
     parser.add_argument("--smoke", action="store_true",
                         help="1000 requests on TEST_DATABASE_URL's engine, 5 rounds")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL") or (
@@ -417,6 +494,8 @@ def main(argv=None) -> int:
         test_url = os.environ.get("TEST_DATABASE_URL") or ""
         engines = ["postgresql" if test_url.startswith("postgres") else "sqlite"]
         sizes, reps, warmup = [1000], 5, 1
+    elif args.url:
+        engines, sizes, reps, warmup = [], [], args.reps, args.warmup
     else:
         engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -426,14 +505,34 @@ def main(argv=None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="rekomstat-bench-peer-"))
     crashed = False
     try:
+        if args.url:
+            for url in args.url:
+                engine = engine_of(url)
+                size = _requests(url)
+                work = None
+                try:
+                    work = copy_database(url, scratch, f"peer_{os.getpid()}")
+                    log(f"peer {engine} {size:,} national: measuring ({reps} rounds)…")
+                    run = measure(work, national_users(work), reps, warmup, scratch)
+                    run["data"] = {"requests": size, "url": url, "national": True}
+                except Exception:
+                    crashed = True
+                    run = {"error": traceback.format_exc()[-4000:]}
+                    log(f"peer {engine} {size} crashed:\n{run['error']}")
+                finally:
+                    if work:
+                        drop_database(work, args.pg_url)
+                result["engines"].setdefault(engine, {})[f"{size} national"] = run
         for engine in engines:
-            er = result["engines"][engine] = {}
+            er = result["engines"].setdefault(engine, {})
             for size in sizes:
                 ds = Dataset(engine, size, args.pg_url, scratch)
                 try:
                     ds.prepare(False)
                     log(f"peer {engine} {size}: measuring ({reps} rounds)…")
-                    er[str(size)] = measure(ds, reps, warmup, scratch)
+                    er[str(size)] = measure(ds.work_url, [("office", "petugas1")], reps,
+                                            warmup, scratch)
+                    er[str(size)]["data"] = ds.info
                 except Exception:
                     crashed = True
                     er[str(size)] = {"error": traceback.format_exc()[-4000:]}

@@ -220,6 +220,21 @@ def cache_dir() -> Path:
     return path
 
 
+def _from_template(conn, name: str, template: str, options: str = "") -> None:
+    """CREATE DATABASE name TEMPLATE template (dropped first), on an AUTOCOMMIT connection."""
+    import sqlalchemy as sa
+
+    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    for attempt in range(20):  # autovacuum may be visiting the template
+        try:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{options}'))
+            return
+        except sa.exc.OperationalError:
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
+
+
 class Dataset:
     """The kept database of one (engine, size) and this run's working copy of it."""
 
@@ -344,16 +359,7 @@ class Dataset:
                     if pid != os.getpid() and not _alive(pid):
                         conn.execute(sa.text(
                             f'DROP DATABASE IF EXISTS "{_own(name)}" WITH (FORCE)'))
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.work_db}" WITH (FORCE)'))
-                for attempt in range(20):  # autovacuum may be visiting the template
-                    try:
-                        conn.execute(sa.text(
-                            f'CREATE DATABASE "{self.work_db}" TEMPLATE "{self.master_db}"'))
-                        break
-                    except sa.exc.OperationalError:
-                        if attempt == 19:
-                            raise
-                        time.sleep(0.5)
+                _from_template(conn, self.work_db, self.master_db)
         finally:
             admin.dispose()
 
@@ -367,6 +373,116 @@ class Dataset:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.work_db}" WITH (FORCE)'))
         admin.dispose()
+
+
+# --- national databases: made, seeded, copied, dropped (bench_national_*, bench_peer --url,
+# bench_growth) ----------------------------------------------------------------------------------
+
+
+def run_timed(cmd: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float, float, str,
+                                                                    str, int]:
+    """(wall s, CPU s, peak RSS MB, stdout, stderr, exit status) of one child."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read(),
+                err.read(), proc.returncode)
+
+
+def engine_of(url: str) -> str:
+    return "postgresql" if url.startswith("postgres") else "sqlite"
+
+
+def new_database(engine: str, pg_base: str, name: str, scratch: Path) -> str:
+    """An empty database: SQLite ``scratch/<name>.db``, PostgreSQL ``<name>`` (dropped first
+    if there). Its URL."""
+    import sqlalchemy as sa
+
+    if engine == "sqlite":
+        return f"sqlite:///{scratch / f'{name}.db'}"
+    admin = _pg_admin(pg_base)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return _pg_url(pg_base, name)
+
+
+def drop_database(url: str, pg_base: str = PG_DEFAULT) -> None:
+    """A database made by new_database or copy_database (SQLite: the file and its -wal/-shm)."""
+    import sqlalchemy as sa
+
+    if engine_of(url) == "sqlite":
+        path = Path(url.split(":///", 1)[1])
+        for p in path.parent.glob(path.name + "*"):
+            p.unlink(missing_ok=True)
+        return
+    name = sa.engine.make_url(url).database
+    admin = _pg_admin(pg_base)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def copy_database(url: str, scratch: Path, suffix: str) -> str:
+    """A working copy of a kept database (``<name>_<suffix>``; SQLite in ``scratch``), so that a
+    bench may add tables to it. PostgreSQL copies the files (STRATEGY FILE_COPY: no WAL of the
+    whole database); nobody may be connected to the original meanwhile."""
+    import sqlalchemy as sa
+
+    if engine_of(url) == "sqlite":
+        source = Path(url.split(":///", 1)[1])
+        target = scratch / f"{source.stem}_{suffix}.db"
+        with sa.create_engine(url).connect() as conn:  # the WAL folded in first
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copyfile(source, target)
+        return f"sqlite:///{target}"
+    parsed = sa.engine.make_url(url)
+    name = f"{parsed.database}_{suffix}"
+    base = parsed.set(database="postgres").render_as_string(hide_password=False)
+    admin = _pg_admin(base)
+    try:
+        with admin.connect() as conn:
+            _from_template(conn, name, parsed.database, " STRATEGY FILE_COPY")
+    finally:
+        admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def analyse(url: str) -> float:
+    """VACUUM ANALYZE (PostgreSQL) / ANALYZE (SQLite): the state autovacuum reaches soon after a
+    bulk load (statistics, the visibility map). Straight after COPY, PostgreSQL planned the
+    overdue list as a loop over every office and read the heap for "index-only" scans (a
+    regency's dashboard: 470 ms instead of 48 at 100 000 requests). Seconds taken."""
+    import sqlalchemy as sa
+
+    started = time.perf_counter()
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text("VACUUM ANALYZE" if engine_of(url) == "postgresql" else "ANALYZE"))
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def seed_national(url: str, size: int, scratch: Path) -> tuple[float, float, float, str]:
+    """``flask init`` (not timed), then ``flask seed-demo --national --requests size --seed
+    1674`` in a child with the bench's app environment: (wall s, CPU s, peak RSS MB, stdout)
+    of the seeding. No VACUUM/ANALYZE here (analyse)."""
+    env = app_env(url, Path(tempfile.mkdtemp(prefix="instance-", dir=scratch)))
+    flask = [sys.executable, "-m", "flask", "--app", "app:create_app"]
+    _w, _c, _r, _o, err, code = run_timed(flask + ["init"], env)
+    if code:
+        raise RuntimeError(f"flask init failed:\n{err[-3000:]}")
+    wall, cpu, rss, out, err, code = run_timed(
+        flask + ["seed-demo", "--national", "--requests", str(size), "--seed", str(SEED)], env)
+    if code:
+        raise RuntimeError(f"seed-demo --national failed:\n{err[-3000:]}")
+    return wall, cpu, rss, out
 
 
 # --- in process: the SQL counter, the test client's login --------------------------------------

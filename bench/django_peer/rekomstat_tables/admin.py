@@ -10,6 +10,9 @@ Django's favour and said in bench/README.md:
   ["state"]`` would run ``SELECT DISTINCT state`` over the whole table on every page;
 - the calendar of days off is read once per office and kept for 60 s in the process, as
   Rekomstat does (app/offices/workdays.py CALENDAR_TTL_S).
+
+A province's officer reads the rows of the offices under it and the headquarters' every row,
+as Rekomstat's office scope gives them (bench_peer.py --url, on the national demo data).
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import admin
 
-from .models import AbUser, ActivityRequest, NonWorkingDay
+from .models import AbUser, ActivityRequest, NonWorkingDay, Office
 
 STATES = {
     "draft": "Draf", "submitted": "Diajukan", "in_review": "Sedang diperiksa",
@@ -122,12 +125,28 @@ class StateFilter(admin.SimpleListFilter):
 _OFFICES: dict = {}
 
 
-def _office_of(username: str):
-    """The office of the FAB account of the same name (the bench logs in as petugas1 on both
-    sides); kept per process, as Rekomstat has its user's office with the user."""
+def _offices_of(username: str):
+    """The offices whose rows the FAB account of the same name reads (the bench logs in under
+    the same names on both sides), as Rekomstat's office_scope: the office and the offices under
+    it (parent_id links); None for every office (the headquarters) or an account without an
+    office. Kept per process, as Rekomstat keeps its office tree."""
     if username not in _OFFICES:
-        _OFFICES[username] = (AbUser.objects.filter(username=username)
-                              .values_list("office_id", flat=True).first())
+        office_id = (AbUser.objects.filter(username=username)
+                     .values_list("office_id", flat=True).first())
+        scope = None
+        if office_id is not None:
+            parents = dict(Office.objects.values_list("id", "parent_id"))
+            children: dict = {}
+            for child, parent in parents.items():
+                children.setdefault(parent, []).append(child)
+            seen, todo = {office_id}, [office_id]
+            while todo:
+                for child in children.get(todo.pop(), ()):
+                    if child not in seen:
+                        seen.add(child)
+                        todo.append(child)
+            scope = None if seen >= parents.keys() else sorted(seen)
+        _OFFICES[username] = scope
     return _OFFICES[username]
 
 
@@ -142,8 +161,11 @@ class ActivityRequestAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        office_id = _office_of(request.user.get_username())
-        return qs.filter(office_id=office_id) if office_id is not None else qs
+        offices = _offices_of(request.user.get_username())
+        if offices is None:
+            return qs
+        return (qs.filter(office_id=offices[0]) if len(offices) == 1
+                else qs.filter(office_id__in=offices))
 
     @admin.display(description="Saluran", ordering="channel")
     def channel_label(self, obj):
