@@ -12,6 +12,12 @@ no letter number is used twice or skipped, no request is stuck half-way.
 Prints one JSON object: errors, duplicates, gaps, counts and p50/p95 latency per kind. The
 database named is dropped and made again. Redis (RATELIMIT_STORAGE_URI) is used for the
 limiter when it answers on 127.0.0.1:6379, as in production with several app servers.
+
+    python bench/load.py --mixed [--smoke] [--workers 2,4] [--steps 10,20,30,50,75,100] …
+
+is issue 27's "many people at once": officers browsing and acting, heads signing, applicants
+and anonymous catalogue searches, the offered load stepped until p95 crosses 500 ms, with 2
+and 4 workers, the database checked afterwards (bench/load_mixed.py; `--mixed --help`).
 """
 from __future__ import annotations
 
@@ -391,6 +397,11 @@ def check(database_url: str, outcome: dict) -> dict:
 
 
 def main() -> None:
+    if "--mixed" in sys.argv[1:]:  # the stepped mixed workload (issue 27): one front door
+        import load_mixed
+
+        load_mixed.main([a for a in sys.argv[1:] if a != "--mixed"])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--servers", type=int, default=2)
