@@ -5,6 +5,7 @@ emptied (schema dropped) at the start, then migrated with Alembic like a real de
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -286,6 +287,23 @@ def mail_link(row, path_part):
     match = re.search(r"https?://\S*" + re.escape(path_part) + r"\S*", row.body_text)
     assert match, row.body_text
     return "/" + match.group(0).split("/", 3)[3]
+
+
+@contextlib.contextmanager
+def statements(app):
+    """The SQL statements the app's engine sends within the block (a list, filled as they go)."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def login(client, username: str, password: str = PASSWORD):

@@ -13,7 +13,7 @@ from app import models as m
 from app.reports import figures
 from app.requests import workflow
 
-from conftest import is_postgres
+from conftest import is_postgres, statements
 
 TODAY = dt.date(2026, 12, 7)
 STATES_SQL = "'in_review', 'issued', 'letter_drafted', 'letter_initialled', " \
@@ -57,19 +57,9 @@ def test_the_planner_takes_the_index_for_the_overdue_list(app):
 
 
 def test_the_pages_write_the_states_into_their_sql(app, world, clients):
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = app.extensions["sqlalchemy"].engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(app) as seen:
         assert clients["admin"].get("/dashboard/").status_code == 200
         assert clients["officer_x"].get("/overduerequestview/list/").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     overdue = [s for s in seen if "clock_paused_at IS NULL" in s and "due_date <" in s]
     assert len(overdue) >= 2, seen
     assert all(f"IN ({STATES_SQL})" in s for s in overdue), overdue

@@ -2,30 +2,12 @@
 permission query per request whatever the number of checks (auth/security.py)."""
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 import sqlalchemy as sa
 
 from app import models as m
 
-from conftest import seed
-
-
-@contextlib.contextmanager
-def statements(app):
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = app.extensions["sqlalchemy"].engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+from conftest import seed, statements
 
 
 def _page(app, client, url):

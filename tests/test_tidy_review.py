@@ -3,12 +3,10 @@ request's page reading its trail once, no erasure actions on a decided request, 
 identity document marked as required, and the shared logged-in clients surviving a logout."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from app import models as m
 from app.auth import erasure
@@ -17,24 +15,7 @@ from app.ops.bootstrap import create_user
 from app.portal import form_steps
 from app.web.formats import date_text
 
-from conftest import OWNER, PASSWORD, login, seed
-
-
-@contextlib.contextmanager
-def statements(app):
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = app.extensions["sqlalchemy"].engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-
+from conftest import OWNER, PASSWORD, login, seed, statements
 
 # --- 2: the step of a field, from form_steps only ----------------------------------------------
 

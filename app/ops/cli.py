@@ -171,36 +171,29 @@ def outbox_send(limit, every, rounds):
         click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
         return
     session = current_app.appbuilder.session
-    done, tidy_at, remind_at = 0, time.monotonic(), time.monotonic()
-    figures_at = time.monotonic()
+    config = current_app.config
+    # The one long-running process also runs the periodic jobs, each when its time comes:
+    # (what, every how many seconds (0: never), the job). The daily clean-up; the wide
+    # dashboards' figures counted again (reports/snapshots.py), so that a province's or the
+    # nation's page rarely waits for them; the reminders due (a run sends nothing twice: the
+    # period only bounds how late in a working day a reminder leaves).
+    jobs = [
+        ("the daily clean-up", HOUSEKEEPING_EVERY, housekeeping),
+        ("counting the dashboards' figures", config.get("DASHBOARD_FIGURES_EVERY", 300),
+         lambda: snapshots.refresh(session)),
+        ("the reminders", config.get("REMINDERS_EVERY", 900), lambda: reminders.run(session)),
+    ]
+    due = [time.monotonic()] * len(jobs)
+    done = 0
     while rounds is None or done < rounds:
-        if time.monotonic() >= tidy_at:  # the one long-running process: it tidies up daily
-            tidy_at = time.monotonic() + HOUSEKEEPING_EVERY
-            try:
-                housekeeping()
-            except Exception:
-                current_app.logger.exception("outbox: the daily clean-up failed")
-                session.rollback()
-        # It counts the wide dashboards' figures again (reports/snapshots.py), so that a
-        # province's or the nation's page rarely waits for them.
-        every_figures = current_app.config.get("DASHBOARD_FIGURES_EVERY", 300)
-        if every_figures and time.monotonic() >= figures_at:
-            figures_at = time.monotonic() + every_figures
-            try:
-                snapshots.refresh(session)
-            except Exception:
-                current_app.logger.exception("outbox: counting the dashboards' figures failed")
-                session.rollback()
-        # It sends the reminders that are due (a run sends nothing twice: the period only
-        # bounds how late in a working day a reminder leaves).
-        every_reminders = current_app.config.get("REMINDERS_EVERY", 900)
-        if every_reminders and time.monotonic() >= remind_at:
-            remind_at = time.monotonic() + every_reminders
-            try:
-                reminders.run(session)
-            except Exception:
-                current_app.logger.exception("outbox: the reminders failed")
-                session.rollback()
+        for i, (what, period, job) in enumerate(jobs):
+            if period and time.monotonic() >= due[i]:
+                due[i] = time.monotonic() + period
+                try:
+                    job()
+                except Exception:
+                    current_app.logger.exception("outbox: %s failed", what)
+                    session.rollback()
         try:
             counts = notify.send_due(limit=limit)
             if counts["sent"] or counts["failed"]:
