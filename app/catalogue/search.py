@@ -107,9 +107,15 @@ _SIMPLE = sa.literal_column("'simple'::regconfig")
 _WORD = re.compile(r"[^\W_]+")
 
 
+# Indexes made by raw SQL of a migration on PostgreSQL only, not by the models: the requests
+# list's title search (pg_trgm, migration 0030).
+RAW_INDEXES = frozenset({"ix_request_title_trgm"})
+
+
 def include_name(name, type_, parent_names) -> bool:
-    """Alembic ``include_name`` hook: skip the search index's own tables."""
-    return not (type_ == "table" and name in SEARCH_TABLES)
+    """Alembic ``include_name`` hook: skip the search index's own tables and the raw indexes."""
+    return not ((type_ == "table" and name in SEARCH_TABLES)
+                or (type_ == "index" and name in RAW_INDEXES))
 
 
 # --- results ---------------------------------------------------------------------------------
