@@ -354,7 +354,12 @@ class LoggedInClients(dict):
     def __init__(self, app, names):
         super().__init__({None: app.test_client()})
         self.app = app
-        self.engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1)
+        # A connection of its own for each check, closed after it (NullPool): one kept open
+        # for the whole session outlived the SQLite file a backup restore replaces, and a
+        # later app's first connection then failed with "disk I/O error" (test_transactions,
+        # full SQLite runs only).
+        self.engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"],
+                                       poolclass=sa.pool.NullPool)
         self.relogins = 0  # how often a client was found logged out (tests/test_tidy_review)
         self.ended: set[int] = set()  # accounts whose sessions_valid_after was set
         sa.event.listen(RekomUser.sessions_valid_after, "set", self._sessions_ended)
