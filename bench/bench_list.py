@@ -29,7 +29,7 @@ def install_bare_list(app) -> None:
     headquarters); ``state`` the state filter; ``q`` adds ``title ILIKE '%q%'`` (what FAB's
     "contains" filter sends; bench_peer calls it /bench/bare-search)."""
     import sqlalchemy as sa
-    from flask import render_template_string, request
+    from flask import request
 
     from app.models import CHANNELS, REQUEST_STATES
     from app.models import ActivityRequest as R
@@ -37,6 +37,9 @@ def install_bare_list(app) -> None:
 
     states = {k: str(v) for k, v in REQUEST_STATES.items()}
     channels = {k: str(v) for k, v in CHANNELS.items()}
+    # Compiled once, as render_template does with a template file: render_template_string
+    # compiled it on every request (~3 ms of a ~6 ms page), a handicap no hand-written page has.
+    template = app.jinja_env.from_string(BARE_TEMPLATE)
 
     def bare():
         session = app.appbuilder.session
@@ -56,9 +59,11 @@ def install_bare_list(app) -> None:
             .where(*where).order_by(R.created_at.desc(), R.id.desc())
             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
         first = (page - 1) * PAGE_SIZE + 1
-        return render_template_string(
-            BARE_TEMPLATE, rows=rows, total=total, page=page, first=first,
-            last=first + len(rows) - 1, states=states, channels=channels, sla=sla_cell)
+        context = dict(rows=rows, total=total, page=page, first=first,
+                       last=first + len(rows) - 1, states=states, channels=channels,
+                       sla=sla_cell)
+        app.update_template_context(context)  # as render_template: the user is loaded too
+        return template.render(context)
 
     app.add_url_rule("/bench/bare", "bench_bare", bare)
     app.add_url_rule("/bench/bare-search", "bench_bare_search", bare)
