@@ -1,5 +1,6 @@
-"""SQL statements per page: constant however many rows the office has (no N+1), and one
-permission query per request whatever the number of checks (auth/security.py)."""
+"""SQL statements per page: constant however many rows the office has (no N+1), and at most one
+permission query per request whatever the number of checks, none while a role's permissions
+are kept (auth/security.py)."""
 from __future__ import annotations
 
 import pytest
@@ -17,22 +18,31 @@ def _page(app, client, url):
     return seen
 
 
+def _cold_page(app, client, url):
+    """A page with nothing kept in the process (the badge, the role's permissions, the
+    offices): every page compared starts alike."""
+    from app.core import process_cache
+
+    process_cache.forget_all()
+    return _page(app, client, url)
+
+
 def test_the_officers_request_list_costs_the_same_with_more_rows(app, world, wf, clients):
     client = clients["officer_x"]
     url = "/activityrequestview/list/?psize_ActivityRequestView=25"
-    _page(app, client, url)  # warm: first-request work is not the page's
+    _cold_page(app, client, url)  # warm: first-request work is not the page's
     with app.app_context():
         session = app.appbuilder.session
         for state in ("submitted", "in_review", "letter_drafted", "issued", "sent") * 6:
             seed(session, world, wf, state)
-    before = _page(app, client, url)
+    before = _cold_page(app, client, url)
     with app.app_context():
         session = app.appbuilder.session
         for state in ("submitted", "in_review", "letter_drafted", "issued", "sent") * 6:
             seed(session, world, wf, state)
-    after = _page(app, client, url)
+    after = _cold_page(app, client, url)
     assert len(after) == len(before), (len(before), len(after))
-    deep = _page(app, client, url + "&page_ActivityRequestView=2")
+    deep = _cold_page(app, client, url + "&page_ActivityRequestView=2")
     assert len(deep) == len(before)
 
 
@@ -64,8 +74,36 @@ def test_the_officers_list_reads_no_office_select_and_the_roles_with_the_user(ap
     roles = [s for s in seen if "ab_user_role" in s]
     groups = [s for s in seen if "ab_user_group" in s]
     assert len(roles) == 1 and roles == groups and "ab_group_role" in roles[0], (roles, groups)
+    # The role's permissions were read by the warm-up page and are kept (process_cache).
     permission_queries = [s for s in seen if "ab_permission_view_role" in s]
-    assert len(permission_queries) == 1
+    assert permission_queries == []
+
+
+def test_a_roles_permissions_are_kept_and_an_edit_applies_at_once(app, world, clients):
+    """A role's permissions are read once and kept for ROLE_PERMISSIONS_TTL_S; an admin's
+    edit (FAB's security manager, through the ORM) applies on the very next request."""
+    from app.core import process_cache
+
+    process_cache.forget_all()
+    client, url = clients["officer_x"], "/activityrequestview/list/"
+    first = _page(app, client, url)
+    assert len([s for s in first if "ab_permission_view_role" in s]) == 1
+    assert not [s for s in _page(app, client, url) if "ab_permission_view_role" in s]
+    with app.app_context():
+        sm = app.appbuilder.sm
+        role = sm.find_role("Officer")
+        pv = sm.find_permission_view_menu("can_list", "ActivityRequestView")
+        sm.del_permission_role(role, pv)
+    try:
+        answer = client.get(url)
+        assert answer.status_code in (302, 403), answer.status_code  # refused at once
+    finally:
+        with app.app_context():
+            sm = app.appbuilder.sm
+            sm.add_permission_role(sm.find_role("Officer"),
+                                   sm.find_permission_view_menu("can_list",
+                                                                "ActivityRequestView"))
+    assert client.get(url).status_code == 200
 
 
 def _dialect(app) -> str:

@@ -25,7 +25,13 @@ from flask import (
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+from flask_appbuilder.security.sqla.models import (
+    Permission,
+    PermissionView,
+    Role,
+    ViewMenu,
+    assoc_permissionview_role,
+)
 from flask_appbuilder.security.views import (
     AuthDBView,
     RegisterUserModelView,
@@ -56,6 +62,7 @@ from app.auth.roles import (
     role_permissions,
     roles_text,
 )
+from app.core.process_cache import ProcessCache
 from app.core.transactions import unit_of_work
 from app.models import ID_DOC_TYPES, ActivityRequest, RekomRegisterUser, RekomUser
 from app.offices.workdays import utcnow
@@ -79,6 +86,15 @@ LOCK_GENERATION_TTL = 30 * 24 * 3600
 # datetime tag keeps whole seconds). A session from before the account's
 # ``sessions_valid_after`` (set by logout and by a password change) counts as logged out.
 SESSION_LOGIN_AT = "_rekomstat_login_at"
+
+# A role's permissions, read on every staff page (one statement, ~0.5 ms) and changed by an
+# admin a few times a year: kept per process (process_cache). An edit in the admin's own
+# process applies at once, in other workers within ROLE_PERMISSIONS_TTL_S. Who has which role
+# is read afresh on every request (load_user), so taking a role from a user is immediate.
+ROLE_PERMISSIONS_TTL_S = 30.0
+_role_permissions = ProcessCache(
+    "role_permissions", ROLE_PERMISSIONS_TTL_S,
+    (Role, PermissionView, Permission, ViewMenu, assoc_permissionview_role))
 
 # The role names and the permission matrix live in auth/roles.py: the domain imports them there.
 
@@ -353,7 +369,8 @@ class RekomstatSecurityManager(SecurityManager):
             return False
         cache = g.setdefault("_rekom_permissions", {})
         if role_ids not in cache:
-            cache[role_ids] = self._role_permission_pairs(role_ids)
+            cache[role_ids] = _role_permissions.get(
+                self.session, role_ids, lambda: self._role_permission_pairs(role_ids))
         login_user = g.get(fab.LOGIN_USER)
         if (login_user is not None and not g.get(fab.API_KEY_USER)
                 and getattr(user, "_get_current_object", lambda: user)() is login_user

@@ -2,11 +2,12 @@
 days off, its name and settings), kept per process for a short while.
 
 Each cache is keyed by database as well (one process may serve several: tests do). A row of a
-watched model written through the ORM in this process empties the cache when its transaction
+watched model written through the ORM in this process — one object, or an INSERT / UPDATE /
+DELETE statement on its table sent through a session — empties the cache when its transaction
 commits, and nothing read inside a transaction that wrote one is kept (it may yet roll back).
-Other processes, and bulk statements, see the change within the time to live: an admin's edit
-shows everywhere within a minute. ``forget_all()`` empties every cache at once (after a backup
-is restored, between tests).
+Other processes, and statements sent on a bare connection, see the change within the time to
+live: an admin's edit shows everywhere within a minute. ``forget_all()`` empties every cache
+at once (after a backup is restored, between tests).
 """
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ class ProcessCache:
         self.ttl_s = ttl_s
         self._values: dict = {}
         self._written = f"rekomstat_written_{name}"  # in a session's info: uncommitted writes
+        # A model, or a bare table (an association table: written by statements only).
+        self._tables = frozenset(getattr(model, "__table__", model) for model in models)
         for model in models:
+            if not hasattr(model, "__table__"):
+                continue
             for kind in ("after_insert", "after_update", "after_delete"):
                 event.listen(model, kind, self._row_written)
         _caches.append(self)
@@ -41,14 +46,23 @@ class ProcessCache:
             self._values[key] = (now + self.ttl_s, value)
         return value
 
+    def forget(self, session, key) -> None:
+        self._values.pop((session.get_bind().url, key), None)
+
     def clear(self) -> None:
         self._values.clear()
 
     def _row_written(self, _mapper, _connection, target) -> None:
-        session = object_session(target)
+        self._session_wrote(object_session(target))
+
+    def _session_wrote(self, session) -> None:
         if session is not None:
             session.info[self._written] = True
         self.clear()
+
+    def statement_sent(self, session, table) -> None:
+        if table in self._tables:
+            self._session_wrote(session)
 
     def committed(self, session) -> None:
         # Again at commit: another request of this process may have read the old rows meanwhile.
@@ -62,6 +76,17 @@ class ProcessCache:
 def forget_all() -> None:
     for cache in _caches:
         cache.clear()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _statement_sent(state) -> None:
+    # session.execute(update(Model)…) / delete / insert: no object, so no mapper event.
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is not None:
+        for cache in _caches:
+            cache.statement_sent(state.session, table)
 
 
 @event.listens_for(Session, "after_commit")

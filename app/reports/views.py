@@ -394,8 +394,10 @@ class RekomIndexView(IndexView):
         if user is None or not user.is_authenticated:
             return None
         if "_rekom_task_count" not in g:
-            g._rekom_task_count = home.task_count(current_app.appbuilder.session, user.id,
-                                                  user.office_id, user_role_names(user))
+            # The home page ("Tugas saya") counts afresh; elsewhere a count a few seconds old.
+            g._rekom_task_count = home.task_badge(
+                current_app.appbuilder.session, user.id, user.office_id, user_role_names(user),
+                fresh=request.endpoint == "RekomIndexView.index")
         return g._rekom_task_count
 
     @expose("/")
