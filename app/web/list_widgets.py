@@ -28,11 +28,14 @@ from flask import current_app
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.utils.base import is_column_dotted
 from flask_appbuilder.widgets import ListWidget, SearchWidget
 from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from sqlalchemy import func
+from sqlalchemy.orm import Load
 
 from app.web import fab_internals as fab
 
@@ -253,6 +256,26 @@ class RekomInterface(SQLAInterface):
             select_columns = self.list_load
         return super().query(filters, order_column, order_direction, page, page_size,
                              select_columns, outer_default_load)
+
+    def _plain_columns(self, select_columns) -> bool:
+        return bool(select_columns) and all(
+            not is_column_dotted(col) and not self.is_relation(col)
+            and not self.is_property_or_function(col) for col in select_columns)
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        # count(*) of the filtered table. FAB counts over a sub-select of the page's columns,
+        # each with its load_only option: the same plan, but ~1 ms of Python a page to build.
+        if not self._plain_columns(select_columns):
+            return super().query_count(query, filters, select_columns)
+        counted = self.session.query(func.count()).select_from(self.obj)
+        return self.apply_filters(counted, self.get_inner_filters(filters)).scalar()
+
+    def apply_inner_select_joins(self, query, select_columns=None, aliases_mapping=None):
+        # One load_only for the page's columns where FAB chains one per column.
+        if not self._plain_columns(select_columns):
+            return super().apply_inner_select_joins(query, select_columns, aliases_mapping)
+        return query.options(
+            Load(self.obj).load_only(*(getattr(self.obj, col) for col in select_columns)))
 
     def get_search_columns_list(self) -> list[str]:
         # FAB filters a JSON column as text; PostgreSQL has no text operators on json, so every
