@@ -247,6 +247,7 @@ class RekomInterface(SQLAInterface):
 
     def __init__(self, *args, list_load=None, **kwargs):
         self._filter_conversions: dict = {}
+        self._plain: dict = {}
         self.list_load = list(list_load) if list_load else None
         super().__init__(*args, **kwargs)
 
@@ -258,9 +259,15 @@ class RekomInterface(SQLAInterface):
                              select_columns, outer_default_load)
 
     def _plain_columns(self, select_columns) -> bool:
-        return bool(select_columns) and all(
-            not is_column_dotted(col) and not self.is_relation(col)
-            and not self.is_property_or_function(col) for col in select_columns)
+        if not select_columns:
+            return False
+        key = tuple(select_columns)
+        plain = self._plain.get(key)
+        if plain is None:  # FAB's checks walk the model's attributes: once per column list
+            plain = self._plain[key] = all(
+                not is_column_dotted(col) and not self.is_relation(col)
+                and not self.is_property_or_function(col) for col in select_columns)
+        return plain
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         # count(*) of the filtered table. FAB counts over a sub-select of the page's columns,
