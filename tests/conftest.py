@@ -116,6 +116,41 @@ def scratch_url(tmp_path):
     admin.dispose()
 
 
+def _sqlite_lock_lost(path: str) -> bool:
+    """This process has the SQLite database open but no longer holds the SHARED lock that
+    SQLite's WAL connections keep on it (Linux: /proc/locks).
+
+    POSIX locks belong to the process and file: any open() and close() of the file outside
+    SQLite drops them all. From then on another process closing its last connection takes
+    the EXCLUSIVE lock and deletes the WAL and its index; this process's pooled connections
+    go on with the deleted files, and every new one fails with "disk I/O error"
+    (SQLITE_IOERR_SHORT_READ) — what full SQLite runs met from test_identity on."""
+    try:
+        inode = os.stat(path).st_ino
+        opened = any(os.readlink(f"/proc/self/fd/{fd}") == path
+                     for fd in os.listdir("/proc/self/fd")
+                     if os.path.islink(f"/proc/self/fd/{fd}"))
+        with open("/proc/locks") as locks:
+            held = [line.split() for line in locks]
+    except OSError:
+        return False  # no /proc: not Linux
+    pid = str(os.getpid())
+    shared = [f for f in held
+              if f[4] == pid and f[5].rsplit(":", 1)[-1] == str(inode) and f[6] == "1073741826"]
+    return opened and not shared
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_keeps_its_locks():
+    """After each test on SQLite: the process still holds its lock on the test database."""
+    yield
+    if not is_postgres():
+        path = os.path.join(_TMP, "test.db")
+        assert not _sqlite_lock_lost(path), (
+            "this test dropped the process's POSIX locks on the SQLite test database (an "
+            "open() and close() of the file outside SQLite?): see conftest._sqlite_lock_lost")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_catalogue_facets():
     """The catalogue's facets, the offices and their calendars are cached per process
