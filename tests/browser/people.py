@@ -107,6 +107,19 @@ class Person:
         with self.page.expect_navigation(url=lambda url: not url.endswith("#")):
             confirm.locator("#modal-confirm-ok").click()
 
+    def help_texts(self) -> dict:
+        """The message shown under each field of the form, by the field's id."""
+        return self.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+            'form .form-group .help-block')].map(e => [
+            e.closest('.form-group').querySelector('input, select, textarea').id,
+            e.innerText.trim()]))""")
+
+    def submit(self, selector: str) -> int:
+        """Click the button and wait for the page it leads to: its HTTP status."""
+        with self.page.expect_navigation() as nav:
+            self.page.locator(selector).click()
+        return nav.value.status
+
     def alerts(self) -> list[str]:
         # FAB's alerts start with their close button, "×".
         return [t.strip().lstrip("×").strip()

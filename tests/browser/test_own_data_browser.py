@@ -48,18 +48,6 @@ class Person(people_base.Person):
         width = self.page.viewport_size["width"]
         return self.page.evaluate("document.documentElement.scrollWidth") <= width + 1
 
-    def help_texts(self) -> dict:
-        """The message shown under each field of the form, by the field's id."""
-        return self.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
-            'form .form-group .help-block')].map(e => [
-            e.closest('.form-group').querySelector('input, select, textarea').id,
-            e.innerText.trim()]))""")
-
-    def submit(self, selector: str) -> int:
-        with self.page.expect_navigation() as nav:
-            self.page.locator(selector).click()
-        return nav.value.status
-
 
 @pytest.fixture
 def people(browser, live_server, tmp_path):

@@ -40,17 +40,6 @@ class Person(people_base.Person):
         return self.page.evaluate("""() => [...document.querySelectorAll('label')]
             .filter(l => l.innerText.trim().endsWith('*')).map(l => l.htmlFor)""")
 
-    def help_texts(self) -> dict:
-        return self.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
-            'form .form-group .help-block')].map(e => [
-            e.closest('.form-group').querySelector('input, select, textarea').id,
-            e.innerText.trim()]))""")
-
-    def submit(self, selector: str) -> int:
-        with self.page.expect_navigation() as nav:
-            self.page.locator(selector).click()
-        return nav.value.status
-
     def fill(self, **values):
         for name, value in values.items():
             if name == "id_doc_type":
