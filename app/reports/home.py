@@ -200,7 +200,7 @@ def task_count(session, user_id: int, office_id: int | None, roles: set) -> int 
 
 
 # The badge is on every staff page; counting it was ~1.7 ms of a ~16 ms list page (bench/README.md
-# "The officers' list: the page's own cost"). Kept per user for BADGE_TTL_S: a write to one of
+# "The officers' list against a fair bare page"). Kept per user for BADGE_TTL_S: a write to one of
 # these tables in this process forgets every kept count (process_cache), another worker's
 # write shows within the TTL. The home page itself counts afresh (``fresh=True``).
 BADGE_TTL_S = 20.0
