@@ -3,7 +3,8 @@
 For a bounded time, officers draft and send letters, the head signs (issue: number + PDF + QR
 + outbox row) and applicants submit the online form, every one as a browser would (log-in
 form with its CSRF token, session cookie, the form or the JSON API), each virtual user going
-to both servers in turn. Afterwards the database is checked: every accepted answer is there,
+to both servers in turn. When the time is up nothing new starts, but the letters signed
+in it are still sent. Afterwards the database is checked: every accepted answer is there,
 no letter number is used twice or skipped, no request is stuck half-way.
 
     python bench/load.py [--duration 20] [--servers 2] [--workers 2] [--requests 1500]
@@ -276,6 +277,18 @@ def run(duration: float = 20, n_servers: int = 2, workers: int = 2, n_requests: 
                 break
             else:
                 time.sleep(0.05)
+        # The window is closed to new drafts, but a letter signed in it is still sent, as at
+        # the end of a working day: otherwise on a slow machine the chain draft -> sign ->
+        # send may never reach its last step and sending would go unmeasured and unchecked.
+        heads_done.wait()
+        while True:
+            try:
+                req_id = sending[name].get_nowait()
+            except queue.Empty:
+                return
+            status, _ = user.call("api", f"/api/v1/requests/{req_id}/send", expect=(200,))
+            if status == 200:
+                outcome["sent"].append(req_id)
 
     def head() -> None:
         user = User(bases, "kepala", stats)
@@ -306,8 +319,9 @@ def run(duration: float = 20, n_servers: int = 2, workers: int = 2, n_requests: 
             if status == 302:
                 outcome["submitted"].append(title)
 
-    threads = [threading.Thread(target=officer, args=(n,)) for n in drafting]
-    threads += [threading.Thread(target=head) for _ in range(2)]
+    heads_done = threading.Event()
+    heads = [threading.Thread(target=head) for _ in range(2)]
+    threads = [threading.Thread(target=officer, args=(n,)) for n in drafting] + heads
     threads += [threading.Thread(target=applicant, args=(name, i))
                 for i, name in enumerate(work["applicants"][:applicants])]
     stop_at[0] = time.monotonic() + duration
@@ -315,6 +329,9 @@ def run(duration: float = 20, n_servers: int = 2, workers: int = 2, n_requests: 
     try:
         for t in threads:
             t.start()
+        for t in heads:
+            t.join(duration + 120)
+        heads_done.set()
         for t in threads:
             t.join(duration + 120)
     finally:
