@@ -207,6 +207,26 @@ def world(app) -> World:
     return w
 
 
+def ensure_users(app, office_code: str | None, *people) -> dict[str, int]:
+    """The people a module's site needs, each made once in the database (a module fixture runs
+    again on a database an earlier module filled): their ids by username. A person is
+    ``(role, username[, first, last[, office_code]])``: the office given for all unless named
+    (None for an applicant); the e-mail is ``<username>@rekomstat.test``. Call it inside an
+    app context; it commits."""
+    sm = app.appbuilder.sm
+    ids = {}
+    for role, username, *rest in people:
+        first, last = (rest + ["", ""])[:2]
+        code = rest[2] if len(rest) > 2 else office_code
+        user = sm.find_user(username=username)
+        if user is None:
+            user = create_user(role, username, f"{username}@rekomstat.test", PASSWORD,
+                               first, last, office_code=code)
+        ids[username] = user.id
+    app.appbuilder.session.commit()
+    return ids
+
+
 _SERIAL = itertools.count(1)
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from app import models as m
 from app.auth import access_log
 
-from conftest import PASSWORD, login
+from conftest import ensure_users, login
 
 OFFICE = "1679"
 LIST = "/personaldataaccessview/list/"
@@ -32,19 +32,14 @@ FEBRUARY = dt.datetime(2032, 2, 10, 3, 0)
 
 @pytest.fixture(scope="module")
 def place(app, world):
-    from app.ops.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with app.app_context():
         session = app.appbuilder.session
         office = ensure_office(OFFICE, "BPS Kabupaten Uji Akses Data", city="Kota Akses")
-        sm = app.appbuilder.sm
-        for name, role, code in (("petugas.akses", "Officer", OFFICE),
-                                 ("kepala.akses", "Head", OFFICE),
-                                 ("pemohon.akses", "Applicant", None)):
-            if sm.find_user(username=name) is None:
-                create_user(role, name, f"{name}@rekomstat.test", PASSWORD, office_code=code)
-        ids = {name: sm.find_user(username=name).id
-               for name in ("petugas.akses", "kepala.akses", "pemohon.akses", "admin")}
+        ids = ensure_users(app, OFFICE, ("Officer", "petugas.akses"), ("Head", "kepala.akses"),
+                           ("Applicant", "pemohon.akses", "", "", None))
+        ids["admin"] = world.users["admin"]
         visit = dt.datetime.combine(VISIT_DAY, dt.time(3, 0))  # 10.00 WIB
         guests = [m.GuestBookEntry(office_id=office.id, name=f"Tamu Akses {n}",
                                    phone=f"0812000017{n}", visited_at=visit + dt.timedelta(

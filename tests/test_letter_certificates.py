@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from certs import PASSWORD as P12_PASSWORD
 from certs import SIGNER_NAME, pki
-from conftest import PASSWORD, login
+from conftest import ensure_users, login
 from fake_esign import FakeESign
 
 OFFICE, OFFICE_NAME = "1697", "BPS Kabupaten Uji Tanda Tangan"
@@ -26,19 +26,14 @@ SECRET = f"REKOMSTAT_P12_PASSWORD_{OFFICE}"
 @pytest.fixture(scope="module")
 def site(app, world):
     """The office, its head and officer, and the admin's id."""
-    from app.ops.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with app.app_context():
         office = ensure_office(OFFICE, OFFICE_NAME, city="Kota Uji")
         office.head_name = "Budi Santoso"
         office.head_nip = "197001011990011001"
-        sm = app.appbuilder.sm
-        for role, name in (("Head", "head_sig"), ("Officer", "officer_sig")):
-            if sm.find_user(username=name) is None:
-                create_user(role, name, f"{name}@rekomstat.test", PASSWORD, office_code=OFFICE)
-        app.appbuilder.session.commit()
-        ids = {"office": office.id, "head": sm.find_user(username="head_sig").id,
-               "officer": sm.find_user(username="officer_sig").id,
+        users = ensure_users(app, OFFICE, ("Head", "head_sig"), ("Officer", "officer_sig"))
+        ids = {"office": office.id, "head": users["head_sig"], "officer": users["officer_sig"],
                "admin": world.users["admin"], "applicant": world.users["applicant_a"]}
         app.appbuilder.session.remove()
     return ids

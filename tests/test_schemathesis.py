@@ -18,7 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from conftest import PASSWORD
+from conftest import PASSWORD, ensure_users
 
 OPENAPI = "/api/v1/_openapi"
 OFFICE, OFFICE_NAME = "1699", "BPS Kota Uji Fuzz"
@@ -42,15 +42,12 @@ KNOWN_LIST_ARGS_5XX: dict[tuple[str, str], str] = {}
 
 @pytest.fixture(scope="module")
 def fuzz_users(app, world):
-    from app.ops.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with app.app_context():
         ensure_office(OFFICE, OFFICE_NAME)
-        sm = app.appbuilder.sm
-        for role, name, office in (("Officer", OFFICER, OFFICE), ("Applicant", APPLICANT, None)):
-            if sm.find_user(username=name) is None:
-                create_user(role, name, f"{name}@rekomstat.test", PASSWORD, office_code=office)
-        ids = {name: sm.find_user(username=name).id for name in (OFFICER, APPLICANT)}
+        ids = ensure_users(app, OFFICE, ("Officer", OFFICER),
+                           ("Applicant", APPLICANT, "", "", None))
         app.appbuilder.session.remove()
     r = app.test_client().post("/api/v1/security/login", json={
         "username": OFFICER, "password": PASSWORD, "provider": "db"})

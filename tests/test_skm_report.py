@@ -24,7 +24,7 @@ from app import models as m
 from app.core import codes
 from app.reports import skm_report
 
-from conftest import OFFICE_X, PASSWORD, login
+from conftest import OFFICE_X, ensure_users, login
 
 OFFICE, OFFICE_NAME = "1687", "BPS Kabupaten Uji Survei Kepuasan"
 OFFICER, HEAD = "petugas.skm1687", "kepala.skm1687"
@@ -120,16 +120,12 @@ def add_rating(session, office_id, applicant_id, moment, answers) -> None:
 def set_up_office(app, world) -> dict:
     """The office, its officer and head, and exactly the answers above (made again from
     scratch: the browser walk uses the same office)."""
-    from app.ops.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with app.app_context():
         session = app.appbuilder.session
         office = ensure_office(OFFICE, OFFICE_NAME, city="Kabupaten Uji")
-        sm = app.appbuilder.sm
-        for role, name in (("Officer", OFFICER), ("Head", HEAD)):
-            if sm.find_user(username=name) is None:
-                create_user(role, name, f"{name}@rekomstat.test", PASSWORD,
-                            office_code=OFFICE)
+        ensure_users(app, OFFICE, ("Officer", OFFICER), ("Head", HEAD))
         session.execute(sa.delete(m.Rating).where(m.Rating.office_id == office.id))
         session.execute(sa.delete(m.ActivityRequest).where(
             m.ActivityRequest.office_id == office.id))

@@ -37,7 +37,7 @@ from app import models as m
 from browser import people as people_base
 from browser.people import PHONE, STAFF, shots_folder, windows
 
-from conftest import PASSWORD
+from conftest import ensure_users
 
 pytestmark = pytest.mark.browser
 
@@ -116,17 +116,12 @@ def people(browser, live_server, tmp_path):
 
 @pytest.fixture(scope="module")
 def site(app, world):
-    from app.ops.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with app.app_context():
         office = ensure_office(OFFICE, OFFICE_NAME, city="Kota Uji Privasi")
-        sm = app.appbuilder.sm
-        for role, name, first, last in (("Officer", OFFICER, "Sari", "Wulandari"),
-                                         ("Head", HEAD, "Bambang", "Hartono")):
-            if sm.find_user(username=name) is None:
-                create_user(role, name, f"{name}@rekomstat.test", PASSWORD, first, last,
-                            office_code=OFFICE)
-        app.appbuilder.session.commit()
+        ensure_users(app, OFFICE, ("Officer", OFFICER, "Sari", "Wulandari"),
+                     ("Head", HEAD, "Bambang", "Hartono"))
         session = app.appbuilder.session
         ids = {"office": office.id, "setting": session.scalars(sa.select(m.OfficeSetting.id)
                                                               .where(m.OfficeSetting.office_id

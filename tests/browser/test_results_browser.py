@@ -37,7 +37,7 @@ from app import models as m
 from browser import people as people_base
 from browser.people import PHONE, STAFF, shots_folder, windows
 
-from conftest import PASSWORD
+from conftest import ensure_users
 
 pytestmark = pytest.mark.browser
 
@@ -127,21 +127,15 @@ def people(browser, live_server, tmp_path):
 @pytest.fixture(scope="module")
 def site(app, world):
     from app.offices.workdays import office_today
-    from app.ops.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with app.app_context():
         office = ensure_office(OFFICE, OFFICE_NAME, city="Kota Uji Hasil")
-        sm = app.appbuilder.sm
-        for role, name, first, last, code in (
-                ("Officer", OFFICER, "Sari", "Wulandari", OFFICE),
-                ("Head", HEAD, "Bambang", "Hartono", OFFICE),
-                ("Applicant", APPLICANT, "Rudi", "Hermawan", None)):
-            if sm.find_user(username=name) is None:
-                create_user(role, name, f"{name}@rekomstat.test", PASSWORD, first, last,
-                            office_code=code)
-        app.appbuilder.session.commit()
+        users = ensure_users(app, OFFICE, ("Officer", OFFICER, "Sari", "Wulandari"),
+                             ("Head", HEAD, "Bambang", "Hartono"),
+                             ("Applicant", APPLICANT, "Rudi", "Hermawan", None))
         ids = {"office": office.id, "today": office_today(),
-               **{key: sm.find_user(username=name).id for key, name in (
+               **{key: users[name] for key, name in (
                    ("officer", OFFICER), ("head", HEAD), ("applicant", APPLICANT))}}
         app.appbuilder.session.remove()
     return ids

@@ -32,7 +32,7 @@ from browser.people import PHONE, STAFF, shots_folder, windows
 
 from certs import PASSWORD as P12_PASSWORD
 from certs import SIGNER_NAME, pki
-from conftest import PASSWORD
+from conftest import ensure_users
 
 pytestmark = pytest.mark.browser
 
@@ -105,21 +105,15 @@ def people(browser, folder):
 
 @pytest.fixture(scope="module")
 def site(app, world):
-    from app.ops.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with app.app_context():
         office = ensure_office(OFFICE, OFFICE_NAME, city="Kota Uji Jalan")
         office.head_name = "Dr. Rahmat Hidayat, M.Si."
         office.head_nip = "197205121995031002"
-        sm = app.appbuilder.sm
-        for role, name, first, last in (("Head", HEAD, "Rahmat", "Hidayat"),
-                                        ("Officer", OFFICER, "Lestari", "Wulandari")):
-            if sm.find_user(username=name) is None:
-                create_user(role, name, f"{name}@rekomstat.test", PASSWORD, first, last,
-                            office_code=OFFICE)
-        app.appbuilder.session.commit()
-        ids = {"office": office.id, "head": sm.find_user(username=HEAD).id,
-               "officer": sm.find_user(username=OFFICER).id,
+        users = ensure_users(app, OFFICE, ("Head", HEAD, "Rahmat", "Hidayat"),
+                             ("Officer", OFFICER, "Lestari", "Wulandari"))
+        ids = {"office": office.id, "head": users[HEAD], "officer": users[OFFICER],
                "applicant": world.users["applicant_a"]}
         app.appbuilder.session.remove()
     return ids

@@ -31,7 +31,7 @@ from app import models as m
 from browser import people as people_base
 from browser.people import PHONE, STAFF, shots_folder, windows
 
-from conftest import PASSWORD
+from conftest import ensure_users
 
 pytestmark = pytest.mark.browser
 
@@ -107,27 +107,24 @@ def people(browser, live_server, folder):
 
 @pytest.fixture(scope="module")
 def site(app, world):
-    from app.ops.bootstrap import create_user, ensure_office
+    from app.ops.bootstrap import ensure_office
 
     with app.app_context():
         office = ensure_office(OFFICE, OFFICE_NAME, city="Kota Uji Paraf")
         office.head_name = "Dr. Hendra Saputra, M.Si."
         office.head_nip = "197403151996031001"
+        users = ensure_users(app, OFFICE, ("Head", HEAD, "Hendra", "Saputra"),
+                             ("SectionHead", SECTION, "Nurul", "Aini"),
+                             ("Officer", OFFICER, "Dewi", "Lestari"),
+                             ("Officer", DUAL, "Agus", "Pranoto"))
         sm = app.appbuilder.sm
-        for role, name, first, last in (("Head", HEAD, "Hendra", "Saputra"),
-                                        ("SectionHead", SECTION, "Nurul", "Aini"),
-                                        ("Officer", OFFICER, "Dewi", "Lestari"),
-                                        ("Officer", DUAL, "Agus", "Pranoto")):
-            if sm.find_user(username=name) is None:
-                create_user(role, name, f"{name}@rekomstat.test", PASSWORD, first, last,
-                            office_code=OFFICE)
         dual = sm.find_user(username=DUAL)
         section_role = sm.find_role("SectionHead")
         if section_role not in dual.roles:
             dual.roles.append(section_role)
         app.appbuilder.session.commit()
         ids = {"office": office.id, "applicant": world.users["applicant_a"],
-               **{key: sm.find_user(username=name).id for key, name in (
+               **{key: users[name] for key, name in (
                    ("head", HEAD), ("section", SECTION), ("officer", OFFICER),
                    ("dual", DUAL))}}
         ids["setting"] = app.appbuilder.session.scalar(sa.select(m.OfficeSetting.id).where(
