@@ -31,7 +31,8 @@ variable and once per letter; when the role may (a superuser), each chunk runs w
 ``SET LOCAL session_replication_role = replica`` (triggers, foreign-key checks included, off
 for this transaction only) and then calls the triggers' own ``rekomstat_search_refresh`` once
 per recommended request of the chunk. Otherwise the triggers do it, slower, with the same
-result.
+result. PostgreSQL's statistics of the tables are gathered as they fill (after the 1st, 2nd,
+4th… chunk), so that the planner does not take them for empty.
 
 Repeatable for a seed and a day, except what must stay unguessable (tracking codes' key,
 verification tokens). E-mail addresses use reserved example domains.
@@ -84,6 +85,7 @@ from app.ops.demo_national.writers import (
     _finish,
     _max_ids,
     _may_skip_triggers,
+    _refresh_statistics,
     _write,
 )
 
@@ -148,6 +150,7 @@ def generate_national(n_requests: int = 5000, seed: int = 1674, *,
             office = _build(ctx, idx, days, created[idx], rows, recommended)
             per_office[office] += 1
         _write(ctx, rows, recommended)
+        _refresh_statistics(ctx, start // chunk + 1)
         for t, _, _ in TABLES:
             counts[t.name] += len(rows[t.name])
         if progress:
