@@ -75,7 +75,7 @@ bench-peer: install bench-deps
 	$(BIN)/python bench/bench_peer.py --engine both --sizes 10000,100000
 
 # How the pages grow, 10k / 100k / 1M requests of the national demo (issue 27,
-# bench/bench_growth.py): the kept databases are seeded on the first run (1M: ~25 min, 8 GB).
+# bench/bench_growth.py): the kept databases are seeded on the first run (1M: ~14 min, 8 GB).
 .PHONY: bench-growth
 bench-growth: install bench-deps
 	$(BIN)/python bench/bench_growth.py --pg-sizes 10000,100000,1000000 --sqlite-sizes 100000 \

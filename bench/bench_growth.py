@@ -12,7 +12,7 @@ Each ``--url`` is an already seeded national database (``flask init``, ``flask s
 --national --requests N --seed 1674``, then VACUUM ANALYZE / ANALYZE: harness.seed_national and
 harness.analyse), read only. ``--pg-sizes`` / ``--sqlite-sizes`` name kept ones instead:
 PostgreSQL ``rekomstat_nat_<N>`` on ``--pg-url``, SQLite ``<cache>/national-<N>.db``
-(harness.cache_dir), each seeded here when it is not there yet (1M: ~25 min of a 2-core
+(harness.cache_dir), each seeded here when it is not there yet (1M: ~14 min of a 2-core
 machine, 8 GB) and kept. Its size is its count of requests, its
 engine its URL's. For each: one gunicorn server (1 sync worker, production settings, the
 bench's app environment, bench_peer's app with its bare page) and, logged in through
