@@ -208,7 +208,7 @@ def test_an_officer_of_a_regency_and_an_applicant_open_their_pages(national):
 
 
 @pytest.mark.skipif(not is_postgres(), reason="PostgreSQL's planner statistics")
-def test_while_the_tables_fill_a_request_is_found_by_its_key(monkeypatch):
+def test_while_the_tables_fill_a_request_is_found_by_its_key(monkeypatch, scratch_url):
     """The search refresh finds each recommended request by ``id``; with the tables taken for
     empty the planner did it through a full scan of another index, once per request, and a
     million-request seed grew with the square of its size. After every chunk the plan of that
@@ -216,14 +216,7 @@ def test_while_the_tables_fill_a_request_is_found_by_its_key(monkeypatch):
     import app.ops.demo_national as national
     from app.ops.bootstrap import bootstrap
 
-    base = sa.engine.make_url(database_url())
-    name = f"{base.database}_national_plan"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    app = create_app({**app_config(base.set(database=name).render_as_string(
-        hide_password=False)), "DEMO_PASSWORD": DEMO_PASSWORD})
+    app = create_app({**app_config(scratch_url), "DEMO_PASSWORD": DEMO_PASSWORD})
     real_write, plans = national._write, []
 
     def write_then_plan(ctx, rows, recommended):
@@ -241,16 +234,11 @@ def test_while_the_tables_fill_a_request_is_found_by_its_key(monkeypatch):
 
     monkeypatch.setattr(national, "_write", write_then_plan)
     monkeypatch.setattr(national, "_refresh_statistics", refresh_then_plan)
-    try:
-        with app.app_context():
-            bootstrap()
-            national.generate_national(n_requests=600, seed=SEED, chunk=100)
-            app.appbuilder.session.remove()
-            app.extensions["sqlalchemy"].engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with app.app_context():
+        bootstrap()
+        national.generate_national(n_requests=600, seed=SEED, chunk=100)
+        app.appbuilder.session.remove()
+        app.extensions["sqlalchemy"].engine.dispose()
     assert len(plans) == 6
     for n, plan in enumerate(plans, start=1):
         assert "activity_request_pkey" in plan, f"after chunk {n}:\n{plan}"
