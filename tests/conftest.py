@@ -227,6 +227,27 @@ def ensure_users(app, office_code: str | None, *people) -> dict[str, int]:
     return ids
 
 
+@pytest.fixture(scope="module")
+def leave_no_trace(app, world):
+    """Every row the module adds is deleted when it ends, children first: the tests after it
+    read the shared database's screens, and must neither see nor wade through what the module
+    typed (the screen contract's hostile values of 10 000 characters)."""
+    from flask_appbuilder import Model
+
+    with app.app_context():
+        session = app.appbuilder.session
+        tables = [t for t in Model.metadata.sorted_tables if "id" in t.c]
+        newest = {t.name: session.scalar(sa.select(sa.func.max(t.c.id))) or 0 for t in tables}
+        session.remove()
+    yield
+    with app.app_context():
+        session = app.appbuilder.session
+        for table in reversed(tables):
+            session.execute(table.delete().where(table.c.id > newest[table.name]))
+        session.commit()
+        session.remove()
+
+
 _SERIAL = itertools.count(1)
 
 

@@ -8,7 +8,8 @@ row key in ``/show/<pk>`` and its siblings, ``/action/<name>/<pk>``, ``action_po
 An admin (who may see every list) gets the 400 page of refused input in Indonesian, or a 404
 for a row key that cannot be one; the API its JSON ``message``. A view or API added later is
 walked the same way. Ordinary arguments (FAB's own page sizes, a column the list offers,
-any text in a text filter) still answer the list, and a page size past 100 is read as 100.
+any text in a text filter or in a request's or an account's, which is typed) still answer
+the list, and a page size past 100 is read as 100.
 """
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from flask_appbuilder.models.filters import FilterRelation
 from flask_appbuilder.urltools import get_page_size_args
 
 from app.web import list_args
+from app.web.lookups import LookupEqual, LookupNotEqual
 
 HUGE = "99999999999999999999"  # past 64 bits
+TYPED = (LookupEqual, LookupNotEqual)  # relations named by a typed code (web/lookups.py)
 USERS = (None, "officer_x", "admin")
 
 
@@ -96,6 +99,8 @@ def _hostile_list_args(view) -> list[str]:
         if len(every[column]) < 10:
             shapes.append(f"_flt_9_{column}=1")
         for index, flt in enumerate(every[column]):
+            if isinstance(flt, TYPED):
+                continue  # any text is a code to look up (_ordinary_filters)
             if isinstance(flt, FilterRelation):
                 shapes += [f"_flt_{index}_{column}=abc", f"_flt_{index}_{column}={HUGE}"]
             elif view.datamodel.is_boolean(column):  # FAB's checkbox sends "y"
@@ -156,7 +161,9 @@ def _ordinary_filters(view) -> list[dict[str, str]]:
     every = view._filters._all_filters
     for column in view._filters.get_search_filters():
         for index, flt in enumerate(every.get(column, ())):
-            if isinstance(flt, FilterRelation):
+            if isinstance(flt, TYPED):  # a request's code, an account's name, or a key
+                values = ["abc", HUGE, "1", ""]
+            elif isinstance(flt, FilterRelation):
                 values = ["1"]
             elif view.datamodel.is_boolean(column):
                 values = ["y"]

@@ -369,25 +369,60 @@ def test_menus_follow_the_matrix(clients):
     assert "/users/list/" not in officer
 
 
-def test_request_form_offers_only_applicants_of_any_office(app, world, clients):
+def test_request_form_takes_applicants_of_any_office_only(app, world, clients):
     # Recording a walk-in names the applicant by e-mail (see test_walk_in.py) ...
     add = clients["officer_x"].get("/activityrequestview/add").get_data(as_text=True)
     assert 'id="applicant_email"' in add
-    # ... and re-assigning one on the edit form offers applicant accounts only.
+    # ... and so does re-assigning one on the edit form (web/lookups.py): a text box, no list
+    # of the nation's accounts, and only an applicant account is taken.
     pk = world.rows[("ActivityRequestView", "1674")]
-    page = clients["officer_x"].get(f"/activityrequestview/edit/{pk}").get_data(as_text=True)
-    # The select names users by "first last": staff must not be among the choices.
-    select = page[page.index('id="applicant"'):]
-    select = select[: select.index("</select>")]
-    assert "Admin Rekomstat" not in select and "officer_x" not in select
-    assert "applicant_a" in select and "applicant_b" in select
+    url = f"/activityrequestview/edit/{pk}"
+    page = clients["officer_x"].get(url).get_data(as_text=True)
+    box = page[page.index('id="applicant"'):]
+    box = box[: box.index(">")]
+    assert 'type="text"' in box and 'value="applicant_a@rekomstat.test"' in box
+    assert "<select" not in page[page.index('id="applicant"') - 200:page.index('id="applicant"')]
+    for staff in ("officer_x@rekomstat.test", "admin", "head_x"):
+        r = clients["officer_x"].post(url, data={"applicant": staff, "channel": "online"})
+        assert r.status_code == 200, staff
+        assert ("Tidak ada akun dengan alamat surel atau nama pengguna ini yang dapat dipilih "
+                "di sini.") in r.get_data(as_text=True)
+        assert f'value="{staff}"' in r.get_data(as_text=True)  # what was typed comes back
+    with app.app_context():
+        from app.models import ActivityRequest
+        session = app.appbuilder.session
+        assert session.get(ActivityRequest, pk).applicant_id == world.users["applicant_a"]
+        session.remove()
 
 
-def test_child_forms_offer_only_requests_of_own_office(app, clients):
-    page = clients["officer_x"].get("/requestvariableview/add").get_data(as_text=True)
-    select = page[page.index('id="request"'):]
-    select = select[: select.index("</select>")]
-    assert "RKS-T1674" in select and "RKS-T1671" not in select
+def test_child_forms_take_requests_of_own_office_only(app, world, clients):
+    client = clients["officer_x"]
+    page = client.get("/requestvariableview/add").get_data(as_text=True)
+    # No request is listed on the form: the officer types the tracking code.
+    assert "RKS-T1674" not in page and "RKS-T1671" not in page
+    assert '<input class="form-control" id="request" name="request"' in page
+    for code in ("RKS-T1671", "RKS-TIDAKADA"):  # another office's, and none at all
+        r = client.post("/requestvariableview/add",
+                        data={"request": code, "position": "3", "name": "Umur kepala"})
+        text = r.get_data(as_text=True)
+        assert r.status_code == 200 and ("Tidak ada permohonan dengan kode lacak ini yang dapat "
+                                         "dipilih di sini.") in text, code
+        assert f'value="{code}"' in text
+    # Its own office's, typed in lower case: taken, and the edit form shows the code.
+    from app.models import RequestVariable
+    r = client.post("/requestvariableview/add",
+                    data={"request": " rks-t1674 ", "position": "3", "name": "Umur kepala"})
+    assert r.status_code == 302
+    with app.app_context():
+        session = app.appbuilder.session
+        row = session.scalars(sa.select(RequestVariable).where(
+            RequestVariable.name == "Umur kepala")).one()
+        assert row.request_id == world.rows[("ActivityRequestView", "1674")]
+        pk = row.id
+        session.remove()
+    page = client.get(f"/requestvariableview/edit/{pk}").get_data(as_text=True)
+    assert 'value="RKS-T1674"' in page
+    client.post(f"/requestvariableview/delete/{pk}")
 
 
 def test_empty_values_do_not_read_none(clients):

@@ -445,7 +445,6 @@ class GuestBookEntryView(GuestBookExportMixin, IdentityNumberMixin, OfficeScoped
             form.ticket.kwargs["get_label"] = ticket_text
             # FAB's blank option has no label, and WTForms then shows its value, "__None".
             form.ticket.kwargs["blank_text"] = _l("— no queue ticket —")
-            form.request.kwargs["blank_text"] = _l("— no request —")
 
     def related_choices(self) -> dict:
         scoped = [["office_id", FilterOffice, None]]

@@ -40,6 +40,7 @@ from flask_babel import gettext as _
 from app.core.errors import DomainError
 from app.web import fab_internals as fab
 from app.web.input_guard import FIELD_SHOWN
+from app.web.lookups import LookupEqual, LookupNotEqual
 
 MAX_PAGE_SIZE = 100  # FAB's list offers 25, 50, 75 and 100 rows a page
 MAX_PAGE = 2**31 - 1  # times MAX_PAGE_SIZE still fits any database's OFFSET
@@ -220,6 +221,8 @@ def _check_screen_args(view) -> None:
         index, column = int(found[0][0]), found[0][1]
         if index >= len(filters[column]):
             raise Refusal(_("This list has no such filter."), _shown(name))
+        if isinstance(filters[column][index], (LookupEqual, LookupNotEqual)):
+            continue  # a typed code: one that names no row finds no row (web/lookups.py)
         if not _values_fit(view.datamodel, column, args.getlist(name)):
             if not view.datamodel.is_integer(column):  # a relation or a boolean
                 raise Refusal(_("Choose a value for each filter, or remove the filter."),

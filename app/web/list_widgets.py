@@ -14,7 +14,8 @@ own templates and macros (same markup, same permission checks):
 * ``LeanSearchWidget`` keeps the search form's labels, filter names and plain text inputs
   per view and locale;
 * ``RekomInterface`` converts each column to its search filters once: FAB converted all the
-  model's columns (88 for a request) for each ``Filters`` it made, five per page.
+  model's columns (88 for a request) for each ``Filters`` it made, five per page; a request or
+  an account is filtered by its typed code (web/lookups.py).
 
 What is kept between requests depends on the locale and the view only, never on the user:
 which entries, buttons and actions a user gets is decided in each request by FAB's checks.
@@ -38,6 +39,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import Load
 
 from app.web import fab_internals as fab
+from app.web.lookups import LookupEqual, LookupNotEqual, lookup_of, related_row
 
 # Stands for the row's primary key in the buttons rendered once per page; replaced per row.
 PK_PLACEHOLDER = "__rekom_pk__"
@@ -231,7 +233,11 @@ class MemoFilterConverter(SQLAFilterConverter):
     def convert(self, col_name):
         cache = self.datamodel._filter_conversions
         if col_name not in cache:
-            cache[col_name] = super().convert(col_name)
+            # A request or an account is typed, not picked (web/lookups.py).
+            cache[col_name] = ([flt(col_name, self.datamodel)
+                                for flt in (LookupEqual, LookupNotEqual)]
+                               if lookup_of(self.datamodel, col_name) is not None
+                               else super().convert(col_name))
         converted = cache[col_name]
         return None if converted is None else list(converted)
 
@@ -283,6 +289,13 @@ class RekomInterface(SQLAInterface):
             return super().apply_inner_select_joins(query, select_columns, aliases_mapping)
         return query.options(
             Load(self.obj).load_only(*(getattr(self.obj, col) for col in select_columns)))
+
+    def get_related_obj(self, col_name, value):
+        # FAB loads by key; a lookup relation also by its code (web/lookups.py).
+        lookup = lookup_of(self, col_name)
+        if lookup is None:
+            return super().get_related_obj(col_name, value)
+        return related_row(self.get_related_interface(col_name), lookup, value)
 
     def get_search_columns_list(self) -> list[str]:
         # FAB filters a JSON column as text; PostgreSQL has no text operators on json, so every

@@ -21,6 +21,7 @@ from app.models import ActivityRequest, Office, RekomUser
 from app.web import fab_internals as fab
 from app.web.formats import is_number, number_text, value_text
 from app.web.list_widgets import LeanListWidget
+from app.web.lookups import LookupField, lookup_of, related_row, search_field
 from app.web.screen_writes import SafeWritesMixin
 
 READ_ONLY = ["can_list", "can_show"]
@@ -115,6 +116,7 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
         rel = self.related_choices()
         self.add_form_query_rel_fields = dict(rel)
         self.edit_form_query_rel_fields = dict(rel)
+        self._type_lookups(rel)
         # The search form's selects too: they would list every office's rows otherwise.
         self.search_form_query_rel_fields = {
             "office": [["id", FilterOffice, None]],
@@ -131,6 +133,27 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
     def related_choices(self) -> dict:
         """Select fields offer only rows of the user's office."""
         return {"office": [["id", FilterOffice, None]]}
+
+    def _type_lookups(self, rel: dict) -> None:
+        """A relation to requests or accounts is a text box in the forms and the search form,
+        found among the rows ``rel`` lets the form pick (web/lookups.py); a view's own field
+        for the column wins."""
+        datamodel = self.datamodel
+        fields, search = {}, {}
+        for column in datamodel.get_columns_list():
+            lookup = lookup_of(datamodel, column)
+            if lookup is None:
+                continue
+            label = (self.label_columns or {}).get(column, column)
+            nullable = all(c.nullable for c in datamodel.list_properties[column].local_columns)
+            fields[column] = LookupField(
+                label, [] if nullable else [DataRequired()], lookup=lookup,
+                find=_finder(datamodel, column, lookup, rel.get(column, [])))
+            search[column] = search_field(label, lookup)
+        if fields:
+            self.add_form_extra_fields = {**fields, **(self.add_form_extra_fields or {})}
+            self.edit_form_extra_fields = {**fields, **(self.edit_form_extra_fields or {})}
+            self.search_form_extra_fields = {**search, **(self.search_form_extra_fields or {})}
 
     # Issue 27: staff read the rows of the offices under theirs but change only their own
     # office's. On a reading page, a row of another office is shown without the buttons that
@@ -231,6 +254,16 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
 
     def pre_update(self, item):
         self._pin_office(item)
+
+
+def _finder(datamodel, column, lookup, specs):
+    """The row a typed text names among those FAB's filters ``specs`` let the form pick."""
+    def find(text):
+        rel = datamodel.get_related_interface(column)
+        query = rel.get_filters().add_filter_list(specs).apply_all(
+            rel.session.query(rel.obj))
+        return related_row(rel, lookup, text, query)
+    return find
 
 
 class RoleFilter(BaseFilter):

@@ -28,6 +28,12 @@ def open_menu(page, *labels: str) -> None:
         entry(labels[-1]).click()
 
 
+def form_field_errors(page, name: str) -> str:
+    """The messages shown under a field of FAB's form ("" when none)."""
+    row = page.locator(f"#model_form tr:has([name='{name}'])").first
+    return " ".join(t.strip() for t in row.locator(".alert-danger").all_inner_texts())
+
+
 class Person:
     """One person at one browser window: steps with screenshots, checked for error text."""
 
@@ -119,6 +125,15 @@ class Person:
         with self.page.expect_navigation() as nav:
             self.page.locator(selector).click()
         return nav.value.status
+
+    def save_form(self, step: str) -> Path:
+        """Press "Simpan" on FAB's form; a screenshot of the answer."""
+        with self.page.expect_navigation():
+            self.page.click("#model_form button[type=submit]")
+        return self.shot(step)
+
+    def field_errors(self, name: str) -> str:
+        return form_field_errors(self.page, name)
 
     def alerts(self) -> list[str]:
         # FAB's alerts start with their close button, "×".

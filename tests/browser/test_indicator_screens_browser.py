@@ -33,6 +33,7 @@ from app import models as m
 from app.core import codes
 from browser import people as people_base
 from browser.people import STAFF, shots_folder, windows
+from browser.people import form_field_errors as _field_errors
 
 from conftest import OFFICE_X, OFFICE_Y, seed
 
@@ -48,6 +49,8 @@ ENGLISH = re.compile(r"\b(Added Row|Changed Row|Not a valid|This field is requir
 CODES = re.compile(r"\b(four_monthly|multi_year|semiannual|quarterly|variables_defined|"
                    r"schedule_in_order|sample_size|similar_reason)\b")
 NOT_A_CHOICE = "Pilihan tidak valid."
+# A request is typed as its tracking code (app/web/lookups.py); one the form may not pick:
+NO_SUCH_REQUEST = "Tidak ada permohonan dengan kode lacak ini yang dapat dipilih di sini."
 NOT_SAVED = "Belum disimpan: periksa isian yang ditandai di bawah."
 REQUIRED = "Isian ini wajib diisi."
 ZERO_WIDTH, RTL = "\u200b", "\u202e"
@@ -66,11 +69,7 @@ class Person(people_base.Person):
         assert english == [], f"{path}: English on the screen: {english}"
         assert raw == [], f"{path}: codes where labels belong: {raw}"
 
-    def save(self, step: str):
-        """Press "Simpan" on the FAB form; a screenshot of the answer."""
-        with self.page.expect_navigation():
-            self.page.click("#model_form button[type=submit]")
-        return self.shot(step)
+    save = people_base.Person.save_form
 
     def status_of(self, path: str) -> int:
         response = self.page.goto(self.base + path)
@@ -127,12 +126,6 @@ def _request(app, world, wf, state="submitted", title="Survei Pertanian Organik"
 
 
 # --- the FAB form ------------------------------------------------------------------------------
-
-
-def _field_errors(page, name: str) -> str:
-    """The messages shown under a field of the FAB form ("" when none)."""
-    row = page.locator(f"#model_form tr:has([name='{name}'])").first
-    return " ".join(t.strip() for t in row.locator(".alert-danger").all_inner_texts())
 
 
 def _marked(page) -> set[str]:
@@ -296,13 +289,17 @@ def test_the_officer_adds_an_indicator_and_others_see_what_they_may(app, world, 
         other.shot("tidak-ada")
         assert "organik" not in other.main_text()
     other.goto("/requestindicatorview/add")
-    offered = other.page.eval_on_selector_all("#request option", "l => l.map(o => o.value)")
-    assert str(req_id) not in offered, offered
+    with app.app_context():
+        code = app.appbuilder.session.get(m.ActivityRequest, req_id).tracking_code
+        app.appbuilder.session.remove()
+    assert code not in other.page.content()  # no list of requests to pick from
     other.page.fill("#name", "Indikator titipan")
-    _forge_option(other.page, "#request", str(req_id))
+    other.page.fill("#position", "5")
+    other.page.fill("#request", code)
     other.save("permohonan-kantor-lain")
-    assert _field_errors(other.page, "request") in (NOT_A_CHOICE, REQUIRED), _field_errors(
+    assert _field_errors(other.page, "request") == NO_SUCH_REQUEST, _field_errors(
         other.page, "request")
+    assert other.page.input_value("#request") == code  # as typed, to be corrected
     assert len(_indicators(app, req_id)) == 2
 
     # An applicant: the staff screen is closed to them, in Indonesian.
@@ -359,14 +356,15 @@ def test_hostile_values_on_the_indicator_screen(app, world, wf, people):
     assert page.input_value("#concept") == long_concept
     assert _indicators(app, req_id) == []
 
-    # Another office's request, named in a forged form.
-    officer.goto("/requestindicatorview/add")
-    page.fill("#name", "Indikator salah kantor")
-    _forge_option(page, "#request", str(other_office_request))
-    officer.save("kantor-lain")
-    # (FAB's select finds no such request among the office's: "required", not "not offered")
-    assert _field_errors(page, "request") in (NOT_A_CHOICE, REQUIRED), _field_errors(page,
-                                                                                  "request")
+    # Another office's request, named by its key, then by markup: not among the office's.
+    for typed in (str(other_office_request), "<b>RKS-1</b>' OR '1'='1"):
+        officer.goto("/requestindicatorview/add")
+        page.fill("#name", "Indikator salah kantor")
+        page.fill("#position", "1")
+        page.fill("#request", typed)
+        officer.save("kantor-lain")
+        assert _field_errors(page, "request") == NO_SUCH_REQUEST, _field_errors(page, "request")
+        assert page.locator("#model_form .alert-danger b").count() == 0
     with app.app_context():
         assert app.appbuilder.session.scalar(sa.select(sa.func.count()).where(
             m.RequestIndicator.name == "Indikator salah kantor")) == 0
