@@ -162,7 +162,7 @@ def _ordinary_filters(view) -> list[dict[str, str]]:
     for column in view._filters.get_search_filters():
         for index, flt in enumerate(every.get(column, ())):
             if isinstance(flt, TYPED):  # a request's code, an account's name, or a key
-                values = ["abc", HUGE, "1", ""]
+                values = ["abc", HUGE, str(2**31), "1", ""]  # past 32 bits: PostgreSQL's int
             elif isinstance(flt, FilterRelation):
                 values = ["1"]
             elif view.datamodel.is_boolean(column):

@@ -21,7 +21,8 @@ from flask_appbuilder.models.sqla.filters import (
     FilterRelationOneToManyNotEqual,
 )
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, or_
+from sqlalchemy import BigInteger, false, func, or_
+from sqlalchemy import inspect as sa_inspect
 from wtforms import Field, StringField
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
@@ -30,7 +31,11 @@ from app.models import ActivityRequest, RekomUser
 
 # Longer than any tracking code, user name or e-mail address: not looked up.
 LONGEST = 320
-MAX_KEY = 2**63 - 1  # past it no database holds the key (and SQLite cannot take it)
+
+
+def _largest(key) -> int:
+    """The largest key ``key``'s column holds (integers of 32 or 64 bits)."""
+    return 2**63 - 1 if isinstance(key.type, BigInteger) else 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,10 @@ def related_row(rel_interface, lookup: Lookup, value, query=None):
     if not text or len(text) > LONGEST:
         return None
     query = query if query is not None else rel_interface.session.query(rel_interface.obj)
-    if text.isdigit() and int(text) > MAX_KEY:
-        return None
     if text.isdigit():
-        key = getattr(rel_interface.obj, rel_interface.get_pk_name())
+        key = sa_inspect(rel_interface.obj).primary_key[0]
+        if int(text) > _largest(key):
+            return None  # no row has it, and PostgreSQL refuses to compare it with the key
         query = query.filter(key == int(text))
     else:
         query = query.filter(lookup.matches(text))
