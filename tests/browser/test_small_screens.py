@@ -105,10 +105,13 @@ def test_guest_book_form_shows_labelled_empty_choices(live_server, page):
     body = page.locator("body").inner_text()
     assert "__None" not in body
     # Select2 shows the chosen option's text: the empty choice, in words.
-    for name, text in (("ticket", "— tanpa nomor antrean —"), ("request", "— tanpa permohonan —")):
-        shown = page.locator(f"#select2-{name}-container")
-        assert shown.get_attribute("title") == text
-        assert shown.inner_text().lstrip("×").strip() == text
+    shown = page.locator("#select2-ticket-container")
+    assert shown.get_attribute("title") == "— tanpa nomor antrean —"
+    assert shown.inner_text().lstrip("×").strip() == "— tanpa nomor antrean —"
+    # The request is typed, not chosen (app/web/lookups.py): an empty box that says what to type.
+    box = page.locator("#request")
+    assert box.input_value() == "" and box.get_attribute("placeholder") == (
+        "Kode lacak permohonan, mis. RKS-7K2M9QXA.")
 
 
 def test_role_chips_read_the_indonesian_role_names(live_server, world, page):
