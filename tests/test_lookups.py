@@ -168,3 +168,15 @@ def test_an_optional_request_is_linked_or_left_out(app, world, clients, site):
         assert app.appbuilder.session.scalar(sa.select(sa.func.count(GuestBookEntry.id)).where(
             GuestBookEntry.name == "Tamu Tiga")) == 0
         app.appbuilder.session.remove()
+
+
+def test_a_complaints_officer_is_still_picked_from_the_office_staff(clients, site):
+    """Accounts a form picks within the office (a complaint's officer: a handful) stay a
+    select; the complaint's request is typed."""
+    page = clients["officer_x"].get(
+        f"/complaintview/edit/{site['ComplaintView']}").get_data(as_text=True)
+    select = page[page.index('id="assignee" name="assignee"'):]
+    select = select[: select.index("</select>")]
+    assert ">officer_x -</option>" in select, select[:300]
+    assert "applicant_a" not in select and "officer_y" not in select
+    assert '<input class="form-control" id="request" name="request"' in page

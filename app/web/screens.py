@@ -21,7 +21,7 @@ from app.models import ActivityRequest, Office, RekomUser
 from app.web import fab_internals as fab
 from app.web.formats import is_number, number_text, value_text
 from app.web.list_widgets import LeanListWidget
-from app.web.lookups import LookupField, lookup_of, related_row, search_field
+from app.web.lookups import ACCOUNT, LookupField, lookup_of, related_row, search_field
 from app.web.screen_writes import SafeWritesMixin
 
 READ_ONLY = ["can_list", "can_show"]
@@ -137,7 +137,7 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
     def _type_lookups(self, rel: dict) -> None:
         """A relation to requests or accounts is a text box in the forms and the search form,
         found among the rows ``rel`` lets the form pick (web/lookups.py); a view's own field
-        for the column wins."""
+        for the column wins. Accounts the form picks within the office stay a select."""
         datamodel = self.datamodel
         fields, search = {}, {}
         for column in datamodel.get_columns_list():
@@ -145,11 +145,14 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
             if lookup is None:
                 continue
             label = (self.label_columns or {}).get(column, column)
+            search[column] = search_field(label, lookup)
+            specs = rel.get(column, [])
+            if lookup is ACCOUNT and any(spec[1] is FilterOffice for spec in specs):
+                continue  # the office's staff (a complaint's officer): a handful to pick from
             nullable = all(c.nullable for c in datamodel.list_properties[column].local_columns)
             fields[column] = LookupField(
                 label, [] if nullable else [DataRequired()], lookup=lookup,
-                find=_finder(datamodel, column, lookup, rel.get(column, [])))
-            search[column] = search_field(label, lookup)
+                find=_finder(datamodel, column, lookup, specs))
         if fields:
             self.add_form_extra_fields = {**fields, **(self.add_form_extra_fields or {})}
             self.edit_form_extra_fields = {**fields, **(self.edit_form_extra_fields or {})}
