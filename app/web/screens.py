@@ -156,6 +156,7 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
         if fields:
             self.add_form_extra_fields = {**fields, **(self.add_form_extra_fields or {})}
             self.edit_form_extra_fields = {**fields, **(self.edit_form_extra_fields or {})}
+        if search:  # also where every form keeps its select (office staff only)
             self.search_form_extra_fields = {**search, **(self.search_form_extra_fields or {})}
 
     # Issue 27: staff read the rows of the offices under theirs but change only their own
