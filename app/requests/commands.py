@@ -19,8 +19,9 @@ from typing import Optional
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import load_only
 
 from app.auth import accounts, form_tokens
 from app.auth.roles import ADMIN, APPLICANT, OFFICE_STAFF, user_role_names
@@ -289,6 +290,39 @@ def can_edit(req: ActivityRequest, actor) -> bool:
     else:
         mine = req.applicant_id == actor.id
     return mine and req.state in editable_states(actor)
+
+
+def closed_to(session, actor, request_ids) -> set:
+    """The requests among ``request_ids`` whose form ``actor`` may not change now (can_edit):
+    for a page to leave out the buttons that would be refused."""
+    ids = {rid for rid in request_ids if isinstance(rid, int)}
+    if not ids:
+        return set()
+    rows = session.scalars(select(ActivityRequest).where(ActivityRequest.id.in_(ids)).options(
+        load_only(ActivityRequest.state, ActivityRequest.office_id,
+                  ActivityRequest.applicant_id)))
+    return {req.id for req in rows if not can_edit(req, actor)}
+
+
+def check_part_change(session, actor, request_ids, table: Optional[RowTable] = None, *,
+                      adding: bool = False) -> None:
+    """The staff screens' door for one part of a request's form changed on its own (a
+    variable, an indicator, a document's record): allowed while ``can_edit`` holds for every
+    request the part belongs to, before and after the change, and a new row only within its
+    table's limit. The portal and the API change the same parts through ``update``, under the
+    same rule. Raises WorkflowError (409), or RequestInputError for the limit; writes nothing.
+
+    The requests are read locked and afresh, so a letter issued meanwhile is seen."""
+    ids = sorted({rid for rid in request_ids if isinstance(rid, int)})
+    for rid in ids:
+        req = session.get(ActivityRequest, rid, with_for_update=True, populate_existing=True)
+        if req is not None and not can_edit(req, actor):
+            raise workflow.WorkflowError(str(NOT_CHANGEABLE), status=409)
+    if adding and table is not None and ids:
+        count = session.scalar(select(func.count(table.model.id))
+                               .where(table.model.request_id == ids[-1]))
+        if count >= table.limit:
+            raise RequestInputError({table.key: [str(table.too_many % {"max": table.limit})]})
 
 
 # --- writes ------------------------------------------------------------------------------------

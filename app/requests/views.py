@@ -13,12 +13,13 @@ from flask import abort, current_app, flash, g, redirect, request, send_file, ur
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterRelationOneToManyEqual
 from flask_appbuilder.widgets import ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
@@ -318,11 +319,84 @@ class RequestChildView(OfficeScopedView):
 
 
 
-class _RowTableView(RequestChildView):
-    """A table of rows of the form (MS-Var's variables, MS-Ind's indicators), its columns,
-    labels, choices and caps from the one form definition (requests/form.py)."""
+class _FormPartView(RequestChildView):
+    """A part of a request's form on a screen of its own: changed, added or removed only while
+    the request's form may change (request_commands.check_part_change, the rule of the portal
+    and the API too): never after its letter is issued."""
 
     row_table: request_commands.RowTable = None
+
+    def is_form_part(self, item) -> bool:
+        return True
+
+    def _check(self, item, *, adding=False, before=None):
+        if self.is_form_part(item):
+            request_commands.check_part_change(
+                self.datamodel.session, g.user, [before, _request_id(item)], self.row_table,
+                adding=adding)
+
+    def write_edit(self, form, item) -> None:
+        # Both requests when a row is moved to another: the one it leaves must be open too.
+        g.form_part_before = (item.request_id, self.is_form_part(item))
+        super().write_edit(form, item)
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._check(item, adding=True)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        before, was_part = g.pop("form_part_before", (None, False))
+        if was_part and not self.is_form_part(item):
+            request_commands.check_part_change(self.datamodel.session, g.user, [before])
+        self._check(item, before=before if was_part else None)
+
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        self._check(item)
+
+    def _get_list_widget(self, filters, **kwargs):
+        """Rows of a request whose form is closed keep only their show button; the "+" of a
+        closed request's tab is not offered (both would be refused)."""
+        widgets = super()._get_list_widget(filters, **kwargs)
+        listed = widgets["list"]
+        pks = listed.template_args.get("pks") or ()
+        model = self.datamodel.obj
+        session = self.datamodel.session
+        shown = {}
+        if pks:
+            kind = getattr(model, "kind", None)
+            columns = (model.id, model.request_id, *((kind,) if kind is not None else ()))
+            for pk, request_id, *rest in session.execute(
+                    select(*columns).where(model.id.in_(pks))):
+                if rest and rest[0] == "results":
+                    continue  # not part of the form (is_form_part)
+                shown[pk] = request_id
+        owner = _filtered_request(filters)
+        closed = request_commands.closed_to(session, g.user, {*shown.values(), owner})
+        if closed:
+            listed.read_only_pks = {*listed.read_only_pks,
+                                    *(pk for pk, rid in shown.items() if rid in closed)}
+            listed.add_closed = owner in closed
+        return widgets
+
+
+def _request_id(item):
+    return item.request.id if item.request is not None else item.request_id
+
+
+def _filtered_request(filters):
+    """The request a list is narrowed to by its key (a request's tab), else None."""
+    for flt, value in zip(filters.filters, filters.values):
+        if (flt.column_name == "request" and isinstance(flt, FilterRelationOneToManyEqual)
+                and str(value).isdigit()):
+            return int(value)
+    return None
+
+
+class _RowTableView(_FormPartView):
+    """A table of rows of the form (MS-Var's variables, MS-Ind's indicators), its columns,
+    labels, choices and caps from the one form definition (requests/form.py)."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -349,15 +423,11 @@ class _RowTableView(RequestChildView):
         cls.base_order = ("position", "asc")
 
     def pre_add(self, item):
-        table = self.row_table
-        owner = item.request.id if item.request is not None else item.request_id
-        count = self.datamodel.session.scalar(
-            select(func.count(table.model.id)).where(table.model.request_id == owner))
-        if owner is not None and count >= table.limit:
-            raise ValueError(str(table.too_many % {"max": table.limit}))
+        super().pre_add(item)
         self._codes(item)
 
     def pre_update(self, item):
+        super().pre_update(item)
         self._codes(item)
 
     def _codes(self, item):
@@ -427,7 +497,7 @@ class RequestIndicatorView(_RowTableView):
     list_columns = ["request", "position", "name", "unit", "periodicity", "composite"]
 
 
-class AttachmentView(RequestChildView):
+class AttachmentView(_FormPartView):
     datamodel = RekomInterface(Attachment)
     list_title = _l("Attachments")
     show_title = _l("Attachment")
@@ -456,6 +526,9 @@ class AttachmentView(RequestChildView):
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": choice(_l("Kind"), ATTACHMENT_KINDS)
     }
+
+    def is_form_part(self, item) -> bool:
+        return item.kind != "results"  # handed in after the letter (requests/results.py)
 
     def pre_add(self, item):
         super().pre_add(item)

@@ -135,9 +135,12 @@ class LeanListWidget(ListWidget):
     # change (shown without edit, delete and the action checkbox).
     row_offices: dict | None = None
     read_only_pks: frozenset | set = frozenset()
+    # Set by a view whose rows may not be added now (a request's tab once its form is closed).
+    add_closed = False
 
     def __call__(self, **kwargs):
         kwargs.setdefault("pk_placeholder", PK_PLACEHOLDER)
+        kwargs.setdefault("add_closed", self.add_closed)
         kwargs.setdefault("row_offices", self.row_offices)
         kwargs.setdefault("read_only_pks", self.read_only_pks)
         kwargs.setdefault("lean_gettext", lean_gettext)
