@@ -133,6 +133,15 @@ def test_the_page_says_when_the_figures_were_counted(app, world, clients):
     # An officer sees their office's figures counted now, or their area's kept.
     page = clients["officer_x"].get("/dashboard/").get_data(as_text=True)
     assert ('id="figures-at"' in page) == area
+    # Kept for less than a minute (0: counted for every page): no "every 0 minutes".
+    for seconds in (0, 59):
+        app.config["DASHBOARD_FIGURES_MAX_AGE"] = seconds
+        try:
+            page = clients["admin"].get("/dashboard/").get_data(as_text=True)
+        finally:
+            app.config["DASHBOARD_FIGURES_MAX_AGE"] = 600
+        assert 'id="figures-at"' in page and "Angka periode ini dihitung pada" in page
+        assert "setiap 0 menit" not in page and "paling lama" not in page, seconds
 
 
 def test_refresh_counts_the_nation_and_every_area(app, world, session):

@@ -237,6 +237,7 @@ class DashboardView(BaseView):
             export_urls={kind: url_for(".export", kind=kind, **args) for kind in EXPORT_KINDS},
             format_decimal=format_decimal,
             format_date=format_date,
+            # Whole minutes; under one (kept figures off, or nearly) the page names no interval.
             figures_every=int(snapshots.max_age().total_seconds() // 60),
         )
 
