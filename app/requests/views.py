@@ -360,24 +360,22 @@ class _FormPartView(RequestChildView):
         closed request's tab is not offered (both would be refused)."""
         widgets = super()._get_list_widget(filters, **kwargs)
         listed = widgets["list"]
-        pks = listed.template_args.get("pks") or ()
-        model = self.datamodel.obj
-        session = self.datamodel.session
-        shown = {}
-        if pks:
-            kind = getattr(model, "kind", None)
-            columns = (model.id, model.request_id, *((kind,) if kind is not None else ()))
-            for pk, request_id, *rest in session.execute(
-                    select(*columns).where(model.id.in_(pks))):
-                if rest and rest[0] == "results":
-                    continue  # not part of the form (is_form_part)
-                shown[pk] = request_id
-        owner = _filtered_request(filters)
-        closed = request_commands.closed_to(session, g.user, {*shown.values(), owner})
+        args = listed.template_args
+        # The page's rows carry their request (a list column, loaded for the page at once);
+        # FAB hands the values as a generator: kept as a list for the widget too.
+        args["value_columns"] = rows = list(args.get("value_columns") or ())
+        shown = {pk: values.get("request") for pk, values in zip(args.get("pks") or (), rows)
+                 if values.get("kind") != "results"}  # not part of the form (is_form_part)
+        closed = {pk for pk, req in shown.items()
+                  if req is not None and not request_commands.can_edit(req, g.user)}
         if closed:
-            listed.read_only_pks = {*listed.read_only_pks,
-                                    *(pk for pk, rid in shown.items() if rid in closed)}
-            listed.add_closed = owner in closed
+            listed.read_only_pks = {*listed.read_only_pks, *closed}
+        owner = _filtered_request(filters)
+        if owner is not None:
+            mine = [req for req in shown.values() if req is not None and req.id == owner]
+            listed.add_closed = (
+                not request_commands.can_edit(mine[0], g.user) if mine else
+                owner in request_commands.closed_to(self.datamodel.session, g.user, [owner]))
         return widgets
 
 

@@ -20,7 +20,7 @@ from app.auth.security import FilterOffice
 from app.models import ActivityRequest, Office, RekomUser
 from app.web import fab_internals as fab
 from app.web.formats import is_number, number_text, value_text
-from app.web.list_widgets import LeanListWidget
+from app.web.list_widgets import LeanListWidget, RekomInterface
 from app.web.lookups import ACCOUNT, LookupField, lookup_of, related_row, search_field
 from app.web.screen_writes import SafeWritesMixin
 
@@ -124,6 +124,8 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
             "request": [["office_id", FilterOffice, None]],
             **dict(rel),
         }
+        if isinstance(self.datamodel, RekomInterface):
+            self.datamodel.add_list_relations(self.list_columns or ())
         self.formatters_columns = {
             **{column: display for column in self.datamodel.get_columns_list()},
             **(self.formatters_columns or {}),
