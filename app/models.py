@@ -1400,7 +1400,7 @@ class AuditEvent(Model):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     office_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("office.id", ondelete="SET NULL"), index=True
+        ForeignKey("office.id", ondelete="SET NULL")
     )
     object_type: Mapped[str] = mapped_column(String(50))
     object_id: Mapped[int] = mapped_column(Integer)
@@ -1416,6 +1416,10 @@ class AuditEvent(Model):
         Index("ix_audit_object", "object_type", "object_id", "at"),
         # The personal data access screen: a few actions over a period (auth/access_views.py).
         Index("ix_audit_action_at", "action", "at"),
+        # The audit log's list, newest first: an office's (also what office_id alone served)
+        # and every office's or an area's (migration 0032).
+        Index("ix_audit_office_at", "office_id", "at", "id"),
+        Index("ix_audit_at", "at", "id"),
     )
 
     def __repr__(self) -> str:

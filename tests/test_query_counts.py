@@ -75,7 +75,10 @@ def test_every_staff_list_costs_the_same_with_more_rows(app, world, clients, use
     before = {url: len(_cold_page(app, client, url)) for url in STAFF_LISTS}
     more_rows("b")
     after = {url: len(_cold_page(app, client, url)) for url in STAFF_LISTS}
-    assert after == before
+    # Never more; one fewer is fine: an office read for the page's rows is then in the
+    # session already when the page looks it up again (the queue's panel, by key).
+    grew = {url: (before[url], n) for url, n in after.items() if n > before[url]}
+    assert grew == {}
 
 
 def test_the_officers_list_loads_only_the_columns_its_cells_read(app, world, wf, clients):

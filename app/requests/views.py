@@ -428,6 +428,14 @@ class _RowTableView(_FormPartView):
         super().pre_update(item)
         self._codes(item)
 
+    def _get_list_widget(self, filters, **kwargs):
+        # A request's own rows in the form's order; a list over many requests newest first:
+        # by position it sorted every row of the office's history for a page (a province at
+        # 100 000 requests: 46 000 variables, 111 ms; by key the scan stops at the page).
+        if not kwargs.get("order_column") and _filtered_request(filters) is None:
+            kwargs.update(order_column="id", order_direction="desc")
+        return super()._get_list_widget(filters, **kwargs)
+
     def _codes(self, item):
         # The portal's widgets give "1"/"0" and lists; the columns hold booleans and codes.
         for f in self.row_table.fields:
@@ -636,6 +644,8 @@ class ActivityRequestView(WorkflowActionsMixin, OfficeScopedView):
     ]
     order_columns = ["tracking_code", "title", "agency_name", "year", "state", "due_date"]
     base_order = ("created_at", "desc")
+    # Counted exactly: the officers' work list, its count read from an index (bench_peer).
+    count_cap = None
     # The screen officers live on: FAB's widgets with their per-row/per-request work done once
     # (web/list_widgets.py).
     list_template = "rekomstat/request_list.html"

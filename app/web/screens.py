@@ -109,6 +109,9 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
     office_filter_value = None
     base_permissions = CRUD
     list_widget = LeanListWidget
+    # The list counts at most this many rows, then reads "more than 10.000" (RekomInterface):
+    # pages past the 400th are found by a filter, not by paging. None: an exact count.
+    count_cap: int | None = 10_000
 
     def __init__(self, *args, **kwargs):
         # Set before ModelView.__init__: FAB builds its forms from these there.
@@ -126,6 +129,7 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
         }
         if isinstance(self.datamodel, RekomInterface):
             self.datamodel.add_list_relations(self.list_columns or ())
+            self.datamodel.count_cap = self.count_cap
         self.formatters_columns = {
             **{column: display for column in self.datamodel.get_columns_list()},
             **(self.formatters_columns or {}),
