@@ -4,7 +4,7 @@ statements per page. The requests list has its own benches (bench_list, bench_pe
 watches the screens around it, whose size grows with an office's history.
 
     .venv/bin/python bench/bench_staff_pages.py --url postgresql://postgres@127.0.0.1:5432/nat100k
-    .venv/bin/python bench/bench_staff_pages.py --url ... --pages /requestvariableview/list/ --runs 9
+    .venv/bin/python bench/bench_staff_pages.py --url URL --pages /reviewview/list/ --runs 9
 
 The database is a ``flask seed-demo --national`` one (bench_national_pages.py --keep, or
 harness.seed_national), analysed (harness.analyse) before the first run. Prints a Markdown table

@@ -2,7 +2,6 @@
 requests spread over it, on a database of its own (both engines, 2 000 requests)."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 

@@ -24,6 +24,7 @@ from app.frontoffice import queue as frontoffice
 from app.frontoffice.queue import take_ticket
 from app.offices import workdays
 
+import screen_forms as sf
 from conftest import OFFICE_X, OFFICE_Y, app_config, database_url, is_postgres
 
 QUEUE_ACTIONS = ("call_next", "serve", "done", "no_show")
@@ -610,12 +611,63 @@ def test_guest_book_form_offers_a_labelled_empty_choice(app, world, clients):
     value of an option without a label)."""
     client = clients["officer_x"]
     pk = world.rows[("GuestBookEntryView", OFFICE_X)]
+    page = client.get("/guestbookentryview/add").get_data(as_text=True)
+    select = page[page.index('id="ticket"'):]
+    select = select[: select.index("</select>")]
+    assert re.search(r'<option[^>]*value="__None"[^>]*>— tanpa nomor antrean —</option>',
+                     select), select
     for url in ("/guestbookentryview/add", f"/guestbookentryview/edit/{pk}"):
         page = client.get(url).get_data(as_text=True)
-        select = page[page.index('id="ticket"'):]
-        select = select[: select.index("</select>")]
-        assert re.search(r'<option[^>]*value="__None"[^>]*>— tanpa nomor antrean —</option>',
-                         select), (url, select)
         assert ">__None<" not in page
         # The request is typed as its tracking code (web/lookups.py): no list to leave empty.
         assert '<input class="form-control" id="request" name="request"' in page
+
+
+def test_a_guest_is_linked_to_one_of_todays_tickets_and_keeps_it(app, world, clients, day):
+    """The add form offers the office's tickets of today only (every ticket ever issued grew
+    by thousands a year); another day's or office's ticket, forged into the form, is refused
+    and nothing stored; an edit keeps the entry's ticket (not on the edit form)."""
+    x, y = world.offices[OFFICE_X], world.offices[OFFICE_Y]
+    today = _queue(app, x, day, 2)
+    earlier = _queue(app, x, day - dt.timedelta(days=1), 1)
+    theirs = _queue(app, y, day, 1)
+    client = clients["officer_x"]
+    page = client.get("/guestbookentryview/add").get_data(as_text=True)
+    select = page[page.index('id="ticket"'):]
+    select = select[: select.index("</select>")]
+    offered = set(re.findall(r'<option[^>]*value="(\d+)"', select))
+    assert offered == {str(t) for t in today}, select
+    form, _ = sf.parse(page)
+    # What the browser sends untouched, then what the officer types.
+    base = {**sf.browser_data(form), "name": "Tamu Antrean", "phone": "0812",
+            "purpose": "Konsultasi", "request": ""}
+    base.pop("ticket", None)
+    for forged in (earlier[0], theirs[0]):
+        r = client.post("/guestbookentryview/add", data={**base, "ticket": str(forged)})
+        assert r.status_code == 200 and "Tamu Antrean" in r.get_data(as_text=True)
+    with app.app_context():
+        session = app.appbuilder.session
+        assert session.scalar(sa.select(sa.func.count(m.GuestBookEntry.id)).where(
+            m.GuestBookEntry.name == "Tamu Antrean")) == 0
+        session.remove()
+    r = client.post("/guestbookentryview/add", data={**base, "ticket": str(today[1])})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    with app.app_context():
+        session = app.appbuilder.session
+        entry = session.scalars(sa.select(m.GuestBookEntry).where(
+            m.GuestBookEntry.name == "Tamu Antrean")).one()
+        assert entry.ticket_id == today[1]
+        entry_id = entry.id
+        session.remove()
+    # The next day the entry is corrected: its ticket stays.
+    page = client.get(f"/guestbookentryview/edit/{entry_id}").get_data(as_text=True)
+    assert 'id="ticket"' not in page
+    form, _ = sf.parse(page)
+    r = client.post(f"/guestbookentryview/edit/{entry_id}",
+                    data={**sf.browser_data(form), "phone": "0813"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    with app.app_context():
+        session = app.appbuilder.session
+        entry = session.get(m.GuestBookEntry, entry_id)
+        assert (entry.phone, entry.ticket_id) == ("0813", today[1])
+        session.remove()

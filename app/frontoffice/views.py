@@ -28,6 +28,7 @@ from flask import Response, current_app, flash, g, redirect, request, session, u
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.exceptions import FABException
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
@@ -396,6 +397,10 @@ class QueueTicketView(QueueActionsMixin, OfficeScopedView):
     edit_form_extra_fields = {"state": choice(_l("State"), QUEUE_STATES)}
 
 
+def _office_today() -> dt.date:
+    return workdays.office_today()  # looked up when the form is shown, not when built
+
+
 class GuestBookEntryView(GuestBookExportMixin, IdentityNumberMixin, OfficeScopedView):
     """Export by date: /guestbookentryview/export (frontoffice_views.GuestBookExportMixin)."""
 
@@ -409,10 +414,13 @@ class GuestBookEntryView(GuestBookExportMixin, IdentityNumberMixin, OfficeScoped
     add_title = _l("Add guest book entry")
     edit_title = _l("Edit guest book entry")
     list_columns = ["visited_at", "ticket", "name", "agency", "phone", "purpose"]
-    add_columns = edit_columns = [
+    add_columns = [
         "office", "ticket", "name", "id_doc_type", "id_doc_number", "agency", "phone", "email",
         "purpose", "request",
     ]
+    # The ticket is the visit's, chosen among the day's on the add form (add_choices); an
+    # edit keeps it (a select of every ticket the office ever issued would offer thousands).
+    edit_columns = [col for col in add_columns if col != "ticket"]
     show_columns = ["visited_at", *add_columns]
     # Not the identity number: it is stored encrypted (web/identity_fields.py).
     search_columns = ["visited_at", "name", "agency", "phone", "email", "purpose"]
@@ -441,14 +449,18 @@ class GuestBookEntryView(GuestBookExportMixin, IdentityNumberMixin, OfficeScoped
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The ticket select: a ticket's own str() writes its date in ISO form.
-        for form in (self.add_form, self.edit_form):
-            form.ticket.kwargs["get_label"] = ticket_text
-            # FAB's blank option has no label, and WTForms then shows its value, "__None".
-            form.ticket.kwargs["blank_text"] = _l("— no queue ticket —")
+        self.add_form.ticket.kwargs["get_label"] = ticket_text
+        # FAB's blank option has no label, and WTForms then shows its value, "__None".
+        self.add_form.ticket.kwargs["blank_text"] = _l("— no queue ticket —")
 
     def related_choices(self) -> dict:
         scoped = [["office_id", FilterOffice, None]]
         return {**super().related_choices(), "ticket": scoped, "request": scoped}
+
+    def add_choices(self) -> dict:
+        # Today's tickets of the office: ~30 a day, where all of them grow by thousands a year.
+        return {"ticket": [["office_id", FilterOffice, None],
+                           ["service_date", FilterEqualFunction, _office_today]]}
 
     def show_context(self, item, widgets) -> dict:
         # A visitor's details seen: an access to personal data (issue 25, auth/access_log.py).

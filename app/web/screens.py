@@ -117,7 +117,7 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
         # Set before ModelView.__init__: FAB builds its forms from these there.
         self.base_filters = [[self.office_column, FilterOffice, self.office_filter_value]]
         rel = self.related_choices()
-        self.add_form_query_rel_fields = dict(rel)
+        self.add_form_query_rel_fields = {**rel, **self.add_choices()}
         self.edit_form_query_rel_fields = dict(rel)
         self._type_lookups(rel)
         # The search form's selects too: they would list every office's rows otherwise.
@@ -139,6 +139,10 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
     def related_choices(self) -> dict:
         """Select fields offer only rows of the user's office."""
         return {"office": [["id", FilterOffice, None]]}
+
+    def add_choices(self) -> dict:
+        """Narrower choices for the add form only, by column (FAB's filter specs)."""
+        return {}
 
     def _type_lookups(self, rel: dict) -> None:
         """A relation to requests or accounts is a text box in the forms and the search form,
