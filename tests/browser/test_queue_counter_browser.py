@@ -216,3 +216,56 @@ def test_the_board_with_counters_and_the_green_service_page_pass_axe(browser, de
             assert found == [], (path, found)
     finally:
         context.close()
+
+
+def test_the_officer_records_a_called_guest_with_todays_ticket(app, browser, desk, queue,
+                                                              tmp_path):
+    """The guest book's "Nomor antrean" offers today's tickets only (not the office's every
+    ticket ever): the officer picks 002, saves, and the entry keeps it when corrected."""
+    base, office_id = desk
+    with app.app_context():
+        session = app.appbuilder.session
+        yesterday = frontoffice.take_ticket(session, office_id, DAY - dt.timedelta(days=1)).id
+        session.commit()
+        session.remove()
+    folder = shots_folder(tmp_path, "queue_counter")
+    officer = Person(browser, base, folder, "guest")
+    try:
+        page = officer.page
+        officer.log_in(OFFICER)
+        officer.goto("/guestbookentryview/add")
+        page.click("#select2-ticket-container")
+        offered = [t.strip() for t in
+                   page.locator(".select2-results__option").all_inner_texts()]
+        officer.shot("tiket-hari-ini")
+        assert offered == ["— tanpa nomor antrean —", *(f"12 Mei 2032 #{n:03d}"
+                                                         for n in range(1, 5))], offered
+        page.locator(".select2-results__option", has_text="#002").first.click()
+        page.fill("#name", "Rudi Hartono")
+        page.fill("#agency", "Dinas Perhubungan")
+        page.select_option("#id_doc_type", index=1)
+        with page.expect_navigation():
+            page.click("#model_form button[type=submit]")
+        officer.shot("tamu-disimpan")
+        assert "Data berhasil ditambahkan" in " ".join(officer.alerts()), officer.alerts()
+        with app.app_context():
+            session = app.appbuilder.session
+            entry = session.scalars(sa.select(m.GuestBookEntry).where(
+                m.GuestBookEntry.name == "Rudi Hartono")).one()
+            ticket = session.get(m.QueueTicket, entry.ticket_id)
+            assert (ticket.service_date, ticket.number) == (DAY, 2)
+            assert entry.ticket_id != yesterday
+            entry_id = entry.id
+            session.remove()
+        # Corrected later: the edit form has no ticket to lose; the entry keeps 002.
+        officer.goto(f"/guestbookentryview/edit/{entry_id}")
+        assert page.locator("#ticket").count() == 0
+        page.fill("#phone", "0811 2233 4455")
+        with page.expect_navigation():
+            page.click("#model_form button[type=submit]")
+        officer.goto(f"/guestbookentryview/show/{entry_id}")
+        officer.shot("tamu-diubah")
+        shown = page.locator(".table").first.inner_text()
+        assert "12 Mei 2032 #002" in shown and "0811 2233 4455" in shown, shown
+    finally:
+        officer.close()
