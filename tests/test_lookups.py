@@ -73,6 +73,21 @@ def test_no_page_lists_every_request_or_account(app, world, clients, site, user)
                              page), url
 
 
+def test_the_role_and_group_screens_list_no_accounts(clients, world, site):
+    """FAB's role and group screens wrote every account into their search form and the group
+    form (auth/security.py): members are set on the user's form instead."""
+    client = clients["admin"]
+    for url in ("/roles/list/", "/groups/list/", "/groups/add"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert ABSENT_APPLICANT not in r.get_data(as_text=True), url
+    # The users' list finds them; the user's form sets their roles and groups.
+    page = client.get("/users/list/", query_string={"_flt_2_username": ABSENT_APPLICANT})
+    assert ABSENT_APPLICANT in page.get_data(as_text=True)
+    form = client.get(f"/users/edit/{world.users['applicant_a']}").get_data(as_text=True)
+    assert 'name="groups"' in form and 'name="roles"' in form
+
+
 def test_the_search_finds_a_request_by_its_tracking_code(clients, site):
     client = clients["officer_x"]
     url = "/requestvariableview/list/"
