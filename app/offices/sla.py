@@ -1,6 +1,6 @@
 """The SLA as people read it: a request's status today and the words of a list cell.
 
-Shared by the staff screens (requests/views.py, views.py) and the applicant's portal, so the
+Shared by the staff screens (requests/views/, views.py) and the applicant's portal, so the
 portal does not import a staff screen module (the future offices package, next to the
 working-day calendar).
 """
