@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_appbuilder import Model
-from flask_appbuilder.security.sqla.models import RegisterUser, User
+from flask_appbuilder.security.sqla.models import Group, RegisterUser, User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
@@ -559,6 +559,12 @@ class RekomUser(User):
         ),
         {"extend_existing": True},
     )
+
+
+# FAB's role link accepts a subclass of its User (Role.user: enable_typechecks=False) but its
+# group link does not: an account could not be put in a group (FlushError on save). The same
+# setting, before the mappers are configured (the flush copies it then).
+Group.__mapper__.get_property("users").enable_typechecks = False
 
 
 class RekomRegisterUser(RegisterUser):

@@ -18,14 +18,13 @@ import smtplib
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
-from flask_appbuilder.security.sqla.models import Role, assoc_user_role
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_mail import Connection, Message, email_dispatched
 from markupsafe import escape
 from sqlalchemy import bindparam, insert, select, update
 
-from app.auth.roles import ADMIN, OFFICER, SECTION_HEAD
+from app.auth.roles import ADMIN, OFFICER, SECTION_HEAD, holders_of
 from app.core import public_urls
 from app.letters import document as letters
 from app.models import ActivityRequest, Letter, OutboundEmail, RekomUser
@@ -247,13 +246,11 @@ def submitted(session, req: ActivityRequest, sla_days: int | None = None) -> lis
 _OFFICE_STAFF = (
     select(RekomUser.id, RekomUser.first_name, RekomUser.last_name, RekomUser.username,
            RekomUser.email)
-    # The link table by name: RekomUser.roles is a backref, which exists only once the
-    # mappers are configured, and this module may be imported before that.
-    .join(assoc_user_role, assoc_user_role.c.user_id == RekomUser.id)
-    .join(Role, Role.id == assoc_user_role.c.role_id)
-    .where(Role.name == bindparam("role"), RekomUser.active.is_(True),
+    # By the link tables (roles.holders_of), not RekomUser.roles: a backref, which exists only
+    # once the mappers are configured, and this module may be imported before that.
+    .where(RekomUser.id.in_(holders_of(bindparam("role"))), RekomUser.active.is_(True),
            RekomUser.office_id == bindparam("office_id"))
-    .distinct().order_by(RekomUser.id)
+    .order_by(RekomUser.id)
 )
 
 
@@ -268,9 +265,8 @@ def admins(session) -> list:
     statement = (
         select(RekomUser.id, RekomUser.first_name, RekomUser.last_name, RekomUser.username,
                RekomUser.email)
-        .join(assoc_user_role, assoc_user_role.c.user_id == RekomUser.id)
-        .join(Role, Role.id == assoc_user_role.c.role_id)
-        .where(Role.name == ADMIN, RekomUser.active.is_(True)).distinct().order_by(RekomUser.id))
+        .where(RekomUser.id.in_(holders_of((ADMIN,))), RekomUser.active.is_(True))
+        .order_by(RekomUser.id))
     return list(session.execute(statement))
 
 

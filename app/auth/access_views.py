@@ -29,7 +29,7 @@ from wtforms import DateField
 
 from app.auth import access_log
 from app.auth.access import view_permission
-from app.auth.roles import ADMIN, HEAD, OFFICER, SECTION_HEAD
+from app.auth.roles import ADMIN, HEAD, OFFICER, SECTION_HEAD, holders_of
 from app.core.transactions import unit_of_work
 from app.models import AuditEvent, Office, RekomUser
 from app.offices import workdays
@@ -180,9 +180,7 @@ class StaffFilter(BaseFilter):
     name = _l("Role")
 
     def apply(self, query, value):
-        return query.filter(RekomUser.roles.any(
-            RekomUser.roles.property.mapper.class_.name.in_((ADMIN, OFFICER, SECTION_HEAD,
-                                                              HEAD))))
+        return query.filter(RekomUser.id.in_(holders_of((ADMIN, OFFICER, SECTION_HEAD, HEAD))))
 
 
 FILTER_ARG = re.compile(fab.FILTER_ARG)

@@ -7,7 +7,14 @@ FAB's role tables (``sync_roles``) and re-exports the names for older importers.
 from __future__ import annotations
 
 from flask import g, has_request_context
+from flask_appbuilder.security.sqla.models import (
+    Role,
+    assoc_group_role,
+    assoc_user_group,
+    assoc_user_role,
+)
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, union
 
 ADMIN, OFFICER, HEAD, APPLICANT, PUBLIC = "Admin", "Officer", "Head", "Applicant", "Public"
 # Initials (paraf) drafted letters before the signer signs, in offices that ask for it
@@ -34,6 +41,11 @@ def role_label(name: str) -> str:
 def roles_text(roles) -> str:
     """A user's roles as words, for FAB's user screens (FAB shows "[Admin, Officer]")."""
     return ", ".join(role_label(role.name) for role in roles or ())
+
+
+def groups_text(groups) -> str:
+    """An account's groups as people named them (their label, else their key)."""
+    return ", ".join(group.label or group.name for group in groups or ())
 
 READ = frozenset({"can_list", "can_show"})
 WRITE = READ | {"can_add", "can_edit"}
@@ -171,7 +183,28 @@ def current_user_obj():
 
 
 def user_role_names(user) -> set[str]:
-    return {r.name for r in getattr(user, "roles", None) or ()}
+    """The user's roles, their own and their groups' (FAB grants a group's roles to its
+    members, ``get_user_roles``: the domain's checks read the same set)."""
+    names = {r.name for r in getattr(user, "roles", None) or ()}
+    for group in getattr(user, "groups", None) or ():
+        names.update(r.name for r in group.roles)
+    return names
+
+
+def holders_of(names):
+    """The ids of the accounts holding a role of ``names`` (a tuple, or one bound name), their
+    own or through a group: every query that picks people by role (mail recipients, role
+    filters) counts the members as FAB's permission checks do."""
+    def named(column):
+        return column.in_(names) if isinstance(names, (tuple, list, set, frozenset)) \
+            else column == names
+    own = (select(assoc_user_role.c.user_id)
+           .join(Role, Role.id == assoc_user_role.c.role_id).where(named(Role.name)))
+    through_group = (select(assoc_user_group.c.user_id)
+                     .join(assoc_group_role,
+                           assoc_group_role.c.group_id == assoc_user_group.c.group_id)
+                     .join(Role, Role.id == assoc_group_role.c.role_id).where(named(Role.name)))
+    return union(own, through_group)
 
 
 def is_admin(user) -> bool:

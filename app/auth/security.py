@@ -57,6 +57,7 @@ from app.auth.roles import (
     ADMIN,
     ROLES,
     current_user_obj,
+    groups_text,
     is_admin,
     role_label,
     role_permissions,
@@ -175,10 +176,12 @@ class RekomUserDBModelView(IdentityNumberMixin, SafeWritesMixin, UserDBModelView
 
     _profile = ["office", "agency", "position", "phone", "id_doc_type", "id_doc_number"]
     list_columns = ["first_name", "last_name", "username", "email", "office", "roles", "active"]
-    formatters_columns = {"roles": roles_text, **identity_fields.FORMATTERS}
-    validators_columns = dict(identity_fields.VALIDATORS)
+    formatters_columns = {"roles": roles_text, "groups": groups_text,
+                          **identity_fields.FORMATTERS}
+    # FAB's own (an account needs a role or a group) kept with ours.
+    validators_columns = {**UserDBModelView.validators_columns, **identity_fields.VALIDATORS}
     show_fieldsets = [
-        (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
+        (_l("User info"), {"fields": ["username", "active", "roles", "groups", "login_count"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"]}),
         (_l("Profile"), {"fields": _profile}),
         (
@@ -287,6 +290,7 @@ class RekomGroupModelView(SafeWritesMixin, UserGroupModelView):
     exclude_route_methods = {"download"}
     search_exclude_columns = ["users"]
     add_columns = edit_columns = ["name", "label", "description", "roles"]
+    formatters_columns = {"roles": roles_text}
 
     def _init_forms(self):
         super()._init_forms()

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.roles import ADMIN, ROLES
+from app.auth.roles import ADMIN, ROLES, holders_of
 from app.core.errors import DomainError
 from app.core.nip import digits_of
 from app.core.transactions import app_session as _session
@@ -129,7 +129,11 @@ def ensure_admin() -> FirstAdmin:
     cfg = current_app.config
     admin_role = sm.find_role(ADMIN)
     if admin_role is not None:
-        admins = [u.username for u in sm.get_all_users() if admin_role in u.roles]
+        # By query, not FAB's get_all_users(): every account (a million, nationally) with its
+        # roles read one by one.
+        admins = list(sm.session.scalars(
+            select(RekomUser.username).where(RekomUser.id.in_(holders_of((ADMIN,))))
+            .order_by(RekomUser.id)))
         if admins:
             name = cfg["ADMIN_USERNAME"] if cfg["ADMIN_USERNAME"] in admins else admins[0]
             return FirstAdmin(name, created=False)

@@ -27,6 +27,7 @@ from app.auth.roles import (
     APPLICANT,
     OFFICE_STAFF,
     current_user_obj,
+    holders_of,
     user_role_names,
 )
 from app.letters import document as letters
@@ -148,7 +149,7 @@ class FilterApplicantChoice(BaseFilter):
     name = _l("Applicant")
 
     def apply(self, query, value):
-        return query.filter(RekomUser.roles.any(name=APPLICANT))
+        return query.filter(RekomUser.id.in_(holders_of((APPLICANT,))))
 
 
 class FilterOfficeChoice(BaseFilter):

@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.exceptions import DatabaseException
+from flask_appbuilder.fields import QuerySelectMultipleField
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.validators import NumberRange
@@ -22,7 +23,27 @@ from app.web import fab_internals as fab
 from app.web.input_guard import MAX_DB_INT
 
 NOT_SAVED = _l("Not saved: please check the fields marked below.")
+NOT_OFFERED = _l("Not one of the choices offered: choose again.")
 TOO_BIG = _l("Enter a number from %(min)s to %(max)s.")
+
+
+def offered_only(form) -> bool:
+    """FAB's many-to-many selects (roles, groups) drop a submitted key that names no row and
+    save the rest; a forged or stale choice is refused on its field instead, nothing saved."""
+    wrong = False
+    for field in form:
+        if isinstance(field, QuerySelectMultipleField) and field.raw_data:
+            offered = {str(choice[0]) for choice in field.iter_choices()}
+            if any(value not in offered for value in field.raw_data):
+                field.errors = [*field.errors, str(NOT_OFFERED)]
+                wrong = True
+    return not wrong
+
+
+def valid(form) -> bool:
+    """WTForms' validation and offered_only, both run (every error shown at once)."""
+    checked = form.validate()
+    return offered_only(form) and checked
 
 
 class SafeWritesMixin:
@@ -33,7 +54,7 @@ class SafeWritesMixin:
         form = self.add_form.refresh()
         if request.method == "POST":
             fab.fill_excluded_columns(self, exclude_cols, form)
-            if form.validate():
+            if valid(form):
                 self.process_form(form, True)
                 if self._written(form, lambda: self.write_add(form)):
                     flash(str(self.add_row_message), "success")
@@ -55,7 +76,7 @@ class SafeWritesMixin:
             form = self.edit_form.refresh(request.form)
             fab.fill_excluded_columns(self, exclude_cols, form)
             fab.skip_unique_check_of(form, pk)  # FAB's unique validators skip this row
-            if form.validate():
+            if valid(form):
                 self.process_form(form, False)
                 if self._written(form, lambda: self.write_edit(form, item)):
                     flash(str(self.edit_row_message), "success")

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from app.auth.access import visible_offices
-from app.auth.roles import is_admin
+from app.auth.roles import holders_of, is_admin
 from app.auth.security import FilterOffice
 from app.models import ActivityRequest, Office, RekomUser
 from app.web import fab_internals as fab
@@ -286,6 +286,6 @@ class RoleFilter(BaseFilter):
     name = _l("Role")
 
     def apply(self, query, value):
-        return query.filter(RekomUser.roles.any(name=value))
+        return query.filter(RekomUser.id.in_(holders_of((value,))))
 
 

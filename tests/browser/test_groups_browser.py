@@ -7,7 +7,7 @@ Chromium:
   its 100 characters, a name taken — refused on the field with what was typed kept, or stored
   as the text it is and shown escaped; the form has no list of accounts;
 - the roles' list and its search form name no account;
-- an account's groups set on its own form: a known defect (xfail, strict), see the test;
+- an account's groups set on its own form ((a)–(d)), and the member working as the group's role;
 - an officer reaches neither screen.
 
 Screenshots: REKOMSTAT_SHOTS=<folder>/groups when set, else the test's temporary folder.
@@ -121,6 +121,7 @@ def test_the_admin_adds_a_group_and_the_role_screens_name_no_account(app, world,
     admin.goto("/groups/list/")
     admin.shot("daftar-grup")
     assert hostile in admin.main_text() and dialogs == []
+    assert "Petugas" in admin.main_text() and "[Officer]" not in admin.main_text()
 
     # The roles' list and its search: no account anywhere.
     admin.goto("/roles/list/")
@@ -149,25 +150,84 @@ def test_no_account_is_on_the_group_pages_even_many(app, world, people):
         assert "@rekomstat.test" not in admin.page.content(), (path, n)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known defect, before issue 27: FAB's Group.users is a collection of FAB's User, and "
-    "RekomUser is not a subclass it accepts (FlushError), so an account's groups cannot be "
-    "saved on its form; the page says 'Data tidak dapat disimpan' and nothing is written."))
 def test_an_accounts_groups_are_set_on_its_own_form(app, world, people):
+    """The admin gives an account its role through a group, on the account's own form: (a)
+    neither a role nor a group is refused on the field, nothing written; (b) only the group
+    (the form's one requirement met by it); (c) a complete, ordinary account — its office,
+    profile, a group and a role; (d) a forged group that does not exist is refused. The member
+    then works as an officer of its office."""
     from flask_appbuilder.security.sqla.models import Group
+
+    from app.ops.bootstrap import create_user
+
+    from conftest import OFFICE_X, PASSWORD
 
     tag = uuid.uuid4().hex[:6]
     with app.app_context():
         session = app.appbuilder.session
-        session.add(Group(name=f"grup-{tag}-pst", label="Petugas PST"))
+        officer_role = app.appbuilder.sm.find_role("Officer")
+        session.add(Group(name=f"grup-{tag}-pst", label="Petugas PST", roles=[officer_role]))
+        user = create_user("Applicant", f"anggota.{tag}", f"anggota.{tag}@rekomstat.test",
+                           PASSWORD, "Sari", "Anggota", office_code=OFFICE_X)
         session.commit()
+        user_id = user.id
         session.remove()
+
+    def account():
+        with app.app_context():
+            u = app.appbuilder.session.get(m.RekomUser, user_id)
+            found = (sorted(r.name for r in u.roles), sorted(g.name for g in u.groups),
+                     u.position or None)  # FAB saves an empty field as ""
+            app.appbuilder.session.remove()
+        return found
+
     admin = people("admin-anggota")
     admin.log_in("admin")
     page = admin.page
-    admin.goto(f"/users/edit/{world.users['officer_x']}")
+    admin.goto(f"/users/edit/{user_id}")
+    admin.shot("form-pengguna")
+
+    # (a) Neither a role nor a group: the account's one role taken off, saved.
+    page.locator("#roles + .select2 .select2-selection__choice__remove").first.click()
+    page.keyboard.press("Escape")
+    admin.save("tanpa-peran-dan-grup")
+    assert "Pilih peran atau grup" in form_field_errors(page, "roles")
+    assert account() == (["Applicant"], [], None)
+
+    # (b) Only a group.
     page.click("#groups + .select2 .select2-selection--multiple")
     page.locator(".select2-results__option", has_text=f"grup-{tag}-pst").first.click()
-    admin.save("anggota-di-form-pengguna")
+    admin.save("grup-saja")
     assert "Data berhasil diubah" in " ".join(admin.alerts()), admin.alerts()
-    assert _groups(app, f"grup-{tag}-pst")[0][4] == ["officer_x"]
+    assert account() == ([], [f"grup-{tag}-pst"], None)
+
+    # (c) Complete and ordinary: a role beside the group, and the profile.
+    admin.goto(f"/users/edit/{user_id}")
+    page.click("#roles + .select2 .select2-selection--multiple")
+    page.locator(".select2-results__option", has_text="Ketua tim").first.click()
+    page.keyboard.press("Escape")
+    page.fill("#position", "Statistisi Ahli Muda")
+    admin.save("lengkap")
+    assert "Data berhasil diubah" in " ".join(admin.alerts()), admin.alerts()
+    assert account() == (["SectionHead"], [f"grup-{tag}-pst"], "Statistisi Ahli Muda")
+    admin.goto(f"/users/show/{user_id}")
+    admin.shot("tampil-pengguna")
+    assert "Petugas PST" in admin.main_text()  # its groups by their label, on its page
+    assert f"[grup-{tag}-pst]" not in admin.main_text()
+
+    # (d) A group that does not exist, as a forged form would send it.
+    admin.goto(f"/users/edit/{user_id}")
+    page.eval_on_selector("#groups", "s => { s.add(new Option('Palsu', '999999', true, true)); }")
+    page.fill("#position", "Tidak tersimpan")
+    admin.save("grup-palsu")
+    assert "Bukan salah satu pilihan yang tersedia" in form_field_errors(page, "groups")
+    assert page.input_value("#position") == "Tidak tersimpan"
+    assert account() == (["SectionHead"], [f"grup-{tag}-pst"], "Statistisi Ahli Muda")
+
+    # The member works as an officer of its office (the group's role).
+    member = people("anggota")
+    member.log_in(f"anggota.{tag}")
+    member.goto("/activityrequestview/list/")
+    member.shot("daftar-permohonan-anggota")
+    listed = member.main_text()
+    assert "RKS-T1674" in listed and "RKS-T1671" not in listed  # its office's requests only
