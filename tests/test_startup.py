@@ -105,7 +105,8 @@ def test_flask_db_upgrade_current_downgrade_on_a_fresh_sqlite_file(app, tmp_path
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
 
-    assert "upgrade" in flask("db", "--help") and "--directory" in flask("db", "--help")
+    usage = flask("db", "--help")
+    assert "upgrade" in usage and "--directory" in usage
     assert flask("db", "current").strip() == ""
     flask("db", "upgrade")
     assert flask("db", "current").strip() == f"{head} (head)"
