@@ -229,5 +229,11 @@ def test_an_accounts_groups_are_set_on_its_own_form(app, world, people):
     member.log_in(f"anggota.{tag}")
     member.goto("/activityrequestview/list/")
     member.shot("daftar-permohonan-anggota")
-    listed = member.main_text()
-    assert "RKS-T1674" in listed and "RKS-T1671" not in listed  # its office's requests only
+    assert "Permohonan" in member.main_text() and "Jumlah Data" in member.main_text()
+    # Its office's requests only: one of office X opens, one of office Y does not.
+    member.goto(f"/activityrequestview/show/{world.rows[('ActivityRequestView', '1674')]}")
+    assert "RKS-T1674" in member.main_text()
+    other = world.rows[("ActivityRequestView", "1671")]
+    assert member.page.goto(f"{member.base}/activityrequestview/show/{other}").status in (
+        403, 404)
+    assert "RKS-T1671" not in member.main_text()
