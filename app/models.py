@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_appbuilder import Model
-from flask_appbuilder.security.sqla.models import Group, RegisterUser, User
+from flask_appbuilder.security.sqla.models import Group, RegisterUser, Role, User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
@@ -565,6 +565,12 @@ class RekomUser(User):
 # group link does not: an account could not be put in a group (FlushError on save). The same
 # setting, before the mappers are configured (the flush copies it then).
 Group.__mapper__.get_property("users").enable_typechecks = False
+# FAB leaves the link rows of a deleted group or role to the database's ON DELETE CASCADE,
+# which SQLite does not apply (its foreign keys are off): the links stayed, and the next group
+# or role, given the freed id, held the old one's roles, members or permissions. The ORM
+# deletes them itself, on both engines.
+for _model, _link in ((Group, "users"), (Group, "roles"), (Role, "permissions")):
+    _model.__mapper__.get_property(_link).passive_deletes = False
 
 
 class RekomRegisterUser(RegisterUser):

@@ -151,3 +151,34 @@ def test_a_forged_group_is_refused_and_nothing_changes(app, site):
     assert "Bukan salah satu pilihan yang tersedia" in " ".join(form.fields["groups"].errors), \
         form.fields["groups"].errors
     assert _groups_of(app, site["member"]) == before
+
+
+def test_a_deleted_groups_roles_go_with_it(app, world):
+    """SQLite applies no ON DELETE CASCADE: a deleted group's role links stayed, and the next
+    group given its id held its roles (an admins' group, deleted, came back in the next one
+    made). FAB refuses to delete a group that still has members."""
+    tag = uuid.uuid4().hex[:6]
+    with app.app_context():
+        session = app.appbuilder.session
+        admin_role = app.appbuilder.sm.find_role(ADMIN)
+        group = Group(name=f"hapus-{tag}", roles=[admin_role])
+        session.add(group)
+        session.commit()
+        group_id = group.id
+        session.remove()
+    admin = login(app.test_client(), "admin")
+    r = admin.post(f"/groups/delete/{group_id}", follow_redirects=True)
+    assert "Data berhasil dihapus" in r.get_data(as_text=True)
+    with app.app_context():
+        session = app.appbuilder.session
+        assert session.get(Group, group_id) is None
+        link = Group.roles.property.secondary
+        assert session.scalar(sa.select(sa.func.count()).select_from(link).where(
+            link.c.group_id == group_id)) == 0
+        again = Group(name=f"baru-{tag}")
+        session.add(again)
+        session.commit()
+        assert again.roles == []
+        session.delete(again)
+        session.commit()
+        session.remove()
