@@ -81,6 +81,41 @@ def test_every_staff_list_costs_the_same_with_more_rows(app, world, clients, use
     assert grew == {}
 
 
+def test_the_users_list_costs_the_same_with_more_accounts(app, world, clients):
+    """The admin's users' list reads the page's offices and roles at once (FAB's screen read
+    each row's: 57 statements a page), and shows them as before."""
+    import uuid
+
+    from app.ops.bootstrap import create_user
+
+    from conftest import PASSWORD
+
+    tag = uuid.uuid4().hex[:6]
+
+    def accounts(first, people):
+        with app.app_context():
+            for n, (role, office) in enumerate(people, start=first):
+                create_user(role, f"akun.{tag}.{n}", f"akun.{tag}.{n}@rekomstat.test",
+                            PASSWORD, "Akun", f"Baru {n}", office_code=office)
+            app.appbuilder.session.remove()
+
+    client = clients["admin"]
+    url = f"/users/list/?_flt_2_username=akun.{tag}."
+    accounts(0, [("Officer", OFFICE_X), ("Applicant", None)])
+    _cold_page(app, client, url)  # warm
+    before = len(_cold_page(app, client, url))
+    accounts(2, [("Head", OFFICE_X), ("Applicant", None), ("SectionHead", OFFICE_X),
+                 ("Officer", "1671")])
+    after = _cold_page(app, client, url)
+    assert len(after) <= before, after
+    page = client.get(url).get_data(as_text=True)
+    assert page.count(f"akun.{tag}.") >= 6
+    row = page[page.index(f"akun.{tag}.2"):]
+    assert "Kepala kantor" in row[:600] and "BPS Kota Lubuklinggau" in row[:600]
+    row = page[page.index(f"akun.{tag}.5"):]
+    assert "Petugas" in row[:600] and "BPS Kota Palembang" in row[:600]
+
+
 def test_the_officers_list_loads_only_the_columns_its_cells_read(app, world, wf, clients):
     """A page of requests selects what its cells read (RekomInterface.list_load), not all ~100
     columns of the form: a deep page's sort carries narrow rows. A column the cells read and

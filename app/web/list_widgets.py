@@ -36,7 +36,7 @@ from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
-from sqlalchemy.orm import MANYTOONE, Load
+from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Load
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.web import fab_internals as fab
@@ -256,6 +256,10 @@ class CountPast(int):
                                               count=number_text(int(self)))))
 
 
+# A long list's count stops here (RekomInterface.count_cap): "more than 10.000".
+COUNT_CAP = 10_000
+
+
 class RekomInterface(SQLAInterface):
     """FAB's interface; ``list_load`` names the columns a list page loads (FAB's query loads
     them alone: ``load_only``). For a wide table: a page of requests selected all ~100 columns,
@@ -292,6 +296,9 @@ class RekomInterface(SQLAInterface):
 
     def _load_related(self, rows, name: str) -> None:
         prop = self.obj.__mapper__.relationships[name]
+        if prop.direction is MANYTOMANY:
+            self._load_collection(rows, name, prop)
+            return
         [(local, remote)] = prop.local_remote_pairs  # a plain foreign key (checked by the view)
         key = self.obj.__mapper__.get_property_by_column(local).key
         wanted = {getattr(row, key) for row in rows} - {None}
@@ -303,13 +310,38 @@ class RekomInterface(SQLAInterface):
         for row in rows:
             set_committed_value(row, name, found.get(getattr(row, key)))
 
+    def _load_collection(self, rows, name: str, prop) -> None:
+        """A many-to-many (an account's roles): the page's links with their rows, one
+        statement."""
+        [(parent_col, link_parent)] = prop.synchronize_pairs
+        [(target_col, link_target)] = prop.secondary_synchronize_pairs
+        key = self.obj.__mapper__.get_property_by_column(parent_col).key
+        wanted = {getattr(row, key) for row in rows} - {None}
+        found: dict = {}
+        if wanted:
+            target = prop.mapper.class_
+            for owner, obj in self.session.execute(
+                    select(link_parent, target).select_from(prop.secondary)
+                    .join(target, target_col == link_target)
+                    .where(link_parent.in_(wanted)).order_by(link_parent, target_col)):
+                found.setdefault(owner, []).append(obj)
+        for row in rows:
+            set_committed_value(row, name, found.get(getattr(row, key), []))
+
     def add_list_relations(self, columns) -> None:
         """Load these of a list's columns for the whole page at once: the many-to-one
-        relations over one foreign key column."""
+        relations over one foreign key column, and the many-to-many over a link table of two
+        (an account's roles)."""
         rels = self.obj.__mapper__.relationships
+
+        def by_page(rel) -> bool:
+            if rel.direction is MANYTOONE:
+                return len(rel.local_remote_pairs) == 1
+            return (rel.direction is MANYTOMANY and len(rel.synchronize_pairs) == 1
+                    and len(rel.secondary_synchronize_pairs) == 1)
+
         self.list_relations = tuple(sorted({*self.list_relations, *(
-            col for col in columns if col in rels and rels[col].direction is MANYTOONE
-            and len(rels[col].local_remote_pairs) == 1)}))
+            col for col in columns if col in rels and by_page(rels[col]))}))
 
     def _plain_columns(self, select_columns) -> bool:
         if not select_columns:

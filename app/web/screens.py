@@ -20,7 +20,7 @@ from app.auth.security import FilterOffice
 from app.models import ActivityRequest, Office, RekomUser
 from app.web import fab_internals as fab
 from app.web.formats import is_number, number_text, value_text
-from app.web.list_widgets import LeanListWidget, RekomInterface
+from app.web.list_widgets import COUNT_CAP, LeanListWidget, RekomInterface
 from app.web.lookups import ACCOUNT, LookupField, lookup_of, related_row, search_field
 from app.web.screen_writes import SafeWritesMixin
 
@@ -111,7 +111,7 @@ class OfficeScopedView(SafeWritesMixin, ModelView):
     list_widget = LeanListWidget
     # The list counts at most this many rows, then reads "more than 10.000" (RekomInterface):
     # pages past the 400th are found by a filter, not by paging. None: an exact count.
-    count_cap: int | None = 10_000
+    count_cap: int | None = COUNT_CAP
 
     def __init__(self, *args, **kwargs):
         # Set before ModelView.__init__: FAB builds its forms from these there.

@@ -214,6 +214,12 @@ def test_an_accounts_groups_are_set_on_its_own_form(app, world, people):
     admin.shot("tampil-pengguna")
     assert "Petugas PST" in admin.main_text()  # its groups by their label, on its page
     assert f"[grup-{tag}-pst]" not in admin.main_text()
+    # The users' list (its page's offices and roles read at once): the account's row.
+    admin.goto(f"/users/list/?_flt_2_username=anggota.{tag}")
+    admin.shot("daftar-pengguna")
+    listed = admin.main_text()
+    assert f"anggota.{tag}" in listed and "Ketua tim / Kepala seksi" in listed
+    assert "BPS Kota Lubuklinggau" in listed
 
     # (d) A group that does not exist, as a forged form would send it.
     admin.goto(f"/users/edit/{user_id}")
