@@ -47,6 +47,12 @@ def groups_text(groups) -> str:
     """An account's groups as people named them (their label, else their key)."""
     return ", ".join(group.label or group.name for group in groups or ())
 
+
+def members_text(users) -> str:
+    """A group's members by name and account (FAB shows "[Sari Anggota]")."""
+    return ", ".join(f"{user.first_name} {user.last_name} ({user.username})".strip()
+                     for user in users or ())
+
 READ = frozenset({"can_list", "can_show"})
 WRITE = READ | {"can_add", "can_edit"}
 FULL = WRITE | {"can_delete"}

@@ -60,6 +60,7 @@ from app.auth.roles import (
     current_user_obj,
     groups_text,
     is_admin,
+    members_text,
     role_label,
     role_permissions,
     roles_text,
@@ -303,7 +304,7 @@ class RekomGroupModelView(SafeWritesMixin, UserGroupModelView):
     exclude_route_methods = {"download"}
     search_exclude_columns = ["users"]
     add_columns = edit_columns = ["name", "label", "description", "roles"]
-    formatters_columns = {"roles": roles_text}
+    formatters_columns = {"roles": roles_text, "users": members_text}
 
     def _init_forms(self):
         super()._init_forms()

@@ -200,6 +200,16 @@ def test_an_accounts_groups_are_set_on_its_own_form(app, world, people):
     admin.save("grup-saja")
     assert "Data berhasil diubah" in " ".join(admin.alerts()), admin.alerts()
     assert account() == ([], [f"grup-{tag}-pst"], None)
+    # The group's page names its member and its role in words.
+    with app.app_context():
+        group_id = app.appbuilder.session.scalar(
+            sa.select(Group.id).where(Group.name == f"grup-{tag}-pst"))
+        app.appbuilder.session.remove()
+    admin.goto(f"/groups/show/{group_id}")
+    admin.shot("tampil-grup")
+    shown = admin.main_text()
+    assert f"Sari Anggota (anggota.{tag})" in shown and "Petugas" in shown
+    assert "[Officer]" not in shown and "[Sari" not in shown
 
     # (c) Complete and ordinary: a role beside the group, and the profile.
     admin.goto(f"/users/edit/{user_id}")
