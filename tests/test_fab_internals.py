@@ -311,7 +311,7 @@ def test_the_filter_converter_is_the_interfaces_to_choose():
     from flask_appbuilder.models.sqla.interface import SQLAInterface
 
     assert hasattr(SQLAInterface, "filter_converter_class"), (
-        f"app.web.list_widgets (RekomInterface): {FAB}'s SQLAInterface has no "
+        f"app.web.interface (RekomInterface): {FAB}'s SQLAInterface has no "
         "filter_converter_class")
 
 

@@ -36,7 +36,7 @@ from app.offices import workdays
 from app.reports import sheet_cells
 from app.web import fab_internals as fab
 from app.web import labels
-from app.web.list_widgets import MemoFilterConverter, RekomInterface
+from app.web.interface import MemoFilterConverter, RekomInterface
 from app.web.screens import READ_ONLY, choice, display, labelled
 
 # The tables whose rows are people (or hold a person's data), as the screen names them.

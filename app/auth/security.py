@@ -72,7 +72,7 @@ from app.offices.workdays import utcnow
 from app.web import fab_internals as fab
 from app.web import identity_fields
 from app.web.identity_fields import IdentityNumberMixin
-from app.web.list_widgets import COUNT_CAP, RekomInterface
+from app.web.interface import COUNT_CAP, RekomInterface
 from app.web.screen_writes import SafeWritesMixin
 
 log = logging.getLogger(__name__)

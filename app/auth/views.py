@@ -12,7 +12,7 @@ from app.auth.access import view_permission
 from app.models import ERASURE_STATES, ErasureRequest
 from app.web import fab_internals as fab
 from app.web import identity_fields
-from app.web.list_widgets import RekomInterface
+from app.web.interface import RekomInterface
 from app.web.screens import READ_ONLY, OfficeScopedView, display, labelled
 
 # FAB's security screens leave these columns to labels made from the column names, in

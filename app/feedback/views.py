@@ -28,9 +28,7 @@ from app.models import (
 from app.offices import workdays
 from app.web import fab_internals as fab
 from app.web import labels
-from app.web.list_widgets import (
-    RekomInterface,
-)
+from app.web.interface import RekomInterface
 from app.web.screens import READ_ONLY, OfficeScopedView, RoleFilter, choice, labelled
 
 DEADLINE_LABELS = {"overdue": _l("Answer overdue"), "ack_overdue": _l("Not taken up in time")}

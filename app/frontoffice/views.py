@@ -56,9 +56,7 @@ from app.web import fab_internals as fab
 from app.web import identity_fields
 from app.web.formats import date_text
 from app.web.identity_fields import IdentityNumberMixin
-from app.web.list_widgets import (
-    RekomInterface,
-)
+from app.web.interface import RekomInterface
 from app.web.screens import CRUD, OfficeScopedView, choice, labelled
 
 # The officer's counter, remembered between calls (Flask's session: this browser, this login).

@@ -25,9 +25,7 @@ from app.models import (
 from app.offices import directory as offices
 from app.offices import look
 from app.requests import findings
-from app.web.list_widgets import (
-    RekomInterface,
-)
+from app.web.interface import RekomInterface
 from app.web.screens import OfficeScopedView, choice, labelled, yes_no_box
 
 

@@ -20,9 +20,7 @@ from app.models import (
     OutboundEmail,
 )
 from app.web import labels
-from app.web.list_widgets import (
-    RekomInterface,
-)
+from app.web.interface import RekomInterface
 from app.web.screens import READ_ONLY, OfficeScopedView, labelled
 
 # The objects of the audit trail (an office's own events: the reminders' daily digest).

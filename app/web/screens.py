@@ -20,7 +20,8 @@ from app.auth.security import FilterOffice
 from app.models import ActivityRequest, Office, RekomUser
 from app.web import fab_internals as fab
 from app.web.formats import is_number, number_text, value_text
-from app.web.list_widgets import COUNT_CAP, LeanListWidget, RekomInterface
+from app.web.interface import COUNT_CAP, RekomInterface
+from app.web.list_widgets import LeanListWidget
 from app.web.lookups import ACCOUNT, LookupField, lookup_of, related_row, search_field
 from app.web.screen_writes import SafeWritesMixin
 

@@ -55,10 +55,10 @@ from app.requests.views.form_parts import (  # noqa: F401 (the registry imports 
 )
 from app.web import fab_internals as fab
 from app.web import labels
+from app.web.interface import RekomInterface
 from app.web.list_widgets import (
     LeanListWidget,
     LeanSearchWidget,
-    RekomInterface,
     lean_gettext,
     navbar_entries,
 )

@@ -18,7 +18,7 @@ from app.models import ATTACHMENT_KINDS, Attachment
 from app.portal import forms as portal_forms
 from app.requests import commands as request_commands
 from app.requests import form as request_form
-from app.web.list_widgets import RekomInterface
+from app.web.interface import RekomInterface
 from app.web.screens import OfficeScopedView, choice, grouped, labelled
 
 
