@@ -12,11 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from app import MIGRATIONS_DIR
 
-from conftest import database_url
+from conftest import database_url, is_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,6 +94,9 @@ def test_deferred_migrate_matches_what_flask_migrate_sets_up(app):
     assert group.get_command(None, "upgrade") is real_group.get_command(None, "upgrade")
 
 
+@pytest.mark.skipif(is_postgres(), reason=(
+    "a SQLite file of its own whatever the suite's engine: the same test in the SQLite run "
+    "(seven `flask` processes, ~20 s)"))
 def test_flask_db_upgrade_current_downgrade_on_a_fresh_sqlite_file(app, tmp_path):
     """The real `flask` command (no FLASK_APP, as in production) on an empty SQLite file."""
     from app.ops.backup import code_revision
