@@ -40,6 +40,8 @@ class Person:
     # Text no screen may show: server errors and database text (a walk may add more).
     broken: tuple = ("Traceback", "Internal Server Error", "IntegrityError", "[SQL:",
                      "Werkzeug", "Bad Request", "CSRF")
+    # A walk's English words that must not stand on its Indonesian screens (None: unchecked).
+    english: re.Pattern | None = None
 
     def __init__(self, browser, base, folder: Path, who: str, viewport=STAFF, cookies=None):
         self.base, self.folder, self.who, self.steps = base, folder, who, 0
@@ -94,6 +96,9 @@ class Person:
         text = self.page.locator("body").inner_text()
         for bad in self.broken:
             assert bad not in text, f"{path}: the screen shows {bad!r}"
+        if self.english is not None:
+            found = self.english.findall(self.main_text())
+            assert found == [], f"{path}: English on the screen: {found}"
 
     def menu(self, *labels: str):
         open_menu(self.page, *labels)
