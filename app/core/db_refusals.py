@@ -10,11 +10,15 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 NOT_ACCEPTED = _l("This value is not accepted.")
 TAKEN = _l("This value is already in use.")
 MISSING = _l("This field is required.")
 INVALID = _l("The data could not be saved: please check the values entered.")
+IN_USE = _l("Not deleted: other records still refer to this one (requests, letters and the "
+            "like). Delete those first, or keep this one.")
+NOT_DELETED = _l("Not deleted: the database did not accept it. Nothing was changed.")
 
 # Constraint names whose column is not simply the name's tail.
 _COLUMNS = {
@@ -34,6 +38,21 @@ _NAMED = re.compile(r"(?:constraint(?: failed)?:?\s*\"?|\")((?:ck|uq|fk|ix)_\w+)
 _UNIQUE_SQLITE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
 _KEY_PG = re.compile(r'Key \(([\w", ]+)\)=.*already exists')
 _NOT_NULL = re.compile(r"NOT NULL constraint failed: \w+\.(\w+)|null value in column \"(\w+)\"")
+
+
+# A delete refused because other rows still need the row: the database's foreign key
+# (PostgreSQL, and SQLite since it enforces them: web/sqlite_setup.py), or the NOT NULL of the
+# child's key when the ORM detaches a child of a relationship before the delete. Either text
+# also answers an insert or an update: ask in_use of a delete only.
+_IN_USE_TEXTS = ("FOREIGN KEY constraint failed", "violates foreign key constraint",
+                 "NOT NULL constraint failed", "violates not-null constraint")
+
+
+def in_use(err) -> bool:
+    """A delete's refusal (an exception, or FAB's text of one): other rows still use the row."""
+    if isinstance(err, IntegrityError):
+        return True  # a delete breaks no rule of its own row: only its children's
+    return any(found in str(err) for found in _IN_USE_TEXTS)
 
 
 def _constraint(err) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from sqlalchemy import delete as sa_delete
 from wtforms import StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
@@ -15,12 +14,9 @@ from app.models import (
     DAY_KINDS,
     DESIGN_CHECKS,
     ChecklistItem,
-    GuestBookEntry,
-    LetterCounter,
     NonWorkingDay,
     Office,
     OfficeSetting,
-    QueueTicket,
 )
 from app.offices import directory as offices
 from app.offices import look
@@ -78,15 +74,6 @@ class OfficeView(OfficeScopedView):
         item.head_nip = digits_of(item.head_nip)  # checked by nip_field: its 18 digits
         # Its settings and checklist are committed with the office row (FAB's add commits).
         offices.set_up_office(self.datamodel.session, item)
-
-    def pre_delete(self, item):
-        # The rows the schema deletes with the office (ON DELETE CASCADE), deleted here too:
-        # SQLite does not enforce foreign keys, and an orphaned settings row would be taken for
-        # the next office that gets the same id.
-        session = self.datamodel.session
-        for model in (OfficeSetting, ChecklistItem, LetterCounter, QueueTicket, GuestBookEntry,
-                      NonWorkingDay):
-            session.execute(sa_delete(model).where(model.office_id == item.id))
 
     def pre_update(self, item):
         item.head_nip = digits_of(item.head_nip)

@@ -87,7 +87,10 @@ class CheckedApi(ModelRestApi):
             # FAB's post/put answer the driver's text (tables, every value sent): the field
             # and a sentence instead, like the screens (db_refusals).
             self.datamodel.session.rollback()
-            message = db_refusals.errors(Exception(message))
+            # FAB's delete answers the same way: a row still in use gets the screens' sentence.
+            message = (str(db_refusals.IN_USE)
+                       if request.method == "DELETE" and db_refusals.in_use(message)
+                       else db_refusals.errors(Exception(message)))
         return super().response_422(message=_localised(message))
 
     def not_a_json_object(self):

@@ -240,6 +240,7 @@ SHADOWED_TEMPLATES = (
 OVERRIDES = (
     (BaseCRUDView, "_add", ("self",), "app.web.screen_writes"),
     (BaseCRUDView, "_edit", ("self", "pk"), "app.web.screen_writes"),
+    (BaseCRUDView, "_delete", ("self", "pk"), "app.web.screen_writes"),
     (BaseCRUDView, "_init_forms", ("self",), "app.web.screen_writes"),
     (ModelView, "action_post", ("self",), "app.web.screen_writes"),
     # Re-exposed at FAB's routes (tests/test_fab_internals.py checks they are FAB's).

@@ -21,6 +21,7 @@ def _on_connect(dbapi_connection, _record) -> None:
     try:
         cursor.execute("PRAGMA journal_mode = WAL")  # answers 'memory' for :memory:, fine
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
 

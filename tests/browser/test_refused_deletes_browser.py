@@ -1,0 +1,106 @@
+"""The admin's delete button on rows other rows still use, walked in headless Chromium
+(tests/test_refused_deletes.py checks the same on both engines without a browser):
+
+- an office holding requests, from the offices' list: FAB's "are you sure?", then a red
+  sentence saying why nothing was deleted (before: a blank box on PostgreSQL, and on SQLite
+  the office gone with its requests left pointing at nothing); the office is still listed;
+- the applicant account behind a request, from the users' list: the same;
+- a request that has its letter, from the requests' list: the same;
+- an office nothing uses: deleted, "Data berhasil dihapus".
+
+A delete has nothing to fill in: the (a)–(d) of a form do not apply; the hostile case is a
+row the admin may not delete, above. Screenshots: REKOMSTAT_SHOTS=<folder>/deletes when set.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from test_refused_deletes import DELETED, IN_USE, site  # noqa: F401 - the fixture
+
+from app import models as m
+from browser import people as people_base
+from browser.people import STAFF, shots_folder, windows
+
+pytestmark = pytest.mark.browser
+
+
+class Person(people_base.Person):
+    broken = (*people_base.Person.broken, "psycopg", "sqlite3", "constraint", "violates",
+              "DatabaseException")
+    english = re.compile(r"\b(Deleted Row|Not deleted|Delete record|Associated data)\b")
+
+
+@pytest.fixture
+def people(browser, live_server, tmp_path):
+    folder = shots_folder(tmp_path, "deletes")
+    yield from windows(lambda who, viewport=STAFF: Person(browser, live_server, folder, who,
+                                                          viewport))
+
+
+def _delete_row(person, list_path: str, delete_path: str, step: str) -> list[str]:
+    """Open the list, press the row's bin, confirm: the alerts of the page it leads to."""
+    person.goto(list_path)
+    button = person.page.locator(f'a[id="btn-delete-{delete_path}"]')
+    assert button.count() == 1, f"{list_path}: no delete button for {delete_path}"
+    person.shot(f"{step}-daftar")
+    button.click()
+    person.confirm_modal("")
+    person.shot(f"{step}-hasil")
+    return person.alerts()
+
+
+def _exists(app, model, pk) -> bool:
+    with app.app_context():
+        session = app.appbuilder.session
+        found = session.get(model, pk) is not None
+        session.remove()
+    return found
+
+
+def test_the_admin_is_told_why_a_row_in_use_stays(app, world, site, people):  # noqa: F811
+    admin = people("admin")
+    admin.log_in("admin")
+    with app.app_context():
+        session = app.appbuilder.session
+        code = session.get(m.Office, site["office"]).code
+        username = session.get(m.RekomUser, site["applicant"]).username
+        tracking = session.get(m.ActivityRequest, site["ActivityRequestView"]).tracking_code
+        session.remove()
+
+    alerts = _delete_row(admin, f"/officeview/list/?_flt_0_code={code}",
+                         f"/officeview/delete/{site['office']}", "kantor")
+    assert any(IN_USE in text for text in alerts), alerts
+    assert admin.page.locator(".alert-danger").count() >= 1
+    assert _exists(app, m.Office, site["office"])
+
+    alerts = _delete_row(admin, f"/users/list/?_flt_0_username={username}",
+                         f"/users/delete/{site['applicant']}", "akun")
+    assert any(IN_USE in text for text in alerts), alerts
+    assert _exists(app, m.RekomUser, site["applicant"])
+
+    alerts = _delete_row(admin, f"/activityrequestview/list/?_flt_0_tracking_code={tracking}",
+                         f"/activityrequestview/delete/{site['ActivityRequestView']}",
+                         "permohonan")
+    assert any(IN_USE in text for text in alerts), alerts
+    assert _exists(app, m.ActivityRequest, site["ActivityRequestView"])
+
+    # An office nothing uses goes, with its settings.
+    from app.ops.bootstrap import ensure_office
+
+    tag = uuid.uuid4().hex[:6]
+    with app.app_context():
+        empty = ensure_office(f"96{int(tag, 16) % 100:02d}", f"BPS Kota Kosong {tag}")
+        empty_id, empty_code = empty.id, empty.code
+        app.appbuilder.session.remove()
+    alerts = _delete_row(admin, f"/officeview/list/?_flt_0_code={empty_code}",
+                         f"/officeview/delete/{empty_id}", "kantor-kosong")
+    assert any(DELETED in text for text in alerts), alerts
+    assert not _exists(app, m.Office, empty_id)
+    with app.app_context():
+        session = app.appbuilder.session
+        assert session.scalar(sa.select(sa.func.count()).select_from(m.OfficeSetting)
+                              .where(m.OfficeSetting.office_id == empty_id)) == 0
+        session.remove()
