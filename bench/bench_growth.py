@@ -307,7 +307,7 @@ def plot(runs: list[dict], path: Path) -> None:
     ax.set_title(f"Rekomstat pages against the data's size (PostgreSQL; hollow: SQLite), {when}",
                  fontsize=10)
     ax.grid(True, which="both", lw=0.3, alpha=0.5)
-    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    ax.legend(fontsize=7, loc="upper right", ncol=2)  # the targets are named at the left
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
