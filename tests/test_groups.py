@@ -154,9 +154,10 @@ def test_a_forged_group_is_refused_and_nothing_changes(app, site):
 
 
 def test_a_deleted_groups_roles_go_with_it(app, world):
-    """SQLite applies no ON DELETE CASCADE: a deleted group's role links stayed, and the next
-    group given its id held its roles (an admins' group, deleted, came back in the next one
-    made). FAB refuses to delete a group that still has members."""
+    """SQLite applied no ON DELETE CASCADE (its foreign keys were off until dc53e22): a deleted
+    group's role links stayed, and the next group given its id held its roles (an admins'
+    group, deleted, came back in the next one made). FAB refuses to delete a group that still
+    has members."""
     tag = uuid.uuid4().hex[:6]
     with app.app_context():
         session = app.appbuilder.session
@@ -180,5 +181,41 @@ def test_a_deleted_groups_roles_go_with_it(app, world):
         session.commit()
         assert again.roles == []
         session.delete(again)
+        session.commit()
+        session.remove()
+
+
+def test_a_role_a_group_holds_is_not_deleted(app, world):
+    """FAB refuses to delete a role while accounts hold it, but counted no group: the role went
+    and the group's members lost it without a word. Now refused, naming the group; taken off
+    the group first, it goes."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    tag = uuid.uuid4().hex[:6]
+    with app.app_context():
+        session = app.appbuilder.session
+        role = Role(name=f"peran-{tag}")
+        group = Group(name=f"grup-{tag}", label=f"Tim Survei {tag}", roles=[role])
+        session.add_all([role, group])
+        session.commit()
+        role_id, group_id = role.id, group.id
+        session.remove()
+    admin = login(app.test_client(), "admin")
+    html = admin.post(f"/roles/delete/{role_id}", follow_redirects=True).get_data(as_text=True)
+    assert "Grup masih memegang peran ini (Tim Survei" in html, html[:3000]
+    assert "Data berhasil dihapus" not in html
+    with app.app_context():
+        session = app.appbuilder.session
+        assert session.get(Role, role_id) is not None
+        assert [r.id for r in session.get(Group, group_id).roles] == [role_id]
+        session.get(Group, group_id).roles = []
+        session.commit()
+        session.remove()
+    html = admin.post(f"/roles/delete/{role_id}", follow_redirects=True).get_data(as_text=True)
+    assert "Data berhasil dihapus" in html
+    with app.app_context():
+        session = app.appbuilder.session
+        assert session.get(Role, role_id) is None
+        session.delete(session.get(Group, group_id))
         session.commit()
         session.remove()

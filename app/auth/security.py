@@ -24,9 +24,11 @@ from flask import (
     session,
 )
 from flask_appbuilder.actions import action
+from flask_appbuilder.exceptions import DeleteRoleWithUsersException
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
+    Group,
     Permission,
     PermissionView,
     Role,
@@ -298,6 +300,18 @@ class RekomRegisterUserModelView(RegisterUserModelView):
 class RekomRoleModelView(SafeWritesMixin, RoleModelView):
     exclude_route_methods = {"download"}  # no file column: FAB's download would crash
     search_exclude_columns = ["user"]
+
+    def pre_delete(self, item):
+        super().pre_delete(item)  # FAB's: refused while accounts hold the role
+        # A group's members hold its roles too (roles.user_role_names): FAB deleted the role
+        # and took it from them without a word.
+        groups = self.datamodel.session.scalars(
+            select(Group).where(Group.roles.any(Role.id == item.id))).all()
+        if groups:
+            self.update_redirect()
+            raise DeleteRoleWithUsersException(_(
+                "Groups still hold this role (%(groups)s): take it off them first.",
+                groups=groups_text(groups)))
 
 
 class RekomGroupModelView(SafeWritesMixin, UserGroupModelView):

@@ -104,3 +104,32 @@ def test_the_admin_is_told_why_a_row_in_use_stays(app, world, site, people):  # 
         assert session.scalar(sa.select(sa.func.count()).select_from(m.OfficeSetting)
                               .where(m.OfficeSetting.office_id == empty_id)) == 0
         session.remove()
+
+
+def test_a_role_a_group_holds_stays_with_a_reason(app, world, people):
+    """The roles' list: a role that only a group holds (FAB counted accounts alone, and took
+    the role from the group's members without a word) is refused, naming the group."""
+    from flask_appbuilder.security.sqla.models import Group, Role
+
+    tag = uuid.uuid4().hex[:6]
+    with app.app_context():
+        session = app.appbuilder.session
+        role = Role(name=f"peran-{tag}")
+        group = Group(name=f"grup-{tag}", label=f"Tim Lapangan {tag}", roles=[role])
+        session.add_all([role, group])
+        session.commit()
+        role_id, group_id = role.id, group.id
+        session.remove()
+    admin = people("admin")
+    admin.log_in("admin")
+    alerts = _delete_row(admin, f"/roles/list/?_flt_0_name=peran-{tag}",
+                         f"/roles/delete/{role_id}", "peran")
+    assert any(f"Grup masih memegang peran ini (Tim Lapangan {tag})" in text
+               for text in alerts), alerts
+    assert _exists(app, Role, role_id)
+    with app.app_context():
+        session = app.appbuilder.session
+        session.delete(session.get(Group, group_id))
+        session.delete(session.get(Role, role_id))
+        session.commit()
+        session.remove()
