@@ -6,7 +6,8 @@ and invitation) and the staff screens can use them without importing a page modu
 - the signed, expiring token of a password-reset link and of an invitation (``reset_token``,
   ``user_for_token``): void once the password changes;
 - the applicant account of a walk-in, found by e-mail or made with an unusable password, and
-  its invitation mail (``walk_in_applicant``, ``invite``).
+  its invitation mail (``walk_in_applicant``, ``invite``);
+- an active administrator always left (``keep_an_admin``).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from app import notify
-from app.auth.roles import APPLICANT, user_role_names
+from app.auth.roles import ADMIN, APPLICANT, holders_of, user_role_names
 from app.core import audit, codes, identity
 from app.core.errors import DomainError
 from app.core.public_urls import public_url_for
@@ -165,3 +166,19 @@ def update_profile(session, user, values: dict) -> bool:
         audit.record(session, user, user, "profile_corrected",
                      note=", ".join(sorted(changed)))
     return True
+
+
+def keep_an_admin(session, user, deleting: bool = False) -> None:
+    """Refuse the change of ``user`` (its new values, not yet written) or its deletion when it
+    would leave no active administrator: nobody could then manage accounts or offices from the
+    screens (only ``flask create-user`` on the server)."""
+    stays_admin = not deleting and user.active and ADMIN in user_role_names(user)
+    if stays_admin:
+        return
+    others = session.scalar(
+        select(func.count()).select_from(RekomUser)
+        .where(RekomUser.id.in_(holders_of(ADMIN)), RekomUser.active.is_(True),
+               RekomUser.id != user.id))
+    if not others:
+        raise DomainError(_("This is the only active administrator: make another account an "
+                            "administrator first."))

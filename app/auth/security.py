@@ -54,7 +54,7 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional as OptionalValidator
 
-from app.auth import access_log
+from app.auth import access_log, accounts
 from app.auth.access import visible_offices
 from app.auth.roles import (
     ADMIN,
@@ -256,6 +256,12 @@ class RekomUserDBModelView(IdentityNumberMixin, SafeWritesMixin, UserDBModelView
         super().pre_update(item)
         self._blank_to_none(item)
         self._identity_before_write(item)
+        # Deactivated, or its admin role taken (own or through its groups), by the last admin.
+        accounts.keep_an_admin(self.datamodel.session, item)
+
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        accounts.keep_an_admin(self.datamodel.session, item, deleting=True)
 
     @action("unlock", _l("Unlock"),
             _l("Lift the log-in lock of the selected accounts, at every address?"),

@@ -6,7 +6,10 @@
   the office gone with its requests left pointing at nothing); the office is still listed;
 - the applicant account behind a request, from the users' list: the same;
 - a request that has its letter, from the requests' list: the same;
-- an office nothing uses: deleted, "Data berhasil dihapus".
+- an office nothing uses: deleted, "Data berhasil dihapus";
+- a role that only a group holds, from the roles' list: refused, naming the group;
+- the only active administrator unticking "Aktif" on their own account, then pressing the
+  bin on it: both refused in words, nothing changed.
 
 A delete has nothing to fill in: the (a)–(d) of a form do not apply; the hostile case is a
 row the admin may not delete, above. Screenshots: REKOMSTAT_SHOTS=<folder>/deletes when set.
@@ -18,6 +21,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from test_last_admin import ONLY_ADMIN, solo  # noqa: F401 - the fixture
 from test_refused_deletes import DELETED, IN_USE, site  # noqa: F401 - the fixture
 
 from app import models as m
@@ -133,3 +137,25 @@ def test_a_role_a_group_holds_stays_with_a_reason(app, world, people):
         session.delete(session.get(Role, role_id))
         session.commit()
         session.remove()
+
+
+def test_the_only_admin_keeps_their_account(app, world, solo, people):  # noqa: F811
+    with app.app_context():
+        username = app.appbuilder.session.get(m.RekomUser, solo["id"]).username
+        app.appbuilder.session.remove()
+    admin = people("solo")
+    admin.log_in(username)
+    with solo["alone"]():
+        admin.goto(f"/users/edit/{solo['id']}")
+        admin.shot("akun-sendiri")
+        admin.page.uncheck("#active")
+        admin.save_form("nonaktif")
+        assert any(ONLY_ADMIN in text for text in admin.alerts()), admin.alerts()
+        assert admin.page.is_checked("#active") is False  # what was typed is kept
+        alerts = _delete_row(admin, f"/users/list/?_flt_0_username={username}",
+                             f"/users/delete/{solo['id']}", "hapus-diri")
+        assert any(ONLY_ADMIN in text for text in alerts), alerts
+    with app.app_context():
+        user = app.appbuilder.session.get(m.RekomUser, solo["id"])
+        assert user is not None and user.active
+        app.appbuilder.session.remove()
