@@ -3,7 +3,8 @@
 Before: walked as the only administrator, deleting one's own account answered "Data berhasil
 dihapus" (and logged out for good); unticking "active" or taking the admin role off one's own
 account was saved the same way. Nobody could then manage accounts or offices from the screens,
-only with ``flask create-user`` on the server. Now refused, in words, nothing changed
+only with ``flask create-user`` on the server; so could taking the admin role off a group
+whose members were the only administrators. Now refused, in words, nothing changed
 (auth/accounts.keep_an_admin); with another active administrator, each goes through.
 """
 from __future__ import annotations
@@ -131,3 +132,41 @@ def test_with_another_admin_each_goes_through(app, solo):
         as_text=True)
     assert "Data berhasil dihapus" in html
     assert _state(app, solo["id"]) is None
+
+
+def test_a_group_cannot_take_the_admin_role_from_the_only_admins(app, solo):
+    """solo is an administrator through a group only: taking the role off the group on the
+    group's form is refused while nobody else is an active administrator."""
+    from flask_appbuilder.security.sqla.models import Group
+
+    tag = uuid.uuid4().hex[:6]
+    with app.app_context():
+        session = app.appbuilder.session
+        admins = Group(name=f"admin-{tag}", label=f"Admin TI {tag}",
+                       roles=[app.appbuilder.sm.find_role(ADMIN)])
+        session.add(admins)
+        user = session.get(m.RekomUser, solo["id"])
+        user.roles = [app.appbuilder.sm.find_role(OFFICER)]
+        user.groups = [admins]
+        session.commit()
+        group_id = admins.id
+        session.remove()
+    client = solo["client"]
+    with solo["alone"]():
+        form, _ = sf.parse(client.get(f"/groups/edit/{group_id}").get_data(as_text=True))
+        data = sf.browser_data(form)
+        data["roles"] = [_role_id(app, OFFICER)]
+        answer = client.post(f"/groups/edit/{group_id}", data=data)
+        assert answer.status_code == 200
+        assert ONLY_ADMIN in _alerts(answer.get_data(as_text=True))
+        with app.app_context():
+            session = app.appbuilder.session
+            assert [r.name for r in session.get(Group, group_id).roles] == [ADMIN]
+            session.remove()
+    # With the suite's admin active again, the group may give the role up.
+    data["roles"] = [_role_id(app, OFFICER)]
+    assert client.post(f"/groups/edit/{group_id}", data=data).status_code == 302
+    with app.app_context():
+        session = app.appbuilder.session
+        assert [r.name for r in session.get(Group, group_id).roles] == [OFFICER]
+        session.remove()  # the group and its links go with the module's rows (leave_no_trace)

@@ -17,6 +17,7 @@ import re
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -29,6 +30,8 @@ from app.core.transactions import unit_of_work
 from app.models import ID_DOC_TYPES, RekomUser
 
 RESET_MAX_AGE = 2 * 3600
+ONLY_ADMIN = _l("This is the only active administrator: make another account an "
+                "administrator first.")
 INVITATION_MAX_AGE = 14 * 24 * 3600
 
 
@@ -168,6 +171,15 @@ def update_profile(session, user, values: dict) -> bool:
     return True
 
 
+def keep_an_admin_after_flush(session) -> None:
+    """The same rule for a change elsewhere (a group's roles): written (flushed, not committed)
+    and counted; a refusal rolls it back with the rest of the request's transaction."""
+    session.flush()
+    if not session.scalar(select(func.count()).select_from(RekomUser).where(
+            RekomUser.id.in_(holders_of(ADMIN)), RekomUser.active.is_(True))):
+        raise DomainError(ONLY_ADMIN)
+
+
 def keep_an_admin(session, user, deleting: bool = False) -> None:
     """Refuse the change of ``user`` (its new values, not yet written) or its deletion when it
     would leave no active administrator: nobody could then manage accounts or offices from the
@@ -180,5 +192,4 @@ def keep_an_admin(session, user, deleting: bool = False) -> None:
         .where(RekomUser.id.in_(holders_of(ADMIN)), RekomUser.active.is_(True),
                RekomUser.id != user.id))
     if not others:
-        raise DomainError(_("This is the only active administrator: make another account an "
-                            "administrator first."))
+        raise DomainError(ONLY_ADMIN)

@@ -330,6 +330,11 @@ class RekomGroupModelView(SafeWritesMixin, UserGroupModelView):
         super()._init_forms()
         roles_in_words(self)
 
+    def pre_update(self, item):
+        super().pre_update(item)
+        # The admin role taken from a group whose members are the only admins.
+        accounts.keep_an_admin_after_flush(self.datamodel.session)
+
 
 class RekomAuthDBView(AuthDBView):
     login_template = "rekomstat/login_db.html"
