@@ -185,21 +185,30 @@ def test_a_deleted_groups_roles_go_with_it(app, world):
         session.remove()
 
 
-def test_a_role_a_group_holds_is_not_deleted(app, world):
-    """FAB refuses to delete a role while accounts hold it, but counted no group: the role went
-    and the group's members lost it without a word. Now refused, naming the group; taken off
-    the group first, it goes."""
+def role_held_by_a_group(app, label: str) -> tuple[int, int, str]:
+    """A new role that only a new group (labelled ``label``) holds: (role id, group id, the
+    role's name)."""
     from flask_appbuilder.security.sqla.models import Role
 
     tag = uuid.uuid4().hex[:6]
     with app.app_context():
         session = app.appbuilder.session
         role = Role(name=f"peran-{tag}")
-        group = Group(name=f"grup-{tag}", label=f"Tim Survei {tag}", roles=[role])
+        group = Group(name=f"grup-{tag}", label=label, roles=[role])
         session.add_all([role, group])
         session.commit()
-        role_id, group_id = role.id, group.id
+        found = (role.id, group.id, role.name)
         session.remove()
+    return found
+
+
+def test_a_role_a_group_holds_is_not_deleted(app, world):
+    """FAB refuses to delete a role while accounts hold it, but counted no group: the role went
+    and the group's members lost it without a word. Now refused, naming the group; taken off
+    the group first, it goes."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    role_id, group_id, _ = role_held_by_a_group(app, "Tim Survei")
     admin = login(app.test_client(), "admin")
     html = admin.post(f"/roles/delete/{role_id}", follow_redirects=True).get_data(as_text=True)
     assert "Grup masih memegang peran ini (Tim Survei" in html, html[:3000]

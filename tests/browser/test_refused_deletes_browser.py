@@ -21,6 +21,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from test_groups import role_held_by_a_group
 from test_last_admin import ONLY_ADMIN, solo  # noqa: F401 - the fixture
 from test_refused_deletes import DELETED, IN_USE, site  # noqa: F401 - the fixture
 
@@ -115,21 +116,12 @@ def test_a_role_a_group_holds_stays_with_a_reason(app, world, people):
     the role from the group's members without a word) is refused, naming the group."""
     from flask_appbuilder.security.sqla.models import Group, Role
 
-    tag = uuid.uuid4().hex[:6]
-    with app.app_context():
-        session = app.appbuilder.session
-        role = Role(name=f"peran-{tag}")
-        group = Group(name=f"grup-{tag}", label=f"Tim Lapangan {tag}", roles=[role])
-        session.add_all([role, group])
-        session.commit()
-        role_id, group_id = role.id, group.id
-        session.remove()
+    role_id, group_id, name = role_held_by_a_group(app, "Tim Lapangan")
     admin = people("admin")
     admin.log_in("admin")
-    alerts = _delete_row(admin, f"/roles/list/?_flt_0_name=peran-{tag}",
+    alerts = _delete_row(admin, f"/roles/list/?_flt_0_name={name}",
                          f"/roles/delete/{role_id}", "peran")
-    assert any(f"Grup masih memegang peran ini (Tim Lapangan {tag})" in text
-               for text in alerts), alerts
+    assert any("Grup masih memegang peran ini (Tim Lapangan)" in text for text in alerts), alerts
     assert _exists(app, Role, role_id)
     with app.app_context():
         session = app.appbuilder.session
