@@ -154,7 +154,7 @@ def test_a_forged_group_is_refused_and_nothing_changes(app, site):
 
 
 def test_a_deleted_groups_roles_go_with_it(app, world):
-    """SQLite applied no ON DELETE CASCADE (its foreign keys were off until dc53e22): a deleted
+    """SQLite applied no ON DELETE CASCADE (its foreign keys were off until a604680): a deleted
     group's role links stayed, and the next group given its id held its roles (an admins'
     group, deleted, came back in the next one made). FAB refuses to delete a group that still
     has members."""

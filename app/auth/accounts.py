@@ -171,12 +171,19 @@ def update_profile(session, user, values: dict) -> bool:
     return True
 
 
+def _active_admins(session, excluding: int | None = None) -> int:
+    """Active accounts holding the admin role, own or through a group (as written so far)."""
+    where = [RekomUser.id.in_(holders_of(ADMIN)), RekomUser.active.is_(True)]
+    if excluding is not None:
+        where.append(RekomUser.id != excluding)
+    return session.scalar(select(func.count()).select_from(RekomUser).where(*where))
+
+
 def keep_an_admin_after_flush(session) -> None:
     """The same rule for a change elsewhere (a group's roles): written (flushed, not committed)
     and counted; a refusal rolls it back with the rest of the request's transaction."""
     session.flush()
-    if not session.scalar(select(func.count()).select_from(RekomUser).where(
-            RekomUser.id.in_(holders_of(ADMIN)), RekomUser.active.is_(True))):
+    if not _active_admins(session):
         raise DomainError(ONLY_ADMIN)
 
 
@@ -185,11 +192,5 @@ def keep_an_admin(session, user, deleting: bool = False) -> None:
     would leave no active administrator: nobody could then manage accounts or offices from the
     screens (only ``flask create-user`` on the server)."""
     stays_admin = not deleting and user.active and ADMIN in user_role_names(user)
-    if stays_admin:
-        return
-    others = session.scalar(
-        select(func.count()).select_from(RekomUser)
-        .where(RekomUser.id.in_(holders_of(ADMIN)), RekomUser.active.is_(True),
-               RekomUser.id != user.id))
-    if not others:
+    if not stays_admin and not _active_admins(session, excluding=user.id):
         raise DomainError(ONLY_ADMIN)
